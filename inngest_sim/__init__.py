@@ -1,0 +1,54 @@
+"""inngest_sim: a faithful fake Inngest executor for testing durable functions.
+
+It drives the real ``inngest`` SDK through its serve endpoint, replays memoized
+steps as the Inngest server does, runs planned parallel steps concurrently,
+retries each step on its own budget on a virtual clock, enforces the platform
+limits and records a trace that tests can assert on.
+"""
+
+from __future__ import annotations
+
+from inngest_sim._clock import Clock, RealClock, VirtualClock
+from inngest_sim._errors import (
+    EventRejected,
+    InvalidArgument,
+    RunNotFinished,
+    SdkBridgeError,
+    SimError,
+    SimulatorStalled,
+    UnknownFunctionError,
+)
+from inngest_sim._limits import Limits
+from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
+from inngest_sim._retry import Backoff
+from inngest_sim._simulator import Simulator
+from inngest_sim._trace import Trace
+
+__all__ = [
+    "Attempt",
+    "Backoff",
+    "Clock",
+    "EventRejected",
+    "InvalidArgument",
+    "Limits",
+    "RealClock",
+    "RequestRecord",
+    "RunNotFinished",
+    "RunResult",
+    "SdkBridgeError",
+    "SimError",
+    "Simulator",
+    "SimulatorStalled",
+    "StepResult",
+    "Trace",
+    "UnknownFunctionError",
+    "VirtualClock",
+]
+
+__version__ = "0.1.0"
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("inngest_sim._"):
+        _obj.__module__ = "inngest_sim"
+del _name, _obj

@@ -1,0 +1,494 @@
+"""The run loop: one SDK request per work item, ops handled as the server does.
+
+Follows sdk-protocol.md section 8 and the Go executor it summarises: memoized
+replay, immediate execution, planned steps fanned out as targeted requests,
+WAIT fan-in coalesced into one discovery, RACE discovery after each completion,
+per-item retry budgets, and the platform limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from inngest_sim._ids import IdSource
+from inngest_sim._limits import Limits
+from inngest_sim._protocol import (
+    Op,
+    ProtocolError,
+    Reply,
+    build_body,
+    json_size,
+    parse_iso_time,
+    parse_reply,
+)
+from inngest_sim._retry import Backoff, retry_after_delay
+from inngest_sim._run import RunState, WorkItem
+from inngest_sim._scheduler import Scheduler
+from inngest_sim._trace import (
+    RequestSent,
+    ResponseHandled,
+    RetryScheduled,
+    RunEnded,
+    RunQueued,
+    StepAttempt,
+    StepSaved,
+    Trace,
+    Waiting,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from inngest_sim._clock import Clock
+    from inngest_sim._registry import FunctionSpec
+    from inngest_sim._transport import Endpoint
+
+__all__ = ["Executor", "ExecutorConfig"]
+
+_WALL = {"clock": time.perf_counter}  # in a dict so freezegun's module scan leaves it real
+_STEP_OUTPUT_OPS = {"StepRun": "data", "StepError": "error", "StepFailed": "error"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExecutorConfig:
+    limits: Limits = dataclasses.field(default_factory=Limits)
+    backoff: Backoff = dataclasses.field(default_factory=Backoff)
+    seed: int = 0
+    request_timeout: float = 300.0
+    max_requests_per_run: int = 20_000
+    request_latency: float | Callable[[str, str | None], float] = 0.0
+
+
+class Executor:
+    """Drives runs of the functions behind one :class:`Endpoint`."""
+
+    def __init__(
+        self, endpoint: Endpoint, clock: Clock, trace: Trace, config: ExecutorConfig
+    ) -> None:
+        self.endpoint = endpoint
+        self.clock = clock
+        self.trace = trace
+        self.config = config
+        self.limits = config.limits
+        self.scheduler = Scheduler(clock)
+        self.ids = IdSource(config.seed)
+        self._jitter = random.Random(f"jitter-{config.seed}")
+        self.runs: dict[str, RunState] = {}
+        self._wall0 = _WALL["clock"]()
+        self.on_run_end: list[Callable[[RunState], None]] = []
+        self.async_ops: dict[str, Callable[[WorkItem, Op], None]] = {}
+
+    # ---------------------------------------------------------------- records
+    def wall(self) -> float:
+        return _WALL["clock"]() - self._wall0
+
+    def stamp(self) -> dict[str, Any]:
+        return {"seq": self.trace.next_seq, "t": self.clock.now(), "wall": self.wall()}
+
+    # ------------------------------------------------------------------- runs
+    def start_run(
+        self,
+        spec: FunctionSpec,
+        events: list[dict[str, Any]],
+        *,
+        parent: tuple[str, str, str] | None = None,
+        delay: float = 0.0,
+    ) -> RunState:
+        run = RunState(run_id=self.ids.ulid(self.clock.now()), spec=spec, events=events)
+        run.parent = parent
+        self.runs[run.run_id] = run
+        self.trace.append(
+            RunQueued(
+                **self.stamp(),
+                run_id=run.run_id,
+                function_id=spec.id,
+                event=events[0],
+                batch_size=len(events),
+                parent_run_id=parent[0] if parent else None,
+            )
+        )
+        self.schedule(WorkItem(run, "step"), delay)
+        return run
+
+    def schedule(self, item: WorkItem, delay: float = 0.0) -> None:
+        self.scheduler.call_at(self.clock.now() + delay, lambda: self._dispatch(item))
+
+    def _dispatch(self, item: WorkItem) -> None:
+        if item.run.running:
+            self.scheduler.spawn(self._execute(item))
+
+    def end_run(self, run: RunState, status: str, *, output: Any = None, error: Any = None) -> None:
+        if not run.running:
+            return
+        run.status, run.output, run.error = status, output, error
+        self.trace.append(
+            RunEnded(
+                **self.stamp(),
+                run_id=run.run_id,
+                function_id=run.spec.id,
+                status=status,
+                output=output,
+                error=error,
+                step_count=run.step_count,
+                state_bytes=run.state_bytes,
+            )
+        )
+        run.finished.set()
+        for callback in self.on_run_end:
+            callback(run)
+
+    def fail(self, run: RunState, error: dict[str, Any]) -> None:
+        self.end_run(run, "Failed", output=error, error=error)
+
+    # -------------------------------------------------------------- requests
+    def _use_api(self, run: RunState) -> bool:
+        return run.state_bytes > self.limits.use_api_threshold_bytes
+
+    def _latency(self, item: WorkItem) -> float:
+        latency = self.config.request_latency
+        return latency(item.run.spec.id, item.target) if callable(latency) else latency
+
+    async def _execute(self, item: WorkItem) -> None:
+        run = item.run
+        if item.is_discovery and item.attempt == 0:
+            run.discovery_queued = False
+        if run.step_count >= self.limits.max_steps:
+            self.fail(run, self.limits.step_limit_error())
+            return
+        run.requests += 1
+        if run.requests > self.config.max_requests_per_run:
+            self.fail(run, _too_many_requests(run, self.config.max_requests_per_run))
+            return
+        use_api = self._use_api(run)
+        body = build_body(
+            event=run.event,
+            events=run.events,
+            steps=run.memos,
+            stack=run.stack,
+            run_id=run.run_id,
+            attempt=item.attempt,
+            max_attempts=run.spec.max_attempts,
+            disable_immediate_execution=run.disable_immediate_execution,
+            use_api=use_api,
+        )
+        request_id = f"{run.run_id}-{run.requests}"
+        start = self.stamp()
+        self.trace.append(
+            RequestSent(
+                **start,
+                run_id=run.run_id,
+                request_id=request_id,
+                step_id=item.step_id,
+                target=item.target,
+                attempt=item.attempt,
+                disable_immediate_execution=run.disable_immediate_execution,
+                use_api=use_api,
+            )
+        )
+        reply, size = await self._call(item, request_id, body)
+        wall = self.wall() - start["wall"]
+        latency = self._latency(item)
+
+        def handle() -> None:
+            self._handle(item, request_id, start, wall, reply, size)
+
+        if latency > 0:
+            self.scheduler.call_at(start["t"] + latency, handle)
+        else:
+            handle()
+
+    async def _call(
+        self, item: WorkItem, request_id: str, body: dict[str, Any]
+    ) -> tuple[Reply, int]:
+        where = _where(item, request_id)
+        try:
+            response = await asyncio.wait_for(
+                self.endpoint.execute(
+                    fn_id=item.run.spec.id,
+                    step_id=item.step_id,
+                    run_id=item.run.run_id,
+                    request_id=request_id,
+                    body=body,
+                ),
+                timeout=self.config.request_timeout,
+            )
+        except TimeoutError:
+            message = f"{where}: no response within {self.config.request_timeout}s"
+            return Reply("error", 0, error={"name": "Error", "message": message}), 0
+        except httpx.HTTPError as exc:
+            message = f"{where}: request failed: {type(exc).__name__}: {exc}"
+            return Reply("error", 0, error={"name": "Error", "message": message}), 0
+        body_bytes = response.content
+        if len(body_bytes) > self.limits.max_response_bytes:
+            error = self.limits.response_size_error(len(body_bytes))
+            return Reply("error", response.status_code, error=error), len(body_bytes)
+        try:
+            return parse_reply(response.status_code, response.headers, body_bytes), len(body_bytes)
+        except ProtocolError as exc:
+            message = f"{where}: unreadable SDK response (HTTP {response.status_code}): {exc}"
+            error = {"name": "ProtocolError", "message": message}
+            return Reply("error", response.status_code, error=error), len(body_bytes)
+
+    # ------------------------------------------------------------- responses
+    def _handle(
+        self,
+        item: WorkItem,
+        request_id: str,
+        start: dict[str, Any],
+        wall: float,
+        reply: Reply,
+        size: int,
+    ) -> None:
+        run = item.run
+        if not run.running:
+            return  # a cancelled or finished run ignores late answers
+        self.trace.append(
+            ResponseHandled(
+                **self.stamp(),
+                run_id=run.run_id,
+                request_id=request_id,
+                status=reply.status,
+                ops=[f"{op.op}:{op.key}" for op in reply.ops],
+                error=reply.error,
+                wall_seconds=wall,
+                body_bytes=size,
+            )
+        )
+        context = _Context(item, request_id, start, wall, reply)
+        if reply.kind == "done":
+            self.end_run(run, "Completed", output=reply.output)
+        elif reply.kind == "error":
+            if item.target is not None:
+                self._attempt(context, item.step_id, item.target, "error", reply.error)
+            self.retry_or_fail(item, reply.error or {}, reply.no_retry, reply.retry_after)
+        else:
+            self._handle_ops(context)
+
+    def retry_or_fail(
+        self, item: WorkItem, error: dict[str, Any], no_retry: bool, retry_after: str | None
+    ) -> None:
+        run = item.run
+        if no_retry or item.attempt + 1 >= run.spec.max_attempts:
+            self.fail(run, error)
+            return
+        delay = retry_after_delay(retry_after, self.clock.now()) if retry_after else None
+        reason = "retry-after" if delay is not None else "backoff"
+        if delay is None:
+            delay = self.config.backoff.delay(item.attempt, self._jitter)
+        self.trace.append(
+            RetryScheduled(
+                **self.stamp(),
+                run_id=run.run_id,
+                step_id=item.step_id,
+                step=item.target,
+                next_attempt=item.attempt + 1,
+                delay=delay,
+                reason=reason,
+            )
+        )
+        self.schedule(item.retry(), delay)
+
+    def _handle_ops(self, ctx: _Context) -> None:
+        run, ops = ctx.item.run, ctx.reply.ops
+        for op in ops:
+            run.keys.setdefault(op.id, op.key)
+        if len(ops) > self.limits.max_ops_per_response:
+            self.fail(run, self.limits.ops_limit_error(len(ops)))
+            return
+        for op in ops:
+            kind = _STEP_OUTPUT_OPS.get(op.op)
+            if kind is None:
+                continue
+            size = json_size({kind: op.data if kind == "data" else op.error})
+            if size > self.limits.max_step_output_bytes:
+                error = self.limits.step_output_error(op.id, size)
+                self._attempt(ctx, op.id, op.key, "error", error)
+                self.retry_or_fail(ctx.item, error, False, None)
+                return
+        if len(ops) > 1:
+            run.disable_immediate_execution = True
+            run.pending.update(op.id for op in ops)
+        # The server handles WaitForEvent before the other ops of a response.
+        for op in sorted(ops, key=lambda o: o.op != "WaitForEvent"):
+            if not run.running:
+                return
+            self._handle_op(ctx, op)
+
+    def _handle_op(self, ctx: _Context, op: Op) -> None:
+        run = ctx.item.run
+        if op.op == "StepRun":
+            self._step_ran(ctx, op)
+        elif op.op in ("StepError", "StepFailed"):
+            self._step_errored(ctx, op)
+        elif op.id in run.memos or op.id in run.seen_ops:
+            return  # re-reported (race mode re-plans running siblings): already handled
+        else:
+            run.seen_ops.add(op.id)
+            if op.op == "StepPlanned":
+                self.schedule(WorkItem(run, op.id, target=op.key))
+            elif op.op == "Sleep":
+                self._sleep(ctx, op)
+            else:
+                handler = self.async_ops.get(op.op)
+                if handler is None:
+                    error = _unsupported(ctx, op)
+                    self.fail(run, error)
+                    return
+                handler(ctx.item, op)
+
+    def _attempt(
+        self, ctx: _Context, step_hash: str, key: str, outcome: str, error: Any = None
+    ) -> None:
+        self.trace.append(
+            StepAttempt(
+                **self.stamp(),
+                run_id=ctx.item.run.run_id,
+                request_id=ctx.request_id,
+                step=key,
+                step_hash=step_hash,
+                attempt=ctx.item.attempt,
+                outcome=outcome,
+                start=ctx.start["t"],
+                start_seq=ctx.start["seq"],
+                wall_seconds=ctx.wall,
+                error=error,
+            )
+        )
+
+    def _step_ran(self, ctx: _Context, op: Op) -> None:
+        run = ctx.item.run
+        memo = {"data": op.data}
+        if run.state_bytes + json_size(memo) > self.limits.max_state_bytes:
+            self._attempt(ctx, op.id, op.key, "failed", self.limits.state_limit_error())
+            self.fail(run, self.limits.state_limit_error())
+            return
+        self._attempt(ctx, op.id, op.key, "ok")
+        self.save(run, op, memo)
+        self.complete_step(run, op)
+
+    def _step_errored(self, ctx: _Context, op: Op) -> None:
+        item, run = ctx.item, ctx.item.run
+        error = dict(op.error or {"name": "Error", "message": "step failed without an error"})
+        final = (
+            op.op == "StepFailed" or ctx.reply.no_retry or item.attempt + 1 >= run.spec.max_attempts
+        )
+        self._attempt(ctx, op.id, op.key, "failed" if final else "error", error)
+        if not final:
+            self.retry_or_fail(item, error, False, ctx.reply.retry_after)
+            return
+        memo = {"error": {k: error.get(k) for k in ("name", "message", "stack")}}
+        self.save(run, op, memo)
+        self.complete_step(run, op)
+
+    def save(self, run: RunState, op: Op, memo: Any) -> None:
+        size = run.save(op.id, op.key, memo)
+        kind = "null" if memo is None else next(iter(memo)) if isinstance(memo, dict) else "raw"
+        self.trace.append(
+            StepSaved(
+                **self.stamp(),
+                run_id=run.run_id,
+                step=op.key,
+                step_hash=op.id,
+                op=op.op,
+                memo=kind,
+                bytes=size,
+                state_bytes=run.state_bytes,
+                step_count=run.step_count,
+            )
+        )
+
+    def complete_step(self, run: RunState, op: Op) -> None:
+        """A step's result is saved: fan in (WAIT) or rediscover at once (RACE)."""
+        run.pending.discard(op.id)
+        if op.is_race or not run.pending:
+            self.enqueue_discovery(run)
+
+    def enqueue_discovery(self, run: RunState) -> None:
+        run.disable_immediate_execution = False
+        if not run.discovery_queued:
+            run.discovery_queued = True
+            self.schedule(WorkItem(run, "step"))
+
+    def resume(self, run_id: str, op: Op, memo: Any) -> None:
+        """Save the result of a step that waited (sleep, event, invoke) and move on."""
+        run = self.runs.get(run_id)
+        if run is None or not run.running or op.id in run.memos:
+            return
+        if run.step_count >= self.limits.max_steps:
+            self.fail(run, self.limits.step_limit_error())
+            return
+        self.save(run, op, memo)
+        self.complete_step(run, op)
+
+    def _sleep(self, ctx: _Context, op: Op) -> None:
+        run = ctx.item.run
+        now = self.clock.now()
+        try:
+            until = parse_iso_time(op.name or "")
+        except ProtocolError:
+            duration = (op.opts or {}).get("duration")
+            until = now + _seconds(duration) if duration else now
+        if until - now > self.limits.max_sleep_seconds:
+            self.fail(run, self.limits.sleep_limit_error(op.key, op.name or ""))
+            return
+        self.trace.append(
+            Waiting(
+                **self.stamp(),
+                run_id=run.run_id,
+                step=op.key,
+                step_hash=op.id,
+                op="Sleep",
+                until=until,
+            )
+        )
+        self.scheduler.call_at(max(until, now), lambda: self.resume(run.run_id, op, None))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Context:
+    item: WorkItem
+    request_id: str
+    start: dict[str, Any]
+    wall: float
+    reply: Reply
+
+
+def _seconds(duration: Any) -> float:
+    from inngest_sim._protocol import parse_duration
+
+    return parse_duration(str(duration))
+
+
+def _where(item: WorkItem, request_id: str) -> str:
+    target = f"step {item.target!r}" if item.target else "discovery"
+    return (
+        f"run {item.run.run_id} of {item.run.spec.id!r}, request {request_id} "
+        f"({target}, attempt {item.attempt})"
+    )
+
+
+def _unsupported(ctx: _Context, op: Op) -> dict[str, Any]:
+    return {
+        "name": "UnsupportedOpcode",
+        "message": (
+            f"{_where(ctx.item, ctx.request_id)}: step {op.key!r} reported {op.op}, "
+            "which this simulator does not handle yet"
+        ),
+    }
+
+
+def _too_many_requests(run: RunState, limit: int) -> dict[str, Any]:
+    return {
+        "name": "SimulatorRequestLimit",
+        "message": (
+            f"run {run.run_id} of {run.spec.id!r} made more than {limit} SDK requests; "
+            "the function may loop without making progress "
+            "(raise Simulator(max_requests_per_run=...) if this is expected)"
+        ),
+    }

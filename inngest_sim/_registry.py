@@ -1,0 +1,111 @@
+"""Function configurations, read from the SDK's own registration payload."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._cel import Expression
+from inngest_sim._errors import InvalidArgument, UnknownFunctionError
+from inngest_sim._retry import DEFAULT_RETRIES, MAX_RETRIES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+__all__ = ["FunctionSpec", "Registry", "Trigger"]
+
+MAX_TRIGGERS = 10
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Trigger:
+    event: str | None
+    expression: Expression | None = None
+    cron: str | None = None
+
+    def matches(self, event: Mapping[str, Any]) -> bool:
+        if self.event is None or not _name_matches(self.event, str(event.get("name", ""))):
+            return False
+        return self.expression is None or self.expression.matches({"event": event})
+
+
+def _name_matches(pattern: str, name: str) -> bool:
+    # Inngest allows a trailing wildcard, e.g. "app/user.*".
+    if pattern.endswith("*"):
+        return name.startswith(pattern[:-1])
+    return pattern == name
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """What the simulator knows of one served function."""
+
+    id: str
+    slug: str
+    name: str
+    triggers: tuple[Trigger, ...]
+    retries: int
+    url: str
+    config: Mapping[str, Any]
+
+    @property
+    def max_attempts(self) -> int:
+        return self.retries + 1
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], app_id: str) -> FunctionSpec:
+        fn_id = str(config["id"])
+        where = f"function {fn_id!r}"
+        raw_triggers = config.get("triggers") or []
+        if len(raw_triggers) > MAX_TRIGGERS:
+            raise InvalidArgument(f"{where} has {len(raw_triggers)} triggers; at most 10")
+        triggers = tuple(_trigger(t, where) for t in raw_triggers)
+        step = (config.get("steps") or {}).get("step") or {}
+        retries = (step.get("retries") or {}).get("attempts")
+        retries = DEFAULT_RETRIES if retries is None else min(int(retries), MAX_RETRIES)
+        url = str((step.get("runtime") or {}).get("url", ""))
+        prefix = f"{app_id}-"
+        slug = fn_id[len(prefix) :] if fn_id.startswith(prefix) else fn_id
+        return cls(
+            id=fn_id,
+            slug=slug,
+            name=str(config.get("name") or slug),
+            triggers=triggers,
+            retries=retries,
+            url=url,
+            config=config,
+        )
+
+
+def _trigger(raw: Mapping[str, Any], where: str) -> Trigger:
+    expression = raw.get("expression")
+    compiled = Expression(expression, where=f"{where} trigger") if expression else None
+    return Trigger(event=raw.get("event"), expression=compiled, cron=raw.get("cron"))
+
+
+class Registry:
+    """The functions of one app, by full id (``<app>-<fn>``) and by local id."""
+
+    def __init__(self, app_id: str, configs: Sequence[Mapping[str, Any]]) -> None:
+        self.app_id = app_id
+        self._by_id = {
+            spec.id: spec for spec in (FunctionSpec.from_config(c, app_id) for c in configs)
+        }
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, fn_id: str) -> FunctionSpec:
+        spec = self._by_id.get(fn_id) or self._by_id.get(f"{self.app_id}-{fn_id}")
+        if spec is None:
+            known = ", ".join(sorted(self._by_id)) or "(none)"
+            raise UnknownFunctionError(
+                f"no function {fn_id!r} is served; served functions: {known}"
+            )
+        return spec
+
+    def triggered_by(self, event: Mapping[str, Any]) -> list[FunctionSpec]:
+        return [s for s in self._by_id.values() if any(t.matches(event) for t in s.triggers)]

@@ -1,0 +1,237 @@
+"""What a test reads after a run: status, output, steps, attempts, requests.
+
+Built from the trace alone, so a result computed from a saved trace is the same
+as the live one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import fnmatch
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from inngest_sim._trace import (
+    BodyExecuted,
+    RequestSent,
+    ResponseHandled,
+    RunEnded,
+    RunQueued,
+    StepAttempt,
+    StepSaved,
+    Trace,
+)
+
+__all__ = ["Attempt", "RequestRecord", "RunResult", "StepResult"]
+
+
+def _utc(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt of one step: ``outcome`` is ``ok``, ``error`` (retried) or ``failed``."""
+
+    number: int
+    outcome: str
+    start: dt.datetime
+    end: dt.datetime
+    wall_seconds: float
+    request_id: str
+    error: Mapping[str, Any] | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StepResult:
+    """Everything that happened to one step (repeats of an id are separate steps)."""
+
+    id: str
+    attempts: tuple[Attempt, ...]
+    executions: int
+    saved: bool
+    memo: str | None
+
+    @property
+    def outcome(self) -> str | None:
+        return self.attempts[-1].outcome if self.attempts else ("ok" if self.saved else None)
+
+    @property
+    def retries(self) -> int:
+        return max(0, len(self.attempts) - 1)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RequestRecord:
+    request_id: str
+    step_id: str
+    target: str | None
+    attempt: int
+    status: int | None
+    ops: tuple[str, ...]
+
+
+class StepsView(Mapping[str, StepResult]):
+    def __init__(self, steps: dict[str, StepResult], run_id: str) -> None:
+        self._steps = steps
+        self._run_id = run_id
+
+    def __getitem__(self, key: str) -> StepResult:
+        try:
+            return self._steps[key]
+        except KeyError:
+            known = ", ".join(self._steps) or "(none)"
+            raise KeyError(f"run {self._run_id} has no step {key!r}; its steps: {known}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+
+class RunResult:
+    """The outcome of one run, read from the trace."""
+
+    def __init__(self, trace: Trace, run_id: str) -> None:
+        self.run_id = run_id
+        self.trace = trace.for_run(run_id)
+        queued = self.trace.of(RunQueued)
+        if not queued:
+            raise KeyError(f"no run {run_id!r} in this trace")
+        self.function_id = queued[0].function_id
+        self.event = queued[0].event
+        self.queued_at = _utc(queued[0].t)
+        ended = self.trace.of(RunEnded)
+        self._end = ended[-1] if ended else None
+        self.steps = StepsView(self._build_steps(), run_id)
+
+    def __repr__(self) -> str:
+        return f"<RunResult {self.function_id} {self.run_id} {self.status}>"
+
+    @property
+    def status(self) -> str:
+        """``Completed``, ``Failed``, ``Cancelled`` or ``Running``."""
+        return self._end.status if self._end else "Running"
+
+    @property
+    def output(self) -> Any:
+        return self._end.output if self._end else None
+
+    @property
+    def error(self) -> Mapping[str, Any] | None:
+        return self._end.error if self._end else None
+
+    @property
+    def ended_at(self) -> dt.datetime | None:
+        return _utc(self._end.t) if self._end else None
+
+    @property
+    def virtual_duration(self) -> dt.timedelta:
+        end = self._end.t if self._end else self.queued_at.timestamp()
+        return _utc(end) - self.queued_at
+
+    @property
+    def step_count(self) -> int:
+        return self._end.step_count if self._end else len(self.trace.of(StepSaved))
+
+    @property
+    def state_bytes(self) -> int:
+        saved = self.trace.of(StepSaved)
+        return self._end.state_bytes if self._end else (saved[-1].state_bytes if saved else 0)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        handled = {r.request_id: r for r in self.trace.of(ResponseHandled)}
+        return [
+            RequestRecord(
+                request_id=r.request_id,
+                step_id=r.step_id,
+                target=r.target,
+                attempt=r.attempt,
+                status=handled[r.request_id].status if r.request_id in handled else None,
+                ops=tuple(handled[r.request_id].ops) if r.request_id in handled else (),
+            )
+            for r in self.trace.of(RequestSent)
+        ]
+
+    def _build_steps(self) -> dict[str, StepResult]:
+        ends = {r.request_id: r.t for r in self.trace.of(ResponseHandled)}
+        attempts: dict[str, list[Attempt]] = {}
+        for a in self.trace.of(StepAttempt):
+            attempts.setdefault(a.step, []).append(
+                Attempt(
+                    number=a.attempt,
+                    outcome=a.outcome,
+                    start=_utc(a.start),
+                    end=_utc(ends.get(a.request_id, a.t)),
+                    wall_seconds=a.wall_seconds,
+                    request_id=a.request_id,
+                    error=a.error,
+                )
+            )
+        saved = {s.step: s for s in self.trace.of(StepSaved)}
+        probed: dict[str, int] = {}
+        for b in self.trace.of(BodyExecuted):
+            probed[b.step] = probed.get(b.step, 0) + 1
+        has_probe = bool(self.trace.of(BodyExecuted))
+        steps: dict[str, StepResult] = {}
+        for key in dict.fromkeys([*attempts, *saved]):
+            tries = attempts.get(key, [])
+            reported = sum(1 for t in tries if t.outcome in ("ok", "error", "failed"))
+            steps[key] = StepResult(
+                id=key,
+                attempts=tuple(tries),
+                executions=probed.get(key, 0) if has_probe else reported,
+                saved=key in saved,
+                memo=saved[key].memo if key in saved else None,
+            )
+        return steps
+
+    def max_concurrency(self, pattern: str | None = None) -> int:
+        """The most step attempts of this run that were executing at the same time."""
+        return max_concurrency(self.trace, pattern)
+
+    def concurrent_groups(self, pattern: str | None = None) -> list[list[str]]:
+        """Sets of steps whose attempts overlapped, in the order they started."""
+        return concurrent_groups(self.trace, pattern)
+
+
+def _intervals(trace: Trace, pattern: str | None) -> list[tuple[float, float, int, int, str]]:
+    """(start, end, start_seq, end_seq, step) of every executed attempt."""
+    ends = {r.request_id: (r.t, r.seq) for r in trace.of(ResponseHandled)}
+    rows = []
+    for a in trace.of(StepAttempt):
+        if a.outcome == "planned" or (pattern and not fnmatch.fnmatchcase(a.step, pattern)):
+            continue
+        end_t, end_seq = ends.get(a.request_id, (a.t, a.seq))
+        rows.append((a.start, end_t, a.start_seq, end_seq, a.step))
+    return rows
+
+
+def _overlap(a: tuple[float, float, int, int, str], b: tuple[float, float, int, int, str]) -> bool:
+    # Requests take no virtual time unless a latency is set, so overlap is decided
+    # by virtual time when it separates them and by trace order otherwise.
+    if a[1] > a[0] and b[1] > b[0]:
+        return a[0] < b[1] and b[0] < a[1]
+    return a[2] < b[3] and b[2] < a[3]
+
+
+def max_concurrency(trace: Trace, pattern: str | None = None) -> int:
+    rows = _intervals(trace, pattern)
+    best = 0
+    for row in rows:
+        best = max(best, sum(1 for other in rows if _overlap(row, other)))
+    return best
+
+
+def concurrent_groups(trace: Trace, pattern: str | None = None) -> list[list[str]]:
+    rows = sorted(_intervals(trace, pattern), key=lambda r: r[2])
+    groups: list[list[tuple[float, float, int, int, str]]] = []
+    for row in rows:
+        if groups and any(_overlap(row, other) for other in groups[-1]):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return [[r[4] for r in group] for group in groups]

@@ -1,0 +1,63 @@
+"""When a failed attempt runs again: Inngest's backoff table and Retry-After.
+
+One seeded ``random.Random`` supplies the jitter, so a given seed always gives
+the same schedule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from inngest_sim._errors import InvalidArgument
+from inngest_sim._protocol import ProtocolError, parse_iso_time
+
+if TYPE_CHECKING:
+    import random
+
+__all__ = ["DEFAULT_RETRIES", "MAX_RETRIES", "Backoff", "retry_after_delay"]
+
+DEFAULT_RETRIES = 4
+MAX_RETRIES = 20
+MIN_RETRY_AFTER = 1.0
+MAX_RETRY_AFTER = 24 * 3600.0
+
+_TABLE = (15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 2400.0, 3600.0, 7200.0)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delay before the next attempt, after the ``attempt``-th (0-based) failed.
+
+    ``jitter`` is the upper bound of the uniform random delay Inngest adds (30 s);
+    set it to 0 for exact, table-only schedules.
+    """
+
+    table: tuple[float, ...] = _TABLE
+    jitter: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.table or any(step < 0 for step in self.table):
+            raise InvalidArgument(f"Backoff.table={self.table!r} must be non-empty, all >= 0")
+        if self.jitter < 0:
+            raise InvalidArgument(f"Backoff.jitter={self.jitter!r} must be >= 0 (0 turns it off)")
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        base = self.table[min(attempt, len(self.table) - 1)]
+        return base + (rng.uniform(0, self.jitter) if self.jitter else 0.0)
+
+
+def retry_after_delay(value: str, now: float) -> float | None:
+    """Seconds to wait for a ``retry-after`` header, clamped to [1 s, 24 h] like Inngest.
+
+    Returns None for values Inngest would ignore (then the backoff table applies).
+    """
+    value = value.strip()
+    if len(value) <= 7 and value.isdigit():
+        delay = float(value)
+    else:
+        try:
+            delay = parse_iso_time(value) - now
+        except (ProtocolError, ValueError):
+            return None
+    return min(max(delay, MIN_RETRY_AFTER), MAX_RETRY_AFTER)

@@ -1,0 +1,79 @@
+"""One run's state: memos, stack, pending parallel steps, counters, status."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._protocol import json_size
+
+if TYPE_CHECKING:
+    from inngest_sim._registry import FunctionSpec
+
+__all__ = ["RunState", "WorkItem"]
+
+RUNNING = "Running"
+
+
+@dataclasses.dataclass(eq=False)
+class RunState:
+    run_id: str
+    spec: FunctionSpec
+    events: list[dict[str, Any]]
+    memos: dict[str, Any] = dataclasses.field(default_factory=dict)
+    stack: list[str] = dataclasses.field(default_factory=list)
+    keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    disable_immediate_execution: bool = False
+    pending: set[str] = dataclasses.field(default_factory=set)
+    seen_ops: set[str] = dataclasses.field(default_factory=set)
+    discovery_queued: bool = False
+    status: str = RUNNING
+    output: Any = None
+    error: dict[str, Any] | None = None
+    step_count: int = 0
+    state_bytes: int = 0
+    requests: int = 0
+    parent: tuple[str, str, str] | None = None  # (run id, step hash, step key) of an invoker
+    finished: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.state_bytes = sum(json_size(e) for e in self.events)
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return self.events[0]
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+    def key_of(self, step_hash: str) -> str:
+        return self.keys.get(step_hash, step_hash)
+
+    def save(self, step_hash: str, key: str, memo: Any) -> int:
+        """Store a step's memo as the server does; returns its size in bytes."""
+        size = json_size(memo)
+        self.memos[step_hash] = memo
+        self.keys[step_hash] = key
+        self.stack.append(step_hash)
+        self.step_count += 1
+        self.state_bytes += size
+        return size
+
+
+@dataclasses.dataclass(eq=False)
+class WorkItem:
+    """One queued SDK request: a discovery (``step_id == "step"``) or a targeted step."""
+
+    run: RunState
+    step_id: str
+    attempt: int = 0
+    target: str | None = None
+
+    @property
+    def is_discovery(self) -> bool:
+        return self.step_id == "step"
+
+    def retry(self) -> WorkItem:
+        return dataclasses.replace(self, attempt=self.attempt + 1)
