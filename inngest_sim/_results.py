@@ -133,6 +133,12 @@ class RunResult:
         return _utc(end) - self.queued_at
 
     @property
+    def wall_seconds(self) -> float:
+        """Real seconds from queueing to the end of the run (so far, if running)."""
+        last = self._end or list(self.trace)[-1]
+        return last.wall - self.trace.of(RunQueued)[0].wall
+
+    @property
     def step_count(self) -> int:
         return self._end.step_count if self._end else len(self.trace.of(StepSaved))
 
