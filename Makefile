@@ -1,7 +1,7 @@
 # Everyday commands. PYTHON defaults to the project's virtualenv.
 PYTHON ?= .venv/bin/python
 
-.PHONY: install demo test lint typecheck bench
+.PHONY: install demo test fmt lint typecheck bench
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -17,6 +17,10 @@ demo: $(NEEDS_VENV)
 
 test: $(NEEDS_VENV)
 	$(PYTHON) -m pytest -q -p no:cacheprovider
+
+fmt: $(NEEDS_VENV)
+	$(PYTHON) -m ruff format inngest_sim pipelines tests benchmarks conftest.py
+	$(PYTHON) -m ruff check --fix --unsafe-fixes inngest_sim pipelines tests benchmarks conftest.py
 
 lint: $(NEEDS_VENV)
 	$(PYTHON) -m ruff check inngest_sim pipelines tests benchmarks conftest.py

@@ -20,7 +20,10 @@ def build_example() -> tuple[inngest.Inngest, list[inngest.Function[Any]]]:
         retries=3,
     )
     async def render(ctx: inngest.Context) -> dict[str, Any]:
-        sizes = await ctx.step.run("plan", lambda: [64, 128, 256])
+        async def plan() -> list[int]:
+            return [64, 128, 256]
+
+        sizes = await ctx.step.run("plan", plan)
 
         def thumb(size: int) -> Any:
             async def body() -> dict[str, int]:

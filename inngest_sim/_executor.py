@@ -81,6 +81,7 @@ class Executor:
         self._jitter = random.Random(f"jitter-{config.seed}")
         self.runs: dict[str, RunState] = {}
         self._wall0 = _WALL["clock"]()
+        self.on_run_start: list[Callable[[RunState], None]] = []
         self.on_run_end: list[Callable[[RunState], None]] = []
         self.async_ops: dict[str, Callable[[WorkItem, Op], None]] = {}
 
@@ -113,6 +114,8 @@ class Executor:
                 parent_run_id=parent[0] if parent else None,
             )
         )
+        for callback in self.on_run_start:
+            callback(run)
         self.schedule(WorkItem(run, "step"), delay)
         return run
 
@@ -406,12 +409,16 @@ class Executor:
     def complete_step(self, run: RunState, op: Op) -> None:
         """A step's result is saved: fan in (WAIT) or rediscover at once (RACE)."""
         run.pending.discard(op.id)
-        if op.is_race or not run.pending:
+        if op.is_race:
+            # Each race completion has its own discovery job on the server (its
+            # coalesce key differs), so two completions are two discoveries.
+            self.enqueue_discovery(run, coalesce=False)
+        elif not run.pending:
             self.enqueue_discovery(run)
 
-    def enqueue_discovery(self, run: RunState) -> None:
+    def enqueue_discovery(self, run: RunState, *, coalesce: bool = True) -> None:
         run.disable_immediate_execution = False
-        if not run.discovery_queued:
+        if not (coalesce and run.discovery_queued):
             run.discovery_queued = True
             self.schedule(WorkItem(run, "step"))
 

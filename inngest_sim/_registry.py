@@ -60,6 +60,9 @@ class FunctionSpec:
         if len(raw_triggers) > MAX_TRIGGERS:
             raise InvalidArgument(f"{where} has {len(raw_triggers)} triggers; at most 10")
         triggers = tuple(_trigger(t, where) for t in raw_triggers)
+        for entry in config.get("cancel") or []:
+            if entry.get("if"):
+                Expression(entry["if"], where=f"{where} cancel on {entry.get('event')!r}")
         step = (config.get("steps") or {}).get("step") or {}
         retries = (step.get("retries") or {}).get("attempts")
         retries = DEFAULT_RETRIES if retries is None else min(int(retries), MAX_RETRIES)

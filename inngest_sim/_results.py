@@ -162,6 +162,11 @@ class RunResult:
             for r in self.trace.of(RequestSent)
         ]
 
+    @property
+    def completion_order(self) -> list[str]:
+        """Step ids in the order their results were saved (the run's stack)."""
+        return [s.step for s in self.trace.of(StepSaved)]
+
     def _build_steps(self) -> dict[str, StepResult]:
         ends = {r.request_id: r.t for r in self.trace.of(ResponseHandled)}
         attempts: dict[str, list[Attempt]] = {}

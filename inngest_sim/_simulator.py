@@ -21,6 +21,7 @@ from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
 from inngest_sim._trace import EventReceived, Trace
 from inngest_sim._transport import DEFAULT_SERVE_PATH, IN_PROCESS_ORIGIN, Endpoint, build_asgi_app
+from inngest_sim._waits import Waits
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -100,6 +101,7 @@ class Simulator:
         self._executor: Executor | None = None
         self._registry: Registry | None = None
         self._event_runs: dict[str, list[str]] = {}
+        self._waits: Waits | None = None
 
     # ----------------------------------------------------------- factories
     @classmethod
@@ -159,6 +161,9 @@ class Simulator:
                 f"to the simulator's API? Body: {response.text[:300]}"
             )
         self._registry = _registry_from(self.api.registrations[-1])
+        self._waits = Waits(self._executor, self._registry)
+        self._executor.on_run_start.append(self._watch_cancellation)
+        self._executor.on_run_end.append(self._emit_lifecycle)
 
     async def _endpoint(self) -> Endpoint:
         signing_key = getattr(self.client, "signing_key", None) if _is_cloud(self.client) else None
@@ -307,7 +312,10 @@ class Simulator:
         for raw in events:
             event = self._normalise(raw)
             ids.append(event["id"])
-            executor.trace.append(EventReceived(**executor.stamp(), event=event, source=source))
+            stamp = executor.stamp()
+            executor.trace.append(EventReceived(**stamp, event=event, source=source))
+            if self._waits is not None:
+                self._waits.on_event(event, stamp["seq"])
             started = [
                 executor.start_run(spec, [event]) for spec in self.functions.triggered_by(event)
             ]
@@ -323,6 +331,17 @@ class Simulator:
         )
         return [e["id"] for e in prepared]
 
+    def _watch_cancellation(self, run: RunState) -> None:
+        cancel_on = run.spec.config.get("cancel")
+        if cancel_on and self._waits is not None:
+            self._waits.watch_cancellation(run, list(cancel_on))
+
+    def _emit_lifecycle(self, run: RunState) -> None:
+        if run.event.get("name", "").startswith(_LIFECYCLE_PREFIXES):
+            return  # runs triggered by lifecycle events do not emit more of them
+        events = lifecycle_events(run, self.clock.now(), self.executor.ids.ulid)
+        self._ingest(events, "lifecycle")
+
     def _run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
         run: RunState | None = self.executor.runs.get(run_id)
         return (run.events, dict(run.memos)) if run else None
@@ -330,6 +349,42 @@ class Simulator:
     @property
     def api_url(self) -> str | None:
         return None
+
+
+_LIFECYCLE_PREFIXES = (
+    "inngest/function.finished",
+    "inngest/function.failed",
+    "inngest/function.cancelled",
+)
+
+
+def lifecycle_events(
+    run: RunState, now: float, new_id: Callable[[float], str]
+) -> list[dict[str, Any]]:
+    """The events Inngest emits when a run ends (executor-semantics.md section 2.7)."""
+    base = {
+        "function_id": run.spec.id,
+        "run_id": run.run_id,
+        "event": run.event,
+        "events": run.events,
+        "_inngest": {"status": run.status},
+    }
+    ts = int(now * 1000)
+    error = None
+    if run.status != "Completed":
+        error = {"error": "invalid status code: 500", **(run.error or {})}
+    finished = {**base, **({"result": run.output} if error is None else {"error": error})}
+    events = [{"name": "inngest/function.finished", "id": new_id(now), "ts": ts, "data": finished}]
+    if run.status == "Failed":
+        failed = {**base, "error": error}
+        events.append(
+            {"name": "inngest/function.failed", "id": run.run_id, "ts": ts, "data": failed}
+        )
+    elif run.status == "Cancelled":
+        events.append(
+            {"name": "inngest/function.cancelled", "id": new_id(now), "ts": ts, "data": base}
+        )
+    return events
 
 
 def _discard(_value: object) -> None:

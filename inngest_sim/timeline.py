@@ -25,7 +25,7 @@ def format_duration(seconds: float) -> str:
     """``1h02m03s``-style text for a number of seconds."""
     if seconds < 60:
         return f"{seconds:.3f}s".replace(".000s", "s")
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
     parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
