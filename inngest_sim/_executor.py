@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -31,6 +32,7 @@ from inngest_sim._retry import Backoff, retry_after_delay
 from inngest_sim._run import RunState, WorkItem
 from inngest_sim._scheduler import Scheduler
 from inngest_sim._trace import (
+    Record,
     RequestSent,
     ResponseHandled,
     RetryScheduled,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Executor", "ExecutorConfig"]
 
+R = TypeVar("R", bound="Record")
 _WALL = {"clock": time.perf_counter}  # in a dict so freezegun's module scan leaves it real
 _STEP_OUTPUT_OPS = {"StepRun": "data", "StepError": "error", "StepFailed": "error"}
 
@@ -79,6 +82,7 @@ class Executor:
         self.scheduler = Scheduler(clock)
         self.ids = IdSource(config.seed)
         self._jitter = random.Random(f"jitter-{config.seed}")
+        self._record_lock = threading.Lock()
         self.runs: dict[str, RunState] = {}
         self._wall0 = _WALL["clock"]()
         self.on_run_start: list[Callable[[RunState], None]] = []
@@ -89,8 +93,15 @@ class Executor:
     def wall(self) -> float:
         return _WALL["clock"]() - self._wall0
 
-    def stamp(self) -> dict[str, Any]:
-        return {"seq": self.trace.next_seq, "t": self.clock.now(), "wall": self.wall()}
+    def record(self, kind: type[R], **fields: Any) -> R:
+        """Append a record stamped with the next seq, virtual and wall time.
+
+        Thread-safe: step bodies of sync functions report from worker threads.
+        """
+        with self._record_lock:
+            record = kind(seq=self.trace.next_seq, t=self.clock.now(), wall=self.wall(), **fields)
+            self.trace.append(record)
+        return record
 
     # ------------------------------------------------------------------- runs
     def start_run(
@@ -104,15 +115,13 @@ class Executor:
         run = RunState(run_id=self.ids.ulid(self.clock.now()), spec=spec, events=events)
         run.parent = parent
         self.runs[run.run_id] = run
-        self.trace.append(
-            RunQueued(
-                **self.stamp(),
-                run_id=run.run_id,
-                function_id=spec.id,
-                event=events[0],
-                batch_size=len(events),
-                parent_run_id=parent[0] if parent else None,
-            )
+        self.record(
+            RunQueued,
+            run_id=run.run_id,
+            function_id=spec.id,
+            event=events[0],
+            batch_size=len(events),
+            parent_run_id=parent[0] if parent else None,
         )
         for callback in self.on_run_start:
             callback(run)
@@ -130,17 +139,15 @@ class Executor:
         if not run.running:
             return
         run.status, run.output, run.error = status, output, error
-        self.trace.append(
-            RunEnded(
-                **self.stamp(),
-                run_id=run.run_id,
-                function_id=run.spec.id,
-                status=status,
-                output=output,
-                error=error,
-                step_count=run.step_count,
-                state_bytes=run.state_bytes,
-            )
+        self.record(
+            RunEnded,
+            run_id=run.run_id,
+            function_id=run.spec.id,
+            status=status,
+            output=output,
+            error=error,
+            step_count=run.step_count,
+            state_bytes=run.state_bytes,
         )
         run.finished.set()
         for callback in self.on_run_end:
@@ -181,28 +188,25 @@ class Executor:
             use_api=use_api,
         )
         request_id = f"{run.run_id}-{run.requests}"
-        start = self.stamp()
-        self.trace.append(
-            RequestSent(
-                **start,
-                run_id=run.run_id,
-                request_id=request_id,
-                step_id=item.step_id,
-                target=item.target,
-                attempt=item.attempt,
-                disable_immediate_execution=run.disable_immediate_execution,
-                use_api=use_api,
-            )
+        start = self.record(
+            RequestSent,
+            run_id=run.run_id,
+            request_id=request_id,
+            step_id=item.step_id,
+            target=item.target,
+            attempt=item.attempt,
+            disable_immediate_execution=run.disable_immediate_execution,
+            use_api=use_api,
         )
         reply, size = await self._call(item, request_id, body)
-        wall = self.wall() - start["wall"]
+        wall = self.wall() - start.wall
         latency = self._latency(item)
 
         def handle() -> None:
             self._handle(item, request_id, start, wall, reply, size)
 
         if latency > 0:
-            self.scheduler.call_at(start["t"] + latency, handle)
+            self.scheduler.call_at(start.t + latency, handle)
         else:
             handle()
 
@@ -243,7 +247,7 @@ class Executor:
         self,
         item: WorkItem,
         request_id: str,
-        start: dict[str, Any],
+        start: RequestSent,
         wall: float,
         reply: Reply,
         size: int,
@@ -251,17 +255,15 @@ class Executor:
         run = item.run
         if not run.running:
             return  # a cancelled or finished run ignores late answers
-        self.trace.append(
-            ResponseHandled(
-                **self.stamp(),
-                run_id=run.run_id,
-                request_id=request_id,
-                status=reply.status,
-                ops=[f"{op.op}:{op.key}" for op in reply.ops],
-                error=reply.error,
-                wall_seconds=wall,
-                body_bytes=size,
-            )
+        self.record(
+            ResponseHandled,
+            run_id=run.run_id,
+            request_id=request_id,
+            status=reply.status,
+            ops=[f"{op.op}:{op.key}" for op in reply.ops],
+            error=reply.error,
+            wall_seconds=wall,
+            body_bytes=size,
         )
         context = _Context(item, request_id, start, wall, reply)
         if reply.kind == "done":
@@ -284,16 +286,14 @@ class Executor:
         reason = "retry-after" if delay is not None else "backoff"
         if delay is None:
             delay = self.config.backoff.delay(item.attempt, self._jitter)
-        self.trace.append(
-            RetryScheduled(
-                **self.stamp(),
-                run_id=run.run_id,
-                step_id=item.step_id,
-                step=item.target,
-                next_attempt=item.attempt + 1,
-                delay=delay,
-                reason=reason,
-            )
+        self.record(
+            RetryScheduled,
+            run_id=run.run_id,
+            step_id=item.step_id,
+            step=item.target,
+            next_attempt=item.attempt + 1,
+            delay=delay,
+            reason=reason,
         )
         self.schedule(item.retry(), delay)
 
@@ -348,20 +348,18 @@ class Executor:
     def _attempt(
         self, ctx: _Context, step_hash: str, key: str, outcome: str, error: Any = None
     ) -> None:
-        self.trace.append(
-            StepAttempt(
-                **self.stamp(),
-                run_id=ctx.item.run.run_id,
-                request_id=ctx.request_id,
-                step=key,
-                step_hash=step_hash,
-                attempt=ctx.item.attempt,
-                outcome=outcome,
-                start=ctx.start["t"],
-                start_seq=ctx.start["seq"],
-                wall_seconds=ctx.wall,
-                error=error,
-            )
+        self.record(
+            StepAttempt,
+            run_id=ctx.item.run.run_id,
+            request_id=ctx.request_id,
+            step=key,
+            step_hash=step_hash,
+            attempt=ctx.item.attempt,
+            outcome=outcome,
+            start=ctx.start.t,
+            start_seq=ctx.start.seq,
+            wall_seconds=ctx.wall,
+            error=error,
         )
 
     def _step_ran(self, ctx: _Context, op: Op) -> None:
@@ -392,18 +390,16 @@ class Executor:
     def save(self, run: RunState, op: Op, memo: Any) -> None:
         size = run.save(op.id, op.key, memo)
         kind = "null" if memo is None else next(iter(memo)) if isinstance(memo, dict) else "raw"
-        self.trace.append(
-            StepSaved(
-                **self.stamp(),
-                run_id=run.run_id,
-                step=op.key,
-                step_hash=op.id,
-                op=op.op,
-                memo=kind,
-                bytes=size,
-                state_bytes=run.state_bytes,
-                step_count=run.step_count,
-            )
+        self.record(
+            StepSaved,
+            run_id=run.run_id,
+            step=op.key,
+            step_hash=op.id,
+            op=op.op,
+            memo=kind,
+            bytes=size,
+            state_bytes=run.state_bytes,
+            step_count=run.step_count,
         )
 
     def complete_step(self, run: RunState, op: Op) -> None:
@@ -444,15 +440,13 @@ class Executor:
         if until - now > self.limits.max_sleep_seconds:
             self.fail(run, self.limits.sleep_limit_error(op.key, op.name or ""))
             return
-        self.trace.append(
-            Waiting(
-                **self.stamp(),
-                run_id=run.run_id,
-                step=op.key,
-                step_hash=op.id,
-                op="Sleep",
-                until=until,
-            )
+        self.record(
+            Waiting,
+            run_id=run.run_id,
+            step=op.key,
+            step_hash=op.id,
+            op="Sleep",
+            until=until,
         )
         self.scheduler.call_at(max(until, now), lambda: self.resume(run.run_id, op, None))
 
@@ -461,7 +455,7 @@ class Executor:
 class _Context:
     item: WorkItem
     request_id: str
-    start: dict[str, Any]
+    start: RequestSent
     wall: float
     reply: Reply
 

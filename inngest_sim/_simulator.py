@@ -16,10 +16,11 @@ from inngest_sim._clock import Clock, VirtualClock
 from inngest_sim._errors import InvalidArgument, RunNotFinished, SimError, SimulatorStalled
 from inngest_sim._executor import Executor, ExecutorConfig
 from inngest_sim._limits import Limits
+from inngest_sim._probe import Probe
 from inngest_sim._registry import FunctionSpec, Registry
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
-from inngest_sim._trace import EventReceived, Trace
+from inngest_sim._trace import BodyExecuted, EventReceived, Trace
 from inngest_sim._transport import DEFAULT_SERVE_PATH, IN_PROCESS_ORIGIN, Endpoint, build_asgi_app
 from inngest_sim._waits import Waits
 
@@ -97,6 +98,8 @@ class Simulator:
             request_latency=request_latency,
         )
         self._freeze_time = freeze_time and self.clock.is_virtual
+        # Bodies can only be watched when the SDK runs in this process.
+        self._probe_bodies = _url is None
         self._exit = contextlib.AsyncExitStack()
         self._executor: Executor | None = None
         self._registry: Registry | None = None
@@ -163,6 +166,9 @@ class Simulator:
         self._registry = _registry_from(self.api.registrations[-1])
         self._waits = Waits(self._executor, self._registry)
         self._executor.on_run_start.append(self._watch_cancellation)
+        if self._probe_bodies:
+            self._executor.on_run_start.append(lambda run: Probe.listen(run.run_id, self))
+            self._exit.callback(lambda: Probe.forget(list(self.executor.runs)))
         self._executor.on_run_end.append(self._emit_lifecycle)
 
     async def _endpoint(self) -> Endpoint:
@@ -312,10 +318,9 @@ class Simulator:
         for raw in events:
             event = self._normalise(raw)
             ids.append(event["id"])
-            stamp = executor.stamp()
-            executor.trace.append(EventReceived(**stamp, event=event, source=source))
+            received = executor.record(EventReceived, event=event, source=source)
             if self._waits is not None:
-                self._waits.on_event(event, stamp["seq"])
+                self._waits.on_event(event, received.seq)
             started = [
                 executor.start_run(spec, [event]) for spec in self.functions.triggered_by(event)
             ]
@@ -341,6 +346,15 @@ class Simulator:
             return  # runs triggered by lifecycle events do not emit more of them
         events = lifecycle_events(run, self.clock.now(), self.executor.ids.ulid)
         self._ingest(events, "lifecycle")
+
+    # ------------------------------------------------------ body listener
+    def before_body(self, run_id: str, step: str, attempt: int) -> None:
+        self.executor.record(
+            BodyExecuted, run_id=run_id, step=step, attempt=attempt, request_id=None
+        )
+
+    def after_body(self, run_id: str, step: str, attempt: int) -> None:
+        return None
 
     def _run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
         run: RunState | None = self.executor.runs.get(run_id)

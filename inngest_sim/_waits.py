@@ -144,16 +144,14 @@ class Waits:
     def _record(
         self, run: RunState, op: Op, kind: str, timeout: float, detail: dict[str, Any]
     ) -> None:
-        self.executor.trace.append(
-            Waiting(
-                **self.executor.stamp(),
-                run_id=run.run_id,
-                step=op.key,
-                step_hash=op.id,
-                op=kind,
-                until=self.executor.clock.now() + timeout,
-                detail=detail,
-            )
+        self.executor.record(
+            Waiting,
+            run_id=run.run_id,
+            step=op.key,
+            step_hash=op.id,
+            op=kind,
+            until=self.executor.clock.now() + timeout,
+            detail=detail,
         )
 
     # -------------------------------------------------------------- invoke

@@ -1,0 +1,140 @@
+"""A probe inside the SDK: sees every step body start and end (in-process only).
+
+The executor only sees what the SDK reports. A body can also run without being
+reported: ``asyncio.gather`` over ``step.run`` runs every body but reports one,
+and a lost response hides a body that did run. Wrapping the handler that
+``step.run`` receives tells the simulator about each real execution, and gives
+fault injection a place to act *inside* a step.
+
+The patch is installed once per process and routes each call to the listener
+registered for the run id, so unrelated code using the SDK is untouched.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from inngest_sim._errors import SdkBridgeError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["BodyListener", "Probe"]
+
+_current_step: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "inngest_sim_current_step", default=None
+)
+
+
+class BodyListener(Protocol):
+    def before_body(self, run_id: str, step: str, attempt: int) -> None:
+        """Called as a body starts; raising here replaces the body (fault injection)."""
+
+    def after_body(self, run_id: str, step: str, attempt: int) -> None:
+        """Called after a body returned; raising here loses its result."""
+
+
+class Probe:
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _installed: ClassVar[bool] = False
+    _listeners: ClassVar[dict[str, BodyListener]] = {}
+
+    @classmethod
+    def listen(cls, run_id: str, listener: BodyListener) -> None:
+        cls._install()
+        cls._listeners[run_id] = listener
+
+    @classmethod
+    def forget(cls, run_ids: list[str]) -> None:
+        for run_id in run_ids:
+            cls._listeners.pop(run_id, None)
+
+    @classmethod
+    def _install(cls) -> None:
+        with cls._lock:
+            if cls._installed:
+                return
+            try:
+                from inngest._internal.step_lib import base, step_async, step_sync
+
+                _patch_parse(base.StepBase)
+                _patch_run(step_async.Step, is_async=True)
+                _patch_run(step_sync.StepSync, is_async=False)
+            except (ImportError, AttributeError) as exc:
+                raise SdkBridgeError(
+                    f"cannot install the step probe in this inngest SDK ({exc}); "
+                    "pin inngest>=0.5.19,<0.6"
+                ) from exc
+            cls._installed = True
+
+
+def _patch_parse(step_base: Any) -> None:
+    original = step_base._parse_step_id
+
+    @functools.wraps(original)
+    def parse(self: Any, step_id: str) -> Any:
+        parsed = original(self, step_id)
+        key = parsed.user_facing if not parsed.index else f"{parsed.user_facing}:{parsed.index}"
+        _current_step.set(key)
+        return parsed
+
+    step_base._parse_step_id = parse
+
+
+def _listener_for(step: Any) -> tuple[BodyListener, str, int] | None:
+    request = step._execution._request
+    listener = Probe._listeners.get(request.ctx.run_id)
+    if listener is None:
+        return None
+    return listener, request.ctx.run_id, request.ctx.attempt
+
+
+def _patch_run(step_cls: Any, *, is_async: bool) -> None:
+    original = step_cls.run
+
+    if is_async:
+
+        @functools.wraps(original)
+        async def run_async(self: Any, step_id: str, handler: Any, *args: Any, **kw: Any) -> Any:
+            found = _listener_for(self)
+            if found is None:
+                return await original(self, step_id, handler, *args, **kw)
+            listener, run_id, attempt = found
+
+            async def body(*body_args: Any) -> Any:
+                step = _current_step.get() or step_id
+                listener.before_body(run_id, step, attempt)
+                result = handler(*body_args)
+                if inspect.isawaitable(result):
+                    result = await result
+                listener.after_body(run_id, step, attempt)
+                return result
+
+            return await original(self, step_id, body, *args, **kw)
+
+        step_cls.run = run_async
+        return
+
+    @functools.wraps(original)
+    def run_sync(
+        self: Any, step_id: str, handler: Callable[..., Any], *args: Any, **kw: Any
+    ) -> Any:
+        found = _listener_for(self)
+        if found is None:
+            return original(self, step_id, handler, *args, **kw)
+        listener, run_id, attempt = found
+
+        def body(*body_args: Any) -> Any:
+            step = _current_step.get() or step_id
+            listener.before_body(run_id, step, attempt)
+            result = handler(*body_args)
+            listener.after_body(run_id, step, attempt)
+            return result
+
+        return original(self, step_id, body, *args, **kw)
+
+    step_cls.run = run_sync
