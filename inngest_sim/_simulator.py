@@ -16,12 +16,19 @@ from inngest_sim._clock import Clock, VirtualClock
 from inngest_sim._errors import InvalidArgument, RunNotFinished, SimError, SimulatorStalled
 from inngest_sim._executor import Executor, ExecutorConfig
 from inngest_sim._limits import Limits
+from inngest_sim._loopback import LoopbackServer
 from inngest_sim._probe import Probe
 from inngest_sim._registry import FunctionSpec, Registry
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
 from inngest_sim._trace import BodyExecuted, EventReceived, Trace
-from inngest_sim._transport import DEFAULT_SERVE_PATH, IN_PROCESS_ORIGIN, Endpoint, build_asgi_app
+from inngest_sim._transport import (
+    DEFAULT_SERVE_PATH,
+    IN_PROCESS_ORIGIN,
+    Endpoint,
+    build_asgi_app,
+    transport_for_app,
+)
 from inngest_sim._waits import Waits
 
 if TYPE_CHECKING:
@@ -105,6 +112,8 @@ class Simulator:
         self._registry: Registry | None = None
         self._event_runs: dict[str, list[str]] = {}
         self._waits: Waits | None = None
+        self._api_port: int | None = None
+        self._loopback: LoopbackServer | None = None
 
     # ----------------------------------------------------------- factories
     @classmethod
@@ -117,13 +126,19 @@ class Simulator:
         return cls(client, [], _app=app, **options)
 
     @classmethod
-    def from_url(cls, url: str, *, client: Any = None, **options: Any) -> Simulator:
+    def from_url(
+        cls, url: str, *, api_port: int = 0, client: Any = None, **options: Any
+    ) -> Simulator:
         """Drive a serve endpoint over HTTP (``http://127.0.0.1:8000/api/inngest``).
 
-        The served app must send its Inngest API calls to :attr:`api_url`, e.g.
-        ``INNGEST_API_BASE_URL`` and ``INNGEST_EVENT_API_BASE_URL`` set to it.
+        The simulator serves the Inngest API on ``127.0.0.1:api_port`` (a free port
+        when 0; see :attr:`api_url`). Point the served app's client at it, e.g.
+        ``INNGEST_DEV=http://127.0.0.1:<api_port>`` or
+        ``Inngest(api_base_url=..., event_api_base_url=...)``.
         """
-        return cls(client, [], _url=url, **options)
+        sim = cls(client, [], _url=url, **options)
+        sim._api_port = api_port
+        return sim
 
     # ------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> Simulator:
@@ -148,6 +163,10 @@ class Simulator:
         loop = asyncio.get_running_loop()
         if self.client is not None:
             self._exit.callback(route_client(self.client, self.api.handle))
+        if self._api_port is not None:
+            self._loopback = LoopbackServer(self.api.asgi(), self._api_port)
+            self._loopback.start()
+            self._exit.push_async_callback(self._loopback.stop)
         endpoint = await self._endpoint()
         self._executor = Executor(endpoint, self.clock, self.trace, self._config)
         self._executor.scheduler.bind(loop)
@@ -178,7 +197,7 @@ class Simulator:
             self._exit.push_async_callback(http.aclose)
             return Endpoint(http, self._url, signing_key)
         app = self._app or build_asgi_app(self.client, self._functions, self._serve_path)
-        transport = httpx.ASGITransport(app=app)
+        transport = transport_for_app(app)
         http = httpx.AsyncClient(transport=transport, timeout=None)
         self._exit.push_async_callback(http.aclose)
         return Endpoint(http, IN_PROCESS_ORIGIN + self._serve_path, signing_key)
@@ -362,7 +381,8 @@ class Simulator:
 
     @property
     def api_url(self) -> str | None:
-        return None
+        """Where SDKs in other processes reach this simulator's Inngest API."""
+        return self._loopback.url if self._loopback else None
 
 
 _LIFECYCLE_PREFIXES = (

@@ -6,16 +6,19 @@ against a running server it talks HTTP. The executor cannot tell the difference.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import httpx
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import httpx
 
-__all__ = ["Endpoint", "build_asgi_app"]
+__all__ = ["Endpoint", "build_asgi_app", "transport_for_app"]
 
 IN_PROCESS_ORIGIN = "http://inngest-sim.invalid"
 DEFAULT_SERVE_PATH = "/api/inngest"
@@ -29,6 +32,41 @@ def build_asgi_app(client: Any, functions: Sequence[Any], serve_path: str) -> An
     app = fastapi.FastAPI()
     inngest.fast_api.serve(app, client, list(functions), serve_path=serve_path)
     return app
+
+
+def _is_asgi(app: Any) -> bool:
+    call = getattr(app, "__call__", None)  # noqa: B004 - an app object, not a plain function
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call)
+
+
+class _WSGIInThread(httpx.AsyncBaseTransport):
+    """Serves a WSGI app (Flask, Django) to an async client, off the event loop.
+
+    The sync adapters run the function in the calling thread; running them in a
+    worker thread keeps the simulator's loop free to answer the SDK's own calls.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._wsgi = httpx.WSGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        sync_request = httpx.Request(
+            request.method, request.url, headers=request.headers, content=body
+        )
+
+        def call() -> httpx.Response:
+            response = self._wsgi.handle_request(sync_request)
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=response.read()
+            )
+
+        return await asyncio.to_thread(call)
+
+
+def transport_for_app(app: Any) -> httpx.AsyncBaseTransport:
+    """An in-process transport for an ASGI or a WSGI app."""
+    return httpx.ASGITransport(app=app) if _is_asgi(app) else _WSGIInThread(app)
 
 
 class Endpoint:

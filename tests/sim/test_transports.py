@@ -1,0 +1,112 @@
+"""One executor, three ways to reach the SDK: in-process ASGI, WSGI, and HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import fastapi
+import flask
+import inngest
+import inngest.fast_api
+import inngest.flask
+import pytest
+import uvicorn
+
+from inngest_sim import Simulator
+from inngest_sim._loopback import bind_loopback
+
+
+def _build(app_id: str, *, api_url: str | None = None) -> tuple[inngest.Inngest, list[object]]:
+    client = inngest.Inngest(
+        app_id=app_id,
+        is_production=False,
+        api_base_url=api_url,
+        event_api_base_url=api_url,
+    )
+
+    @client.create_function(fn_id="double", trigger=inngest.TriggerEvent(event="t/double"))
+    async def double(ctx: inngest.Context) -> int:
+        n = await ctx.step.run("read", lambda: int(ctx.event.data["n"]))  # type: ignore[arg-type]
+        pair = await ctx.group.parallel(
+            (lambda: ctx.step.run("x", lambda: n), lambda: ctx.step.run("y", lambda: n))
+        )
+        await ctx.step.send_event("notify", inngest.Event(name="t/doubled", data={"n": n}))
+        return sum(pair)
+
+    return client, [double]
+
+
+async def test_from_app_drives_any_asgi_app_in_process() -> None:
+    client, functions = _build("asgi-app")
+    app = fastapi.FastAPI()
+    inngest.fast_api.serve(app, client, functions)  # type: ignore[arg-type]
+
+    async with Simulator.from_app(app, client=client) as sim:
+        run = await sim.run("double", data={"n": 21})
+        sent = [e["name"] for e in sim.events]
+
+    assert run.status == "Completed"
+    assert run.output == 42
+    assert "t/doubled" in sent
+
+
+async def test_sync_functions_through_the_sync_flask_adapter() -> None:
+    client = inngest.Inngest(app_id="wsgi-app", is_production=False)
+
+    @client.create_function(fn_id="triple", trigger=inngest.TriggerEvent(event="t/triple"))
+    def triple(ctx: inngest.ContextSync) -> int:
+        n = ctx.step.run("read", lambda: 7)
+        parts = ctx.group.parallel(
+            tuple((lambda i=i: ctx.step.run(f"p{i}", lambda: n)) for i in range(3))
+        )
+        ctx.step.send_event("notify", inngest.Event(name="t/tripled"))
+        return sum(parts)
+
+    app = flask.Flask("wsgi-app")
+    inngest.flask.serve(app, client, [triple])
+
+    async with Simulator.from_app(app, client=client) as sim:
+        run = await sim.run(triple)
+        sent = [e["name"] for e in sim.events]
+
+    assert run.status == "Completed"
+    assert run.output == 21
+    assert "t/tripled" in sent
+    assert run.max_concurrency() >= 1
+
+
+@pytest.fixture
+def api_port() -> int:
+    sock = bind_loopback()
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@pytest.fixture
+def served_app(api_port: int) -> Iterator[str]:
+    """A real uvicorn server on loopback whose SDK talks to the simulator's API port."""
+    client, functions = _build("http-app", api_url=f"http://127.0.0.1:{api_port}")
+    app = fastapi.FastAPI()
+    inngest.fast_api.serve(app, client, functions)  # type: ignore[arg-type]
+    sock = bind_loopback()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/api/inngest"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+async def test_from_url_drives_a_serve_endpoint_over_http(served_app: str, api_port: int) -> None:
+    async with Simulator.from_url(served_app, api_port=api_port) as sim:
+        assert sim.api_url == f"http://127.0.0.1:{api_port}"
+        run = await sim.run("double", data={"n": 5})
+        sent = [e["name"] for e in sim.events]
+
+    assert run.status == "Completed"
+    assert run.output == 10
+    assert "t/doubled" in sent  # step.send_event reached the simulator over loopback
+    assert [r.ops for r in run.requests][0] == ("StepRun:read",)
