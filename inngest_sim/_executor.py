@@ -13,7 +13,7 @@ import dataclasses
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from inngest_sim._registry import FunctionSpec
     from inngest_sim._transport import Endpoint
 
-__all__ = ["Executor", "ExecutorConfig"]
+__all__ = ["Executor", "ExecutorConfig", "Gate"]
 
 R = TypeVar("R", bound="Record")
 _WALL = {"clock": time.perf_counter}  # in a dict so freezegun's module scan leaves it real
@@ -88,6 +88,7 @@ class Executor:
         self.on_run_start: list[Callable[[RunState], None]] = []
         self.on_run_end: list[Callable[[RunState], None]] = []
         self.async_ops: dict[str, Callable[[WorkItem, Op], None]] = {}
+        self.gate: Gate | None = None
 
     # ---------------------------------------------------------------- records
     def wall(self) -> float:
@@ -132,8 +133,22 @@ class Executor:
         self.scheduler.call_at(self.clock.now() + delay, lambda: self._dispatch(item))
 
     def _dispatch(self, item: WorkItem) -> None:
-        if item.run.running:
-            self.scheduler.spawn(self._execute(item))
+        if not item.run.running:
+            return
+        if self.gate is None or self.gate.admit(item):
+            self.start_now(item)
+
+    def start_now(self, item: WorkItem) -> None:
+        """Send ``item``'s request now (the gate calls this when a slot frees up)."""
+        self.scheduler.spawn(self._execute(item))
+
+    def _release(self, item: WorkItem) -> None:
+        if self.gate is not None:
+            self.gate.release(item)
+
+    def cancel(self, run: RunState, reason: str) -> None:
+        """End a run as Cancelled: queued work is dropped, late answers ignored."""
+        self.end_run(run, "Cancelled", error={"name": "FunctionCancelled", "message": reason})
 
     def end_run(self, run: RunState, status: str, *, output: Any = None, error: Any = None) -> None:
         if not run.running:
@@ -165,16 +180,28 @@ class Executor:
         return latency(item.run.spec.id, item.target) if callable(latency) else latency
 
     async def _execute(self, item: WorkItem) -> None:
+        try:
+            handled_later = await self._send(item)
+        except BaseException:
+            self._release(item)
+            raise
+        if not handled_later:
+            self._release(item)
+
+    async def _send(self, item: WorkItem) -> bool:
+        """One request; True when its response is handled later (virtual latency)."""
         run = item.run
         if item.is_discovery and item.attempt == 0:
             run.discovery_queued = False
+        if not run.running:
+            return False
         if run.step_count >= self.limits.max_steps:
             self.fail(run, self.limits.step_limit_error())
-            return
+            return False
         run.requests += 1
         if run.requests > self.config.max_requests_per_run:
             self.fail(run, _too_many_requests(run, self.config.max_requests_per_run))
-            return
+            return False
         use_api = self._use_api(run)
         body = build_body(
             event=run.event,
@@ -202,13 +229,18 @@ class Executor:
         wall = self.wall() - start.wall
         latency = self._latency(item)
 
-        def handle() -> None:
+        if latency <= 0:
             self._handle(item, request_id, start, wall, reply, size)
+            return False
 
-        if latency > 0:
-            self.scheduler.call_at(start.t + latency, handle)
-        else:
-            handle()
+        def handle() -> None:
+            try:
+                self._handle(item, request_id, start, wall, reply, size)
+            finally:
+                self._release(item)
+
+        self.scheduler.call_at(start.t + latency, handle)
+        return True
 
     async def _call(
         self, item: WorkItem, request_id: str, body: dict[str, Any]
@@ -449,6 +481,18 @@ class Executor:
             until=until,
         )
         self.scheduler.call_at(max(until, now), lambda: self.resume(run.run_id, op, None))
+
+
+class Gate(Protocol):
+    """Flow control around every SDK request (concurrency limits)."""
+
+    def admit(self, item: WorkItem) -> bool:
+        """True to send now; False to hold ``item`` and call ``start_now`` later."""
+        ...
+
+    def release(self, item: WorkItem) -> None:
+        """``item``'s request has finished (its slot is free)."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

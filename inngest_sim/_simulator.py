@@ -340,11 +340,14 @@ class Simulator:
             received = executor.record(EventReceived, event=event, source=source)
             if self._waits is not None:
                 self._waits.on_event(event, received.seq)
-            started = [
-                executor.start_run(spec, [event]) for spec in self.functions.triggered_by(event)
-            ]
-            self._event_runs[event["id"]] = [r.run_id for r in started]
+            matching = self.functions.triggered_by(event)
+            started = [self._schedule_run(spec, event) for spec in matching]
+            self._event_runs[event["id"]] = [r.run_id for r in started if r is not None]
         return ids
+
+    def _schedule_run(self, spec: FunctionSpec, event: dict[str, Any]) -> RunState | None:
+        """Where an event becomes a run; flow control decides when (or whether)."""
+        return self.executor.start_run(spec, [event])
 
     def _ingest_threadsafe(self, events: list[dict[str, Any]], source: str) -> list[str]:
         # Ids are fixed here so the SDK gets them back at once; the runs start on

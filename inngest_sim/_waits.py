@@ -246,6 +246,4 @@ class Waits:
         if not run.running:
             return
         self.drop_run(run.run_id)
-        self.executor.end_run(
-            run, "Cancelled", error={"name": "FunctionCancelled", "message": reason}
-        )
+        self.executor.cancel(run, reason)

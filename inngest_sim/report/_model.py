@@ -1,0 +1,403 @@
+"""What a report draws, read from the trace: one JSON-ready model per run.
+
+Each run becomes lanes (one per step, in the order steps first appeared) and
+elements on them: attempt bars, spans (backoff, sleep, wait, planned), the SDK
+requests of the run lane and markers. Every element starts and ends at a
+:class:`Stop`, and the run's :class:`TimeLayout` turns stops into axis units.
+Record kinds this module does not know become generic markers, so a trace
+from a newer simulator still renders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._trace import (
+    BodyExecuted,
+    EventReceived,
+    FaultApplied,
+    Published,
+    Record,
+    RequestSent,
+    ResponseHandled,
+    RetryScheduled,
+    RunEnded,
+    RunQueued,
+    StepAttempt,
+    StepSaved,
+    Waiting,
+)
+from inngest_sim.report._layout import (
+    END,
+    MARK,
+    START,
+    Interval,
+    Stop,
+    TimeLayout,
+    chunks,
+    concurrency,
+    round_x,
+)
+
+if TYPE_CHECKING:
+    from inngest_sim._trace import Trace
+
+__all__ = ["build_model", "record_fields", "record_kind"]
+
+RUN_LANE = -1
+MESSAGE_LIMIT = 1000
+STACK_LIMIT = 1500
+FIELD_LIMIT = 300
+OTHERS_LIMIT = 500
+_COMMON = ("kind", "seq", "t", "wall", "run_id")
+
+Element = tuple[dict[str, Any], Stop, Stop]
+
+
+def record_kind(record: Record) -> str:
+    """The record's kind, also for records the lenient loader kept as generic."""
+    fields = getattr(record, "fields", None)
+    if isinstance(fields, dict) and isinstance(fields.get("kind"), str):
+        return str(fields["kind"])
+    return record.kind
+
+
+def record_fields(record: Record) -> dict[str, Any]:
+    fields = getattr(record, "fields", None)
+    if isinstance(fields, dict):
+        return dict(fields)
+    try:
+        return record.to_dict()
+    except Exception:  # a future record with a value dataclasses.asdict cannot copy
+        return {"kind": record.kind, "seq": record.seq, "t": record.t}
+
+
+def _text(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _error(error: Any) -> dict[str, str] | None:
+    if not error:
+        return None
+    if not isinstance(error, dict):
+        return {"name": "Error", "message": _text(error, MESSAGE_LIMIT), "stack": ""}
+    return {
+        "name": _text(error.get("name") or "Error", FIELD_LIMIT),
+        "message": _text(error.get("message") or error.get("error") or "", MESSAGE_LIMIT),
+        "stack": _text(error.get("stack") or "", STACK_LIMIT),
+    }
+
+
+def _details(record: Record) -> dict[str, str]:
+    fields = record_fields(record)
+    return {k: _text(v, FIELD_LIMIT) for k, v in list(fields.items()) if k not in _COMMON}
+
+
+@dataclasses.dataclass(slots=True)
+class _Lane:
+    name: str
+    first: tuple[float, int]
+    attempts: int = 0
+    executions: int = 0
+    outcome: str | None = None
+    wait: str | None = None
+    memo: str | None = None
+    bytes: int | None = None
+
+
+class _RunModel:
+    """Reads one run's records (in trace order) into lanes and elements."""
+
+    def __init__(self, run_id: str, records: list[Record]) -> None:
+        self.run_id = run_id
+        self.records = records
+        self.queued = next((r for r in records if isinstance(r, RunQueued)), None)
+        self.ended = next((r for r in reversed(records) if isinstance(r, RunEnded)), None)
+        self.t0 = self.queued.t if self.queued else records[0].t
+        last = self.ended or records[-1]
+        self.end_stop = Stop(last.t, last.seq, MARK)
+        self.handled = {r.request_id: r for r in records if isinstance(r, ResponseHandled)}
+        self.lanes: dict[str, _Lane] = {}
+        self.bars: list[Element] = []
+        self.spans: list[Element] = []
+        self.reqs: list[Element] = []
+        self.marks: list[tuple[dict[str, Any], Stop, str | None]] = []
+        self._open_waits: dict[str, tuple[dict[str, Any], Stop, Waiting]] = {}
+        self._since_response: list[StepAttempt] = []
+        self._planned: list[tuple[dict[str, Any], Stop, str]] = []
+        for record in records:
+            self._read(record)
+
+    def rel(self, t: float) -> float:
+        return round(t - self.t0, 6)
+
+    def lane(self, name: str, seq: float) -> _Lane:
+        lane = self.lanes.get(name)
+        if lane is None:
+            lane = self.lanes[name] = _Lane(name, (seq, len(self.lanes)))
+        elif seq < lane.first[0]:
+            lane.first = (seq, lane.first[1])
+        return lane
+
+    # ----------------------------------------------------------------- reading
+    def _read(self, rec: Record) -> None:
+        here = Stop(rec.t, rec.seq, MARK)
+        if isinstance(rec, RunQueued):
+            name = rec.event.get("name") if isinstance(rec.event, dict) else None
+            self.marks.append(({"k": "queued", "label": f"queued by {name}"}, here, None))
+        elif isinstance(rec, RunEnded):
+            label = f"run {rec.status}"
+            self.marks.append(({"k": "end", "label": label, "err": _error(rec.error)}, here, None))
+        elif isinstance(rec, RequestSent):
+            self._request(rec)
+        elif isinstance(rec, ResponseHandled):
+            self._response(rec)
+        elif isinstance(rec, StepAttempt):
+            self._attempt(rec)
+        elif isinstance(rec, StepSaved):
+            self._saved(rec)
+        elif isinstance(rec, RetryScheduled):
+            self._retry(rec)
+        elif isinstance(rec, Waiting):
+            self._waiting(rec)
+        elif isinstance(rec, BodyExecuted):
+            self.lane(rec.step, rec.seq).executions += 1
+        elif isinstance(rec, FaultApplied):
+            mark = {"k": "fault", "label": f"fault {rec.effect} ({rec.rule})", "f": _details(rec)}
+            self.marks.append((mark, here, rec.step))
+        else:
+            step = record_fields(rec).get("step")
+            mark = {"k": "record", "label": record_kind(rec), "f": _details(rec)}
+            self.marks.append((mark, here, step if isinstance(step, str) else None))
+
+    def _request(self, rec: RequestSent) -> None:
+        reply = self.handled.get(rec.request_id)
+        end = Stop(reply.t, reply.seq, END) if reply else self.end_stop
+        element: dict[str, Any] = {
+            "r": rec.request_id,
+            "tg": rec.target,
+            "n": rec.attempt,
+            "k": "discovery" if rec.target is None else "step",
+            "ts": self.rel(rec.t),
+            "te": self.rel(end.t),
+            "api": rec.use_api,
+        }
+        if reply is None:
+            element["open"] = True
+        else:
+            element.update(
+                st=reply.status,
+                ops=[_text(op, FIELD_LIMIT) for op in reply.ops[:8]],
+                nops=len(reply.ops),
+                w=reply.wall_seconds,
+                bytes=reply.body_bytes,
+                bad=bool(reply.error) or reply.status >= 500,
+            )
+        self.reqs.append((element, Stop(rec.t, rec.seq, START), end))
+
+    def _response(self, rec: ResponseHandled) -> None:
+        self._since_response = []
+        for op in rec.ops:
+            name, _, key = op.partition(":")
+            if name == "StepPlanned" and key:
+                self.lane(key, rec.seq)
+                span = {"k": "planned", "ts": self.rel(rec.t), "label": "planned"}
+                self._planned.append((span, Stop(rec.t, rec.seq, END), key))
+
+    def _attempt(self, rec: StepAttempt) -> None:
+        self._since_response.append(rec)
+        lane = self.lane(rec.step, rec.start_seq)
+        lane.attempts += 1
+        lane.outcome = rec.outcome
+        reply = self.handled.get(rec.request_id)
+        end = Stop(reply.t, reply.seq, END) if reply else Stop(rec.t, rec.seq, END)
+        bar = {
+            "step": rec.step,
+            "o": rec.outcome,
+            "n": rec.attempt,
+            "r": rec.request_id,
+            "ts": self.rel(rec.start),
+            "te": self.rel(end.t),
+            "w": rec.wall_seconds,
+            "err": _error(rec.error),
+        }
+        self.bars.append((bar, Stop(rec.start, rec.start_seq, START), end))
+
+    def _saved(self, rec: StepSaved) -> None:
+        lane = self.lane(rec.step, rec.seq)
+        lane.memo, lane.bytes = rec.memo, rec.bytes
+        waiting = self._open_waits.pop(rec.step, None)
+        if waiting is not None:
+            span, start, _ = waiting
+            span["te"] = self.rel(rec.t)
+            self.spans.append((span, start, Stop(rec.t, rec.seq, MARK)))
+
+    def _retry(self, rec: RetryScheduled) -> None:
+        step = rec.step
+        if step is None:
+            # A retry of a discovery request: it belongs to the step that errored in it.
+            failed = [a for a in self._since_response if a.outcome in ("error", "failed")]
+            step = failed[-1].step if failed else None
+        span = {
+            "k": "backoff",
+            "step": step,
+            "ts": self.rel(rec.t),
+            "te": self.rel(rec.t + rec.delay),
+            "delay": rec.delay,
+            "next": rec.next_attempt,
+            "reason": rec.reason,
+        }
+        if step is not None:
+            self.lane(step, rec.seq)
+        end = Stop(rec.t + rec.delay, rec.seq, MARK)
+        self.spans.append((span, Stop(rec.t, rec.seq, MARK), end))
+
+    def _waiting(self, rec: Waiting) -> None:
+        lane = self.lane(rec.step, rec.seq)
+        lane.wait = "sleep" if rec.op == "Sleep" else "wait"
+        span: dict[str, Any] = {
+            "k": lane.wait,
+            "step": rec.step,
+            "op": rec.op,
+            "ts": self.rel(rec.t),
+            "until": None if rec.until is None else self.rel(rec.until),
+            "detail": {k: _text(v, FIELD_LIMIT) for k, v in list(rec.detail.items())[:12]},
+        }
+        self._open_waits[rec.step] = (span, Stop(rec.t, rec.seq, MARK), rec)
+
+    # ---------------------------------------------------------------- finishing
+    def _close(self) -> None:
+        starts: dict[str, list[Stop]] = {}
+        for bar, start, _ in self.bars:
+            starts.setdefault(bar["step"], []).append(start)
+        for span, at, key in self._planned:
+            later = [s for s in starts.get(key, []) if s.seq > at.seq]
+            end = min(later, key=lambda s: s.seq) if later else at
+            span["step"], span["te"] = key, self.rel(end.t)
+            self.spans.append((span, at, end))
+        for span, start, rec in self._open_waits.values():
+            ends_first = rec.until is not None and (self.ended is None or rec.until <= self.ended.t)
+            end = Stop(rec.until, rec.seq, MARK) if ends_first and rec.until else self.end_stop
+            span["te"], span["open"] = self.rel(end.t), True
+            self.spans.append((span, start, end))
+        self._open_waits = {}
+
+    def to_json(self) -> dict[str, Any]:
+        self._close()
+        order = sorted(self.lanes.values(), key=lambda lane: lane.first)
+        index = {lane.name: i for i, lane in enumerate(order)}
+        stops = [s for _, a, b in (*self.bars, *self.spans, *self.reqs) for s in (a, b)]
+        stops += [at for _, at, _ in self.marks]
+        layout = TimeLayout(stops, [(a, b) for _, a, b in self.reqs], self.t0)
+
+        def place(elements: list[Element]) -> list[dict[str, Any]]:
+            placed = []
+            for element, a, b in elements:
+                step = element.pop("step", None)
+                element["l"] = index.get(step, RUN_LANE) if isinstance(step, str) else RUN_LANE
+                element["a"], element["b"] = round_x(layout.x(a)), round_x(layout.x(b))
+                placed.append(element)
+            return placed
+
+        executed = [(bar, a, b) for bar, a, b in self.bars if bar["o"] != "planned"]
+        intervals = [Interval(a, b, bar["step"]) for bar, a, b in executed]
+        bars = place(self.bars)
+        curve, peak = concurrency((bar["a"], bar["b"]) for bar in bars if bar["o"] != "planned")
+        marks = []
+        for mark, at, step in self.marks:
+            mark["l"] = index.get(step, RUN_LANE) if step else RUN_LANE
+            mark["a"], mark["ts"] = round_x(layout.x(at)), self.rel(at.t)
+            marks.append(mark)
+        return {
+            **self._summary(),
+            "lanes": [_lane_json(lane) for lane in order],
+            "bars": bars,
+            "spans": place(self.spans),
+            "reqs": place(self.reqs),
+            "marks": marks,
+            "chunks": chunks(intervals, layout),
+            "conc": curve,
+            "peak": peak,
+            "total": round_x(layout.total),
+            "axis": [[round(a, 6), round(b, 6), round_x(x)] for a, b, x in layout.pieces],
+            "gaps": [[round_x(a), round_x(b), dt] for a, b, dt in layout.gaps],
+            "orderOnly": layout.order_only,
+        }
+
+    def _summary(self) -> dict[str, Any]:
+        saved = [r for r in self.records if isinstance(r, StepSaved)]
+        last = self.ended or self.records[-1]
+        outcomes = [bar["o"] for bar, _, _ in self.bars]
+        event = self.queued.event if self.queued else {}
+        return {
+            "id": self.run_id,
+            "fn": self.queued.function_id if self.queued else "(unknown function)",
+            "event": event.get("name") if isinstance(event, dict) else None,
+            "status": self.ended.status if self.ended else "Running",
+            "error": _error(self.ended.error) if self.ended else None,
+            "t0": self.t0,
+            "dur": round(last.t - self.t0, 6),
+            "wall": round(last.wall - (self.queued or self.records[0]).wall, 6),
+            "steps": self.ended.step_count
+            if self.ended
+            else (saved[-1].step_count if saved else 0),
+            "state": self.ended.state_bytes
+            if self.ended
+            else (saved[-1].state_bytes if saved else 0),
+            "attempts": sum(1 for o in outcomes if o != "planned"),
+            "retries": outcomes.count("error"),
+            "requests": len(self.reqs),
+        }
+
+
+def _lane_json(lane: _Lane) -> dict[str, Any]:
+    outcome = lane.outcome or lane.wait or ("ok" if lane.memo is not None else "other")
+    return {
+        "name": lane.name,
+        "o": outcome,
+        "n": lane.attempts,
+        "x": lane.executions,
+        "memo": lane.memo,
+        "bytes": lane.bytes,
+    }
+
+
+def _other(record: Record, t0: float) -> dict[str, Any]:
+    if isinstance(record, EventReceived):
+        text = f"{record.event.get('name')} from {record.source}"
+    elif isinstance(record, Published):
+        text = f"{record.channel} / {record.topic}: {_text(record.data, FIELD_LIMIT)}"
+    else:
+        text = ", ".join(f"{k}={v}" for k, v in _details(record).items())
+    return {
+        "k": record_kind(record),
+        "seq": record.seq,
+        "ts": round(record.t - t0, 6),
+        "text": text,
+    }
+
+
+def build_model(
+    trace: Trace, *, title: str, max_steps: int, max_state_bytes: int
+) -> dict[str, Any]:
+    """The JSON-ready model of a whole trace: runs in queue order, then other records."""
+    groups: dict[str, list[Record]] = {}
+    others: list[Record] = []
+    for record in trace:
+        run_id = getattr(record, "run_id", None)
+        if isinstance(run_id, str):
+            groups.setdefault(run_id, []).append(record)
+        else:
+            others.append(record)
+    first = next(iter(trace), None)
+    return {
+        "title": title,
+        "records": len(trace),
+        "limits": {"steps": max_steps, "state": max_state_bytes},
+        "runs": [_RunModel(run_id, records).to_json() for run_id, records in groups.items()],
+        "others": [_other(r, first.t if first else 0.0) for r in others[:OTHERS_LIMIT]],
+        "othersTotal": len(others),
+    }
