@@ -25,6 +25,7 @@ from inngest_sim._protocol import (
     Reply,
     build_body,
     json_size,
+    parse_duration,
     parse_iso_time,
     parse_reply,
 )
@@ -302,16 +303,22 @@ class Executor:
             self.end_run(run, "Completed", output=reply.output)
         elif reply.kind == "error":
             if item.target is not None:
-                self._attempt(context, item.step_id, item.target, "error", reply.error)
+                outcome = "failed" if self._final(item, reply.no_retry) else "error"
+                self._attempt(context, item.step_id, item.target, outcome, reply.error)
             self.retry_or_fail(item, reply.error or {}, reply.no_retry, reply.retry_after)
         else:
             self._handle_ops(context)
+
+    @staticmethod
+    def _final(item: WorkItem, no_retry: bool) -> bool:
+        """Whether a failure of ``item`` ends its retries."""
+        return no_retry or item.attempt + 1 >= item.run.spec.max_attempts
 
     def retry_or_fail(
         self, item: WorkItem, error: dict[str, Any], no_retry: bool, retry_after: str | None
     ) -> None:
         run = item.run
-        if no_retry or item.attempt + 1 >= run.spec.max_attempts:
+        if self._final(item, no_retry):
             self.fail(run, error)
             return
         delay = retry_after_delay(retry_after, self.clock.now()) if retry_after else None
@@ -343,7 +350,8 @@ class Executor:
             size = json_size({kind: op.data if kind == "data" else op.error})
             if size > self.limits.max_step_output_bytes:
                 error = self.limits.step_output_error(op.id, size)
-                self._attempt(ctx, op.id, op.key, "error", error)
+                outcome = "failed" if self._final(ctx.item, False) else "error"
+                self._attempt(ctx, op.id, op.key, outcome, error)
                 self.retry_or_fail(ctx.item, error, False, None)
                 return
         if len(ops) > 1:
@@ -408,9 +416,7 @@ class Executor:
     def _step_errored(self, ctx: _Context, op: Op) -> None:
         item, run = ctx.item, ctx.item.run
         error = dict(op.error or {"name": "Error", "message": "step failed without an error"})
-        final = (
-            op.op == "StepFailed" or ctx.reply.no_retry or item.attempt + 1 >= run.spec.max_attempts
-        )
+        final = op.op == "StepFailed" or self._final(item, ctx.reply.no_retry)
         self._attempt(ctx, op.id, op.key, "failed" if final else "error", error)
         if not final:
             self.retry_or_fail(item, error, False, ctx.reply.retry_after)
@@ -465,10 +471,13 @@ class Executor:
         run = ctx.item.run
         now = self.clock.now()
         try:
-            until = parse_iso_time(op.name or "")
-        except ProtocolError:
-            duration = (op.opts or {}).get("duration")
-            until = now + _seconds(duration) if duration else now
+            until = _sleep_target(op, now)
+        except ProtocolError as exc:
+            # Unreadable like a malformed response: the attempt failed, retry it.
+            run.seen_ops.discard(op.id)
+            message = f"{_where(ctx.item, ctx.request_id)}: Sleep op {op.key!r}: {exc}"
+            self.retry_or_fail(ctx.item, {"name": "ProtocolError", "message": message}, False, None)
+            return
         if until - now > self.limits.max_sleep_seconds:
             self.fail(run, self.limits.sleep_limit_error(op.key, op.name or ""))
             return
@@ -504,10 +513,14 @@ class _Context:
     reply: Reply
 
 
-def _seconds(duration: Any) -> float:
-    from inngest_sim._protocol import parse_duration
-
-    return parse_duration(str(duration))
+def _sleep_target(op: Op, now: float) -> float:
+    """The sleep's end: the ISO time in ``name`` (Python SDK) or ``opts.duration``."""
+    if isinstance(op.name, str) and op.name[:1].isdigit():
+        return parse_iso_time(op.name)
+    duration = (op.opts or {}).get("duration")
+    if duration is None:
+        raise ProtocolError(f"name {op.name!r} is not an ISO time and there is no opts.duration")
+    return now + parse_duration(str(duration))
 
 
 def _where(item: WorkItem, request_id: str) -> str:

@@ -34,7 +34,8 @@ class Limits:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            # `not value > 0` also rejects NaN, which compares false with everything.
+            if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
                 raise InvalidArgument(
                     f"Limits.{field.name}={value!r} must be a positive number; "
                     f"Inngest's default is {field.default!r}"

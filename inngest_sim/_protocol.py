@@ -178,6 +178,18 @@ def _unwrap_streamed(status: int, body: bytes) -> tuple[int, bytes, dict[str, st
 
 def parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
     """Read an SDK response. Raises :class:`ProtocolError` for anything unreadable."""
+    try:
+        return _parse_reply(status, headers, body)
+    except ProtocolError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # Bytes that are not UTF-8, envelopes with the wrong types, ...
+        raise ProtocolError(
+            f"HTTP {status} body cannot be read: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
     headers = {k.lower(): v for k, v in headers.items()}
     if status == 201:
         status, body, inner_headers = _unwrap_streamed(status, body)
@@ -207,6 +219,14 @@ def parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
         return Reply("ops", status, ops=ops, no_retry=no_retry, retry_after=retry_after)
     if 200 <= status < 300:
         return Reply("done", status, output=payload)
+    if "x-inngest-sdk" not in headers:
+        # Not the SDK (a proxy's error page, a crashed server): keep what the server would.
+        text = body.decode("utf-8", "replace").strip()[:300]
+        return Reply(
+            "error",
+            status,
+            error={"name": "Error", "message": f"invalid status code: {status}: {text}"},
+        )
     error = payload if isinstance(payload, dict) else {"message": str(payload)}
     if "name" not in error:
         error = {"name": "Error", **error}
@@ -230,7 +250,7 @@ _UNIT_SECONDS = {
 
 def parse_iso_time(text: str) -> float:
     """POSIX seconds of an ISO-8601 time such as the SDK puts in a Sleep op's name."""
-    if not _ISO.match(text):
+    if not isinstance(text, str) or not _ISO.match(text):
         raise ProtocolError(f"{text!r} is not an ISO-8601 time")
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:

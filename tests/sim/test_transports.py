@@ -109,4 +109,4 @@ async def test_from_url_drives_a_serve_endpoint_over_http(served_app: str, api_p
     assert run.status == "Completed"
     assert run.output == 10
     assert "t/doubled" in sent  # step.send_event reached the simulator over loopback
-    assert [r.ops for r in run.requests][0] == ("StepRun:read",)
+    assert next(r.ops for r in run.requests) == ("StepRun:read",)

@@ -1,0 +1,75 @@
+"""The HTML timeline report: one self-contained page that draws a trace.
+
+``render_html(trace)`` gives the page as text and ``write_html(trace, path)``
+writes it; ``main_report`` is what ``inngest-sim report TRACE.json -o FILE``
+runs. The page embeds a model of each run as JSON and draws it with inline
+JavaScript (no network, no dependencies). See ``docs/report.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inngest_sim._limits import Limits
+from inngest_sim.report._load import load_trace
+from inngest_sim.report._model import build_model
+from inngest_sim.report._page import render_page
+
+if TYPE_CHECKING:
+    from inngest_sim._trace import Trace
+
+__all__ = ["load_trace", "main_report", "render_html", "write_html"]
+
+DEFAULT_TITLE = "inngest-sim report"
+
+
+def _default_title(trace: Trace) -> str:
+    functions = dict.fromkeys(
+        str(getattr(r, "function_id", "")) for r in trace if r.kind == "run_queued"
+    )
+    return f"{next(iter(functions))} · {DEFAULT_TITLE}" if len(functions) == 1 else DEFAULT_TITLE
+
+
+def render_html(trace: Trace, *, title: str | None = None, limits: Limits | None = None) -> str:
+    """The report of every run in ``trace`` as one self-contained HTML page.
+
+    ``limits`` only sets the gauges' maxima (Inngest's limits by default): the
+    trace does not record the limits a simulator ran with.
+    """
+    limits = limits or Limits()
+    model = build_model(
+        trace,
+        title=title or _default_title(trace),
+        max_steps=limits.max_steps,
+        max_state_bytes=limits.max_state_bytes,
+    )
+    return render_page(model, model["title"])
+
+
+def write_html(
+    trace: Trace, path: str | Path, *, title: str | None = None, limits: Limits | None = None
+) -> Path:
+    """Write :func:`render_html` to ``path`` (making its directory) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(trace, title=title, limits=limits), encoding="utf-8")
+    return path
+
+
+def main_report(trace_path: str, output: str) -> int:
+    """``inngest-sim report TRACE.json -o OUTPUT``: 0 when written, 1 when unreadable."""
+    try:
+        trace = load_trace(trace_path)
+    except OSError as exc:
+        print(f"inngest-sim report: cannot read {trace_path}: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, TypeError) as exc:
+        print(f"inngest-sim report: {trace_path} is not a saved trace: {exc}", file=sys.stderr)
+        return 1
+    path = write_html(trace, output)
+    runs = len({getattr(r, "run_id", None) for r in trace} - {None})
+    size = path.stat().st_size
+    print(f"wrote {path}: {runs} run{'s' * (runs != 1)}, {len(trace)} records, {size:,} bytes")
+    return 0
