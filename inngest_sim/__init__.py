@@ -18,6 +18,7 @@ from inngest_sim._errors import (
     SimulatorStalled,
     UnknownFunctionError,
 )
+from inngest_sim._faults import FaultContext, FaultPlan, FaultRule, UnusedFaultRule
 from inngest_sim._limits import Limits
 from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim._retry import Backoff
@@ -29,6 +30,9 @@ __all__ = [
     "Backoff",
     "Clock",
     "EventRejected",
+    "FaultContext",
+    "FaultPlan",
+    "FaultRule",
     "InvalidArgument",
     "Limits",
     "RealClock",
@@ -42,6 +46,7 @@ __all__ = [
     "StepResult",
     "Trace",
     "UnknownFunctionError",
+    "UnusedFaultRule",
     "VirtualClock",
 ]
 

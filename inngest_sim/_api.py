@@ -40,11 +40,17 @@ class InngestApi:
         self.run_state: RunStateSource | None = None
         self.on_publish: Callable[[str, str, Any], None] | None = None
         self.requests: list[tuple[str, str]] = []
+        # Returns a response to send instead (or raises) when a fault applies.
+        self.fault_hook: Callable[[str], httpx.Response | None] | None = None
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         with self._lock:
             self.requests.append((request.method, path))
+        if self.fault_hook is not None:
+            injected = self.fault_hook(path)
+            if injected is not None:
+                return injected
         if request.method == "POST" and path.endswith("/fn/register"):
             return self._register(request)
         if request.method == "POST" and path.startswith("/e/"):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
+from inngest_sim._faults import FaultContext
 from inngest_sim._ids import IdSource
 from inngest_sim._limits import Limits
 from inngest_sim._protocol import (
@@ -33,6 +34,7 @@ from inngest_sim._retry import Backoff, retry_after_delay
 from inngest_sim._run import RunState, WorkItem
 from inngest_sim._scheduler import Scheduler
 from inngest_sim._trace import (
+    FaultApplied,
     Record,
     RequestSent,
     ResponseHandled,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from inngest_sim._clock import Clock
+    from inngest_sim._faults import FaultPlan
     from inngest_sim._registry import FunctionSpec
     from inngest_sim._transport import Endpoint
 
@@ -67,6 +70,7 @@ class ExecutorConfig:
     request_timeout: float = 300.0
     max_requests_per_run: int = 20_000
     request_latency: float | Callable[[str, str | None], float] = 0.0
+    fail_fast_errors: frozenset[str] = frozenset()
 
 
 class Executor:
@@ -90,6 +94,7 @@ class Executor:
         self.on_run_end: list[Callable[[RunState], None]] = []
         self.async_ops: dict[str, Callable[[WorkItem, Op], None]] = {}
         self.gate: Gate | None = None
+        self.faults: FaultPlan | None = None
 
     # ---------------------------------------------------------------- records
     def wall(self) -> float:
@@ -247,6 +252,15 @@ class Executor:
         self, item: WorkItem, request_id: str, body: dict[str, Any]
     ) -> tuple[Reply, int]:
         where = _where(item, request_id)
+        injected = self._inject(item, "request", item.target)
+        if injected is not None:
+            rule, effect = injected
+            if rule.effect.startswith("status_"):
+                text = f"invalid status code: {rule.status_code} (injected by {rule.name})"
+                error = {"name": "Error", "message": f"{where}: {text}"}
+                return Reply("error", rule.status_code, error=error), 0
+            text = f"request failed: {type(effect).__name__} (injected by {rule.name})"
+            return Reply("error", 0, error={"name": "Error", "message": f"{where}: {text}"}), 0
         try:
             response = await asyncio.wait_for(
                 self.endpoint.execute(
@@ -269,11 +283,46 @@ class Executor:
             error = self.limits.response_size_error(len(body_bytes))
             return Reply("error", response.status_code, error=error), len(body_bytes)
         try:
-            return parse_reply(response.status_code, response.headers, body_bytes), len(body_bytes)
+            reply = parse_reply(response.status_code, response.headers, body_bytes)
         except ProtocolError as exc:
             message = f"{where}: unreadable SDK response (HTTP {response.status_code}): {exc}"
             error = {"name": "ProtocolError", "message": message}
             return Reply("error", response.status_code, error=error), len(body_bytes)
+        return self._maybe_lose(item, where, reply), len(body_bytes)
+
+    def _inject(self, item: WorkItem, layer: str, step: str | None) -> tuple[Any, Any] | None:
+        if self.faults is None:
+            return None
+        ctx = FaultContext(
+            layer=layer,  # type: ignore[arg-type]
+            function_id=item.run.spec.id,
+            step=step,
+            attempt=item.attempt,
+            run_id=item.run.run_id,
+        )
+        found = self.faults.match(ctx)
+        if found is not None:
+            rule, _ = found
+            self.record(
+                FaultApplied,
+                rule=rule.name,
+                effect=rule.effect,
+                run_id=item.run.run_id,
+                step=step,
+                attempt=item.attempt,
+            )
+        return found
+
+    def _maybe_lose(self, item: WorkItem, where: str, reply: Reply) -> Reply:
+        """A lose_response rule drops the answer of a step that ran."""
+        ran = [op.key for op in reply.ops if op.op in _STEP_OUTPUT_OPS]
+        for step in ran or ([item.target] if item.target else []):
+            found = self._inject(item, "response", step)
+            if found is not None:
+                rule = found[0].name
+                message = f"{where}: the response was lost after step {step!r} ran ({rule})"
+                return Reply("error", 0, error={"name": "Error", "message": message})
+        return reply
 
     # ------------------------------------------------------------- responses
     def _handle(
@@ -303,22 +352,23 @@ class Executor:
             self.end_run(run, "Completed", output=reply.output)
         elif reply.kind == "error":
             if item.target is not None:
-                outcome = "failed" if self._final(item, reply.no_retry) else "error"
+                outcome = "failed" if self._final(item, reply.no_retry, reply.error) else "error"
                 self._attempt(context, item.step_id, item.target, outcome, reply.error)
             self.retry_or_fail(item, reply.error or {}, reply.no_retry, reply.retry_after)
         else:
             self._handle_ops(context)
 
-    @staticmethod
-    def _final(item: WorkItem, no_retry: bool) -> bool:
+    def _final(self, item: WorkItem, no_retry: bool, error: Any = None) -> bool:
         """Whether a failure of ``item`` ends its retries."""
+        if isinstance(error, dict) and error.get("name") in self.config.fail_fast_errors:
+            return True
         return no_retry or item.attempt + 1 >= item.run.spec.max_attempts
 
     def retry_or_fail(
         self, item: WorkItem, error: dict[str, Any], no_retry: bool, retry_after: str | None
     ) -> None:
         run = item.run
-        if self._final(item, no_retry):
+        if self._final(item, no_retry, error):
             self.fail(run, error)
             return
         delay = retry_after_delay(retry_after, self.clock.now()) if retry_after else None
@@ -416,8 +466,11 @@ class Executor:
     def _step_errored(self, ctx: _Context, op: Op) -> None:
         item, run = ctx.item, ctx.item.run
         error = dict(op.error or {"name": "Error", "message": "step failed without an error"})
-        final = op.op == "StepFailed" or self._final(item, ctx.reply.no_retry)
+        final = op.op == "StepFailed" or self._final(item, ctx.reply.no_retry, error)
         self._attempt(ctx, op.id, op.key, "failed" if final else "error", error)
+        if error.get("name") in self.config.fail_fast_errors:
+            self.fail(run, error)  # a failed test assertion: no retries, no catching
+            return
         if not final:
             self.retry_or_fail(item, error, False, ctx.reply.retry_after)
             return

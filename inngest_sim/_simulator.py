@@ -15,13 +15,14 @@ from inngest_sim._bridge import route_client
 from inngest_sim._clock import Clock, VirtualClock
 from inngest_sim._errors import InvalidArgument, RunNotFinished, SimError, SimulatorStalled
 from inngest_sim._executor import Executor, ExecutorConfig
+from inngest_sim._hooks import Hooks
 from inngest_sim._limits import Limits
 from inngest_sim._loopback import LoopbackServer
 from inngest_sim._probe import Probe
 from inngest_sim._registry import FunctionSpec, Registry
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
-from inngest_sim._trace import BodyExecuted, EventReceived, Trace
+from inngest_sim._trace import EventReceived, Trace
 from inngest_sim._transport import (
     DEFAULT_SERVE_PATH,
     IN_PROCESS_ORIGIN,
@@ -34,6 +35,7 @@ from inngest_sim._waits import Waits
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from inngest_sim._faults import FaultPlan
     from inngest_sim._run import RunState
 
 __all__ = ["Simulator"]
@@ -76,6 +78,8 @@ class Simulator:
         freeze_time: bool = True,
         request_latency: float | Callable[[str, str | None], float] = 0.0,
         request_timeout: float = 300.0,
+        faults: FaultPlan | None = None,
+        fail_on_assertion: bool = False,
         max_requests_per_run: int = 20_000,
         serve_path: str = DEFAULT_SERVE_PATH,
         _app: Any = None,
@@ -103,7 +107,9 @@ class Simulator:
             request_timeout=request_timeout,
             max_requests_per_run=max_requests_per_run,
             request_latency=request_latency,
+            fail_fast_errors=frozenset({"AssertionError"}) if fail_on_assertion else frozenset(),
         )
+        self.faults = faults
         self._freeze_time = freeze_time and self.clock.is_virtual
         # Bodies can only be watched when the SDK runs in this process.
         self._probe_bodies = _url is None
@@ -170,6 +176,9 @@ class Simulator:
         endpoint = await self._endpoint()
         self._executor = Executor(endpoint, self.clock, self.trace, self._config)
         self._executor.scheduler.bind(loop)
+        self._executor.faults = self.faults
+        hooks = Hooks(self._executor, self.faults)
+        self.api.fault_hook = hooks.api_fault
         self.api.event_sink = self._ingest_threadsafe
         self.api.run_state = self._run_state
         if self._freeze_time:
@@ -186,7 +195,7 @@ class Simulator:
         self._waits = Waits(self._executor, self._registry)
         self._executor.on_run_start.append(self._watch_cancellation)
         if self._probe_bodies:
-            self._executor.on_run_start.append(lambda run: Probe.listen(run.run_id, self))
+            self._executor.on_run_start.append(lambda run: Probe.listen(run.run_id, hooks))
             self._exit.callback(lambda: Probe.forget(list(self.executor.runs)))
         self._executor.on_run_end.append(self._emit_lifecycle)
 
@@ -368,15 +377,6 @@ class Simulator:
             return  # runs triggered by lifecycle events do not emit more of them
         events = lifecycle_events(run, self.clock.now(), self.executor.ids.ulid)
         self._ingest(events, "lifecycle")
-
-    # ------------------------------------------------------ body listener
-    def before_body(self, run_id: str, step: str, attempt: int) -> None:
-        self.executor.record(
-            BodyExecuted, run_id=run_id, step=step, attempt=attempt, request_id=None
-        )
-
-    def after_body(self, run_id: str, step: str, attempt: int) -> None:
-        return None
 
     def _run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
         run: RunState | None = self.executor.runs.get(run_id)
