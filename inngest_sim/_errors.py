@@ -8,7 +8,8 @@ The hierarchy::
     ├── EventRejected             the Event API refused an event, as Inngest would
     ├── SdkBridgeError            the installed SDK does not look like the one we drive
     ├── RunNotFinished            a run did not end within the bounds given to ``wait``
-    └── SimulatorStalled          nothing can make progress, yet the awaited runs have not ended
+    ├── SimulatorStalled          nothing can make progress, yet the awaited runs have not ended
+    └── UnusedFaultRule           a fault rule never matched (also AssertionError; in _faults)
 
 Outcomes of *runs* (a step limit, a failed function) are never raised: they are
 recorded on the run's result, because a failing run is a normal thing to test.

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
-from inngest_sim._errors import InvalidArgument
+from inngest_sim._errors import InvalidArgument, SimError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -42,7 +42,7 @@ API_ENDPOINTS = {
 }
 
 
-class UnusedFaultRule(AssertionError):
+class UnusedFaultRule(SimError, AssertionError):
     """A fault rule that was expected to match never did."""
 
 

@@ -57,7 +57,8 @@ def retry_after_delay(value: str, now: float) -> float | None:
         delay = float(value)
     else:
         try:
-            delay = parse_iso_time(value) - now
+            # The header has millisecond precision; keep float noise out of schedules.
+            delay = round(parse_iso_time(value) - now, 3)
         except (ProtocolError, ValueError):
             return None
     return min(max(delay, MIN_RETRY_AFTER), MAX_RETRY_AFTER)
