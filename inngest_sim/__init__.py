@@ -23,6 +23,7 @@ from inngest_sim._limits import Limits
 from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim._retry import Backoff
 from inngest_sim._simulator import Simulator
+from inngest_sim._sync import SyncSimulator
 from inngest_sim._trace import Trace
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Simulator",
     "SimulatorStalled",
     "StepResult",
+    "SyncSimulator",
     "Trace",
     "UnknownFunctionError",
     "UnusedFaultRule",
