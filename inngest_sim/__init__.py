@@ -12,6 +12,7 @@ from inngest_sim._clock import Clock, RealClock, VirtualClock
 from inngest_sim._errors import (
     EventRejected,
     InvalidArgument,
+    NondeterminismError,
     RunNotFinished,
     SdkBridgeError,
     SimError,
@@ -20,6 +21,7 @@ from inngest_sim._errors import (
 )
 from inngest_sim._faults import FaultContext, FaultPlan, FaultRule, UnusedFaultRule
 from inngest_sim._limits import Limits
+from inngest_sim._replay import ReplayReport
 from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim._retry import Backoff
 from inngest_sim._simulator import Simulator
@@ -36,7 +38,9 @@ __all__ = [
     "FaultRule",
     "InvalidArgument",
     "Limits",
+    "NondeterminismError",
     "RealClock",
+    "ReplayReport",
     "RequestRecord",
     "RunNotFinished",
     "RunResult",

@@ -7,6 +7,7 @@ The hierarchy::
     ├── UnknownFunctionError      no served function has that id (also LookupError)
     ├── EventRejected             the Event API refused an event, as Inngest would
     ├── SdkBridgeError            the installed SDK does not look like the one we drive
+    ├── NondeterminismError       a replay of a run took another path (also AssertionError)
     ├── RunNotFinished            a run did not end within the bounds given to ``wait``
     ├── SimulatorStalled          nothing can make progress, yet the awaited runs have not ended
     └── UnusedFaultRule           a fault rule never matched (also AssertionError; in _faults)
@@ -20,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "EventRejected",
     "InvalidArgument",
+    "NondeterminismError",
     "RunNotFinished",
     "SdkBridgeError",
     "SimError",
@@ -46,6 +48,10 @@ class EventRejected(SimError):
 
 class SdkBridgeError(SimError):
     """The installed ``inngest`` SDK differs from the one inngest_sim was built against."""
+
+
+class NondeterminismError(SimError, AssertionError):
+    """Replaying a run from a prefix of its steps reported different steps."""
 
 
 class RunNotFinished(SimError):

@@ -20,6 +20,7 @@ from inngest_sim._limits import Limits
 from inngest_sim._loopback import LoopbackServer
 from inngest_sim._probe import Probe
 from inngest_sim._registry import FunctionSpec, Registry
+from inngest_sim._replay import ReplayReport, check_replay
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
 from inngest_sim._trace import EventReceived, Trace
@@ -319,6 +320,19 @@ class Simulator:
         until = self.clock.now() + timeout.total_seconds() if timeout else None
         await self.executor.scheduler.drive(lambda: False, until=until)
         return self.runs
+
+    async def check_replay(self, run: RunResult | str) -> ReplayReport:
+        """Replay a finished run from every prefix of its saved steps.
+
+        Raises :class:`NondeterminismError` naming the first step where the
+        replay leaves the original path. No step body runs during the check.
+        """
+        __tracebackhide__ = True
+        run_id = run if isinstance(run, str) else run.run_id
+        state = self.executor.runs[run_id]
+        if state.running:
+            raise InvalidArgument(f"run {run_id} is still running; check it once it has ended")
+        return await check_replay(self.executor, state)
 
     async def advance(self, delta: dt.timedelta | float) -> None:
         """Move virtual time forward by ``delta``, running everything due on the way."""

@@ -1,0 +1,110 @@
+"""Replay safety: does the function take the same path when Inngest replays it?
+
+Inngest replays a function from the top on every request. If the code picks
+different steps on a replay (random step ids, branches on the time, a step that
+only sometimes exists), memoized results land in the wrong places. This check
+replays a finished run from every prefix of its saved steps, with immediate
+execution off so no step body runs, and compares what the SDK reports with
+what the original run did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._errors import NondeterminismError
+from inngest_sim._protocol import ProtocolError, build_body, parse_reply
+
+if TYPE_CHECKING:
+    from inngest_sim._executor import Executor
+    from inngest_sim._run import RunState
+
+__all__ = ["ReplayReport", "check_replay"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """What each replay reported: ``prefixes[k]`` is after the first k saved steps."""
+
+    run_id: str
+    prefixes: tuple[tuple[str, ...], ...]
+    divergence: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.divergence is None
+
+
+async def _replay(executor: Executor, run: RunState, prefix: list[str]) -> tuple[str, Any]:
+    body = build_body(
+        event=run.event,
+        events=run.events,
+        steps={h: run.memos[h] for h in prefix},
+        stack=prefix,
+        run_id=run.run_id,
+        attempt=0,
+        max_attempts=run.spec.max_attempts,
+        disable_immediate_execution=True,
+        use_api=False,
+    )
+    response = await executor.endpoint.execute(
+        fn_id=run.spec.id,
+        step_id="step",
+        run_id=run.run_id,
+        request_id=f"{run.run_id}-replay-{len(prefix)}",
+        body=body,
+    )
+    try:
+        reply = parse_reply(response.status_code, response.headers, response.content)
+    except ProtocolError as exc:
+        return "error", str(exc)
+    if reply.kind == "ops":
+        return "ops", [(op.id, op.key) for op in reply.ops]
+    return reply.kind, reply.output if reply.kind == "done" else reply.error
+
+
+def _divergence(run: RunState, k: int, kind: str, value: Any, original_ids: set[str]) -> str | None:
+    stack = run.stack
+    after = ", ".join(run.key_of(h) for h in stack[max(0, k - 3) : k]) or "the start"
+    where = f"replaying run {run.run_id} of {run.spec.id!r} after {k} saved steps (… {after})"
+    if k == len(stack):
+        if run.status == "Completed" and (kind != "done" or value != run.output):
+            return (
+                f"{where}: the original run completed with {run.output!r}, "
+                f"the replay gave {kind}: {value!r}"
+            )
+        return None
+    if kind != "ops":
+        return (
+            f"{where}: the original run went on to step {run.key_of(stack[k])!r}, "
+            f"the replay ended with {kind}: {value!r}"
+        )
+    reported = dict(value)
+    unknown = [key for step_id, key in value if step_id not in original_ids]
+    if unknown:
+        return (
+            f"{where}: the replay reported step {unknown[0]!r}, which the original run never "
+            f"had (its next step was {run.key_of(stack[k])!r}); step ids or branches depend on "
+            "something that changes between requests (random ids, the clock, outside state)"
+        )
+    if stack[k] not in reported:
+        return (
+            f"{where}: the original run's next step {run.key_of(stack[k])!r} is missing from "
+            f"the replay, which reported {sorted(reported.values())}"
+        )
+    return None
+
+
+async def check_replay(executor: Executor, run: RunState) -> ReplayReport:
+    """Replay ``run`` from each prefix of its saved steps; raise on the first divergence."""
+    __tracebackhide__ = True
+    original_ids = set(run.keys)
+    prefixes: list[tuple[str, ...]] = []
+    for k in range(len(run.stack) + 1):
+        kind, value = await _replay(executor, run, run.stack[:k])
+        prefixes.append(tuple(key for _, key in value) if kind == "ops" else (kind,))
+        problem = _divergence(run, k, kind, value, original_ids)
+        if problem:
+            raise NondeterminismError(problem)
+    return ReplayReport(run.run_id, tuple(prefixes), None)
