@@ -1,0 +1,140 @@
+"""Default Inngest client and services, configured from the environment.
+
+Environment variables (all optional):
+
+======================================= ==================================================
+``LECTURE_MEDIA_DATA_DIR``              data directory (default ``./.lecture-media``)
+``LECTURE_MEDIA_DATABASE_URL``          lecture store URL (default SQLite in the data dir)
+``OPENAI_API_KEY``                      enables OpenAI for prompts, images and narration
+``OPENAI_BASE_URL``                     OpenAI-compatible API origin
+``REPLICATE_API_TOKEN``                 enables Replicate for music and video
+``REPLICATE_BASE_URL``                  Replicate-style API origin
+``REPLICATE_MUSIC_MODEL``               music model version (or ``owner/name``)
+``REPLICATE_VIDEO_MODEL``               image-to-video model version (or ``owner/name``)
+``LECTURE_MEDIA_CHUNK_SIZE``            provider calls per chunk (default 5)
+``LECTURE_MEDIA_IMAGES_PER_SEGMENT``    images per segment (default 2)
+``LECTURE_MEDIA_MAX_POLLS``             video polls before TIMEOUT (default 10)
+``LECTURE_MEDIA_POLL_INTERVAL_SECONDS`` sleep between video polls (default 30)
+``LECTURE_MEDIA_RETRIES``               Inngest retries per step (default 4)
+======================================= ==================================================
+
+Without keys, the `LocalProvider` generates everything offline.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import inngest
+
+from pipelines.assets import LocalAssetStore
+from pipelines.errors import ConfigurationError
+from pipelines.providers import LocalProvider, OpenAIProvider, ReplicateProvider, Secret
+from pipelines.services import Services
+from pipelines.store import SqliteLectureStore, open_store
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["APP_ID", "DEFAULT_DATA_DIR", "create_client", "default_services"]
+
+APP_ID = "lecture-media"
+DEFAULT_DATA_DIR = "./.lecture-media"
+
+
+def create_client(*, app_id: str = APP_ID, is_production: bool | None = None) -> inngest.Inngest:
+    """Return the Inngest client of the lecture-media app.
+
+    Args:
+        app_id: The Inngest app id.
+        is_production: Force cloud (True) or dev (False) mode; by default the SDK decides
+            from ``INNGEST_DEV`` (set ``INNGEST_DEV=1`` for the local dev server).
+    """
+    return inngest.Inngest(
+        app_id=app_id, is_production=is_production, logger=logging.getLogger("pipelines")
+    )
+
+
+def default_services(
+    env: Mapping[str, str] | None = None, *, http_client: httpx.AsyncClient | None = None
+) -> Services:
+    """Build `Services` from environment variables (see the module docstring).
+
+    Args:
+        env: The variables to read; `os.environ` by default.
+        http_client: The HTTP client for remote providers. When omitted and an API key is
+            set, one is created and owned by the services (closed by `Services.aclose`).
+
+    Raises:
+        ConfigurationError: a variable has an unusable value; the message names it.
+    """
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("LECTURE_MEDIA_DATA_DIR") or DEFAULT_DATA_DIR)
+    url = env.get("LECTURE_MEDIA_DATABASE_URL")
+    store = open_store(url) if url else SqliteLectureStore(data_dir / "lectures.sqlite3")
+    openai_key = env.get("OPENAI_API_KEY", "").strip()
+    replicate_token = env.get("REPLICATE_API_TOKEN", "").strip()
+    owned = None
+    if http_client is None and (openai_key or replicate_token):
+        # Generous read timeout: image generation routinely takes tens of seconds.
+        http_client = owned = httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=10.0))
+    local = LocalProvider()
+    openai = _openai(env, openai_key, http_client)
+    replicate = _replicate(env, replicate_token, http_client)
+    return Services(
+        store=store,
+        assets=LocalAssetStore(data_dir / "assets"),
+        prompts=openai or local,
+        images=openai or local,
+        speech=openai or local,
+        music=replicate or local,
+        video=replicate or local,
+        chunk_size=_number(env, "LECTURE_MEDIA_CHUNK_SIZE", 5),
+        images_per_segment=_number(env, "LECTURE_MEDIA_IMAGES_PER_SEGMENT", 2),
+        max_polls=_number(env, "LECTURE_MEDIA_MAX_POLLS", 10),
+        retries=_number(env, "LECTURE_MEDIA_RETRIES", 4),
+        poll_interval=datetime.timedelta(
+            seconds=_number(env, "LECTURE_MEDIA_POLL_INTERVAL_SECONDS", 30)
+        ),
+        http_client=owned,
+    )
+
+
+def _openai(
+    env: Mapping[str, str], key: str, client: httpx.AsyncClient | None
+) -> OpenAIProvider | None:
+    if not key or client is None:
+        return None
+    base_url = env.get("OPENAI_BASE_URL") or "https://api.openai.com"
+    return OpenAIProvider(client, Secret(key, env_var="OPENAI_API_KEY"), base_url=base_url)
+
+
+def _replicate(
+    env: Mapping[str, str], token: str, client: httpx.AsyncClient | None
+) -> ReplicateProvider | None:
+    if not token or client is None:
+        return None
+    return ReplicateProvider(
+        client,
+        Secret(token, env_var="REPLICATE_API_TOKEN"),
+        base_url=env.get("REPLICATE_BASE_URL") or "https://api.replicate.com",
+        music_model=env.get("REPLICATE_MUSIC_MODEL") or "meta/musicgen",
+        video_model=env.get("REPLICATE_VIDEO_MODEL") or "stability-ai/stable-video-diffusion",
+    )
+
+
+def _number(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a whole number: set it to e.g. {default}, or unset it"
+        ) from None

@@ -1,0 +1,86 @@
+"""The ``validate`` step shared by every pipeline: who, what, and whether to run at all."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict
+
+import inngest
+
+from pipelines import limits
+from pipelines._validation import parse_request
+from pipelines.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from pipelines.models import AssetKind, Lecture, LectureJSON
+    from pipelines.services import Services
+
+__all__ = ["Plan", "plan_generation"]
+
+
+class Plan(TypedDict):
+    """The memoized output of ``validate``: the lecture and the slots still to generate."""
+
+    lecture_id: str
+    skipped: bool
+    reason: str
+    force: bool
+    lecture: LectureJSON | None
+    slots: list[list[int]]
+
+
+def plan_generation(
+    services: Services,
+    data: Mapping[str, object],
+    *,
+    kind: AssetKind,
+    slots_of: Callable[[Lecture], list[tuple[int, int]]],
+    check_budget: Callable[[Lecture], None],
+) -> Plan:
+    """Validate a generation request and decide which (segment, index) slots to generate.
+
+    Without ``force``, slots that already hold a success are left alone, and a lecture whose
+    every slot succeeded is skipped. With ``force``, every slot is regenerated.
+
+    Raises:
+        inngest.NonRetriableError: malformed event, unknown lecture, a user who may not
+            generate it, no segments, or a lecture too large for one Inngest run.
+    """
+    try:
+        request = parse_request(data)
+    except InvalidRequestError as err:
+        raise inngest.NonRetriableError(f"invalid event data: {err}") from None
+    lecture = services.store.get_lecture(request.lecture_id)
+    if lecture is None:
+        raise inngest.NonRetriableError(
+            f"lecture {request.lecture_id!r} does not exist: check the event's lecture_id"
+        )
+    if lecture.owner_user_id != request.user_id:
+        raise inngest.NonRetriableError(
+            f"user {request.user_id!r} may not generate media for lecture {lecture.id!r}: "
+            "only the lecture's owner can"
+        )
+    if not lecture.segments:
+        raise inngest.NonRetriableError(
+            f"lecture {lecture.id!r} has no segments: add segments before generating media"
+        )
+    check_budget(lecture)
+    expected = slots_of(lecture)
+    done = {(r.segment, r.index) for r in services.store.list_assets(lecture.id, kind) if r.ok}
+    todo = expected if request.force else [slot for slot in expected if slot not in done]
+    plan: Plan = {
+        "lecture_id": lecture.id,
+        "skipped": not todo,
+        "reason": "",
+        "force": request.force,
+        "lecture": lecture.to_json() if todo else None,
+        "slots": [list(slot) for slot in todo],
+    }
+    if not todo:
+        plan["reason"] = (
+            f"all {len(expected)} {kind.value} asset(s) of lecture {lecture.id!r} already exist; "
+            "send force=true to regenerate them"
+        )
+    limits.check_output_size("validate", plan)
+    return plan

@@ -1,0 +1,9 @@
+"""Music: the prompt, the single-track helper, and persistence."""
+
+from __future__ import annotations
+
+from pipelines.orchestrators.music._generate import DEFAULT_MUSIC_SECONDS, generate_single_music
+from pipelines.orchestrators.music._persist import persist_music
+from pipelines.orchestrators.music._prompts import music_prompt
+
+__all__ = ["DEFAULT_MUSIC_SECONDS", "generate_single_music", "music_prompt", "persist_music"]

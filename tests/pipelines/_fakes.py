@@ -1,0 +1,75 @@
+"""Scripted providers for orchestrator tests: each call pops the next scripted outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import inngest
+
+from pipelines.models import GeneratedMedia
+from pipelines.providers import VideoStatus
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"fake-png-body"
+WAV = b"RIFF\x00\x00\x00\x00WAVEfmt fake"
+
+Outcome = GeneratedMedia | BaseException
+
+
+class ScriptedProvider:
+    """Implements every provider interface; returns or raises scripted outcomes in order."""
+
+    name = "scripted"
+
+    def __init__(self, outcomes: Sequence[Outcome] = (), *, secret: str = "") -> None:
+        self.outcomes = list(outcomes)
+        self.calls: list[tuple[str, str]] = []
+        self.secret = secret
+        self.polls: list[VideoStatus | BaseException] = []
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.secret, "***") if self.secret else text
+
+    def _next(self, method: str, arg: str) -> GeneratedMedia:
+        self.calls.append((method, arg))
+        outcome = self.outcomes.pop(0) if self.outcomes else GeneratedMedia(PNG, "image/png", "m")
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def complete(self, system: str, user: str) -> str:
+        return self._next("complete", user).data.decode()
+
+    async def generate_image(self, prompt: str, *, size: str) -> GeneratedMedia:
+        return self._next("generate_image", prompt)
+
+    async def synthesize(self, text: str, *, voice: str) -> GeneratedMedia:
+        return self._next("synthesize", text)
+
+    async def generate_music(self, prompt: str, *, duration_seconds: int) -> GeneratedMedia:
+        return self._next("generate_music", prompt)
+
+    async def start_video(self, prompt: str, image: bytes, mime_type: str) -> str:
+        self._next("start_video", prompt)
+        return "pred-1"
+
+    async def poll_video(self, prediction_id: str) -> VideoStatus:
+        self.calls.append(("poll_video", prediction_id))
+        if self.polls:
+            polled = self.polls.pop(0)
+            if isinstance(polled, BaseException):
+                raise polled
+            return polled
+        return VideoStatus("succeeded", GeneratedMedia(b"GIF89a-frames", "image/gif", "m"))
+
+
+class RecordingPublisher:
+    """Stands in for `inngest.experimental.realtime.publish`; records every message."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def __call__(
+        self, client: inngest.Inngest, channel: str, topic: str, data: Mapping[str, object]
+    ) -> None:
+        self.messages.append((channel, topic, dict(data)))
