@@ -58,6 +58,10 @@ def _progress_per_asset(published: list[dict[str, Any]]) -> Counter[tuple[int, i
     )
 
 
+def _files(services: Services, pattern: str) -> list[Path]:
+    return list(Path(services.assets.root).rglob(pattern))  # type: ignore[attr-defined]
+
+
 def _stored(services: Services, kind: AssetKind) -> dict[tuple[int, int], bool]:
     return {
         (record.segment, record.index): record.ok
@@ -83,8 +87,7 @@ async def test_images_all_succeed_persist_and_respect_the_chunk_size(services: S
     assert [len(g) for g in groups] == [3, 3, 2]
     assert set(_progress_per_asset(published).values()) == {1}
     assert len(_progress_per_asset(published)) == SEGMENTS * 2
-    files = list((Path(services.assets.root)).rglob("*.png"))  # type: ignore[attr-defined]
-    assert len(files) == SEGMENTS * 2
+    assert len(_files(services, "*.png")) == SEGMENTS * 2
 
 
 async def test_a_sensitive_image_is_recorded_as_failed_while_the_rest_persist(
