@@ -19,6 +19,7 @@ from inngest_sim._errors import (
     SimulatorStalled,
     UnknownFunctionError,
 )
+from inngest_sim._fault_rules import parse_fault_rules
 from inngest_sim._faults import FaultContext, FaultPlan, FaultRule, UnusedFaultRule
 from inngest_sim._limits import Limits
 from inngest_sim._replay import ReplayReport
@@ -54,6 +55,7 @@ __all__ = [
     "UnknownFunctionError",
     "UnusedFaultRule",
     "VirtualClock",
+    "parse_fault_rules",
 ]
 
 __version__ = "0.1.0"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 __all__ = [
     "BodyExecuted",
@@ -206,6 +206,7 @@ class Trace:
 
     def __init__(self, records: Iterable[Record] = ()) -> None:
         self._records: list[Record] = list(records)
+        self._listeners: list[Callable[[Record], None]] = []
 
     def __iter__(self) -> Iterator[Record]:
         return iter(self._records)
@@ -222,6 +223,17 @@ class Trace:
 
     def append(self, record: Record) -> None:
         self._records.append(record)
+        for listener in self._listeners:
+            listener(record)
+
+    def subscribe(self, listener: Callable[[Record], None]) -> Callable[[], None]:
+        """Call ``listener(record)`` for every record appended from now on.
+
+        Returns a function that unsubscribes. Listeners run on the thread that
+        appended, so they must be quick and must not append records themselves.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     def of(self, kind: type[R], run_id: str | None = None) -> list[R]:
         """Records of one kind, optionally of one run, in order."""

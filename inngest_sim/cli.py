@@ -1,11 +1,24 @@
-"""The ``inngest-sim`` command line."""
+"""The ``inngest-sim`` command line (also ``python -m inngest_sim``).
+
+Commands:
+  demo     the lecture-media pipelines on the simulator, with a report
+  run      run any function (or every function of a client) from the shell
+  report   render a saved trace as an HTML timeline
+
+Mistakes a user can make (module not found, no such function, bad JSON, bad
+fault rule) print one line and exit with status 2; a run that did not complete
+exits with 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from inngest_sim._errors import SimError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -13,31 +26,90 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 
-async def _demo() -> int:
-    from inngest_sim import Backoff, Simulator
-    from inngest_sim._example import build_example
-    from inngest_sim.timeline import render_timeline
+class UsageError(Exception):
+    """A mistake on the command line; printed as one line."""
 
-    client, functions = build_example()
-    async with Simulator(client, functions, backoff=Backoff(jitter=0)) as sim:
-        run = await sim.run(functions[0])
-        print(render_timeline(sim.trace))
-        print(
-            f"\n{run.function_id}: {run.status} after {run.virtual_duration} of virtual time "
-            f"({run.wall_seconds:.2f}s wall), {run.step_count} steps, "
-            f"peak concurrency {run.max_concurrency()}"
-        )
-        return 0 if run.status == "Completed" else 1
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inngest-sim", description="Test Inngest functions on a faithful fake executor."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the lecture-media pipelines on the simulator")
+    demo.add_argument("--out", type=Path, default=Path("inngest-sim-out"), help="output folder")
+    demo.add_argument("--segments", type=int, default=6, help="lecture segments (default 6)")
+    demo.add_argument("--chunk-size", type=int, default=5, help="parallel steps per chunk")
+    demo.add_argument("--seed", type=int, default=0, help="seed for jitter and ids")
+    demo.add_argument(
+        "--fault",
+        action="append",
+        default=None,
+        metavar="RULE",
+        help="a fault rule such as transient:image-1-*:first=2 (replaces the default faults)",
+    )
+    demo.add_argument("--no-faults", action="store_true", help="no injected faults or refusals")
+
+    run = commands.add_parser("run", help="run a function from MODULE:ATTR in the simulator")
+    run.add_argument("target", metavar="MODULE:ATTR", help="an inngest.Function or inngest.Inngest")
+    run.add_argument("--event", help="the event as JSON, or @path/to/event.json")
+    run.add_argument("--fault", action="append", default=[], metavar="RULE", help="fault rule")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--report", type=Path, help="write an HTML timeline report here")
+    run.add_argument("--trace", type=Path, help="write the trace (JSON) here")
+    run.add_argument("--json", action="store_true", help="print the runs as JSON")
+
+    report = commands.add_parser("report", help="render a saved trace as HTML")
+    report.add_argument("trace", help="a trace saved as JSON")
+    report.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import DEFAULT_FAULTS, DemoOptions, run_demo
+
+    if args.segments < 1 or args.chunk_size < 1:
+        raise UsageError("--segments and --chunk-size must be at least 1")
+    options = DemoOptions(
+        out=args.out,
+        segments=args.segments,
+        chunk_size=args.chunk_size,
+        seed=args.seed,
+        faults=tuple(args.fault) if args.fault else DEFAULT_FAULTS,
+        no_faults=args.no_faults,
+    )
+    return asyncio.run(run_demo(options))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from inngest_sim._cli_run import RunOptions, run_target
+
+    options = RunOptions(
+        target=args.target,
+        event=args.event,
+        faults=tuple(args.fault),
+        seed=args.seed,
+        report=args.report,
+        trace=args.trace,
+        as_json=args.json,
+    )
+    return asyncio.run(run_target(options))
+
+
+def _report(args: argparse.Namespace) -> int:
+    from inngest_sim.report import main_report
+
+    return main_report(args.trace, args.output)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="inngest-sim", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run the example through the simulator")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        return asyncio.run(_demo())
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    args = _parser().parse_args(argv)
+    command = {"demo": _demo, "run": _run, "report": _report}[args.command]
+    try:
+        return command(args)
+    except (UsageError, SimError) as exc:
+        print(f"inngest-sim {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""``inngest-sim run MODULE:ATTR``: run user functions in the simulator from the shell."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import inngest
+
+from inngest_sim._errors import InvalidArgument
+from inngest_sim._fault_rules import parse_fault_rules
+from inngest_sim._simulator import Simulator
+from inngest_sim.timeline import render_timeline
+
+if TYPE_CHECKING:
+    from inngest_sim._results import RunResult
+
+__all__ = ["RunOptions", "run_target"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunOptions:
+    target: str
+    event: str | None = None
+    faults: tuple[str, ...] = ()
+    seed: int = 0
+    report: Path | None = None
+    trace: Path | None = None
+    as_json: bool = False
+
+
+def _load(target: str) -> tuple[inngest.Inngest, list[Any], Any]:
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise InvalidArgument(f"{target!r} is not MODULE:ATTR (e.g. myapp.functions:process)")
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise InvalidArgument(f"cannot import module {module_name!r}: {exc}") from exc
+    if not hasattr(module, attr):
+        raise InvalidArgument(f"module {module_name!r} has no attribute {attr!r}")
+    obj = getattr(module, attr)
+    values = list(vars(module).values())
+    functions = [v for v in values if isinstance(v, inngest.Function)]
+    clients = [v for v in values if isinstance(v, inngest.Inngest)]
+    if isinstance(obj, inngest.Inngest):
+        if not functions:
+            raise InvalidArgument(f"module {module_name!r} defines no inngest functions")
+        return obj, functions, obj
+    if not isinstance(obj, inngest.Function):
+        raise InvalidArgument(
+            f"{target} is a {type(obj).__name__}; expected an inngest.Function or inngest.Inngest"
+        )
+    if len(clients) != 1:
+        raise InvalidArgument(
+            f"module {module_name!r} must define exactly one inngest.Inngest client "
+            f"(found {len(clients)})"
+        )
+    return clients[0], functions, obj
+
+
+def _event(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    text = raw
+    if raw.startswith("@"):
+        try:
+            text = Path(raw[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidArgument(f"cannot read event file {raw[1:]!r}: {exc}") from exc
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument(f"--event is not valid JSON: {exc}") from exc
+    if not isinstance(event, dict):
+        raise InvalidArgument('--event must be a JSON object such as {"name": ..., "data": {...}}')
+    return event
+
+
+def _as_json(run: RunResult) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "function_id": run.function_id,
+        "status": run.status,
+        "output": run.output,
+        "error": run.error,
+        "steps": {
+            key: {"attempts": [a.outcome for a in step.attempts], "executions": step.executions}
+            for key, step in run.steps.items()
+        },
+    }
+
+
+async def run_target(options: RunOptions) -> int:
+    """Run the target; 0 when every run completed, 1 otherwise."""
+    client, functions, target = _load(options.target)
+    event = _event(options.event)
+    plan = parse_fault_rules(options.faults, seed=options.seed) if options.faults else None
+    async with Simulator(client, functions, faults=plan, seed=options.seed) as sim:
+        if isinstance(target, inngest.Function):
+            runs = [await sim.run(target, event=event)]
+        else:
+            if event is None:
+                raise InvalidArgument("running every function of a client needs --event")
+            runs = await sim.trigger(event)
+        trace = sim.trace
+    if options.trace:
+        trace.save(options.trace)
+    if options.report:
+        from inngest_sim.report import write_html
+
+        write_html(trace, options.report)
+    if options.as_json:
+        print(json.dumps([_as_json(r) for r in runs], indent=2, default=str))
+    else:
+        print(render_timeline(trace))
+        for run in runs:
+            print(f"{run.function_id}: {run.status}")
+    return 0 if runs and all(r.status == "Completed" for r in runs) else 1

@@ -1,0 +1,213 @@
+"""``inngest-sim demo``: the four lecture pipelines on the simulator, end to end.
+
+It creates a sample lecture in the embedded SQLite store, sends the four
+``lecture/*.requested`` events, and lets the simulator run every function on the
+local media provider (real PNG, WAV and GIF files, no keys, no network), with a
+few faults injected: a segment the provider refuses as sensitive, transient
+provider errors and one lost response. It shows live progress, then a summary
+per function, and writes the media, the trace and an HTML timeline report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from inngest_sim import Backoff, Limits, RunResult, Simulator
+from inngest_sim._fault_rules import parse_fault_rules
+from inngest_sim.timeline import format_duration
+from pipelines.client import create_client
+from pipelines.functions import FUNCTION_IDS, TRIGGERS, build_functions
+from pipelines.services import Services
+from pipelines.store import create_sample_lecture
+
+if TYPE_CHECKING:
+    from inngest_sim._trace import Record
+
+__all__ = ["DEFAULT_FAULTS", "DemoOptions", "run_demo"]
+
+LECTURE_ID = "sample-lecture"
+USER_ID = "demo-user"
+SENSITIVE_SEGMENT = 2
+DEFAULT_FAULTS = (
+    "transient:image-1-*:first=2",
+    "transient:narration-4:first=1",
+    "transient:start-image-5:first=1",
+    "lost:image-3-0:attempts=0",
+)
+MiB = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DemoOptions:
+    out: Path = Path("inngest-sim-out")
+    segments: int = 6
+    chunk_size: int = 5
+    seed: int = 0
+    faults: tuple[str, ...] = DEFAULT_FAULTS
+    no_faults: bool = False
+
+
+class _Progress:
+    """What the live view shows, updated from progress messages and the trace."""
+
+    def __init__(self, sim: Simulator, started: float) -> None:
+        self.sim = sim
+        self.started = started
+        self.status: dict[str, str] = dict.fromkeys(FUNCTION_IDS, "queued")
+        self.done: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.total: dict[str, int] = {}
+
+    def on_record(self, record: Record) -> None:
+        function_id = getattr(record, "function_id", None)
+        if record.kind == "run_queued" and function_id:
+            self.status[_local(function_id)] = "running"
+        elif record.kind == "run_ended" and function_id:
+            self.status[_local(function_id)] = str(getattr(record, "status", "?")).lower()
+
+    def on_publish(self, _channel: str, topic: str, data: Any) -> None:
+        function_id = _FUNCTION_OF_TOPIC.get(topic)
+        if function_id is None or data.get("phase", topic) != topic:
+            return  # e.g. the videos function's starting-image phase
+        results = data.get("results", [])
+        self.done[function_id] += sum(1 for r in results if r.get("ok"))
+        self.failed[function_id] += sum(1 for r in results if not r.get("ok"))
+        self.total[function_id] = int(data.get("total", 0))
+
+    def render(self) -> Table:
+        table = Table(title="inngest-sim demo: lecture media pipelines", title_justify="left")
+        for column in ("function", "status", "assets done", "failed"):
+            table.add_column(column)
+        for function_id in FUNCTION_IDS:
+            total = self.total.get(function_id)
+            done = f"{self.done[function_id]}/{total}" if total else str(self.done[function_id])
+            table.add_row(
+                function_id, self.status[function_id], done, str(self.failed[function_id])
+            )
+        clock = self.sim.clock.now() - self.started
+        table.caption = f"virtual time +{format_duration(clock)}"
+        return table
+
+
+# Progress topics (kinds) published by each function; videos also publish start images.
+_FUNCTION_OF_TOPIC = {
+    "images": "generate-segment-images",
+    "narration": "generate-narration",
+    "music": "generate-music",
+    "videos": "generate-segment-videos",
+}
+
+
+def _local(function_id: str) -> str:
+    return (
+        function_id.split("-", 2)[-1] if function_id.startswith("lecture-media-") else function_id
+    )
+
+
+def _size(size: int) -> str:
+    return f"{size / MiB:.1f} MiB" if size >= MiB else f"{size / 1024:.1f} KiB"
+
+
+def _summary(runs: list[RunResult], chunk: int, limits: Limits) -> Table:
+    table = Table(title="Summary", title_justify="left")
+    for column in (
+        "function",
+        "status",
+        "ok",
+        "failed (codes)",
+        "attempts",
+        "retries",
+        "virtual",
+        "wall",
+        "peak/chunk",
+        f"steps/{limits.max_steps}",
+        "state/32 MiB",
+    ):
+        table.add_column(column, no_wrap=column == "failed (codes)")
+    for run in runs:
+        output = run.output if isinstance(run.output, dict) else {}
+        codes = Counter(str(f.get("code")) for f in output.get("failures", []))
+        failed = ", ".join(f"{n} {code}" for code, n in sorted(codes.items())) or "0"
+        attempts = sum(len(s.attempts) for s in run.steps.values())
+        retries = sum(s.retries for s in run.steps.values())
+        table.add_row(
+            _local(run.function_id).removeprefix("generate-"),
+            run.status,
+            str(output.get("generated", "-")),
+            failed,
+            str(attempts),
+            str(retries),
+            format_duration(run.virtual_duration.total_seconds()),
+            f"{run.wall_seconds:.2f}s",
+            f"{run.max_concurrency()}/{chunk}",
+            str(run.step_count),
+            _size(run.state_bytes),
+        )
+    return table
+
+
+async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
+    """Run the demo; returns 0 when every pipeline run completed."""
+    # Piped output (CI logs) gets a width that fits the summary table.
+    console = console or Console(width=None if Console().is_terminal else 132)
+    out = options.out.resolve()
+    if (out / "data").exists():
+        shutil.rmtree(out / "data")  # a fresh lecture each time; reports are overwritten
+    sensitive = () if options.no_faults else (SENSITIVE_SEGMENT,)
+    plan = None if options.no_faults else parse_fault_rules(options.faults, seed=options.seed)
+    services = Services.local(out / "data", chunk_size=options.chunk_size)
+    create_sample_lecture(
+        services.store,
+        lecture_id=LECTURE_ID,
+        owner_user_id=USER_ID,
+        segments=options.segments,
+        sensitive_segments=[s for s in sensitive if s < options.segments],
+    )
+    client = create_client(is_production=False)
+    limits = Limits()
+    wall_started = time.perf_counter()
+    async with Simulator(
+        client,
+        build_functions(client, services),
+        seed=options.seed,
+        faults=plan,
+        backoff=Backoff(),
+        limits=limits,
+    ) as sim:
+        progress = _Progress(sim, sim.clock.now())
+        sim.trace.subscribe(progress.on_record)
+        sim.api.on_publish = progress.on_publish
+        with Live(progress.render(), console=console, refresh_per_second=8) as live:
+            sim.trace.subscribe(lambda _record: live.update(progress.render()))
+            data = {"lecture_id": LECTURE_ID, "user_id": USER_ID}
+            await sim.send([{"name": TRIGGERS[fid], "data": data} for fid in FUNCTION_IDS])
+            await sim.settle()
+            live.update(progress.render())
+        runs = [r for r in sim.runs if _local(r.function_id) in FUNCTION_IDS]
+        trace = sim.trace
+    wall = time.perf_counter() - wall_started
+    console.print()
+    console.print(_summary(runs, options.chunk_size, limits))
+    report = _write_outputs(out, trace)
+    media = sum(1 for p in (out / "data" / "assets").rglob("*") if p.is_file())
+    console.print(
+        f"\n{len(runs)} runs in {wall:.1f}s of wall time. Wrote {media} media files under "
+        f"{out / 'data' / 'assets'}\nTimeline report: {report}\nTrace: {out / 'trace.json'}"
+    )
+    return 0 if runs and all(r.status == "Completed" for r in runs) else 1
+
+
+def _write_outputs(out: Path, trace: Any) -> Path:
+    from inngest_sim.report import write_html
+
+    trace.save(out / "trace.json")
+    return write_html(trace, out / "report.html", title="inngest-sim demo: lecture media")
