@@ -110,3 +110,37 @@ async def test_from_url_drives_a_serve_endpoint_over_http(served_app: str, api_p
     assert run.output == 10
     assert "t/doubled" in sent  # step.send_event reached the simulator over loopback
     assert next(r.ops for r in run.requests) == ("StepRun:read",)
+
+
+async def test_cloud_mode_requests_are_signed_with_the_clients_signing_key() -> None:
+    key = "signkey-prod-" + "ab" * 32
+    client = inngest.Inngest(app_id="cloud-app", is_production=True, signing_key=key, event_key="k")
+
+    @client.create_function(fn_id="f", trigger=inngest.TriggerEvent(event="t/cloud"))
+    async def signed(ctx: inngest.Context) -> int:
+        return await ctx.step.run("a", lambda: 1)
+
+    async with Simulator(client, [signed]) as sim:
+        run = await sim.run(signed)
+
+    # The SDK verifies every execution request in cloud mode: a bad signature is a 401.
+    assert run.status == "Completed"
+    assert run.output == 1
+    assert {r.status for r in run.requests} == {200, 206}
+
+
+async def test_a_request_signed_with_another_key_is_refused_by_the_sdk() -> None:
+    client = inngest.Inngest(
+        app_id="cloud-bad", is_production=True, signing_key="signkey-prod-" + "cd" * 32
+    )
+
+    @client.create_function(fn_id="f", trigger=inngest.TriggerEvent(event="t/bad"), retries=0)
+    async def refused(ctx: inngest.Context) -> int:
+        return 1
+
+    async with Simulator(client, [refused]) as sim:
+        sim.executor.endpoint._signing_key = "signkey-prod-" + "ef" * 32  # a wrong key
+        run = await sim.run(refused)
+
+    assert run.status == "Failed"
+    assert run.requests[0].status == 401
