@@ -107,7 +107,10 @@ class Scheduler:
             if until is not None and due > until:
                 self._advance(until)
                 return done()
-            if self.clock.is_virtual and self.autojump:
+            if self.clock.is_virtual:
+                # Held time (autojump off) moves only when asked to advance.
+                if not (self.autojump or until is not None):
+                    return done()
                 self._advance(due)
                 continue
             assert self._wakeup is not None
