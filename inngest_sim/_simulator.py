@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -309,6 +309,11 @@ class Simulator:
                 raise RunNotFinished(
                     f"run {run_id} of {run.spec.id!r} still running after {timeout}"
                 )
+            if not self.executor.scheduler.autojump:
+                raise SimulatorStalled(
+                    f"run {run_id} of {run.spec.id!r} is waiting for time to pass, but time is "
+                    "held (inside hold_time()); move it with `await sim.advance(...)`"
+                )
             raise SimulatorStalled(
                 f"run {run_id} of {run.spec.id!r} cannot make progress: no request, timer "
                 "or event is pending (is it waiting for an event nobody sends?)"
@@ -333,6 +338,20 @@ class Simulator:
         if state.running:
             raise InvalidArgument(f"run {run_id} is still running; check it once it has ended")
         return await check_replay(self.executor, state)
+
+    @contextlib.contextmanager
+    def hold_time(self) -> Iterator[None]:
+        """Inside this block virtual time moves only through :meth:`advance`.
+
+        Useful to send events at chosen virtual moments: nothing due later runs
+        until the test advances the clock.
+        """
+        scheduler = self.executor.scheduler
+        previous, scheduler.autojump = scheduler.autojump, False
+        try:
+            yield
+        finally:
+            scheduler.autojump = previous
 
     async def advance(self, delta: dt.timedelta | float) -> None:
         """Move virtual time forward by ``delta``, running everything due on the way."""
