@@ -59,7 +59,7 @@ def write_html(
 
 
 def main_report(trace_path: str, output: str) -> int:
-    """``inngest-sim report TRACE.json -o OUTPUT``: 0 when written, 1 when unreadable."""
+    """``inngest-sim report TRACE.json -o OUTPUT``: 0 when written, else 1 with the reason."""
     try:
         trace = load_trace(trace_path)
     except OSError as exc:
@@ -68,7 +68,11 @@ def main_report(trace_path: str, output: str) -> int:
     except (ValueError, KeyError, TypeError) as exc:
         print(f"inngest-sim report: {trace_path} is not a saved trace: {exc}", file=sys.stderr)
         return 1
-    path = write_html(trace, output)
+    try:
+        path = write_html(trace, output)
+    except OSError as exc:
+        print(f"inngest-sim report: cannot write {output}: {exc}", file=sys.stderr)
+        return 1
     runs = len({getattr(r, "run_id", None) for r in trace} - {None})
     size = path.stat().st_size
     print(f"wrote {path}: {runs} run{'s' * (runs != 1)}, {len(trace)} records, {size:,} bytes")

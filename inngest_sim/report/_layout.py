@@ -9,7 +9,7 @@ The axis is virtual time, with two distortions that keep a report readable:
   and a sequence of them reads as a staircase.
 * Long idle gaps (a one-hour sleep next to two-second requests) are compressed:
   a gap in which no request executes and that is longer than ``cap`` seconds is
-  drawn ``cap + cap/4 * log2(gap/cap)`` wide and marked as a break on the axis.
+  drawn ``cap/4 + cap/16 * log2(gap/cap)`` wide and marked as a break on the axis.
 
 Positions are in *units*: one unit is one second wherever time is linear, and
 the page scales units to pixels (and zooms) in JavaScript.
@@ -95,7 +95,7 @@ class TimeLayout:
         self._keys = sorted(kinds)
         self._x: dict[tuple[float, float], float] = {}
         self.pieces: list[list[float]] = []  # [t_from, t_to, x_from]: linear, relative to t0
-        self.gaps: list[list[float]] = []  # [x_from, x_to, seconds]: compressed idle time
+        self.gaps: list[list[float]] = []  # [x_from, x_to, seconds, t_to]: compressed idle time
         self.jumps = 0  # how many times an instant was widened
         self._place(kinds, delta)
 
@@ -109,8 +109,8 @@ class TimeLayout:
             if prev is not None and t > prev[0]:
                 dt = t - prev[0]
                 if active <= 0 and dt > self.cap:
-                    width = self.cap + self.cap / 4 * math.log2(dt / self.cap)
-                    self.gaps.append([x, x + width, dt])
+                    width = self.gap_width(dt)
+                    self.gaps.append([x, x + width, dt, t - self.t0])
                 else:
                     width = dt
                     self._add_piece(prev[0] - self.t0, t - self.t0, x)
@@ -125,6 +125,16 @@ class TimeLayout:
             active += delta.get(key, 0)
             prev = key
         self.total = x
+
+    def gap_width(self, seconds: float) -> float:
+        """The width of a compressed gap: a quarter of ``cap``, growing with its log.
+
+        Deliberately narrower than ``cap`` (a gap just over ``cap`` is drawn
+        narrower than one just under it): compressed gaps are marked as breaks
+        with their real duration, and a one-hour sleep should not crowd out the
+        seconds of work around it.
+        """
+        return self.cap / 4 + self.cap / 16 * math.log2(seconds / self.cap)
 
     def _add_piece(self, t_from: float, t_to: float, x_from: float) -> None:
         if self.pieces:
@@ -189,10 +199,8 @@ def concurrency(extents: Iterable[tuple[float, float]]) -> tuple[list[list[float
     ``count`` holds from ``x`` to the next point; ends sort before starts so
     attempts that touch do not count as overlapping.
     """
-    events = sorted(
-        [(a, 1) for a, b in extents if b > a] + [(b, -1) for a, b in extents if b > a],
-        key=lambda e: (e[0], e[1]),
-    )
+    spans = [(a, b) for a, b in extents if b > a]
+    events = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
     points: list[list[float]] = []
     count = peak = 0
     for i, (x, change) in enumerate(events):

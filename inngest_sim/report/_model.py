@@ -11,14 +11,11 @@ from a newer simulator still renders.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._trace import (
     BodyExecuted,
-    EventReceived,
     FaultApplied,
-    Published,
     Record,
     RequestSent,
     ResponseHandled,
@@ -28,6 +25,15 @@ from inngest_sim._trace import (
     StepAttempt,
     StepSaved,
     Waiting,
+)
+from inngest_sim.report._fields import (
+    FIELD_LIMIT,
+    describe_other,
+    details,
+    error_summary,
+    record_fields,
+    record_kind,
+    short_text,
 )
 from inngest_sim.report._layout import (
     END,
@@ -44,56 +50,12 @@ from inngest_sim.report._layout import (
 if TYPE_CHECKING:
     from inngest_sim._trace import Trace
 
-__all__ = ["build_model", "record_fields", "record_kind"]
+__all__ = ["build_model"]
 
 RUN_LANE = -1
-MESSAGE_LIMIT = 1000
-STACK_LIMIT = 1500
-FIELD_LIMIT = 300
 OTHERS_LIMIT = 500
-_COMMON = ("kind", "seq", "t", "wall", "run_id")
 
 Element = tuple[dict[str, Any], Stop, Stop]
-
-
-def record_kind(record: Record) -> str:
-    """The record's kind, also for records the lenient loader kept as generic."""
-    fields = getattr(record, "fields", None)
-    if isinstance(fields, dict) and isinstance(fields.get("kind"), str):
-        return str(fields["kind"])
-    return record.kind
-
-
-def record_fields(record: Record) -> dict[str, Any]:
-    fields = getattr(record, "fields", None)
-    if isinstance(fields, dict):
-        return dict(fields)
-    try:
-        return record.to_dict()
-    except Exception:  # a future record with a value dataclasses.asdict cannot copy
-        return {"kind": record.kind, "seq": record.seq, "t": record.t}
-
-
-def _text(value: Any, limit: int) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _error(error: Any) -> dict[str, str] | None:
-    if not error:
-        return None
-    if not isinstance(error, dict):
-        return {"name": "Error", "message": _text(error, MESSAGE_LIMIT), "stack": ""}
-    return {
-        "name": _text(error.get("name") or "Error", FIELD_LIMIT),
-        "message": _text(error.get("message") or error.get("error") or "", MESSAGE_LIMIT),
-        "stack": _text(error.get("stack") or "", STACK_LIMIT),
-    }
-
-
-def _details(record: Record) -> dict[str, str]:
-    fields = record_fields(record)
-    return {k: _text(v, FIELD_LIMIT) for k, v in list(fields.items()) if k not in _COMMON}
 
 
 @dataclasses.dataclass(slots=True)
@@ -101,7 +63,6 @@ class _Lane:
     name: str
     first: tuple[float, int]
     attempts: int = 0
-    executions: int = 0
     outcome: str | None = None
     wait: str | None = None
     memo: str | None = None
@@ -128,6 +89,7 @@ class _RunModel:
         self._open_waits: dict[str, tuple[dict[str, Any], Stop, Waiting]] = {}
         self._since_response: list[StepAttempt] = []
         self._planned: list[tuple[dict[str, Any], Stop, str]] = []
+        self._executions: dict[str, int] = {}
         for record in records:
             self._read(record)
 
@@ -150,7 +112,9 @@ class _RunModel:
             self.marks.append(({"k": "queued", "label": f"queued by {name}"}, here, None))
         elif isinstance(rec, RunEnded):
             label = f"run {rec.status}"
-            self.marks.append(({"k": "end", "label": label, "err": _error(rec.error)}, here, None))
+            self.marks.append(
+                ({"k": "end", "label": label, "err": error_summary(rec.error)}, here, None)
+            )
         elif isinstance(rec, RequestSent):
             self._request(rec)
         elif isinstance(rec, ResponseHandled):
@@ -164,13 +128,14 @@ class _RunModel:
         elif isinstance(rec, Waiting):
             self._waiting(rec)
         elif isinstance(rec, BodyExecuted):
-            self.lane(rec.step, rec.seq).executions += 1
+            # Counted, not a lane: a body whose request never answered is no step.
+            self._executions[rec.step] = self._executions.get(rec.step, 0) + 1
         elif isinstance(rec, FaultApplied):
-            mark = {"k": "fault", "label": f"fault {rec.effect} ({rec.rule})", "f": _details(rec)}
+            mark = {"k": "fault", "label": f"fault {rec.effect} ({rec.rule})", "f": details(rec)}
             self.marks.append((mark, here, rec.step))
         else:
             step = record_fields(rec).get("step")
-            mark = {"k": "record", "label": record_kind(rec), "f": _details(rec)}
+            mark = {"k": "record", "label": record_kind(rec), "f": details(rec)}
             self.marks.append((mark, here, step if isinstance(step, str) else None))
 
     def _request(self, rec: RequestSent) -> None:
@@ -190,7 +155,7 @@ class _RunModel:
         else:
             element.update(
                 st=reply.status,
-                ops=[_text(op, FIELD_LIMIT) for op in reply.ops[:8]],
+                ops=[short_text(op, FIELD_LIMIT) for op in reply.ops[:8]],
                 nops=len(reply.ops),
                 w=reply.wall_seconds,
                 bytes=reply.body_bytes,
@@ -222,7 +187,7 @@ class _RunModel:
             "ts": self.rel(rec.start),
             "te": self.rel(end.t),
             "w": rec.wall_seconds,
-            "err": _error(rec.error),
+            "err": error_summary(rec.error),
         }
         self.bars.append((bar, Stop(rec.start, rec.start_seq, START), end))
 
@@ -264,7 +229,7 @@ class _RunModel:
             "op": rec.op,
             "ts": self.rel(rec.t),
             "until": None if rec.until is None else self.rel(rec.until),
-            "detail": {k: _text(v, FIELD_LIMIT) for k, v in list(rec.detail.items())[:12]},
+            "detail": {k: short_text(v, FIELD_LIMIT) for k, v in list(rec.detail.items())[:12]},
         }
         self._open_waits[rec.step] = (span, Stop(rec.t, rec.seq, MARK), rec)
 
@@ -313,7 +278,7 @@ class _RunModel:
             marks.append(mark)
         return {
             **self._summary(),
-            "lanes": [_lane_json(lane) for lane in order],
+            "lanes": [_lane_json(lane, self._executions.get(lane.name)) for lane in order],
             "bars": bars,
             "spans": place(self.spans),
             "reqs": place(self.reqs),
@@ -323,7 +288,7 @@ class _RunModel:
             "peak": peak,
             "total": round_x(layout.total),
             "axis": [[round(a, 6), round(b, 6), round_x(x)] for a, b, x in layout.pieces],
-            "gaps": [[round_x(a), round_x(b), dt] for a, b, dt in layout.gaps],
+            "gaps": [[round_x(a), round_x(b), dt, round(t, 6)] for a, b, dt, t in layout.gaps],
             "orderOnly": layout.order_only,
         }
 
@@ -337,7 +302,7 @@ class _RunModel:
             "fn": self.queued.function_id if self.queued else "(unknown function)",
             "event": event.get("name") if isinstance(event, dict) else None,
             "status": self.ended.status if self.ended else "Running",
-            "error": _error(self.ended.error) if self.ended else None,
+            "error": error_summary(self.ended.error) if self.ended else None,
             "t0": self.t0,
             "dur": round(last.t - self.t0, 6),
             "wall": round(last.wall - (self.queued or self.records[0]).wall, 6),
@@ -353,30 +318,15 @@ class _RunModel:
         }
 
 
-def _lane_json(lane: _Lane) -> dict[str, Any]:
+def _lane_json(lane: _Lane, executions: int | None) -> dict[str, Any]:
     outcome = lane.outcome or lane.wait or ("ok" if lane.memo is not None else "other")
     return {
         "name": lane.name,
         "o": outcome,
         "n": lane.attempts,
-        "x": lane.executions,
+        "x": executions,
         "memo": lane.memo,
         "bytes": lane.bytes,
-    }
-
-
-def _other(record: Record, t0: float) -> dict[str, Any]:
-    if isinstance(record, EventReceived):
-        text = f"{record.event.get('name')} from {record.source}"
-    elif isinstance(record, Published):
-        text = f"{record.channel} / {record.topic}: {_text(record.data, FIELD_LIMIT)}"
-    else:
-        text = ", ".join(f"{k}={v}" for k, v in _details(record).items())
-    return {
-        "k": record_kind(record),
-        "seq": record.seq,
-        "ts": round(record.t - t0, 6),
-        "text": text,
     }
 
 
@@ -398,6 +348,6 @@ def build_model(
         "records": len(trace),
         "limits": {"steps": max_steps, "state": max_state_bytes},
         "runs": [_RunModel(run_id, records).to_json() for run_id, records in groups.items()],
-        "others": [_other(r, first.t if first else 0.0) for r in others[:OTHERS_LIMIT]],
+        "others": [describe_other(r, first.t if first else 0.0) for r in others[:OTHERS_LIMIT]],
         "othersTotal": len(others),
     }

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inngest_sim import RunResult, Trace
+from inngest_sim._trace import RetryScheduled, RunQueued, Waiting
+from inngest_sim.report._model import build_model
+from tests.report.conftest import InvokeStarted
+
+
+def model(trace: Trace) -> dict[str, Any]:
+    return build_model(trace, title="t", max_steps=1000, max_state_bytes=32 * 2**20)
+
+
+def runs(trace: Trace) -> list[tuple[RunResult, dict[str, Any]]]:
+    results = [RunResult(trace, r.run_id) for r in trace.of(RunQueued)]
+    return list(zip(results, model(trace)["runs"], strict=True))
+
+
+@pytest.fixture(params=["demo_trace", "instant_trace"])
+def trace(request: pytest.FixtureRequest) -> Trace:
+    value: Trace = request.getfixturevalue(request.param)
+    return value
+
+
+def test_one_lane_per_step_in_the_order_steps_appeared(trace: Trace) -> None:
+    (render, render_model), (doomed, doomed_model) = runs(trace)
+
+    names = [lane["name"] for lane in render_model["lanes"]]
+    assert names == ["plan", "thumb-64", "thumb-128", "thumb-256", "cool-down", "publish"]
+    assert set(names) == set(render.steps)
+    assert [lane["name"] for lane in doomed_model["lanes"]] == list(doomed.steps)
+
+
+def test_every_attempt_is_a_bar_with_its_outcome(trace: Trace) -> None:
+    for result, run in runs(trace):
+        lanes = [lane["name"] for lane in run["lanes"]]
+        drawn = [(lanes[b["l"]], b["n"], b["o"]) for b in run["bars"]]
+        expected = [
+            (step.id, attempt.number, attempt.outcome)
+            for step in result.steps.values()
+            for attempt in step.attempts
+        ]
+        assert sorted(drawn) == sorted(expected)
+        assert all(b["b"] > b["a"] for b in run["bars"])  # visible even at latency 0
+
+
+def test_bars_carry_the_details_of_their_attempt(demo_trace: Trace) -> None:
+    (_, _), (doomed, run) = runs(demo_trace)
+    lanes = [lane["name"] for lane in run["lanes"]]
+    failed = next(b for b in run["bars"] if b["o"] == "failed")
+    attempt = doomed.steps["parse"].attempts[-1]
+
+    assert lanes[failed["l"]] == "parse"
+    assert failed["r"] == attempt.request_id
+    assert failed["err"]["name"] == "ValueError"
+    assert failed["err"]["message"] == attempt.error["message"] if attempt.error else False
+    assert failed["te"] - failed["ts"] == pytest.approx(2.0)  # request_latency
+    assert failed["w"] == attempt.wall_seconds
+
+
+def test_chunks_and_peak_agree_with_run_result(trace: Trace) -> None:
+    for result, run in runs(trace):
+        assert [c["steps"] for c in run["chunks"]] == result.concurrent_groups()
+        assert run["peak"] == result.max_concurrency()
+        for chunk in run["chunks"]:
+            assert chunk["b"] > chunk["a"]
+
+
+def test_backoffs_sit_on_the_lane_of_the_step_that_errored(trace: Trace) -> None:
+    for result, run in runs(trace):
+        lanes = [lane["name"] for lane in run["lanes"]]
+        backoffs = [s for s in run["spans"] if s["k"] == "backoff"]
+        retries = result.trace.of(RetryScheduled)
+        assert [s["delay"] for s in backoffs] == [r.delay for r in retries]
+        for span in backoffs:
+            assert span["b"] > span["a"]
+            step = result.steps[lanes[span["l"]]]
+            assert any(a.outcome in ("error", "failed") for a in step.attempts)
+
+
+def test_a_sleep_is_a_span_until_it_resumes_and_its_gap_is_compressed(trace: Trace) -> None:
+    (result, run), _ = runs(trace)
+    (sleep,) = [s for s in run["spans"] if s["k"] == "sleep"]
+    (waiting,) = result.trace.of(Waiting)
+
+    assert run["lanes"][sleep["l"]]["name"] == "cool-down"
+    assert waiting.until is not None
+    # From when the executor started waiting (the response) to when it resumed.
+    assert sleep["te"] - sleep["ts"] == pytest.approx(waiting.until - waiting.t)
+    assert sleep["until"] == pytest.approx(waiting.until - result.queued_at.timestamp())
+    assert sleep["te"] == sleep["until"]
+    (gap,) = run["gaps"]
+    assert gap[2] > 3500
+    assert run["total"] < 200  # the hour does not crowd out the seconds around it
+
+
+def test_run_summary(demo_trace: Trace) -> None:
+    for result, run in runs(demo_trace):
+        assert run["status"] == result.status
+        assert run["fn"] == result.function_id
+        assert run["dur"] == pytest.approx(result.virtual_duration.total_seconds())
+        assert run["wall"] == pytest.approx(result.wall_seconds, abs=1e-5)
+        assert run["steps"] == result.step_count
+        assert run["state"] == result.state_bytes
+        assert run["requests"] == len(result.requests)
+    (_, doomed) = runs(demo_trace)[1]
+    assert doomed["error"]["name"] == "ValueError"
+
+
+def test_order_only_is_flagged_when_requests_take_no_time(
+    demo_trace: Trace, instant_trace: Trace
+) -> None:
+    assert not model(demo_trace)["runs"][0]["orderOnly"]
+    assert model(instant_trace)["runs"][0]["orderOnly"]
+
+
+def test_a_run_still_running_has_an_open_sleep(demo_trace: Trace) -> None:
+    records = list(demo_trace)
+    waiting = demo_trace.of(Waiting)[0]
+    (run,) = model(Trace(records[: waiting.seq + 1]))["runs"]
+
+    assert run["status"] == "Running"
+    (sleep,) = [s for s in run["spans"] if s["k"] == "sleep"]
+    assert sleep["open"] is True
+    assert sleep["until"] == sleep["te"]
+
+
+def test_unknown_record_kinds_become_markers(demo_trace: Trace) -> None:
+    run_id = demo_trace.of(RunQueued)[0].run_id
+    last = list(demo_trace)[-1]
+    extra = [
+        InvokeStarted(
+            seq=last.seq + 1,
+            t=last.t,
+            wall=last.wall,
+            run_id=run_id,
+            step="plan",
+            function_id="child",
+            payload={"x": object()},
+        ),
+        InvokeStarted(
+            seq=last.seq + 2,
+            t=last.t,
+            wall=last.wall,
+            run_id=run_id,
+            step="nope",
+            function_id="child",
+        ),
+    ]
+    run = model(Trace([*demo_trace, *extra]))["runs"][0]
+
+    marks = [m for m in run["marks"] if m["k"] == "record"]
+    assert [m["label"] for m in marks] == ["invoke_started", "invoke_started"]
+    assert run["lanes"][marks[0]["l"]]["name"] == "plan"
+    assert marks[1]["l"] == -1  # no such step: the run lane
+    assert marks[0]["f"]["function_id"] == "child"
+    assert len(run["lanes"]) == 6
+
+
+def test_a_wait_for_event_is_a_waiting_span_until_its_timeout(waiting_trace: Trace) -> None:
+    (run,) = model(waiting_trace)["runs"]
+
+    (span,) = run["spans"]
+    assert (span["k"], span["op"], span["open"]) == ("wait", "WaitForEvent", True)
+    assert run["lanes"][span["l"]] == {
+        "name": "approval",
+        "o": "wait",
+        "n": 0,
+        "x": None,
+        "memo": None,
+        "bytes": None,
+    }
+    assert span["te"] == span["until"] == 600
+    assert span["detail"] == {"event": "app/approved", "if": "a < b"}
+    assert run["status"] == "Running"
+    assert run["peak"] == 0
