@@ -15,6 +15,7 @@ from inngest_sim._bridge import route_client
 from inngest_sim._clock import Clock, VirtualClock
 from inngest_sim._errors import InvalidArgument, RunNotFinished, SimError, SimulatorStalled
 from inngest_sim._executor import Executor, ExecutorConfig
+from inngest_sim._flow import FlowControl
 from inngest_sim._hooks import Hooks
 from inngest_sim._limits import Limits
 from inngest_sim._loopback import LoopbackServer
@@ -119,6 +120,7 @@ class Simulator:
         self._registry: Registry | None = None
         self._event_runs: dict[str, list[str]] = {}
         self._waits: Waits | None = None
+        self._flow: FlowControl | None = None
         self._api_port: int | None = None
         self._loopback: LoopbackServer | None = None
 
@@ -194,6 +196,8 @@ class Simulator:
             )
         self._registry = _registry_from(self.api.registrations[-1])
         self._waits = Waits(self._executor, self._registry)
+        # Flow control checks every function's options here (InvalidArgument if bad).
+        self._flow = FlowControl(self._executor, self._registry, event_runs=self._event_runs)
         self._executor.on_run_start.append(self._watch_cancellation)
         if self._probe_bodies:
             self._executor.on_run_start.append(lambda run: Probe.listen(run.run_id, hooks))
@@ -358,7 +362,10 @@ class Simulator:
         seconds = delta.total_seconds() if isinstance(delta, dt.timedelta) else float(delta)
         if seconds < 0:
             raise InvalidArgument(f"delta={delta!r}: time can't go backwards")
-        await self.executor.scheduler.drive(lambda: False, until=self.clock.now() + seconds)
+        until = self.clock.now() + seconds
+        if self._flow is not None:
+            self._flow.cron.arm(until)  # cron schedules fire only while advance() moves time
+        await self.executor.scheduler.drive(lambda: False, until=until)
 
     # -------------------------------------------------------------- events
     def _normalise(self, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -389,7 +396,9 @@ class Simulator:
 
     def _schedule_run(self, spec: FunctionSpec, event: dict[str, Any]) -> RunState | None:
         """Where an event becomes a run; flow control decides when (or whether)."""
-        return self.executor.start_run(spec, [event])
+        if self._flow is None:
+            return self.executor.start_run(spec, [event])
+        return self._flow.schedule(spec, event)
 
     def _ingest_threadsafe(self, events: list[dict[str, Any]], source: str) -> list[str]:
         # Ids are fixed here so the SDK gets them back at once; the runs start on

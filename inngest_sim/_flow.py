@@ -1,0 +1,355 @@
+"""Flow control: whether, when and with which events a function's run starts.
+
+:meth:`FlowControl.schedule` is where an event becomes a run. It applies the
+function's options in the server's order (executor-semantics.md section 4), except
+that a repeated event id is caught first: event id → rate limit / idempotency →
+batching or debounce → singleton → the run is created.
+
+Every run, however it was created (event, ``Simulator.run``, invoke, cron), then
+gets its priority, concurrency slots, throttle and timeouts in
+:meth:`FlowControl._created`; the :class:`FlowGate` enforces them per request.
+Each decision is a record in the trace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from inngest_sim._concurrency import FlowGate, Gcra, RunDelayed, RunRules, Throttled
+from inngest_sim._cron import CronSchedules
+from inngest_sim._flow_policy import Policy, RatePolicy, parse_policy, priority_factor
+from inngest_sim._protocol import json_size
+from inngest_sim._trace import Record, _register
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from inngest_sim._cel import Expression
+    from inngest_sim._executor import Executor
+    from inngest_sim._registry import FunctionSpec, Registry
+    from inngest_sim._run import RunState
+
+__all__ = ["FlowControl", "RunBatched", "RunSkipped"]
+
+EVENT_ID_WINDOW = 86400.0  # a repeated event id starts no new run for 24h
+MAX_BATCH_BYTES = 10 * 1024 * 1024
+
+
+@_register
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RunSkipped(Record):
+    """No run for an event; ``reason``: event_id, rate_limit, idempotency or singleton."""
+
+    kind: ClassVar[str] = "run_skipped"
+    function_id: str
+    event_id: str | None
+    reason: str
+    key: str | None = None
+    message: str = ""
+
+
+@_register
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RunBatched(Record):
+    """A batch closed and became one run (``reason``: ``full``, ``timeout`` or ``bytes``)."""
+
+    kind: ClassVar[str] = "run_batched"
+    function_id: str
+    run_id: str
+    event_ids: list[str]
+    key: str | None
+    reason: str
+
+
+@dataclasses.dataclass(eq=False)
+class _Pending:
+    """Events waiting for a debounce or a batch to close."""
+
+    events: list[dict[str, Any]]
+    first_at: float
+    deadline: float
+    key: str | None
+
+
+class FlowControl:
+    """Applies every function's flow-control options; one per simulator."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        registry: Registry,
+        *,
+        event_runs: dict[str, list[str]] | None = None,
+    ) -> None:
+        """``event_runs`` (event id → run ids) learns of runs that start later."""
+        self.executor = executor
+        self.policies = {spec.id: parse_policy(spec) for spec in registry}
+        self.gate = FlowGate(executor, on_start=self._first_request)
+        self.cron = CronSchedules(executor, registry, self.schedule)
+        executor.gate = self.gate
+        executor.on_run_start.append(self._created)
+        executor.on_run_end.append(self._ended)
+        self._event_runs = {} if event_runs is None else event_runs
+        self._buckets: dict[tuple[str, str], Gcra] = {}  # (function id, option)
+        self._seen: dict[tuple[str, str], tuple[float, RunState | None]] = {}
+        self._pending: dict[tuple[str, str, str | None], _Pending] = {}
+        self._singletons: dict[tuple[str, str | None], RunState] = {}
+
+    def policy(self, spec: FunctionSpec) -> Policy:
+        policy = self.policies.get(spec.id)
+        if policy is None:  # registered after start (not today): check it now
+            policy = self.policies[spec.id] = parse_policy(spec)
+        return policy
+
+    def _gcra(self, fn_id: str, rate: RatePolicy, capacity: int) -> Gcra:
+        """The function's GCRA buckets for ``rate``, made on first use."""
+        slot = (fn_id, rate.option)
+        if slot not in self._buckets:
+            self._buckets[slot] = Gcra(rate.limit, rate.period, capacity)
+        return self._buckets[slot]
+
+    # -------------------------------------------------------- scheduling
+    def schedule(self, spec: FunctionSpec, event: dict[str, Any]) -> RunState | None:
+        """An event for ``spec`` arrived: the run it starts now, or None (later or never)."""
+        policy = self.policy(spec)
+        if self._repeated(spec, event):
+            _, run = self._seen[(spec.id, str(event["id"]))]
+            return run  # the server answers a duplicate with the existing run
+        if not self._within_rate_limit(spec, policy, event):
+            return None  # a rate-limited event does not use up its id
+        if event.get("id"):
+            self._seen[(spec.id, str(event["id"]))] = (self._now(), None)
+        if policy.batch is not None:
+            return self._add_to_batch(spec, policy, event)
+        if policy.debounce is not None:
+            self._debounce(spec, policy, event)
+            return None
+        return self._create(spec, [event])
+
+    def _repeated(self, spec: FunctionSpec, event: dict[str, Any]) -> bool:
+        event_id, now = event.get("id"), self._now()
+        if not event_id:
+            return False
+        seen = self._seen.get((spec.id, str(event_id)))
+        if seen is not None and now - seen[0] < EVENT_ID_WINDOW:
+            message = "an event with this id started (or joined) a run in the last 24h"
+            self._skip(spec, event, "event_id", str(event_id), message)
+            return True
+        return False
+
+    def _within_rate_limit(self, spec: FunctionSpec, policy: Policy, event: dict[str, Any]) -> bool:
+        rate = policy.rate_limit
+        if rate is None:
+            return True
+        key = _key(rate.key, event)
+        # The server's rate-limit GCRA lets `burst + 1` through at once.
+        allow_at = self._gcra(spec.id, rate, rate.burst + 1).take(key, self._now())
+        if allow_at is None:
+            return True
+        reason = "idempotency" if rate.option == "idempotency" else "rate_limit"
+        wait = allow_at - self._now()
+        message = f"{rate.option} allows the next run for key {key!r} in {wait:g}s"
+        self._skip(spec, event, reason, key, message)
+        return False
+
+    def _skip(
+        self, spec: FunctionSpec, event: dict[str, Any], reason: str, key: str | None, message: str
+    ) -> None:
+        self.executor.record(
+            RunSkipped,
+            function_id=spec.id,
+            event_id=event.get("id"),
+            reason=reason,
+            key=key,
+            message=message,
+        )
+
+    # ---------------------------------------------------- debounce, batch
+    def _debounce(self, spec: FunctionSpec, policy: Policy, event: dict[str, Any]) -> None:
+        """Start (or push back) the debounce of this key; the last event wins."""
+        debounce = policy.debounce
+        assert debounce is not None
+        key = _key(debounce.key, event)
+        slot = (spec.id, "debounce", key)
+        now = self._now()
+        pending = self._pending.get(slot)
+        first_at = pending.first_at if pending else now
+        deadline = now + debounce.period
+        if debounce.timeout is not None:
+            deadline = min(deadline, first_at + debounce.timeout)
+        fresh = _Pending([event], first_at, deadline, key)
+        self._pending[slot] = fresh
+        self._delayed(spec, "debounce", event, key, deadline)
+        self._close_at(deadline, spec, slot, fresh, None)
+
+    def _add_to_batch(
+        self, spec: FunctionSpec, policy: Policy, event: dict[str, Any]
+    ) -> RunState | None:
+        batch = policy.batch
+        assert batch is not None
+        if batch.condition is not None and not batch.condition.matches({"event": event}):
+            return self._create(spec, [event])  # events failing `if` run unbatched
+        key = _key(batch.key, event)
+        slot = (spec.id, "batch", key)
+        pending = self._pending.get(slot)
+        if pending is None:
+            now = self._now()
+            pending = self._pending[slot] = _Pending([], now, now + batch.timeout, key)
+            self._close_at(pending.deadline, spec, slot, pending, "timeout")
+        pending.events.append(event)
+        if len(pending.events) >= batch.max_size:
+            return self._close(spec, slot, pending, "full")
+        if sum(json_size(e) for e in pending.events) >= MAX_BATCH_BYTES:
+            return self._close(spec, slot, pending, "bytes")
+        self._delayed(spec, "batch", event, key, pending.deadline)
+        return None
+
+    def _delayed(
+        self, spec: FunctionSpec, reason: str, event: dict[str, Any], key: str | None, until: float
+    ) -> None:
+        self.executor.record(
+            RunDelayed,
+            function_id=spec.id,
+            reason=reason,
+            key=key,
+            event_id=event.get("id"),
+            until=until,
+        )
+
+    def _close_at(
+        self,
+        when: float,
+        spec: FunctionSpec,
+        slot: tuple[str, str, str | None],
+        pending: _Pending,
+        batch_reason: str | None,
+    ) -> None:
+        def due() -> None:
+            self._close(spec, slot, pending, batch_reason)
+
+        self.executor.scheduler.call_at(when, due)
+
+    def _close(
+        self,
+        spec: FunctionSpec,
+        slot: tuple[str, str, str | None],
+        pending: _Pending,
+        batch_reason: str | None,
+    ) -> RunState | None:
+        """A debounce or batch is due; stale timers (superseded ones) do nothing."""
+        if self._pending.get(slot) is not pending:
+            return None
+        del self._pending[slot]
+        run = self._create(spec, pending.events)
+        if run is not None and batch_reason is not None:
+            self.executor.record(
+                RunBatched,
+                function_id=spec.id,
+                run_id=run.run_id,
+                event_ids=[str(e.get("id")) for e in pending.events],
+                key=pending.key,
+                reason=batch_reason,
+            )
+        return run
+
+    # ------------------------------------------------------- run creation
+    def _create(self, spec: FunctionSpec, events: list[dict[str, Any]]) -> RunState | None:
+        singleton = self.policy(spec).singleton
+        if singleton is not None:
+            key = _key(singleton.key, events[0])
+            active = self._singletons.get((spec.id, key))
+            if active is not None and active.running:
+                if singleton.mode == "skip":
+                    message = f"run {active.run_id} is still running for this key"
+                    self._skip(spec, events[0], "singleton", key, message)
+                    return None
+                self.executor.cancel(
+                    active, f"singleton: a new run for key {key!r} replaced this one"
+                )
+        run = self.executor.start_run(spec, events)
+        for event in events:
+            event_id = str(event.get("id"))
+            seen_at, _ = self._seen.get((spec.id, event_id), (self._now(), None))
+            self._seen[(spec.id, event_id)] = (seen_at, run)  # a repeat answers with this run
+            runs = self._event_runs.setdefault(event_id, [])
+            if run.run_id not in runs:
+                runs.append(run.run_id)
+        return run
+
+    def _created(self, run: RunState) -> None:
+        """Every new run: its priority, slots, throttle, singleton key and start timeout."""
+        policy = self.policy(run.spec)
+        event = run.event
+        batched = len(run.events) > 1 or policy.batch is not None
+        throttle = None
+        if policy.throttle is not None:
+            key = (run.spec.id, _key(policy.throttle.key, event))
+            buckets = self._gcra(run.spec.id, policy.throttle, policy.throttle.burst)
+            throttle = Throttled(buckets, key)
+        self.gate.rules[run.run_id] = RunRules(
+            priority=priority_factor(policy, event),
+            slots=self._slots(run, policy, ignore_keys=batched),
+            throttle=throttle,
+        )
+        if policy.singleton is not None:
+            self._singletons[(run.spec.id, _key(policy.singleton.key, event))] = run
+        if policy.start_timeout is not None:
+            seconds = policy.start_timeout
+            message = f"timeouts.start: the run did not start within {seconds:g}s"
+            self._cancel_after(run, seconds, message, unless_started=True)
+
+    def _slots(
+        self, run: RunState, policy: Policy, *, ignore_keys: bool
+    ) -> tuple[tuple[Hashable, int], ...]:
+        slots: list[tuple[Hashable, int]] = []
+        for limit in policy.concurrency:
+            if limit.limit <= 0:
+                continue  # 0 means no function-level limit
+            key = None if ignore_keys or limit.key is None else _key(limit.key, run.event)
+            if limit.scope == "fn":
+                source = limit.key.source if limit.key and not ignore_keys else None
+                counter: Hashable = ("fn", run.spec.id, source, key)
+            else:
+                counter = (limit.scope, key)  # shared by every function using this key
+            slots.append((counter, limit.limit))
+        return tuple(slots)
+
+    def _first_request(self, run: RunState) -> None:
+        seconds = self.policy(run.spec).finish_timeout
+        if seconds is not None:
+            message = f"timeouts.finish: the run did not finish within {seconds:g}s of starting"
+            self._cancel_after(run, seconds, message, unless_started=False)
+
+    def _cancel_after(
+        self, run: RunState, seconds: float, message: str, *, unless_started: bool
+    ) -> None:
+        """The eager cancel job the server enqueues at a timeout's deadline."""
+
+        def due() -> None:
+            if run.running and not (unless_started and self.gate.has_started(run)):
+                self.executor.cancel(run, message)
+
+        self.executor.scheduler.call_at(self._now() + seconds, due)
+
+    def _ended(self, run: RunState) -> None:
+        self.gate.forget(run.run_id)
+        policy = self.policy(run.spec)
+        if policy.singleton is not None:
+            slot = (run.spec.id, _key(policy.singleton.key, run.event))
+            if self._singletons.get(slot) is run:
+                del self._singletons[slot]
+
+    def _now(self) -> float:
+        return self.executor.clock.now()
+
+
+def _key(expression: Expression | None, event: dict[str, Any]) -> str | None:
+    """A key expression's value as text: None without an expression, "" without a value."""
+    if expression is None:
+        return None
+    value = expression.evaluate({"event": event})
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)

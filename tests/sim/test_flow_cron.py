@@ -1,0 +1,72 @@
+"""Cron triggers fire while ``advance()`` moves virtual time, and never block ``settle()``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import inngest
+
+from inngest_sim import Simulator
+
+START = dt.datetime(2026, 1, 1, 0, 1, tzinfo=dt.UTC)
+MINUTE = dt.timedelta(minutes=1)
+
+
+def scheduled(client: inngest.Inngest, cron: str, jitter: str | None = None) -> inngest.Function:
+    @client.create_function(fn_id="cron", trigger=inngest.TriggerCron(cron=cron, jitter=jitter))
+    async def fn(ctx: inngest.Context) -> dict[str, object]:
+        await ctx.step.run("work", lambda: None)
+        return {"name": ctx.event.name, "data": dict(ctx.event.data)}
+
+    return fn
+
+
+async def test_cron_fires_at_each_instant_advance_passes(client: inngest.Inngest) -> None:
+    fn = scheduled(client, "*/5 * * * *")
+    async with Simulator(client, [fn], start=START) as sim:
+        assert await sim.settle() == []  # a schedule is not pending work: settle returns
+        await sim.advance(16 * MINUTE)  # 00:01 -> 00:17
+        runs = await sim.settle()
+        assert sim.clock.now() == (START + 16 * MINUTE).timestamp()
+
+    assert [r.queued_at.strftime("%H:%M") for r in runs] == ["00:05", "00:10", "00:15"]
+    assert {r.status for r in runs} == {"Completed"}
+    assert runs[0].output == {"name": "inngest/scheduled.timer", "data": {"cron": "*/5 * * * *"}}
+
+
+async def test_settle_and_wait_do_not_fire_cron_but_later_advances_do(
+    client: inngest.Inngest,
+) -> None:
+    @client.create_function(fn_id="sleepy", trigger=inngest.TriggerEvent(event="flow/sleepy"))
+    async def sleepy(ctx: inngest.Context) -> None:
+        await ctx.step.sleep("nap", dt.timedelta(hours=1))
+
+    fn = scheduled(client, "0 * * * *")
+    async with Simulator(client, [fn, sleepy], start=START) as sim:
+        await sim.run(sleepy)  # an hour passes, through 01:00: no cron run
+        assert [r.function_id for r in sim.runs] == ["sim-tests-sleepy"]
+        await sim.advance(dt.timedelta(hours=2))  # 01:01 -> 03:01: 02:00 and 03:00
+        runs = [r for r in await sim.settle() if r.function_id == "sim-tests-cron"]
+
+    assert [r.queued_at.strftime("%H:%M") for r in runs] == ["02:00", "03:00"]
+
+
+async def test_cron_time_zone_prefix(client: inngest.Inngest) -> None:
+    fn = scheduled(client, "TZ=Europe/Paris 0 12 * * *")
+    async with Simulator(client, [fn], start=START) as sim:
+        await sim.advance(dt.timedelta(days=1))
+        (run,) = await sim.settle()
+
+    assert run.queued_at == dt.datetime(2026, 1, 1, 11, tzinfo=dt.UTC)  # noon in Paris
+
+
+async def test_cron_jitter_delays_each_run_within_the_jitter(client: inngest.Inngest) -> None:
+    fn = scheduled(client, "*/5 * * * *", jitter="30s")
+    async with Simulator(client, [fn], start=START, seed=7) as sim:
+        await sim.advance(11 * MINUTE)
+        runs = await sim.settle()
+
+    offsets = [(r.queued_at - START.replace(minute=0)) for r in runs]
+    assert len(offsets) == 2
+    for offset, instant in zip(offsets, (5 * MINUTE, 10 * MINUTE), strict=True):
+        assert instant <= offset <= instant + dt.timedelta(seconds=30)

@@ -1,0 +1,131 @@
+"""Flow-control options Inngest would reject fail at simulator start, naming fn and option."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import inngest
+import pytest
+
+from inngest_sim import InvalidArgument, Simulator
+from inngest_sim._flow_policy import parse_policy
+from inngest_sim._registry import FunctionSpec
+
+BATCH = inngest.Batch(max_size=10, timeout=dt.timedelta(seconds=5))
+
+
+def function(client: inngest.Inngest, trigger: Any = None, **options: Any) -> inngest.Function:
+    @client.create_function(
+        fn_id="checked",
+        trigger=trigger or inngest.TriggerEvent(event="flow/checked"),
+        **options,
+    )
+    async def fn(ctx: inngest.Context) -> None:
+        return None
+
+    return fn
+
+
+async def start(client: inngest.Inngest, fn: inngest.Function) -> None:
+    async with Simulator(client, [fn]):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param(
+            {"concurrency": [inngest.Concurrency(limit=1, key=f'"{k}"') for k in "abc"]},
+            r"'sim-tests-checked': concurrency: 3 limits given; Inngest allows at most 2",
+            id="three-concurrency-limits",
+        ),
+        pytest.param(
+            {"concurrency": [inngest.Concurrency(limit=1, scope="account")]},
+            r"concurrency\[0\]: scope 'account' needs a key expression",
+            id="account-scope-without-key",
+        ),
+        pytest.param(
+            {"concurrency": [inngest.Concurrency(limit=1, key="event.data.(")]},
+            r"'sim-tests-checked' concurrency\[0\]\.key: the expression 'event\.data\.\(' "
+            "does not parse",
+            id="key-does-not-parse",
+        ),
+        pytest.param(
+            {"debounce": inngest.Debounce(period=dt.timedelta(days=8))},
+            r"debounce\.period: '8d' is outside 1s\.\.7d",
+            id="debounce-too-long",
+        ),
+        pytest.param(
+            {"throttle": inngest.Throttle(limit=0, period=dt.timedelta(seconds=1))},
+            r"throttle\.limit: 0 must be a whole number of at least 1",
+            id="throttle-limit-zero",
+        ),
+        pytest.param(
+            {"rate_limit": inngest.RateLimit(limit=1, period=dt.timedelta(days=2))},
+            r"rateLimit\.period: '2d' is outside 1s\.\.1d",
+            id="rate-limit-period-over-a-day",
+        ),
+        pytest.param(
+            {"priority": inngest.Priority(run="event.data.p +")},
+            r"priority\.run: the expression",
+            id="priority-does-not-parse",
+        ),
+        pytest.param(
+            {"batch_events": inngest.Batch(max_size=1, timeout=dt.timedelta(seconds=1))},
+            r"batchEvents\.maxSize: 1 must be a whole number of at least 2",
+            id="batch-of-one",
+        ),
+    ],
+)
+async def test_bad_options_are_rejected_at_start(
+    client: inngest.Inngest, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        await start(client, function(client, **options))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"cancel": [inngest.Cancel(event="flow/stop")]}, id="cancel"),
+        pytest.param({"debounce": inngest.Debounce(period=dt.timedelta(seconds=5))}, id="debounce"),
+        pytest.param({"singleton": inngest.Singleton(mode="skip")}, id="singleton"),
+        pytest.param({"priority": inngest.Priority(run="1")}, id="priority"),
+    ],
+)
+async def test_batching_cannot_be_combined_with_some_options(
+    client: inngest.Inngest, options: dict[str, Any]
+) -> None:
+    (name,) = options
+    fn = function(client, batch_events=BATCH, **options)
+    with pytest.raises(InvalidArgument, match=rf"batchEvents: cannot be combined with {name}"):
+        await start(client, fn)
+
+
+@pytest.mark.parametrize(
+    ("cron", "message"),
+    [
+        ("*/5 * * *", r"has 4 fields; use 5"),
+        ("61 * * * *", r"not a valid cron schedule"),
+        ("TZ=Mars/Olympus 0 12 * * *", r"unknown time zone 'Mars/Olympus'"),
+    ],
+)
+async def test_bad_cron_schedules_are_rejected_at_start(
+    client: inngest.Inngest, cron: str, message: str
+) -> None:
+    fn = function(client, trigger=inngest.TriggerCron(cron=cron))
+    with pytest.raises(InvalidArgument, match=rf"'sim-tests-checked' cron trigger .*{message}"):
+        await start(client, fn)
+
+
+def test_other_sdks_concurrency_shorthands() -> None:
+    def policy(concurrency: object) -> object:
+        spec = FunctionSpec.from_config({"id": "app-f", "concurrency": concurrency}, "app")
+        return parse_policy(spec).concurrency
+
+    assert policy(3) == policy({"limit": 3}) == policy([{"limit": 3}])
+    with pytest.raises(
+        InvalidArgument, match=r"'app-f': concurrency: the form .* \(run-level limits\)"
+    ):
+        policy({"fn": [{"limit": 1}]})
