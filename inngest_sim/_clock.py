@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Clock", "RealClock", "VirtualClock"]
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 
 class Clock(Protocol):
     """What the executor needs from a clock. Times are POSIX seconds (floats)."""
@@ -74,8 +76,12 @@ class VirtualClock:
         return self._now
 
     def datetime(self) -> dt.datetime:
-        """The current virtual time as an aware UTC datetime."""
-        return dt.datetime.fromtimestamp(self._now, tz=dt.UTC)
+        """The current virtual time as an aware UTC datetime, exact to the millisecond.
+
+        Built from whole milliseconds: a float timestamp can land a hair below the
+        millisecond, and the SDK truncates to milliseconds when it writes times.
+        """
+        return _EPOCH + dt.timedelta(milliseconds=round(self._now * 1000))
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds`` (at least 0)."""

@@ -17,7 +17,6 @@ Options: ``first=N``, ``attempts=0|1``, ``function=GLOB``, ``seconds=N``,
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -64,14 +63,10 @@ KINDS: dict[str, _Builder] = {
     "non_retriable": lambda plan, target, o: plan.raises(
         inngest.NonRetriableError(_message(o, "refused (injected)")), step=target, **_pattern(o)
     ),
-    "retry_after": lambda plan, target, o: plan.raises(
-        [
-            inngest.RetryAfterError(
-                _message(o, "rate limited (injected)"),
-                dt.timedelta(seconds=_int(o, "seconds", 60)),
-            )
-        ],
+    "retry_after": lambda plan, target, o: plan.retry_after(
+        _int(o, "seconds", 60),
         step=target,
+        message=_message(o, "rate limited (injected)"),
         **_pattern(o),
     ),
     "lost": lambda plan, target, o: plan.lose_response(step=target, **_pattern(o)),

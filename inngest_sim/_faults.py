@@ -20,6 +20,7 @@ fails loudly for a rule that never matched.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import fnmatch
 import random
 from typing import TYPE_CHECKING, Any, Literal
@@ -73,6 +74,7 @@ class FaultRule:
     probability: float = 1.0
     side_effect: Any = None
     status_code: int = 502
+    delay: float | None = None
     calls: list[FaultContext] = dataclasses.field(default_factory=list)
     _queue: list[Any] | None = None
 
@@ -185,6 +187,34 @@ class FaultPlan:
         _check_side_effect(exc)
         return self._add("step", "raises", exc, step=step, **pattern)
 
+    def retry_after(
+        self,
+        delay: dt.timedelta | float,
+        *,
+        step: str = "*",
+        message: str = "rate limited (injected)",
+        **pattern: Any,
+    ) -> FaultRule:
+        """The step body raises ``inngest.RetryAfterError(message, delay)``, on the first
+        attempt unless ``first=``/``attempts=`` say otherwise.
+
+        Prefer this to ``raises(RetryAfterError(...))``: the SDK turns the delay into a
+        deadline when the error is *constructed*, so an instance made in advance is stale
+        by the time it is raised. This builds a fresh one each time.
+        """
+        seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+        if seconds <= 0:
+            raise InvalidArgument(f"delay={delay!r} must be positive")
+
+        def make(_ctx: FaultContext) -> BaseException:
+            import inngest
+
+            return inngest.RetryAfterError(message, dt.timedelta(seconds=seconds))
+
+        if "first" not in pattern and "attempts" not in pattern:
+            pattern["first"] = 1
+        return self._add("step", "retry_after", make, step=step, delay=seconds, **pattern)
+
     def raises_after(self, exc: Any, *, step: str = "*", **pattern: Any) -> FaultRule:
         """The step body runs (its side effects happen), then ``exc`` is raised."""
         _check_side_effect(exc)
@@ -276,6 +306,8 @@ def _rule_code(rule: FaultRule) -> str:
     if rule.first is not None:
         args.append(f"first={rule.first}")
     step = f"step={rule.step!r}"
+    if rule.effect == "retry_after":
+        return f"plan.retry_after({rule.delay!r}, {', '.join([step, *args])})"
     if rule.layer in ("step", "step_after"):
         method = "raises" if rule.layer == "step" else "raises_after"
         return f"plan.{method}({_effect_code(rule.side_effect)}, {', '.join([step, *args])})"

@@ -89,13 +89,15 @@ async def test_non_retriable_error_in_a_step_fails_the_run_once() -> None:
 async def test_retry_after_from_a_fault_waits_in_virtual_time() -> None:
     client, fn = _pipeline("faults-retry-after", [])
     plan = FaultPlan()
-    plan.raises([inngest.RetryAfterError("slow down", dt.timedelta(minutes=3))], step="asset-0")
+    rule = plan.retry_after(dt.timedelta(minutes=3), step="asset-0")
 
     async with Simulator(client, [fn], faults=plan) as sim:
         run = await sim.run(fn)
 
     assert run.status == "Completed"
     assert run.virtual_duration == dt.timedelta(minutes=3)
+    assert rule.call_count == 1
+    assert [a.outcome for a in run.steps["asset-0"].attempts] == ["error", "ok"]
 
 
 async def test_lost_response_runs_the_step_body_again() -> None:
@@ -207,12 +209,14 @@ def test_a_plan_prints_as_code_that_rebuilds_it() -> None:
     plan.raises(ConnectionError("down"), step="image-*", first=2)
     plan.lose_response(step="video-1")
     plan.api_error("publish", status=500)
+    plan.retry_after(30, step="music")
     code = plan.to_code()
     assert code.splitlines() == [
         "plan = FaultPlan(seed=9)",
         "plan.raises(builtins.ConnectionError('down'), step='image-*', first=2)",
         "plan.lose_response(step='video-1')",
         "plan.api_error('publish', status=500)",
+        "plan.retry_after(30.0, step='music', first=1)",
     ]
     namespace: dict[str, object] = {"FaultPlan": FaultPlan, "builtins": __import__("builtins")}
     exec(code, namespace)
