@@ -19,6 +19,7 @@ from inngest_sim._flow import FlowControl
 from inngest_sim._hooks import Hooks
 from inngest_sim._limits import Limits
 from inngest_sim._loopback import LoopbackServer
+from inngest_sim._ordering import completion_latency
 from inngest_sim._probe import Probe
 from inngest_sim._registry import FunctionSpec, Registry
 from inngest_sim._replay import ReplayReport, check_replay
@@ -65,6 +66,11 @@ class Simulator:
         freeze_time: make ``datetime.now()`` in function code read the virtual clock.
         request_latency: virtual seconds each SDK request takes (a number, or a
             callable ``(function_id, step_id) -> seconds``); 0 by default.
+        completion_order: the order in which parallel steps finish: a seed, a list
+            of step id globs (first finishes first) or a latency callable. It gives
+            targeted requests up to a second of virtual latency.
+        faults: a :class:`FaultPlan` to inject.
+        fail_on_assertion: an ``AssertionError`` in function code fails the run at once.
     """
 
     def __init__(
@@ -82,6 +88,7 @@ class Simulator:
         request_timeout: float = 300.0,
         faults: FaultPlan | None = None,
         fail_on_assertion: bool = False,
+        completion_order: int | Sequence[str] | Callable[[str, str | None], float] | None = None,
         max_requests_per_run: int = 20_000,
         serve_path: str = DEFAULT_SERVE_PATH,
         _app: Any = None,
@@ -89,6 +96,13 @@ class Simulator:
     ) -> None:
         if clock is not None and start is not None:
             raise InvalidArgument("pass either clock= or start=, not both")
+        if completion_order is not None:
+            if request_latency:
+                raise InvalidArgument(
+                    "pass either request_latency= or completion_order=, not both: "
+                    "completion_order works by giving requests a latency"
+                )
+            request_latency = completion_latency(completion_order)
         self.client = client
         self._functions = list(functions)
         self._app = _app
