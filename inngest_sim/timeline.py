@@ -54,11 +54,30 @@ def _line(record: Record, t0: float) -> str | None:
         return f"{at}    {record.step:<28} resumed ({record.memo})"
     if isinstance(record, FaultApplied):
         return f"{at}    {record.step or '-':<28} fault {record.effect} from rule {record.rule}"
+    flow = _flow_line(record, at)
+    if flow is not None:
+        return flow
     if isinstance(record, RunEnded):
         tail = ""
         if record.error:
             tail = f": {record.error.get('name')}: {record.error.get('message')}"
         return f"{at}  run {record.run_id} {record.status}{tail}"
+    return None
+
+
+def _flow_line(record: Record, at: str) -> str | None:
+    """Flow-control decisions (records defined in the flow modules), read by kind."""
+    fields = {name: getattr(record, name, None) for name in ("function_id", "reason", "key")}
+    key = f" key={fields['key']}" if fields["key"] else ""
+    if record.kind == "run_skipped":
+        return f"{at}  no run of {fields['function_id']}: {fields['reason']}{key}"
+    if record.kind == "run_delayed":
+        return f"{at}  run of {fields['function_id']} delayed: {fields['reason']}{key}"
+    if record.kind == "run_batched":
+        count = len(getattr(record, "event_ids", []) or [])
+        return f"{at}  batch of {count} events for {fields['function_id']} ({fields['reason']})"
+    if record.kind == "request_held":
+        return f"{at}    {getattr(record, 'step_id', '?'):<28} held by concurrency limit"
     return None
 
 

@@ -118,3 +118,24 @@ async def test_priority_reorders_the_throttle_queue(client: inngest.Inngest) -> 
 
     starts = {name: started_at(sim.trace, run.run_id) for name, run in runs.items()}
     assert starts == {"a": 0, "vip": 10, "b": 20, "c": 30}
+
+
+async def test_the_text_timeline_shows_flow_control_decisions() -> None:
+    from inngest_sim.timeline import render_timeline
+
+    client = inngest.Inngest(app_id="timeline-flow", is_production=False)
+
+    @client.create_function(
+        fn_id="limited",
+        trigger=inngest.TriggerEvent(event="tl/limited"),
+        rate_limit=inngest.RateLimit(limit=1, period=dt.timedelta(minutes=1)),
+    )
+    async def limited(ctx: inngest.Context) -> None:
+        return None
+
+    async with Simulator(client, [limited]) as sim:
+        await sim.send([{"name": "tl/limited"}, {"name": "tl/limited"}])
+        await sim.settle()
+        text = render_timeline(sim.trace)
+
+    assert "no run of timeline-flow-limited: rate_limit" in text
