@@ -1,0 +1,393 @@
+"""Hypothesis strategies for fault plans, trigger events and seeds.
+
+Property tests draw a :class:`~inngest_sim.FaultPlan` and a seed, run a
+function in the simulator and check a property that must hold under any of
+those faults::
+
+    from hypothesis import given, settings
+    from inngest_sim import Simulator
+    from inngest_sim.strategies import explain, fault_plans, seeds
+
+    @settings(max_examples=25, deadline=None)
+    @given(plan=fault_plans(["plan", "image-0", "image-1"]), seed=seeds())
+    def test_images_survive_faults(plan, seed):
+        explain(plan, seed)  # a failing example prints code that reproduces it
+        run = asyncio.run(run_images(plan, seed))
+        assert run.status == ("Failed" if plan.unrecoverable_steps else "Completed")
+
+Plans are built from small primitives (one ``(step, kind, count)`` rule per
+step), so Hypothesis shrinks a failure to the fewest rules and failures, and
+``repr(plan)`` reads like ``FaultPlan[transient('image-1', first=2)]``.
+This is the only module of inngest_sim that imports Hypothesis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import hypothesis
+import inngest
+from hypothesis import strategies as st
+
+from inngest_sim._errors import InvalidArgument
+from inngest_sim._faults import FaultContext, FaultPlan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "KINDS",
+    "GeneratedFaultPlan",
+    "InjectedFault",
+    "events",
+    "explain",
+    "fault_plans",
+    "reproducer",
+    "seeds",
+]
+
+#: The kinds of fault :func:`fault_plans` draws from.
+KINDS: Final = ("transient", "non_retriable", "lost_response", "retry_after")
+
+ErrorSource = BaseException | Callable[[], BaseException]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Raise:
+    """A step side effect that builds a fresh exception per call; its repr is its code.
+
+    A fresh exception keeps tracebacks from piling up on a shared instance, and
+    ``RetryAfterError`` must be built when it is raised: the SDK turns its delay
+    into an absolute time in its constructor.
+    """
+
+    build: Callable[[], BaseException]
+    code: str
+
+    def __call__(self, ctx: FaultContext) -> BaseException:
+        return self.build()
+
+    def __repr__(self) -> str:
+        return self.code
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InjectedFault:
+    """One drawn fault: the first ``count`` attempts of ``step`` fail as ``kind`` says.
+
+    ``kind`` is ``transient`` (a retried ``ConnectionError``), ``non_retriable``
+    (fails the step at once), ``lost_response`` (the body runs, its answer is
+    lost) or ``retry_after`` (``inngest.RetryAfterError`` of ``retry_after``
+    seconds).
+    """
+
+    step: str
+    kind: str
+    count: int = 1
+    retry_after: int | None = None
+    #: What a non-retriable fault raises (``inngest.NonRetriableError`` when None).
+    effect: _Raise | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check(self.kind in KINDS, f"kind={self.kind!r}: choose from {list(KINDS)!r}")
+        _check(self.count >= 1, f"count={self.count!r} must be >= 1")
+        _check(
+            (self.retry_after is not None) == (self.kind == "retry_after"),
+            f"retry_after={self.retry_after!r}: seconds for kind='retry_after' only",
+        )
+
+    def __repr__(self) -> str:
+        delay = f", seconds={self.retry_after}" if self.retry_after is not None else ""
+        return f"{self.kind}({self.step!r}, first={self.count}{delay})"
+
+    def recoverable(self, retries: int) -> bool:
+        """Whether the step still succeeds with ``retries`` retries after this fault."""
+        return self.kind != "non_retriable" and self.count <= retries
+
+
+class GeneratedFaultPlan(FaultPlan):
+    """A :class:`~inngest_sim.FaultPlan` drawn by :func:`fault_plans`.
+
+    ``injected`` lists its faults in a readable form, one per step. It can also be
+    built by hand, e.g. to pin a shrunk example in a regular test.
+
+    Args:
+        injected: the faults, at most one per step.
+        retries: the retries of the function under test, for :attr:`unrecoverable_steps`.
+    """
+
+    def __init__(self, injected: Sequence[InjectedFault], *, retries: int) -> None:
+        super().__init__()
+        self.injected = tuple(injected)
+        self.retries = retries
+        for fault in self.injected:
+            _add_rule(self, fault)
+
+    def __repr__(self) -> str:
+        return f"FaultPlan[{', '.join(map(repr, self.injected))}]"
+
+    def steps(self, kind: str | None = None) -> list[str]:
+        """The steps that get a fault (of ``kind`` only, when given)."""
+        return [f.step for f in self.injected if kind is None or f.kind == kind]
+
+    @property
+    def unrecoverable_steps(self) -> list[str]:
+        """Steps whose fault outlasts their retries or is non-retriable: they fail."""
+        return [f.step for f in self.injected if not f.recoverable(self.retries)]
+
+
+def _add_rule(plan: FaultPlan, fault: InjectedFault) -> None:
+    if fault.kind == "lost_response":
+        plan.lose_response(step=fault.step, first=fault.count)
+    else:
+        effect = _effect(fault.kind, fault.retry_after, fault.effect)
+        plan.raises(effect, step=fault.step, first=fault.count)
+
+
+# ------------------------------------------------------------------ exceptions
+def _transient() -> _Raise:
+    return _Raise(lambda: ConnectionError("injected transient fault"), _TRANSIENT_CODE)
+
+
+_TRANSIENT_CODE = "ConnectionError('injected transient fault')"
+
+
+def _non_retriable_default() -> _Raise:
+    message = "injected non-retriable fault"
+    return _Raise(
+        lambda: inngest.NonRetriableError(message), f"inngest.NonRetriableError({message!r})"
+    )
+
+
+def _retry_after(seconds: int) -> _Raise:
+    message = "injected retry-after fault"
+    return _Raise(
+        lambda: inngest.RetryAfterError(message, dt.timedelta(seconds=seconds)),
+        f"lambda ctx: inngest.RetryAfterError({message!r}, dt.timedelta(seconds={seconds}))",
+    )
+
+
+def _caller_error(source: ErrorSource) -> _Raise:
+    if isinstance(source, BaseException):
+        # Raise the caller's instance, without the traceback of its last raise.
+        return _Raise(lambda: source.with_traceback(None), _exception_code(source))
+    name = f"{source.__module__}.{getattr(source, '__qualname__', repr(source))}"
+    return _Raise(source, f"lambda ctx: {name}()")
+
+
+def _exception_code(exc: BaseException) -> str:
+    cls = type(exc)
+    module = "" if cls.__module__ == "builtins" else f"{cls.__module__}."
+    if isinstance(exc, inngest.NonRetriableError):
+        module = "inngest."  # its home is a private module; the package re-exports it
+    args = ", ".join(repr(a) for a in exc.args)
+    return f"{module}{cls.__qualname__}({args})"
+
+
+# ------------------------------------------------------------------ strategies
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise InvalidArgument(message)
+
+
+def _check_steps(step_ids: Sequence[str]) -> list[str]:
+    steps = list(step_ids)
+    _check(
+        bool(steps) and all(isinstance(s, str) and s for s in steps),
+        f"step_ids={steps!r} must be a non-empty list of step ids (globs allowed)",
+    )
+    _check(len(set(steps)) == len(steps), f"step_ids={steps!r} has duplicates")
+    return steps
+
+
+def _check_kinds(kinds: Iterable[str]) -> list[str]:
+    chosen = list(kinds)
+    unknown = sorted(set(chosen) - set(KINDS))
+    _check(bool(chosen) and not unknown, f"kinds={chosen!r}: choose from {list(KINDS)!r}")
+    return chosen
+
+
+Drawn = tuple[str, int, int | None, _Raise | None]  # kind, count, retry_after, error
+
+
+def _kind_strategy(
+    kind: str, failures: st.SearchStrategy[int], errors: Sequence[_Raise], max_retry_after: int
+) -> st.SearchStrategy[Drawn]:
+    """One kind's (kind, count, retry_after, error); each part shrinks on its own."""
+    if kind == "non_retriable":
+        # One failure is all it takes: the step does not retry.
+        return st.tuples(st.just(kind), st.just(1), st.none(), st.sampled_from(errors))
+    if kind == "retry_after":
+        delays = st.integers(min_value=1, max_value=max_retry_after)
+        return st.tuples(st.just(kind), failures, delays, st.none())
+    return st.tuples(st.just(kind), failures, st.none(), st.none())
+
+
+def fault_plans(
+    step_ids: Sequence[str],
+    *,
+    min_rules: int = 0,
+    max_rules: int = 3,
+    kinds: Sequence[str] = KINDS,
+    min_failures: int = 1,
+    max_failures: int | None = None,
+    retries: int = 4,
+    non_retriable: Sequence[ErrorSource] | None = None,
+    max_retry_after: int = 600,
+) -> st.SearchStrategy[GeneratedFaultPlan]:
+    """Fault plans where some of ``step_ids`` fail their first attempts.
+
+    Each drawn plan has at most one rule per step. Hypothesis shrinks a failing
+    plan by dropping rules, lowering counts, moving rules to earlier steps and
+    to earlier ``kinds``.
+
+    Args:
+        step_ids: the steps (or step-id globs) that may fail.
+        min_rules: the fewest rules in a plan.
+        max_rules: the most rules in a plan (at most ``len(step_ids)``).
+        kinds: which of :data:`KINDS` to draw from, simplest first.
+        min_failures: the fewest failing attempts of a step.
+        max_failures: the most failing attempts of a step; ``retries`` by default,
+            so every transient, lost-response and retry-after fault is recoverable.
+            Set it to ``retries + 1`` to also exhaust retries.
+        retries: the retries the function under test allows (the SDK's default is 4).
+        non_retriable: what a non-retriable fault raises: exceptions, or zero-argument
+            callables that build one (e.g. your error with a sensitive-content code);
+            ``inngest.NonRetriableError`` by default.
+        max_retry_after: the longest ``RetryAfterError`` delay drawn, in seconds.
+
+    Returns:
+        A strategy for :class:`GeneratedFaultPlan` (a ``FaultPlan``).
+    """
+    steps = _check_steps(step_ids)
+    chosen = _check_kinds(kinds)
+    top = max(1, retries) if max_failures is None else max_failures
+    _check(retries >= 0, f"retries={retries!r} must be >= 0")
+    _check(1 <= min_failures <= top, f"need 1 <= min_failures={min_failures} <= {top}")
+    _check(0 <= min_rules <= len(steps), f"min_rules={min_rules!r} must be in 0..{len(steps)}")
+    _check(min_rules <= max_rules, f"min_rules={min_rules} > max_rules={max_rules}")
+    _check(max_retry_after >= 1, f"max_retry_after={max_retry_after!r} must be >= 1 (seconds)")
+    errors = [_caller_error(e) for e in non_retriable] if non_retriable else []
+    _check(non_retriable is None or bool(errors), "non_retriable=[] gives nothing to raise")
+    failures = st.integers(min_value=min_failures, max_value=top)
+    errors = errors or [_non_retriable_default()]
+    kind = st.one_of([_kind_strategy(k, failures, errors, max_retry_after) for k in chosen])
+    rules = st.lists(
+        st.tuples(st.sampled_from(steps), kind),
+        min_size=min_rules,
+        max_size=min(max_rules, len(steps)),
+        unique_by=lambda rule: rule[0],
+    )
+    return rules.map(lambda drawn: _plan(drawn, retries))
+
+
+def _plan(drawn: list[tuple[str, Drawn]], retries: int) -> GeneratedFaultPlan:
+    faults = [
+        InjectedFault(step, kind, count, delay, error)
+        for step, (kind, count, delay, error) in drawn
+    ]
+    return GeneratedFaultPlan(faults, retries=retries)
+
+
+def _effect(kind: str, delay: int | None, error: _Raise | None) -> _Raise:
+    if kind == "transient":
+        return _transient()
+    if kind == "retry_after" and delay is not None:
+        return _retry_after(delay)
+    return error or _non_retriable_default()
+
+
+def events(
+    name: str,
+    *,
+    data: st.SearchStrategy[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Events named ``name`` whose ``data`` is drawn from ``data``.
+
+    Args:
+        name: the event name, e.g. ``"lecture/images.requested"``.
+        data: a strategy for the whole ``data`` dict, or a dict whose values are
+            strategies (or fixed values); ``{}`` when None.
+
+    Returns:
+        A strategy for ``{"name": name, "data": {...}}``, ready for ``sim.run(fn, event=...)``
+        or ``sim.send(...)``.
+    """
+    _check(isinstance(name, str) and bool(name), f"name={name!r} must be a non-empty event name")
+    if data is None:
+        payload: st.SearchStrategy[Mapping[str, Any]] = st.just({})
+    elif isinstance(data, st.SearchStrategy):
+        payload = data
+    elif isinstance(data, Mapping):
+        payload = st.fixed_dictionaries(
+            {k: v if isinstance(v, st.SearchStrategy) else st.just(v) for k, v in data.items()}
+        )
+    else:
+        raise InvalidArgument(f"data={data!r} must be a strategy or a dict of strategies")
+    return payload.map(lambda d: {"name": name, "data": dict(d)})
+
+
+def seeds(*, min_value: int = 0, max_value: int = 2**32 - 1) -> st.SearchStrategy[int]:
+    """Simulator seeds (run ids, backoff jitter); they shrink towards ``min_value``."""
+    _check(0 <= min_value <= max_value, f"need 0 <= min_value={min_value} <= {max_value}")
+    return st.integers(min_value=min_value, max_value=max_value)
+
+
+# ------------------------------------------------------------------ reproducer
+def reproducer(seed: int, plan: FaultPlan | None, *, event: Mapping[str, Any] | None = None) -> str:
+    """Python that rebuilds ``plan`` and runs the simulator with ``seed``.
+
+    Args:
+        seed: the simulator seed of the example.
+        plan: its fault plan (any ``FaultPlan``), or None for no faults.
+        event: the trigger event, when the example drew one.
+
+    Returns:
+        Code to paste into a test (``client``, ``functions`` and ``fn`` are yours).
+    """
+    plan_code = (plan if plan is not None else FaultPlan()).to_code()
+    imports = [
+        line
+        for line, used in (
+            ("import builtins", "builtins." in plan_code),
+            ("import datetime as dt", "dt." in plan_code),
+            ("import inngest", "inngest." in plan_code),
+        )
+        if used
+    ]
+    call = f"sim.run(fn, event={dict(event)!r})" if event is not None else "sim.run(fn)"
+    return "\n".join(
+        [
+            f"# Reproduce this example (seed={seed}):",
+            *imports,
+            "from inngest_sim import FaultPlan, Simulator",
+            "",
+            plan_code,
+            f"async with Simulator(client, functions, seed={seed}, faults=plan) as sim:",
+            f"    run = await {call}",
+        ]
+    )
+
+
+def explain(plan: FaultPlan | None, seed: int, *, event: Mapping[str, Any] | None = None) -> str:
+    """Attach :func:`reproducer` code to the current Hypothesis example.
+
+    Call it at the start of a ``@given`` test: when an example fails, Hypothesis
+    prints the note under the minimal failing example. Outside a Hypothesis test
+    it only returns the text.
+
+    Args:
+        plan: the example's fault plan.
+        seed: the example's simulator seed.
+        event: the example's trigger event, if any.
+
+    Returns:
+        The reproducer code.
+    """
+    text = reproducer(seed, plan, event=event)
+    if hypothesis.currently_in_test_context():
+        hypothesis.note(text)
+    return text
