@@ -34,6 +34,7 @@ from inngest_sim._retry import Backoff, retry_after_delay
 from inngest_sim._run import RunState, WorkItem
 from inngest_sim._scheduler import Scheduler
 from inngest_sim._trace import (
+    BodyExecuted,
     FaultApplied,
     Record,
     RequestSent,
@@ -351,12 +352,26 @@ class Executor:
         if reply.kind == "done":
             self.end_run(run, "Completed", output=reply.output)
         elif reply.kind == "error":
-            if item.target is not None:
+            step = item.target or self._body_during(run, start.seq)
+            if step is not None:
                 outcome = "failed" if self._final(item, reply.no_retry, reply.error) else "error"
-                self._attempt(context, item.step_id, item.target, outcome, reply.error)
+                self._attempt(context, item.step_id, step, outcome, reply.error)
             self.retry_or_fail(item, reply.error or {}, reply.no_retry, reply.retry_after)
         else:
             self._handle_ops(context)
+
+    def _body_during(self, run: RunState, since_seq: int) -> str | None:
+        """The step whose body ran in a discovery request that then failed as a whole.
+
+        ``NonRetriableError`` and ``RetryAfterError`` raised in a step body come back
+        as function-level errors that name no step; the probe saw which body ran.
+        """
+        bodies = [
+            r
+            for r in self.trace.since(since_seq)
+            if isinstance(r, BodyExecuted) and r.run_id == run.run_id
+        ]
+        return bodies[-1].step if bodies else None
 
     def _final(self, item: WorkItem, no_retry: bool, error: Any = None) -> bool:
         """Whether a failure of ``item`` ends its retries."""

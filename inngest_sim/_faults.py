@@ -320,13 +320,27 @@ def _rule_code(rule: FaultRule) -> str:
     return f"plan.status({rule.status_code}, {', '.join([step, *args])})"
 
 
+def _class_code(cls: type) -> str:
+    """How a reproducer names ``cls``: ``builtins.X``, ``inngest.X`` or its module path."""
+    import inngest
+
+    if getattr(inngest, cls.__name__, None) is cls:
+        return f"inngest.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _effect_code(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_effect_code(v) for v in value) + "]"
     if isinstance(value, BaseException):
-        return f"{type(value).__module__}.{type(value).__qualname__}({str(value)!r})"
+        args = [repr(a) for a in value.args]
+        retry_after = getattr(value, "retry_after", None)
+        if retry_after is not None:
+            # RetryAfterError keeps its deadline, not the delay it was given.
+            args.append(repr(retry_after))
+        return f"{_class_code(type(value))}({', '.join(args)})"
     if isinstance(value, type):
-        return f"{value.__module__}.{value.__qualname__}"
+        return _class_code(value)
     return repr(value)
 
 

@@ -243,6 +243,10 @@ class Trace:
             if isinstance(r, kind) and (run_id is None or getattr(r, "run_id", None) == run_id)
         ]
 
+    def since(self, seq: int) -> list[Record]:
+        """Records from position ``seq`` on (a record's ``seq`` is its position)."""
+        return self._records[seq:]
+
     def for_run(self, run_id: str) -> Trace:
         return Trace(r for r in self._records if getattr(r, "run_id", None) == run_id)
 

@@ -42,14 +42,6 @@ filterwarnings =
 """
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # `pytest_plugins = ["pytester"]` is only allowed in the rootdir's conftest, and
-    # this one is loaded during collection when the whole suite runs: register
-    # pytester by hand (its options get their defaults as a late plugin).
-    if not config.pluginmanager.has_plugin("pytester"):
-        config.pluginmanager.import_plugin("pytester")
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _warm_imports() -> None:
     """Run one simulation so the modules it imports lazily are loaded up front.

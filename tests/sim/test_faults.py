@@ -245,3 +245,21 @@ async def test_fail_on_assertion_turns_a_broken_assertion_into_an_immediate_fail
     assert run.error is not None
     assert run.error["name"] == "AssertionError"
     assert "arithmetic is broken" in run.error["message"]
+
+
+def test_to_code_keeps_exception_arguments_and_public_paths() -> None:
+    plan = FaultPlan()
+    plan.raises(inngest.NonRetriableError("refused"), step="a")
+    plan.raises(OSError(28, "No space left"), step="b")
+    plan.raises(TimeoutError, step="c")
+    code = plan.to_code()
+    assert "plan.raises(inngest.NonRetriableError('refused'), step='a')" in code
+    assert "plan.raises(builtins.OSError(28, 'No space left'), step='b')" in code
+    assert "plan.raises(builtins.TimeoutError, step='c')" in code
+    namespace: dict[str, object] = {
+        "FaultPlan": FaultPlan,
+        "builtins": __import__("builtins"),
+        "inngest": inngest,
+    }
+    exec(code, namespace)
+    assert namespace["plan"].to_code() == code  # type: ignore[attr-defined]

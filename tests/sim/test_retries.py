@@ -264,3 +264,23 @@ def _retry_records() -> type:
     from inngest_sim._trace import RetryScheduled
 
     return RetryScheduled
+
+
+async def test_a_non_retriable_step_run_immediately_is_recorded_on_that_step() -> None:
+    client = _client("retry-nonretriable-immediate")
+
+    @client.create_function(fn_id="m", trigger=inngest.TriggerEvent(event="r/m"), retries=2)
+    async def moderate(ctx: inngest.Context) -> None:
+        async def refuse() -> None:
+            raise inngest.NonRetriableError("refused")
+
+        await ctx.step.run("first", lambda: 1)
+        await ctx.step.run("moderate", refuse)
+
+    async with Simulator(client, [moderate]) as sim:
+        run = await sim.run(moderate)
+
+    # The SDK answers at function level and names no step; the probe saw the body.
+    assert run.status == "Failed"
+    assert [a.outcome for a in run.steps["moderate"].attempts] == ["failed"]
+    assert run.steps["moderate"].attempts[0].error["name"] == "NonRetriableError"  # type: ignore[index]

@@ -98,6 +98,9 @@ def served_app(api_port: int) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+    # The SDK called the simulator from the server's thread with its sync client;
+    # close it so no pooled connection outlives the test.
+    client._http_client._http_client_sync.close()
 
 
 async def test_from_url_drives_a_serve_endpoint_over_http(served_app: str, api_port: int) -> None:
