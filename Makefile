@@ -1,11 +1,11 @@
 # Everyday commands. PYTHON defaults to the project's virtualenv.
 PYTHON ?= .venv/bin/python
 
-.PHONY: install demo test fmt lint typecheck bench
+.PHONY: install demo test fmt lint typecheck docs bench
 
 .venv/bin/python:
 	python3 -m venv .venv
-	.venv/bin/python -m pip install --quiet -e '.[test]'
+	.venv/bin/python -m pip install --quiet -e '.[test,docs]'
 
 install: .venv/bin/python
 
@@ -28,6 +28,9 @@ lint: $(NEEDS_VENV)
 
 typecheck: $(NEEDS_VENV)
 	$(PYTHON) -m mypy
+
+docs: $(NEEDS_VENV)
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --quiet
 
 bench: $(NEEDS_VENV)
 	$(PYTHON) benchmarks/run.py
