@@ -32,9 +32,9 @@ def open_store(url: str) -> LectureStore:
     scheme = parsed.scheme.lower()
     if scheme in _POSTGRES_SCHEMES:
         raise StoreConfigurationError(
-            f"{scheme}:// URLs need the PostgreSQL lecture store, which is not part of this "
-            "package: install the 'postgres' extra (pip install 'inngest-sim[postgres]') and "
-            "pass its store to Services, or use sqlite:///path/to/lectures.sqlite3"
+            f"{scheme}:// URLs need a PostgreSQL lecture store, which this package does not "
+            "include yet: implement the LectureStore protocol (pipelines.store.LectureStore) "
+            "and pass it to Services(store=...), or use sqlite:///path/to/lectures.sqlite3"
         )
     if scheme != "sqlite":
         raise StoreConfigurationError(

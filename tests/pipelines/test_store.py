@@ -156,8 +156,8 @@ def test_open_store_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.parametrize(
     ("url", "match"),
     [
-        ("postgresql://u@h/db", r"install the 'postgres' extra"),
-        ("postgres://u@h/db", r"install the 'postgres' extra"),
+        ("postgresql://u@h/db", r"implement the LectureStore protocol"),
+        ("postgres://u@h/db", r"implement the LectureStore protocol"),
         ("mysql://h/db", "unsupported lecture store URL"),
         ("sqlite://", "names no database file"),
         ("sqlite:///:memory:", "names no database file"),
