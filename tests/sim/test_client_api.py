@@ -1,0 +1,80 @@
+"""The SDK client's own calls land in the simulator: send, send_sync, realtime publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import inngest
+from inngest.experimental import realtime
+
+from inngest_sim import RealClock, Simulator
+
+
+def _pair() -> tuple[inngest.Inngest, inngest.Function]:  # type: ignore[type-arg]
+    client = inngest.Inngest(app_id="client-api", is_production=False)
+
+    @client.create_function(fn_id="on-ping", trigger=inngest.TriggerEvent(event="c/ping"))
+    async def on_ping(ctx: inngest.Context) -> int:
+        await realtime.publish(client, "pings", "seen", {"n": ctx.event.data["n"]})
+        return int(ctx.event.data["n"])  # type: ignore[arg-type]
+
+    return client, on_ping
+
+
+async def test_client_send_from_a_test_triggers_functions() -> None:
+    client, on_ping = _pair()
+    async with Simulator(client, [on_ping]) as sim:
+        ids = await client.send(inngest.Event(name="c/ping", data={"n": 1}))
+        await sim.settle()
+        (run,) = sim.runs_for(ids[0])
+
+    assert run.status == "Completed"
+    assert run.output == 1
+    assert sim.published == [{"channel": "pings", "topic": "seen", "data": {"n": 1}}]
+
+
+async def test_client_send_sync_from_a_sync_function_triggers_functions() -> None:
+    client, on_ping = _pair()
+
+    @client.create_function(fn_id="sender", trigger=inngest.TriggerEvent(event="c/send"))
+    def sender(ctx: inngest.ContextSync) -> list[str]:
+        # A plain send (not a step): runs again on every replay, like on Inngest.
+        return client.send_sync(inngest.Event(name="c/ping", data={"n": 2}))
+
+    async with Simulator(client, [on_ping, sender]) as sim:
+        run = await sim.run(sender)
+        await sim.settle()
+        (ping,) = sim.runs_for(run.output[0])
+
+    assert ping.output == 2
+
+
+async def test_a_wait_condition_that_does_not_parse_fails_the_run_clearly() -> None:
+    client = inngest.Inngest(app_id="bad-wait", is_production=False)
+
+    @client.create_function(fn_id="w", trigger=inngest.TriggerEvent(event="c/w"))
+    async def waits(ctx: inngest.Context) -> None:
+        await ctx.step.wait_for_event(
+            "paid", event="c/paid", if_exp="async.data.id ==", timeout=dt.timedelta(hours=1)
+        )
+
+    async with Simulator(client, [waits]) as sim:
+        run = await sim.run(waits)
+
+    assert run.status == "Failed"
+    assert run.error is not None
+    assert run.error["name"] == "InngestErrInvalidExpression"
+    assert "'paid'" in run.error["message"]
+    assert "does not parse as CEL" in run.error["message"]
+
+
+async def test_the_same_executor_runs_on_the_real_clock() -> None:
+    client, on_ping = _pair()
+    async with Simulator(client, [on_ping], clock=RealClock()) as sim:
+        run = await sim.run(on_ping, data={"n": 3})
+
+    assert run.status == "Completed"
+    assert run.output == 3
+    # On the real clock nothing is frozen: the run's time is the wall's.
+    now = dt.datetime.now(dt.UTC)
+    assert abs((now - run.queued_at).total_seconds()) < 60
