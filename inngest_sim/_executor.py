@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from inngest_sim._clock import Clock
-    from inngest_sim._faults import FaultPlan
+    from inngest_sim._faults import FaultPlan, FaultRule
     from inngest_sim._registry import FunctionSpec
     from inngest_sim._transport import Endpoint
 
@@ -303,16 +303,21 @@ class Executor:
         )
         found = self.faults.match(ctx)
         if found is not None:
-            rule, _ = found
-            self.record(
-                FaultApplied,
-                rule=rule.name,
-                effect=rule.effect,
-                run_id=item.run.run_id,
-                step=step,
-                attempt=item.attempt,
-            )
+            self.record_fault(found[0], item.run.run_id, step, item.attempt)
         return found
+
+    def record_fault(
+        self, rule: FaultRule, run_id: str | None, step: str | None, attempt: int | None
+    ) -> None:
+        """Every injected fault is in the trace, with the rule that caused it."""
+        self.record(
+            FaultApplied,
+            rule=rule.name,
+            effect=rule.effect,
+            run_id=run_id,
+            step=step,
+            attempt=attempt,
+        )
 
     def _maybe_lose(self, item: WorkItem, where: str, reply: Reply) -> Reply:
         """A lose_response rule drops the answer of a step that ran."""

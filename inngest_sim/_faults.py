@@ -86,17 +86,20 @@ class FaultRule:
     def call_count(self) -> int:
         return len(self.calls)
 
-    def describe(self) -> str:
-        parts = [f"{self.layer} {self.effect}"]
+    def pattern_args(self) -> list[str]:
+        """The pattern as keyword arguments (``function=``, ``attempts=``, ``first=``)."""
+        args = []
         if self.function != "*":
-            parts.append(f"function={self.function!r}")
-        if self.step != "*":
-            parts.append(f"step={self.step!r}")
+            args.append(f"function={self.function!r}")
         if self.attempts is not None:
-            parts.append(f"attempts={sorted(self.attempts)}")
+            args.append(f"attempts={sorted(self.attempts)!r}")
         if self.first is not None:
-            parts.append(f"first={self.first}")
-        return f"{self.name}: " + " ".join(parts)
+            args.append(f"first={self.first}")
+        return args
+
+    def describe(self) -> str:
+        step = [f"step={self.step!r}"] if self.step != "*" else []
+        return f"{self.name}: {self.layer} {self.effect} " + " ".join([*step, *self.pattern_args()])
 
     def matches(self, ctx: FaultContext, rng: random.Random) -> bool:
         if ctx.layer != self.layer:
@@ -298,13 +301,7 @@ def _check_endpoint(endpoint: str) -> None:
 
 
 def _rule_code(rule: FaultRule) -> str:
-    args = []
-    if rule.function != "*":
-        args.append(f"function={rule.function!r}")
-    if rule.attempts is not None:
-        args.append(f"attempts={sorted(rule.attempts)!r}")
-    if rule.first is not None:
-        args.append(f"first={rule.first}")
+    args = rule.pattern_args()
     step = f"step={rule.step!r}"
     if rule.effect == "retry_after":
         return f"plan.retry_after({rule.delay!r}, {', '.join([step, *args])})"

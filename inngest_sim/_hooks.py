@@ -11,8 +11,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from inngest_sim._faults import API_ENDPOINTS, FaultContext, FaultPlan, Layer, raise_effect
-from inngest_sim._trace import BodyExecuted, FaultApplied
+from inngest_sim._faults import (
+    API_ENDPOINTS,
+    FaultContext,
+    FaultPlan,
+    Layer,
+    raise_effect,
+)
+from inngest_sim._trace import BodyExecuted
 
 if TYPE_CHECKING:
     from inngest_sim._executor import Executor
@@ -49,14 +55,7 @@ class Hooks:
         if found is None:
             return
         rule, effect = found
-        self.executor.record(
-            FaultApplied,
-            rule=rule.name,
-            effect=rule.effect,
-            run_id=run_id,
-            step=step,
-            attempt=attempt,
-        )
+        self.executor.record_fault(rule, run_id, step, attempt)
         raise_effect(effect)
 
     def api_fault(self, path: str) -> httpx.Response | None:
@@ -69,14 +68,7 @@ class Hooks:
         if found is None:
             return None
         rule, effect = found
-        self.executor.record(
-            FaultApplied,
-            rule=rule.name,
-            effect=rule.effect,
-            run_id=None,
-            step=endpoint,
-            attempt=None,
-        )
+        self.executor.record_fault(rule, None, endpoint, None)
         if effect is not None:
             raise_effect(effect)
         return httpx.Response(rule.status_code, json={"error": f"injected by {rule.name}"})
