@@ -20,14 +20,12 @@ import httpx
 from inngest_sim._faults import FaultContext
 from inngest_sim._ids import IdSource
 from inngest_sim._limits import Limits
+from inngest_sim._opcodes import STEP_OUTPUT_OPS, Context, OpcodeHandlers, where
 from inngest_sim._protocol import (
     Op,
     ProtocolError,
     Reply,
     build_body,
-    json_size,
-    parse_duration,
-    parse_iso_time,
     parse_reply,
 )
 from inngest_sim._retry import Backoff, retry_after_delay
@@ -42,10 +40,7 @@ from inngest_sim._trace import (
     RetryScheduled,
     RunEnded,
     RunQueued,
-    StepAttempt,
-    StepSaved,
     Trace,
-    Waiting,
 )
 
 if TYPE_CHECKING:
@@ -60,7 +55,6 @@ __all__ = ["Executor", "ExecutorConfig", "Gate"]
 
 R = TypeVar("R", bound="Record")
 _WALL = {"clock": time.perf_counter}  # in a dict so freezegun's module scan leaves it real
-_STEP_OUTPUT_OPS = {"StepRun": "data", "StepError": "error", "StepFailed": "error"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -74,7 +68,7 @@ class ExecutorConfig:
     fail_fast_errors: frozenset[str] = frozenset()
 
 
-class Executor:
+class Executor(OpcodeHandlers):
     """Drives runs of the functions behind one :class:`Endpoint`."""
 
     def __init__(
@@ -252,16 +246,16 @@ class Executor:
     async def _call(
         self, item: WorkItem, request_id: str, body: dict[str, Any]
     ) -> tuple[Reply, int]:
-        where = _where(item, request_id)
+        place = where(item, request_id)
         injected = self._inject(item, "request", item.target)
         if injected is not None:
             rule, effect = injected
             if rule.effect.startswith("status_"):
                 text = f"invalid status code: {rule.status_code} (injected by {rule.name})"
-                error = {"name": "Error", "message": f"{where}: {text}"}
+                error = {"name": "Error", "message": f"{place}: {text}"}
                 return Reply("error", rule.status_code, error=error), 0
             text = f"request failed: {type(effect).__name__} (injected by {rule.name})"
-            return Reply("error", 0, error={"name": "Error", "message": f"{where}: {text}"}), 0
+            return Reply("error", 0, error={"name": "Error", "message": f"{place}: {text}"}), 0
         try:
             response = await asyncio.wait_for(
                 self.endpoint.execute(
@@ -274,10 +268,10 @@ class Executor:
                 timeout=self.config.request_timeout,
             )
         except TimeoutError:
-            message = f"{where}: no response within {self.config.request_timeout}s"
+            message = f"{place}: no response within {self.config.request_timeout}s"
             return Reply("error", 0, error={"name": "Error", "message": message}), 0
         except httpx.HTTPError as exc:
-            message = f"{where}: request failed: {type(exc).__name__}: {exc}"
+            message = f"{place}: request failed: {type(exc).__name__}: {exc}"
             return Reply("error", 0, error={"name": "Error", "message": message}), 0
         body_bytes = response.content
         if len(body_bytes) > self.limits.max_response_bytes:
@@ -286,10 +280,10 @@ class Executor:
         try:
             reply = parse_reply(response.status_code, response.headers, body_bytes)
         except ProtocolError as exc:
-            message = f"{where}: unreadable SDK response (HTTP {response.status_code}): {exc}"
+            message = f"{place}: unreadable SDK response (HTTP {response.status_code}): {exc}"
             error = {"name": "ProtocolError", "message": message}
             return Reply("error", response.status_code, error=error), len(body_bytes)
-        return self._maybe_lose(item, where, reply), len(body_bytes)
+        return self._maybe_lose(item, place, reply), len(body_bytes)
 
     def _inject(self, item: WorkItem, layer: str, step: str | None) -> tuple[Any, Any] | None:
         if self.faults is None:
@@ -319,14 +313,14 @@ class Executor:
             attempt=attempt,
         )
 
-    def _maybe_lose(self, item: WorkItem, where: str, reply: Reply) -> Reply:
+    def _maybe_lose(self, item: WorkItem, place: str, reply: Reply) -> Reply:
         """A lose_response rule drops the answer of a step that ran."""
-        ran = [op.key for op in reply.ops if op.op in _STEP_OUTPUT_OPS]
+        ran = [op.key for op in reply.ops if op.op in STEP_OUTPUT_OPS]
         for step in ran or ([item.target] if item.target else []):
             found = self._inject(item, "response", step)
             if found is not None:
                 rule = found[0].name
-                message = f"{where}: the response was lost after step {step!r} ran ({rule})"
+                message = f"{place}: the response was lost after step {step!r} ran ({rule})"
                 return Reply("error", 0, error={"name": "Error", "message": message})
         return reply
 
@@ -353,7 +347,7 @@ class Executor:
             wall_seconds=wall,
             body_bytes=size,
         )
-        context = _Context(item, request_id, start, wall, reply)
+        context = Context(item, request_id, start, wall, reply)
         if reply.kind == "done":
             self.end_run(run, "Completed", output=reply.output)
         elif reply.kind == "error":
@@ -406,164 +400,6 @@ class Executor:
         )
         self.schedule(item.retry(), delay)
 
-    def _handle_ops(self, ctx: _Context) -> None:
-        run, ops = ctx.item.run, ctx.reply.ops
-        for op in ops:
-            run.keys.setdefault(op.id, op.key)
-        if len(ops) > self.limits.max_ops_per_response:
-            self.fail(run, self.limits.ops_limit_error(len(ops)))
-            return
-        for op in ops:
-            kind = _STEP_OUTPUT_OPS.get(op.op)
-            if kind is None:
-                continue
-            size = json_size({kind: op.data if kind == "data" else op.error})
-            if size > self.limits.max_step_output_bytes:
-                error = self.limits.step_output_error(op.id, size)
-                outcome = "failed" if self._final(ctx.item, False) else "error"
-                self._attempt(ctx, op.id, op.key, outcome, error)
-                self.retry_or_fail(ctx.item, error, False, None)
-                return
-        if len(ops) > 1:
-            run.disable_immediate_execution = True
-            run.pending.update(op.id for op in ops)
-        # The server handles WaitForEvent before the other ops of a response.
-        for op in sorted(ops, key=lambda o: o.op != "WaitForEvent"):
-            if not run.running:
-                return
-            self._handle_op(ctx, op)
-
-    def _handle_op(self, ctx: _Context, op: Op) -> None:
-        run = ctx.item.run
-        if op.op == "StepRun":
-            self._step_ran(ctx, op)
-        elif op.op in ("StepError", "StepFailed"):
-            self._step_errored(ctx, op)
-        elif op.id in run.memos or op.id in run.seen_ops:
-            return  # re-reported (race mode re-plans running siblings): already handled
-        else:
-            run.seen_ops.add(op.id)
-            if op.op == "StepPlanned":
-                self.schedule(WorkItem(run, op.id, target=op.key))
-            elif op.op == "Sleep":
-                self._sleep(ctx, op)
-            else:
-                handler = self.async_ops.get(op.op)
-                if handler is None:
-                    error = _unsupported(ctx, op)
-                    self.fail(run, error)
-                    return
-                handler(ctx.item, op)
-
-    def _attempt(
-        self, ctx: _Context, step_hash: str, key: str, outcome: str, error: Any = None
-    ) -> None:
-        self.record(
-            StepAttempt,
-            run_id=ctx.item.run.run_id,
-            request_id=ctx.request_id,
-            step=key,
-            step_hash=step_hash,
-            attempt=ctx.item.attempt,
-            outcome=outcome,
-            start=ctx.start.t,
-            start_seq=ctx.start.seq,
-            wall_seconds=ctx.wall,
-            error=error,
-        )
-
-    def _step_ran(self, ctx: _Context, op: Op) -> None:
-        run = ctx.item.run
-        memo = {"data": op.data}
-        if run.state_bytes + json_size(memo) > self.limits.max_state_bytes:
-            self._attempt(ctx, op.id, op.key, "failed", self.limits.state_limit_error())
-            self.fail(run, self.limits.state_limit_error())
-            return
-        self._attempt(ctx, op.id, op.key, "ok")
-        self.save(run, op, memo)
-        self.complete_step(run, op)
-
-    def _step_errored(self, ctx: _Context, op: Op) -> None:
-        item, run = ctx.item, ctx.item.run
-        error = dict(op.error or {"name": "Error", "message": "step failed without an error"})
-        final = op.op == "StepFailed" or self._final(item, ctx.reply.no_retry, error)
-        self._attempt(ctx, op.id, op.key, "failed" if final else "error", error)
-        if error.get("name") in self.config.fail_fast_errors:
-            self.fail(run, error)  # a failed test assertion: no retries, no catching
-            return
-        if not final:
-            self.retry_or_fail(item, error, False, ctx.reply.retry_after)
-            return
-        memo = {"error": {k: error.get(k) for k in ("name", "message", "stack")}}
-        self.save(run, op, memo)
-        self.complete_step(run, op)
-
-    def save(self, run: RunState, op: Op, memo: Any) -> None:
-        size = run.save(op.id, op.key, memo)
-        kind = "null" if memo is None else next(iter(memo)) if isinstance(memo, dict) else "raw"
-        self.record(
-            StepSaved,
-            run_id=run.run_id,
-            step=op.key,
-            step_hash=op.id,
-            op=op.op,
-            memo=kind,
-            bytes=size,
-            state_bytes=run.state_bytes,
-            step_count=run.step_count,
-        )
-
-    def complete_step(self, run: RunState, op: Op) -> None:
-        """A step's result is saved: fan in (WAIT) or rediscover at once (RACE)."""
-        run.pending.discard(op.id)
-        if op.is_race:
-            # Each race completion has its own discovery job on the server (its
-            # coalesce key differs), so two completions are two discoveries.
-            self.enqueue_discovery(run, coalesce=False)
-        elif not run.pending:
-            self.enqueue_discovery(run)
-
-    def enqueue_discovery(self, run: RunState, *, coalesce: bool = True) -> None:
-        run.disable_immediate_execution = False
-        if not (coalesce and run.discovery_queued):
-            run.discovery_queued = True
-            self.schedule(WorkItem(run, "step"))
-
-    def resume(self, run_id: str, op: Op, memo: Any) -> None:
-        """Save the result of a step that waited (sleep, event, invoke) and move on."""
-        run = self.runs.get(run_id)
-        if run is None or not run.running or op.id in run.memos:
-            return
-        if run.step_count >= self.limits.max_steps:
-            self.fail(run, self.limits.step_limit_error())
-            return
-        self.save(run, op, memo)
-        self.complete_step(run, op)
-
-    def _sleep(self, ctx: _Context, op: Op) -> None:
-        run = ctx.item.run
-        now = self.clock.now()
-        try:
-            until = _sleep_target(op, now)
-        except ProtocolError as exc:
-            # Unreadable like a malformed response: the attempt failed, retry it.
-            run.seen_ops.discard(op.id)
-            message = f"{_where(ctx.item, ctx.request_id)}: Sleep op {op.key!r}: {exc}"
-            self.retry_or_fail(ctx.item, {"name": "ProtocolError", "message": message}, False, None)
-            return
-        if until - now > self.limits.max_sleep_seconds:
-            self.fail(run, self.limits.sleep_limit_error(op.key, op.name or ""))
-            return
-        self.record(
-            Waiting,
-            run_id=run.run_id,
-            step=op.key,
-            step_hash=op.id,
-            op="Sleep",
-            until=until,
-        )
-        self.scheduler.call_at(max(until, now), lambda: self.resume(run.run_id, op, None))
-
 
 class Gate(Protocol):
     """Flow control around every SDK request (concurrency limits)."""
@@ -575,43 +411,6 @@ class Gate(Protocol):
     def release(self, item: WorkItem) -> None:
         """``item``'s request has finished (its slot is free)."""
         ...
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Context:
-    item: WorkItem
-    request_id: str
-    start: RequestSent
-    wall: float
-    reply: Reply
-
-
-def _sleep_target(op: Op, now: float) -> float:
-    """The sleep's end: the ISO time in ``name`` (Python SDK) or ``opts.duration``."""
-    if isinstance(op.name, str) and op.name[:1].isdigit():
-        return parse_iso_time(op.name)
-    duration = (op.opts or {}).get("duration")
-    if duration is None:
-        raise ProtocolError(f"name {op.name!r} is not an ISO time and there is no opts.duration")
-    return now + parse_duration(str(duration))
-
-
-def _where(item: WorkItem, request_id: str) -> str:
-    target = f"step {item.target!r}" if item.target else "discovery"
-    return (
-        f"run {item.run.run_id} of {item.run.spec.id!r}, request {request_id} "
-        f"({target}, attempt {item.attempt})"
-    )
-
-
-def _unsupported(ctx: _Context, op: Op) -> dict[str, Any]:
-    return {
-        "name": "UnsupportedOpcode",
-        "message": (
-            f"{_where(ctx.item, ctx.request_id)}: step {op.key!r} reported {op.op}, "
-            "which this simulator does not handle yet"
-        ),
-    }
 
 
 def _too_many_requests(run: RunState, limit: int) -> dict[str, Any]:
