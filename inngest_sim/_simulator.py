@@ -14,6 +14,7 @@ from inngest_sim._api import InngestApi
 from inngest_sim._bridge import route_client
 from inngest_sim._clock import Clock, VirtualClock
 from inngest_sim._errors import InvalidArgument, RunNotFinished, SimError, SimulatorStalled
+from inngest_sim._events import LIFECYCLE_PREFIXES, default_event, lifecycle_events
 from inngest_sim._executor import Executor, ExecutorConfig
 from inngest_sim._flow import FlowControl
 from inngest_sim._hooks import Hooks
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
     from inngest_sim._run import RunState
 
 __all__ = ["Simulator"]
-
-INVOKED_EVENT = "inngest/function.invoked"
 
 
 class Simulator:
@@ -289,7 +288,7 @@ class Simulator:
     ) -> RunResult:
         """Invoke ``fn`` directly with an event and wait until the run ends."""
         spec = self.function(fn)
-        batch = [self._normalise(e) for e in (events or [event or _default_event(spec, data)])]
+        batch = [self._normalise(e) for e in (events or [event or default_event(spec, data)])]
         run = self.executor.start_run(spec, batch)
         return await self.wait(run.run_id, timeout=timeout)
 
@@ -429,7 +428,7 @@ class Simulator:
             self._waits.watch_cancellation(run, list(cancel_on))
 
     def _emit_lifecycle(self, run: RunState) -> None:
-        if run.event.get("name", "").startswith(_LIFECYCLE_PREFIXES):
+        if run.event.get("name", "").startswith(LIFECYCLE_PREFIXES):
             return  # runs triggered by lifecycle events do not emit more of them
         events = lifecycle_events(run, self.clock.now(), self.executor.ids.ulid)
         self._ingest(events, "lifecycle")
@@ -444,53 +443,12 @@ class Simulator:
         return self._loopback.url if self._loopback else None
 
 
-_LIFECYCLE_PREFIXES = (
-    "inngest/function.finished",
-    "inngest/function.failed",
-    "inngest/function.cancelled",
-)
-
-
-def lifecycle_events(
-    run: RunState, now: float, new_id: Callable[[float], str]
-) -> list[dict[str, Any]]:
-    """The events Inngest emits when a run ends (executor-semantics.md section 2.7)."""
-    base = {
-        "function_id": run.spec.id,
-        "run_id": run.run_id,
-        "event": run.event,
-        "events": run.events,
-        "_inngest": {"status": run.status},
-    }
-    ts = int(now * 1000)
-    error = None
-    if run.status != "Completed":
-        error = {"error": "invalid status code: 500", **(run.error or {})}
-    finished = {**base, **({"result": run.output} if error is None else {"error": error})}
-    events = [{"name": "inngest/function.finished", "id": new_id(now), "ts": ts, "data": finished}]
-    if run.status == "Failed":
-        failed = {**base, "error": error}
-        events.append(
-            {"name": "inngest/function.failed", "id": run.run_id, "ts": ts, "data": failed}
-        )
-    elif run.status == "Cancelled":
-        events.append(
-            {"name": "inngest/function.cancelled", "id": new_id(now), "ts": ts, "data": base}
-        )
-    return events
-
-
 def _discard(_value: object) -> None:
     return None
 
 
 def _is_cloud(client: Any) -> bool:
     return bool(getattr(client, "is_production", False))
-
-
-def _default_event(spec: FunctionSpec, data: Mapping[str, Any] | None) -> dict[str, Any]:
-    name = next((t.event for t in spec.triggers if t.event and not t.event.endswith("*")), None)
-    return {"name": name or INVOKED_EVENT, "data": dict(data or {})}
 
 
 def _registry_from(payload: Mapping[str, Any]) -> Registry:

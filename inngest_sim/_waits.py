@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_sim._cel import Expression
 from inngest_sim._errors import InvalidArgument, UnknownFunctionError
+from inngest_sim._events import INVOKED_EVENT
 from inngest_sim._protocol import Op, ProtocolError, parse_duration
 from inngest_sim._trace import Waiting
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["Waits"]
 
 YEAR = 365 * 86400.0
-INVOKED_EVENT = "inngest/function.invoked"
 INVOKE_TIMEOUT_ERROR = {
     "name": "InngestInvokeTimeoutError",
     "message": "Timed out waiting for invoked function to complete",
