@@ -372,6 +372,10 @@ class Executor(OpcodeHandlers):
         ]
         return bodies[-1].step if bodies else None
 
+    def backoff_delay(self, attempt: int) -> float:
+        """Seconds before the next attempt after failed attempt ``attempt`` (seeded jitter)."""
+        return self.config.backoff.delay(attempt, self._jitter)
+
     def _final(self, item: WorkItem, no_retry: bool, error: Any = None) -> bool:
         """Whether a failure of ``item`` ends its retries."""
         if isinstance(error, dict) and error.get("name") in self.config.fail_fast_errors:
@@ -388,7 +392,7 @@ class Executor(OpcodeHandlers):
         delay = retry_after_delay(retry_after, self.clock.now()) if retry_after else None
         reason = "retry-after" if delay is not None else "backoff"
         if delay is None:
-            delay = self.config.backoff.delay(item.attempt, self._jitter)
+            delay = self.backoff_delay(item.attempt)
         self.record(
             RetryScheduled,
             run_id=run.run_id,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._ai import AiGateway
 from inngest_sim._api import InngestApi
 from inngest_sim._bridge import route_client
 from inngest_sim._clock import Clock, VirtualClock
@@ -70,6 +71,8 @@ class Simulator:
             targeted requests up to a second of virtual latency.
         faults: a :class:`FaultPlan` to inject.
         fail_on_assertion: an ``AssertionError`` in function code fails the run at once.
+        ai_client: the HTTP client for ``step.ai.infer`` calls, which the executor makes
+            (default: a plain ``httpx.AsyncClient``; mock providers with respx).
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class Simulator:
         faults: FaultPlan | None = None,
         fail_on_assertion: bool = False,
         completion_order: int | Sequence[str] | Callable[[str, str | None], float] | None = None,
+        ai_client: httpx.AsyncClient | None = None,
         max_requests_per_run: int = 20_000,
         serve_path: str = DEFAULT_SERVE_PATH,
         _app: Any = None,
@@ -125,6 +129,7 @@ class Simulator:
             fail_fast_errors=frozenset({"AssertionError"}) if fail_on_assertion else frozenset(),
         )
         self.faults = faults
+        self._ai_client = ai_client
         self._freeze_time = freeze_time and self.clock.is_virtual
         # Bodies can only be watched when the SDK runs in this process.
         self._probe_bodies = _url is None
@@ -209,6 +214,10 @@ class Simulator:
             )
         self._registry = _registry_from(self.api.registrations[-1])
         self._waits = Waits(self._executor, self._registry)
+        ai_client = self._ai_client or httpx.AsyncClient(timeout=self._config.request_timeout)
+        if self._ai_client is None:
+            self._exit.push_async_callback(ai_client.aclose)
+        AiGateway(self._executor, ai_client)
         # Flow control checks every function's options here (InvalidArgument if bad).
         self._flow = FlowControl(self._executor, self._registry, event_runs=self._event_runs)
         self._executor.on_run_start.append(self._watch_cancellation)

@@ -1,0 +1,70 @@
+"""step.ai.infer: the executor makes the provider call, as Inngest does."""
+
+from __future__ import annotations
+
+import httpx
+import inngest
+import respx
+from inngest.experimental import ai
+
+from inngest_sim import Backoff, Simulator
+from inngest_sim._trace import Waiting
+
+KEY = "sk-ant-secret-key"
+
+
+def _function(client: inngest.Inngest) -> inngest.Function:  # type: ignore[type-arg]
+    @client.create_function(
+        fn_id="summarise", trigger=inngest.TriggerEvent(event="ai/sum"), retries=1
+    )
+    async def summarise(ctx: inngest.Context) -> object:
+        adapter = ai.anthropic.Adapter(auth_key=KEY, model="claude-3-5-haiku-latest")
+        try:
+            reply = await ctx.step.ai.infer(
+                "summarise",
+                adapter=adapter,
+                body={"max_tokens": 64, "messages": [{"role": "user", "content": "Hi"}]},
+            )
+        except inngest.StepError as err:
+            return {"error": err.name, "message": err.message}
+        return reply
+
+    return summarise
+
+
+async def test_the_executor_calls_the_provider_and_resumes_with_its_answer() -> None:
+    client = inngest.Inngest(app_id="ai-ok", is_production=False)
+    summarise = _function(client)
+    with respx.mock(assert_all_called=True) as router:
+        route = router.post("https://api.anthropic.com/v1/messages").mock(
+            return_value=httpx.Response(200, json={"content": [{"text": "Hello"}]})
+        )
+        async with Simulator(client, [summarise]) as sim:
+            run = await sim.run(summarise)
+
+    assert run.status == "Completed"
+    assert run.output == {"content": [{"text": "Hello"}]}
+    request = route.calls.last.request
+    assert request.headers["x-api-key"] == KEY
+    assert request.read() == (
+        b'{"max_tokens":64,"messages":[{"role":"user","content":"Hi"}],'
+        b'"model":"claude-3-5-haiku-latest"}'
+    )
+    assert KEY not in sim.trace.to_json()  # the key never reaches the trace
+    assert [w.op for w in sim.trace.of(Waiting)] == ["AIGateway"]
+
+
+async def test_a_provider_that_keeps_failing_becomes_a_catchable_ai_gateway_error() -> None:
+    client = inngest.Inngest(app_id="ai-fail", is_production=False)
+    summarise = _function(client)
+    with respx.mock() as router:
+        route = router.post("https://api.anthropic.com/v1/messages").mock(
+            return_value=httpx.Response(529, json={"error": "overloaded"})
+        )
+        async with Simulator(client, [summarise], backoff=Backoff(jitter=0)) as sim:
+            run = await sim.run(summarise)
+
+    assert route.call_count == 2  # retries=1: two attempts
+    assert run.output["error"] == "AIGatewayError"  # type: ignore[index]
+    assert "HTTP 529" in run.output["message"]  # type: ignore[index]
+    assert run.virtual_duration.total_seconds() == 15  # the backoff between the attempts
