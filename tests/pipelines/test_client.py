@@ -77,7 +77,7 @@ async def test_injected_http_client_is_not_owned(tmp_path: Path) -> None:
         ),
         ({"LECTURE_MEDIA_CHUNK_SIZE": "0"}, "Services.chunk_size must be an integer from 1 to 100"),
         ({"LECTURE_MEDIA_POLL_INTERVAL_SECONDS": "0"}, "poll_interval must be a timedelta"),
-        ({"LECTURE_MEDIA_DATABASE_URL": "postgresql://db/x"}, "implement the LectureStore protocol"),
+        ({"LECTURE_MEDIA_DATABASE_URL": "postgresql://db/x"}, "implement the LectureStore"),
     ],
 )
 def test_bad_configuration(tmp_path: Path, env: dict[str, str], match: str) -> None:
