@@ -53,6 +53,8 @@ def test_the_example_runs_as_shown(
     shown = (DOCS / page).read_text(encoding="utf-8")
     result.assert_outcomes(failed=1)
     for line in output.splitlines():
+        if line.startswith("FAILED "):
+            continue  # the short summary's width depends on the environment (CI=true)
         # Every line of the failure, except run ids, appears on the page as printed.
         if " steps together" in line or line.startswith(("E         chunk", "seed=", "    plan")):
             assert re.sub(r"01[0-9A-Z]{24}", "RUNID", line) in re.sub(
