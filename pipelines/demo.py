@@ -132,7 +132,7 @@ def _summary(runs: list[RunResult], chunk: int, limits: Limits) -> Table:
         f"steps/{limits.max_steps}",
         "state/32 MiB",
     ):
-        table.add_column(column, no_wrap=column == "failed (codes)")
+        table.add_column(column, no_wrap=column in ("function", "failed (codes)"))
     for run in runs:
         output = run.output if isinstance(run.output, dict) else {}
         codes = Counter(str(f.get("code")) for f in output.get("failures", []))
