@@ -158,7 +158,7 @@ def _summary(runs: list[RunResult], chunk: int, limits: Limits) -> Table:
 async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     """Run the demo; returns 0 when every pipeline run completed."""
     # Piped output (CI logs) gets a width that fits the summary table.
-    console = console or Console(width=None if Console().is_terminal else 132)
+    console = console or Console(width=None if Console().is_terminal else 160)
     out = options.out.resolve()
     if (out / "data").exists():
         shutil.rmtree(out / "data")  # a fresh lecture each time; reports are overwritten
