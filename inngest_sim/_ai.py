@@ -75,7 +75,7 @@ class AiGateway:
         except (httpx.HTTPError, ValueError) as exc:
             problem = f"{type(exc).__name__}: {exc}"
         if attempt + 1 < run.spec.max_attempts:
-            delay = self.executor.backoff_delay(attempt)
+            delay = self.executor.backoff_delay(run, op.id, attempt)
             self.executor.scheduler.call_at(
                 self.executor.clock.now() + delay,
                 lambda: self.executor.scheduler.spawn(self._call(run, op, attempt + 1)),

@@ -26,6 +26,7 @@ from inngest_sim._protocol import (
     ProtocolError,
     Reply,
     build_body,
+    dumps,
     parse_reply,
 )
 from inngest_sim._retry import Backoff, retry_after_delay
@@ -81,7 +82,6 @@ class Executor(OpcodeHandlers):
         self.limits = config.limits
         self.scheduler = Scheduler(clock)
         self.ids = IdSource(config.seed)
-        self._jitter = random.Random(f"jitter-{config.seed}")
         self._record_lock = threading.Lock()
         self.runs: dict[str, RunState] = {}
         self._wall0 = _WALL["clock"]()
@@ -372,9 +372,15 @@ class Executor(OpcodeHandlers):
         ]
         return bodies[-1].step if bodies else None
 
-    def backoff_delay(self, attempt: int) -> float:
-        """Seconds before the next attempt after failed attempt ``attempt`` (seeded jitter)."""
-        return self.config.backoff.delay(attempt, self._jitter)
+    def backoff_delay(self, run: RunState, step_id: str, attempt: int) -> float:
+        """Seconds before the next attempt after failed attempt ``attempt`` of a step.
+
+        The jitter is drawn from the seed and what is retried (function, trigger
+        event, step, attempt), not from a shared sequence: concurrent runs retry
+        in an order that varies, and a seed must still give the same schedule.
+        """
+        key = f"{self.config.seed}|{run.spec.id}|{dumps(run.event.get('data'))}|{step_id}|{attempt}"
+        return self.config.backoff.delay(attempt, random.Random(key))
 
     def _final(self, item: WorkItem, no_retry: bool, error: Any = None) -> bool:
         """Whether a failure of ``item`` ends its retries."""
@@ -392,7 +398,7 @@ class Executor(OpcodeHandlers):
         delay = retry_after_delay(retry_after, self.clock.now()) if retry_after else None
         reason = "retry-after" if delay is not None else "backoff"
         if delay is None:
-            delay = self.backoff_delay(item.attempt)
+            delay = self.backoff_delay(run, item.step_id, item.attempt)
         self.record(
             RetryScheduled,
             run_id=run.run_id,

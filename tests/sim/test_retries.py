@@ -5,6 +5,7 @@ Semantics from sdk-protocol.md section 3.4 and executor-semantics.md section 2.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import inngest
@@ -284,3 +285,35 @@ async def test_a_non_retriable_step_run_immediately_is_recorded_on_that_step() -
     assert run.status == "Failed"
     assert [a.outcome for a in run.steps["moderate"].attempts] == ["failed"]
     assert run.steps["moderate"].attempts[0].error["name"] == "NonRetriableError"  # type: ignore[index]
+
+
+async def test_a_seed_gives_the_same_retry_schedule_whatever_order_runs_finish_in() -> None:
+    async def schedule(seed: int) -> list[tuple[str, str, int, float]]:
+        client = _client("retry-seeded")
+        failures: dict[str, int] = {}
+
+        @client.create_function(fn_id="job", trigger=inngest.TriggerEvent(event="r/job"))
+        async def job(ctx: inngest.Context) -> None:
+            name = str(ctx.event.data["name"])
+
+            async def flaky() -> None:
+                await asyncio.to_thread(lambda: None)  # finishes on a thread's schedule
+                failures[name] = failures.get(name, 0) + 1
+                if failures[name] <= 2:
+                    raise ConnectionError("try again")
+
+            await ctx.step.run("work", flaky)
+
+        async with Simulator(client, [job], seed=seed, start=START) as sim:
+            await sim.send([{"name": "r/job", "data": {"name": n}} for n in "abcd"])
+            runs = await sim.settle()
+        return sorted(
+            (str(run.event["data"]["name"]), a.outcome, a.number, (a.start - START).total_seconds())
+            for run in runs
+            for a in run.steps["work"].attempts
+        )
+
+    first = await schedule(7)
+    assert first == await schedule(7)
+    assert first != await schedule(8)
+    assert len({start for name, _, n, start in first if n == 1}) > 1  # jitter differs per run
