@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from inngest_sim._trace import Waiting
-
 if TYPE_CHECKING:
     from inngest_sim._executor import Executor
     from inngest_sim._protocol import Op
@@ -48,15 +46,7 @@ class AiGateway:
 
     def infer(self, item: WorkItem, op: Op) -> None:
         run = item.run
-        self.executor.record(
-            Waiting,
-            run_id=run.run_id,
-            step=op.key,
-            step_hash=op.id,
-            op="AIGateway",
-            until=None,
-            detail={"url": (op.opts or {}).get("url")},
-        )
+        self.executor.waiting(run, op, None, {"url": (op.opts or {}).get("url")})
         self.executor.scheduler.spawn(self._call(run, op, 0))
 
     async def _call(self, run: RunState, op: Op, attempt: int) -> None:

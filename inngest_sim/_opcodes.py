@@ -191,6 +191,20 @@ class OpcodeHandlers:
         self.save(run, op, memo)
         self.complete_step(run, op)
 
+    def waiting(
+        self, run: RunState, op: Op, until: float | None, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Record that a step now waits: on time (sleep), an event, a child run, a model."""
+        self.record(
+            Waiting,
+            run_id=run.run_id,
+            step=op.key,
+            step_hash=op.id,
+            op=op.op,
+            until=until,
+            detail=detail or {},
+        )
+
     def _sleep(self, ctx: Context, op: Op) -> None:
         run = ctx.item.run
         now = self.clock.now()
@@ -205,14 +219,7 @@ class OpcodeHandlers:
         if until - now > self.limits.max_sleep_seconds:
             self.fail(run, self.limits.sleep_limit_error(op.key, op.name or ""))
             return
-        self.record(
-            Waiting,
-            run_id=run.run_id,
-            step=op.key,
-            step_hash=op.id,
-            op="Sleep",
-            until=until,
-        )
+        self.waiting(run, op, until)
         self.scheduler.call_at(max(until, now), lambda: self.resume(run.run_id, op, None))
 
 

@@ -15,7 +15,6 @@ from inngest_sim._cel import Expression
 from inngest_sim._errors import InvalidArgument, UnknownFunctionError
 from inngest_sim._events import INVOKED_EVENT
 from inngest_sim._protocol import Op, ProtocolError, parse_duration
-from inngest_sim._trace import Waiting
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -105,7 +104,9 @@ class Waits:
         timeout = self._timeout(run, op, opts.get("timeout"), default=None)
         if timeout is None:
             return
-        self._record(run, op, "WaitForEvent", timeout, {"event": op.name, "if": opts.get("if")})
+        self.executor.waiting(
+            run, op, self.executor.clock.now() + timeout, {"event": op.name, "if": opts.get("if")}
+        )
         try:
             self._pause(
                 run,
@@ -141,19 +142,6 @@ class Waits:
             return None
         return seconds
 
-    def _record(
-        self, run: RunState, op: Op, kind: str, timeout: float, detail: dict[str, Any]
-    ) -> None:
-        self.executor.record(
-            Waiting,
-            run_id=run.run_id,
-            step=op.key,
-            step_hash=op.id,
-            op=kind,
-            until=self.executor.clock.now() + timeout,
-            detail=detail,
-        )
-
     # -------------------------------------------------------------- invoke
     def invoke(self, item: WorkItem, op: Op) -> None:
         run, opts = item.run, op.opts or {}
@@ -171,8 +159,11 @@ class Waits:
             spec, [self._invoke_event(run, op, spec, opts)], parent=(run.run_id, op.id, op.key)
         )
         self._invocations[child.run_id] = (run.run_id, op)
-        self._record(
-            run, op, "InvokeFunction", timeout, {"function_id": fn_id, "child_run_id": child.run_id}
+        self.executor.waiting(
+            run,
+            op,
+            self.executor.clock.now() + timeout,
+            {"function_id": fn_id, "child_run_id": child.run_id},
         )
 
         def expire() -> None:
