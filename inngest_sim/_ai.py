@@ -66,7 +66,8 @@ class AiGateway:
             problem = f"{type(exc).__name__}: {exc}"
         if attempt + 1 < run.spec.max_attempts:
             delay = self.executor.backoff_delay(run, op.id, attempt)
-            self.executor.scheduler.call_at(
+            self.executor.call_for(
+                run,
                 self.executor.clock.now() + delay,
                 lambda: self.executor.scheduler.spawn(self._call(run, op, attempt + 1)),
             )

@@ -31,7 +31,7 @@ from inngest_sim._protocol import (
 )
 from inngest_sim._retry import Backoff, retry_after_delay
 from inngest_sim._run import RunState, WorkItem
-from inngest_sim._scheduler import Scheduler
+from inngest_sim._scheduler import Scheduler, Timer
 from inngest_sim._trace import (
     BodyExecuted,
     FaultApplied,
@@ -111,11 +111,10 @@ class Executor(OpcodeHandlers):
         spec: FunctionSpec,
         events: list[dict[str, Any]],
         *,
-        parent: tuple[str, str, str] | None = None,
+        parent_run_id: str | None = None,
         delay: float = 0.0,
     ) -> RunState:
         run = RunState(run_id=self.ids.ulid(self.clock.now()), spec=spec, events=events)
-        run.parent = parent
         self.runs[run.run_id] = run
         self.record(
             RunQueued,
@@ -123,7 +122,7 @@ class Executor(OpcodeHandlers):
             function_id=spec.id,
             event=events[0],
             batch_size=len(events),
-            parent_run_id=parent[0] if parent else None,
+            parent_run_id=parent_run_id,
         )
         for callback in self.on_run_start:
             callback(run)
@@ -131,7 +130,13 @@ class Executor(OpcodeHandlers):
         return run
 
     def schedule(self, item: WorkItem, delay: float = 0.0) -> None:
-        self.scheduler.call_at(self.clock.now() + delay, lambda: self._dispatch(item))
+        self.call_for(item.run, self.clock.now() + delay, lambda: self._dispatch(item))
+
+    def call_for(self, run: RunState, when: float, callback: Callable[[], None]) -> Timer:
+        """A timer that belongs to ``run``: cancelled when the run ends."""
+        timer = self.scheduler.call_at(when, callback)
+        run.timers.append(timer)
+        return timer
 
     def _dispatch(self, item: WorkItem) -> None:
         if not item.run.running:
@@ -165,7 +170,9 @@ class Executor(OpcodeHandlers):
             step_count=run.step_count,
             state_bytes=run.state_bytes,
         )
-        run.finished.set()
+        for timer in run.timers:
+            timer.cancel()
+        run.timers.clear()
         for callback in self.on_run_end:
             callback(run)
 

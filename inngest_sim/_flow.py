@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from inngest_sim._executor import Executor
     from inngest_sim._registry import FunctionSpec, Registry
     from inngest_sim._run import RunState
+    from inngest_sim._scheduler import Timer
 
 __all__ = ["FlowControl", "RunBatched", "RunSkipped"]
 
@@ -71,6 +72,7 @@ class _Pending:
     first_at: float
     deadline: float
     key: str | None
+    timer: Timer | None = None  # cancelled when the slot closes or is superseded
 
 
 class FlowControl:
@@ -179,6 +181,8 @@ class FlowControl:
         deadline = now + debounce.period
         if debounce.timeout is not None:
             deadline = min(deadline, first_at + debounce.timeout)
+        if pending is not None and pending.timer is not None:
+            pending.timer.cancel()  # superseded: the last event wins
         fresh = _Pending([event], first_at, deadline, key)
         self._pending[slot] = fresh
         self._delayed(spec, "debounce", event, key, deadline)
@@ -229,7 +233,7 @@ class FlowControl:
         def due() -> None:
             self._close(spec, slot, pending, batch_reason)
 
-        self.executor.scheduler.call_at(when, due)
+        pending.timer = self.executor.scheduler.call_at(when, due)
 
     def _close(
         self,
@@ -242,6 +246,8 @@ class FlowControl:
         if self._pending.get(slot) is not pending:
             return None
         del self._pending[slot]
+        if pending.timer is not None:
+            pending.timer.cancel()  # a batch that closed early needs no timeout
         run = self._create(spec, pending.events)
         if run is not None and batch_reason is not None:
             self.executor.record(
@@ -331,7 +337,7 @@ class FlowControl:
             if run.running and not (unless_started and self.gate.has_started(run)):
                 self.executor.cancel(run, message)
 
-        self.executor.scheduler.call_at(self._now() + seconds, due)
+        self.executor.call_for(run, self._now() + seconds, due)
 
     def _ended(self, run: RunState) -> None:
         self.gate.forget(run.run_id)

@@ -56,6 +56,7 @@ class OpcodeHandlers:
             self, item: WorkItem, error: dict[str, Any], no_retry: bool, retry_after: str | None
         ) -> None: ...
         def _final(self, item: WorkItem, no_retry: bool, error: Any = None) -> bool: ...
+        def call_for(self, run: RunState, when: float, callback: Callable[[], None]) -> Any: ...
 
     def _handle_ops(self, ctx: Context) -> None:
         run, ops = ctx.item.run, ctx.reply.ops
@@ -220,7 +221,7 @@ class OpcodeHandlers:
             self.fail(run, self.limits.sleep_limit_error(op.key, op.name or ""))
             return
         self.waiting(run, op, until)
-        self.scheduler.call_at(max(until, now), lambda: self.resume(run.run_id, op, None))
+        self.call_for(run, max(until, now), lambda: self.resume(run.run_id, op, None))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

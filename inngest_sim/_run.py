@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ from inngest_sim._protocol import json_size
 
 if TYPE_CHECKING:
     from inngest_sim._registry import FunctionSpec
+    from inngest_sim._scheduler import Timer
 
 __all__ = ["RunState", "WorkItem"]
 
@@ -34,8 +34,9 @@ class RunState:
     step_count: int = 0
     state_bytes: int = 0
     requests: int = 0
-    parent: tuple[str, str, str] | None = None  # (run id, step hash, step key) of an invoker
-    finished: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    # Timers that exist for this run (retries, sleeps, wait and cancel expiries):
+    # cancelled when it ends, so they neither fire nor keep virtual time moving.
+    timers: list[Timer] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.state_bytes = sum(json_size(e) for e in self.events)

@@ -16,13 +16,26 @@ if TYPE_CHECKING:
 
     from inngest_sim._clock import Clock
 
-__all__ = ["Scheduler"]
+__all__ = ["Scheduler", "Timer"]
+
+
+class Timer:
+    """A pending callback; a cancelled timer neither fires nor keeps time moving."""
+
+    __slots__ = ("callback", "cancelled")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
 
 
 class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
         self._inflight: set[asyncio.Task[None]] = set()
         self._wakeup: asyncio.Event | None = None
@@ -33,14 +46,12 @@ class Scheduler:
         self._loop = loop
         self._wakeup = asyncio.Event()
 
-    @property
-    def idle(self) -> bool:
-        return not self._inflight and not self._timers
-
-    def call_at(self, when: float, callback: Callable[[], None]) -> None:
-        heapq.heappush(self._timers, (when, next(self._order), callback))
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        timer = Timer(callback)
+        heapq.heappush(self._timers, (when, next(self._order), timer))
         if self._wakeup is not None:
             self._wakeup.set()
+        return timer
 
     def call_soon(self, callback: Callable[[], None]) -> None:
         self.call_at(self.clock.now(), callback)
@@ -65,13 +76,16 @@ class Scheduler:
         self._inflight.add(task)
 
     def next_due(self) -> float | None:
+        while self._timers and self._timers[0][2].cancelled:
+            heapq.heappop(self._timers)  # a cancelled timer must not pull time forward
         return self._timers[0][0] if self._timers else None
 
     def _fire_due(self) -> None:
         now = self.clock.now()
         while self._timers and self._timers[0][0] <= now:
-            _, _, callback = heapq.heappop(self._timers)
-            callback()
+            _, _, timer = heapq.heappop(self._timers)
+            if not timer.cancelled:
+                timer.callback()
 
     async def _await_inflight(self) -> None:
         assert self._wakeup is not None

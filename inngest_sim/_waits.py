@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from inngest_sim._executor import Executor
     from inngest_sim._registry import FunctionSpec, Registry
     from inngest_sim._run import RunState, WorkItem
+    from inngest_sim._scheduler import Timer
 
 __all__ = ["Waits"]
 
@@ -54,10 +55,11 @@ class Waits:
         self.executor = executor
         self.registry = registry
         self._pauses: list[_Pause] = []
-        self._invocations: dict[str, tuple[str, Op]] = {}
+        self._invocations: dict[str, tuple[str, Op, Timer]] = {}
         executor.async_ops["WaitForEvent"] = self.wait_for_event
         executor.async_ops["InvokeFunction"] = self.invoke
         executor.on_run_end.append(self._child_ended)
+        executor.on_run_end.append(lambda run: self.drop_run(run.run_id))
 
     # ------------------------------------------------------------- pauses
     def _pause(
@@ -86,7 +88,7 @@ class Waits:
                 self._pauses.remove(pause)
                 on_timeout()
 
-        self.executor.scheduler.call_at(self.executor.clock.now() + timeout, expire)
+        self.executor.call_for(run, self.executor.clock.now() + timeout, expire)
 
     def on_event(self, event: dict[str, Any], seq: int) -> None:
         """Offer an event that arrived at trace position ``seq`` to every pause."""
@@ -156,9 +158,8 @@ class Waits:
         if timeout is None:
             return
         child = self.executor.start_run(
-            spec, [self._invoke_event(run, op, spec, opts)], parent=(run.run_id, op.id, op.key)
+            spec, [self._invoke_event(run, op, spec, opts)], parent_run_id=run.run_id
         )
-        self._invocations[child.run_id] = (run.run_id, op)
         self.executor.waiting(
             run,
             op,
@@ -170,7 +171,8 @@ class Waits:
             if self._invocations.pop(child.run_id, None) is not None:
                 self.executor.resume(run.run_id, op, {"error": dict(INVOKE_TIMEOUT_ERROR)})
 
-        self.executor.scheduler.call_at(self.executor.clock.now() + timeout, expire)
+        timer = self.executor.call_for(run, self.executor.clock.now() + timeout, expire)
+        self._invocations[child.run_id] = (run.run_id, op, timer)
 
     def _invoke_event(
         self, run: RunState, op: Op, spec: FunctionSpec, opts: Mapping[str, Any]
@@ -199,7 +201,8 @@ class Waits:
         found = self._invocations.pop(child.run_id, None)
         if found is None:
             return
-        parent_id, op = found
+        parent_id, op, timeout = found
+        timeout.cancel()  # the child answered: its timeout must not hold the clock
         if child.status == "Completed":
             memo: dict[str, Any] = {"data": child.output}
         else:
@@ -234,7 +237,5 @@ class Waits:
             )
 
     def cancel(self, run: RunState, *, reason: str) -> None:
-        if not run.running:
-            return
-        self.drop_run(run.run_id)
+        # Ending the run drops its pauses and cancels its timers.
         self.executor.cancel(run, reason)

@@ -355,3 +355,27 @@ async def test_invoking_a_function_that_does_not_exist_is_a_step_error() -> None
         run = await sim.run(p)
 
     assert "no function 'invoke-missing-ghost'" in run.output
+
+
+async def test_timers_of_an_ended_run_do_not_move_the_clock() -> None:
+    client = _client("timers-ended")
+
+    @client.create_function(
+        fn_id="quick",
+        trigger=inngest.TriggerEvent(event="t/quick"),
+        cancel=[inngest.Cancel(event="t/stop")],  # a pause that would expire in a year
+    )
+    async def quick(ctx: inngest.Context) -> str:
+        return "done"
+
+    @client.create_function(fn_id="caller", trigger=inngest.TriggerEvent(event="t/caller"))
+    async def caller(ctx: inngest.Context) -> object:
+        # The invoke's one-day timeout must go once the child has answered.
+        return await ctx.step.invoke("call", function=quick, timeout=dt.timedelta(days=1))
+
+    async with Simulator(client, [quick, caller], start=START) as sim:
+        await sim.send([{"name": "t/quick"}, {"name": "t/caller"}])
+        runs = await sim.settle()
+
+    assert {r.status for r in runs} == {"Completed"}
+    assert sim.clock.now() == START.timestamp()
