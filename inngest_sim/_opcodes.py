@@ -65,11 +65,14 @@ class OpcodeHandlers:
         if len(ops) > self.limits.max_ops_per_response:
             self.fail(run, self.limits.ops_limit_error(len(ops)))
             return
+        # Each output is measured once, wrapped as it will be stored; the size
+        # serves the 4 MiB check, the 32 MiB check and the state accounting.
+        sizes: dict[str, int] = {}
         for op in ops:
             kind = STEP_OUTPUT_OPS.get(op.op)
             if kind is None:
                 continue
-            size = json_size({kind: op.data if kind == "data" else op.error})
+            size = sizes[op.id] = json_size({kind: op.data if kind == "data" else op.error})
             if size > self.limits.max_step_output_bytes:
                 error = self.limits.step_output_error(op.id, size)
                 outcome = "failed" if self._final(ctx.item, False) else "error"
@@ -83,12 +86,12 @@ class OpcodeHandlers:
         for op in sorted(ops, key=lambda o: o.op != "WaitForEvent"):
             if not run.running:
                 return
-            self._handle_op(ctx, op)
+            self._handle_op(ctx, op, sizes.get(op.id))
 
-    def _handle_op(self, ctx: Context, op: Op) -> None:
+    def _handle_op(self, ctx: Context, op: Op, size: int | None) -> None:
         run = ctx.item.run
         if op.op == "StepRun":
-            self._step_ran(ctx, op)
+            self._step_ran(ctx, op, size)
         elif op.op in ("StepError", "StepFailed"):
             self._step_errored(ctx, op)
         elif op.id in run.memos or op.id in run.seen_ops:
@@ -124,15 +127,16 @@ class OpcodeHandlers:
             error=error,
         )
 
-    def _step_ran(self, ctx: Context, op: Op) -> None:
+    def _step_ran(self, ctx: Context, op: Op, size: int | None) -> None:
         run = ctx.item.run
         memo = {"data": op.data}
-        if run.state_bytes + json_size(memo) > self.limits.max_state_bytes:
+        size = json_size(memo) if size is None else size
+        if run.state_bytes + size > self.limits.max_state_bytes:
             self._attempt(ctx, op.id, op.key, "failed", self.limits.state_limit_error())
             self.fail(run, self.limits.state_limit_error())
             return
         self._attempt(ctx, op.id, op.key, "ok")
-        self.save(run, op, memo)
+        self.save(run, op, memo, size)
         self.complete_step(run, op)
 
     def _step_errored(self, ctx: Context, op: Op) -> None:
@@ -150,8 +154,8 @@ class OpcodeHandlers:
         self.save(run, op, memo)
         self.complete_step(run, op)
 
-    def save(self, run: RunState, op: Op, memo: Any) -> None:
-        size = run.save(op.id, op.key, memo)
+    def save(self, run: RunState, op: Op, memo: Any, size: int | None = None) -> None:
+        size = run.save(op.id, op.key, memo, size)
         kind = "null" if memo is None else next(iter(memo)) if isinstance(memo, dict) else "raw"
         self.record(
             StepSaved,

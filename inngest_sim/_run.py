@@ -52,9 +52,9 @@ class RunState:
     def key_of(self, step_hash: str) -> str:
         return self.keys.get(step_hash, step_hash)
 
-    def save(self, step_hash: str, key: str, memo: Any) -> int:
+    def save(self, step_hash: str, key: str, memo: Any, size: int | None = None) -> int:
         """Store a step's memo as the server does; returns its size in bytes."""
-        size = json_size(memo)
+        size = json_size(memo) if size is None else size
         self.memos[step_hash] = memo
         self.keys[step_hash] = key
         self.stack.append(step_hash)
