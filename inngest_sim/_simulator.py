@@ -411,16 +411,18 @@ class Simulator:
             received = executor.record(EventReceived, event=event, source=source)
             if self._waits is not None:
                 self._waits.on_event(event, received.seq)
-            matching = self.functions.triggered_by(event)
-            started = [self._schedule_run(spec, event) for spec in matching]
-            self._event_runs[event["id"]] = [r.run_id for r in started if r is not None]
+            # Flow control records each run it starts under its event ids (now or later,
+            # for debounces and batches); an event that starts none maps to [].
+            self._event_runs.setdefault(event["id"], [])
+            for spec in self.functions.triggered_by(event):
+                self._schedule_run(spec, event)
         return ids
 
-    def _schedule_run(self, spec: FunctionSpec, event: dict[str, Any]) -> RunState | None:
+    def _schedule_run(self, spec: FunctionSpec, event: dict[str, Any]) -> None:
         """Where an event becomes a run; flow control decides when (or whether)."""
         if self._flow is None:
-            return self.executor.start_run(spec, [event])
-        return self._flow.schedule(spec, event)
+            raise SimError("the simulator is not started; use `async with Simulator(...)`")
+        self._flow.schedule(spec, event)
 
     def _ingest_threadsafe(self, events: list[dict[str, Any]], source: str) -> list[str]:
         # Ids are fixed here so the SDK gets them back at once; the runs start on
