@@ -259,10 +259,9 @@ class Executor(OpcodeHandlers):
             rule, effect = injected
             if rule.effect.startswith("status_"):
                 text = f"invalid status code: {rule.status_code} (injected by {rule.name})"
-                error = {"name": "Error", "message": f"{place}: {text}"}
-                return Reply("error", rule.status_code, error=error), 0
+                return _failed(f"{place}: {text}", rule.status_code), 0
             text = f"request failed: {type(effect).__name__} (injected by {rule.name})"
-            return Reply("error", 0, error={"name": "Error", "message": f"{place}: {text}"}), 0
+            return _failed(f"{place}: {text}"), 0
         try:
             response = await asyncio.wait_for(
                 self.endpoint.execute(
@@ -275,11 +274,9 @@ class Executor(OpcodeHandlers):
                 timeout=self.config.request_timeout,
             )
         except TimeoutError:
-            message = f"{place}: no response within {self.config.request_timeout}s"
-            return Reply("error", 0, error={"name": "Error", "message": message}), 0
+            return _failed(f"{place}: no response within {self.config.request_timeout}s"), 0
         except httpx.HTTPError as exc:
-            message = f"{place}: request failed: {type(exc).__name__}: {exc}"
-            return Reply("error", 0, error={"name": "Error", "message": message}), 0
+            return _failed(f"{place}: request failed: {type(exc).__name__}: {exc}"), 0
         body_bytes = response.content
         if len(body_bytes) > self.limits.max_response_bytes:
             error = self.limits.response_size_error(len(body_bytes))
@@ -327,8 +324,7 @@ class Executor(OpcodeHandlers):
             found = self._inject(item, "response", step)
             if found is not None:
                 rule = found[0].name
-                message = f"{place}: the response was lost after step {step!r} ran ({rule})"
-                return Reply("error", 0, error={"name": "Error", "message": message})
+                return _failed(f"{place}: the response was lost after step {step!r} ran ({rule})")
         return reply
 
     # ------------------------------------------------------------- responses
@@ -428,6 +424,11 @@ class Gate(Protocol):
     def release(self, item: WorkItem) -> None:
         """``item``'s request has finished (its slot is free)."""
         ...
+
+
+def _failed(message: str, status: int = 0) -> Reply:
+    """A request that got no usable answer: a retryable failed attempt, as on the server."""
+    return Reply("error", status, error={"name": "Error", "message": message})
 
 
 def _too_many_requests(run: RunState, limit: int) -> dict[str, Any]:
