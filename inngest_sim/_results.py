@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fnmatch
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from inngest_sim._spans import attempt_spans, group_overlapping, max_overlap
 from inngest_sim._trace import (
     BodyExecuted,
     RequestSent,
@@ -209,40 +209,10 @@ class RunResult:
         return concurrent_groups(self.trace, pattern)
 
 
-def _intervals(trace: Trace, pattern: str | None) -> list[tuple[float, float, int, int, str]]:
-    """(start, end, start_seq, end_seq, step) of every executed attempt."""
-    ends = {r.request_id: (r.t, r.seq) for r in trace.of(ResponseHandled)}
-    rows = []
-    for a in trace.of(StepAttempt):
-        if a.outcome == "planned" or (pattern and not fnmatch.fnmatchcase(a.step, pattern)):
-            continue
-        end_t, end_seq = ends.get(a.request_id, (a.t, a.seq))
-        rows.append((a.start, end_t, a.start_seq, end_seq, a.step))
-    return rows
-
-
-def _overlap(a: tuple[float, float, int, int, str], b: tuple[float, float, int, int, str]) -> bool:
-    # Requests take no virtual time unless a latency is set, so overlap is decided
-    # by virtual time when it separates them and by trace order otherwise.
-    if a[1] > a[0] and b[1] > b[0]:
-        return a[0] < b[1] and b[0] < a[1]
-    return a[2] < b[3] and b[2] < a[3]
-
-
 def max_concurrency(trace: Trace, pattern: str | None = None) -> int:
-    rows = _intervals(trace, pattern)
-    best = 0
-    for row in rows:
-        best = max(best, sum(1 for other in rows if _overlap(row, other)))
-    return best
+    return max_overlap(attempt_spans(trace, pattern))
 
 
 def concurrent_groups(trace: Trace, pattern: str | None = None) -> list[list[str]]:
-    rows = sorted(_intervals(trace, pattern), key=lambda r: r[2])
-    groups: list[list[tuple[float, float, int, int, str]]] = []
-    for row in rows:
-        if groups and any(_overlap(row, other) for other in groups[-1]):
-            groups[-1].append(row)
-        else:
-            groups.append([row])
-    return [[r[4] for r in group] for group in groups]
+    groups = group_overlapping(attempt_spans(trace, pattern), lambda s: s)
+    return [[s.step for s in group] for group in groups]

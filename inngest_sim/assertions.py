@@ -16,7 +16,6 @@ many times their bodies really ran and which faults hit them::
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import itertools
 from typing import TYPE_CHECKING
 
@@ -34,15 +33,13 @@ from inngest_sim._assertion_support import (
 )
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._limits import Limits
+from inngest_sim._spans import Span, attempt_spans, group_overlapping
 from inngest_sim._trace import (
     BodyExecuted,
-    ResponseHandled,
-    StepAttempt,
-    Trace,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Sequence
 
     from inngest_sim._results import RunResult
 
@@ -222,22 +219,6 @@ def assert_max_concurrency(run: RunResult, k: int, *, pattern: str | None = None
     )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Span:
-    start: float
-    end: float
-    start_seq: int
-    end_seq: int
-    step: str
-
-    def overlaps(self, other: _Span) -> bool:
-        # Same rule as RunResult.max_concurrency: virtual time when both spans take
-        # some, trace order otherwise (requests take no virtual time by default).
-        if self.end > self.start and other.end > other.start:
-            return self.start < other.end and other.start < self.end
-        return self.start_seq < other.end_seq and other.start_seq < self.end_seq
-
-
 def assert_chunked(run: RunResult, size: int, *, pattern: str = "*") -> None:
     """Assert steps matching ``pattern`` ran in chunks of at most ``size``, one chunk at a time.
 
@@ -254,7 +235,7 @@ def assert_chunked(run: RunResult, size: int, *, pattern: str = "*") -> None:
     _check_run(run)
     _check_count("size", size, minimum=1)
     _require_steps(run, _matching(run, pattern, bodies=True), repr(pattern), "step.run ")
-    chunks = _chunks(_spans(run.trace, pattern))
+    chunks = group_overlapping(attempt_spans(run.trace, pattern), lambda s: s)
     problem = _chunk_problem(chunks, size)
     if problem is None:
         return
@@ -269,28 +250,7 @@ def assert_chunked(run: RunResult, size: int, *, pattern: str = "*") -> None:
     )
 
 
-def _spans(trace: Trace, pattern: str) -> list[_Span]:
-    ends = {r.request_id: (r.t, r.seq) for r in trace.of(ResponseHandled)}
-    spans = []
-    for a in trace.of(StepAttempt):
-        if a.outcome == "planned" or not fnmatch.fnmatchcase(a.step, pattern):
-            continue
-        end, end_seq = ends.get(a.request_id, (a.t, a.seq))
-        spans.append(_Span(a.start, end, a.start_seq, end_seq, a.step))
-    return sorted(spans, key=lambda s: s.start_seq)
-
-
-def _chunks(spans: Iterable[_Span]) -> list[list[_Span]]:
-    chunks: list[list[_Span]] = []
-    for span in spans:
-        if chunks and any(span.overlaps(other) for other in chunks[-1]):
-            chunks[-1].append(span)
-        else:
-            chunks.append([span])
-    return chunks
-
-
-def _chunk_problem(chunks: list[list[_Span]], size: int) -> str | None:
+def _chunk_problem(chunks: list[list[Span]], size: int) -> str | None:
     for i, chunk in enumerate(chunks, 1):
         steps = dict.fromkeys(s.step for s in chunk)
         if len(steps) > size:

@@ -23,6 +23,8 @@ import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
+from inngest_sim._spans import Span, group_overlapping
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -167,22 +169,14 @@ class TimeLayout:
         return self.unit == 0 and self.jumps > 0
 
 
-def _overlap(a: Interval, b: Interval) -> bool:
-    # The same rule as RunResult.concurrent_groups: virtual time decides when it
-    # separates both attempts, trace order otherwise.
-    if a.end.t > a.start.t and b.end.t > b.start.t:
-        return a.start.t < b.end.t and b.start.t < a.end.t
-    return a.start.seq < b.end.seq and b.start.seq < a.end.seq
+def _span(r: Interval) -> Span:
+    return Span(r.start.t, r.end.t, r.start.seq, r.end.seq, r.label)
 
 
 def chunks(intervals: Sequence[Interval], layout: TimeLayout) -> list[dict[str, Any]]:
-    """Groups of attempts that overlapped, in start order, with their axis extent."""
-    groups: list[list[Interval]] = []
-    for row in sorted(intervals, key=lambda r: r.start.seq):
-        if groups and any(_overlap(row, other) for other in groups[-1]):
-            groups[-1].append(row)
-        else:
-            groups.append([row])
+    """Groups of attempts that overlapped (as ``RunResult.concurrent_groups`` groups them),
+    in start order, with their axis extent."""
+    groups = group_overlapping(intervals, _span)
     return [
         {
             "a": round_x(min(layout.x(r.start) for r in group)),
