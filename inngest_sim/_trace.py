@@ -31,6 +31,7 @@ __all__ = [
     "StepSaved",
     "Trace",
     "Waiting",
+    "record_class",
 ]
 
 _KINDS: dict[str, type[Record]] = {}
@@ -40,6 +41,11 @@ R = TypeVar("R", bound="Record")
 def _register(cls: type[R]) -> type[R]:
     _KINDS[cls.kind] = cls
     return cls
+
+
+def record_class(kind: str) -> type[Record] | None:
+    """The record class registered for ``kind`` (flow-control modules register theirs too)."""
+    return _KINDS.get(kind)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -259,7 +265,7 @@ class Trace:
         records: list[Record] = []
         for raw in payload["records"]:
             kind = raw.pop("kind")
-            record_cls = _KINDS.get(kind)
+            record_cls = record_class(kind)
             if record_cls is None:
                 raise ValueError(f"unknown trace record kind {kind!r}")
             records.append(record_cls(**raw))

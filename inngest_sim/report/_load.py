@@ -13,8 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from inngest_sim import _trace
-from inngest_sim._trace import Record, Trace
+from inngest_sim._trace import Record, Trace, record_class
 
 __all__ = ["GenericRecord", "load_trace", "parse_lenient"]
 
@@ -28,15 +27,6 @@ class GenericRecord(Record):
     fields: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def _known_kinds() -> dict[str, type[Record]]:
-    kinds: dict[str, type[Record]] = {}
-    for name in _trace.__all__:
-        obj = getattr(_trace, name)
-        if isinstance(obj, type) and issubclass(obj, Record) and obj is not Record:
-            kinds[obj.kind] = obj
-    return kinds
-
-
 def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
@@ -44,10 +34,9 @@ def _number(value: Any) -> float:
 def parse_lenient(text: str) -> Trace:
     """A trace from its JSON, keeping records ``Trace.from_json`` would reject."""
     payload = json.loads(text)
-    kinds = _known_kinds()
     records: list[Record] = []
     for raw in payload["records"]:
-        cls = kinds.get(raw.get("kind"))
+        cls = record_class(str(raw.get("kind")))
         record: Record | None = None
         if cls is not None:
             names = {f.name for f in dataclasses.fields(cls)}
