@@ -1,11 +1,15 @@
 # Everyday commands. PYTHON defaults to the project's virtualenv.
 PYTHON ?= .venv/bin/python
+# The library (inngest_sim) and its first user, the lecture-media product (product/).
+SOURCES = inngest_sim _inngest_sim_pytestplugin.py product tests benchmarks conftest.py
 
 .PHONY: install demo test fmt lint typecheck docs bench
 
+# Both distributions, editable: the library with every extra, the product with its demo.
 .venv/bin/python:
 	python3 -m venv .venv
-	.venv/bin/python -m pip install --quiet -e '.[test,docs]'
+	.venv/bin/python -m pip install --quiet --upgrade pip
+	.venv/bin/python -m pip install --quiet -e '.[all,test,docs]' -e './product[demo,test]'
 
 install: .venv/bin/python
 
@@ -13,18 +17,18 @@ install: .venv/bin/python
 NEEDS_VENV = $(if $(filter .venv/bin/python,$(PYTHON)),install)
 
 demo: $(NEEDS_VENV)
-	$(PYTHON) -m inngest_sim demo
+	$(PYTHON) -m pipelines demo
 
 test: $(NEEDS_VENV)
 	$(PYTHON) -m pytest -q -p no:cacheprovider
 
 fmt: $(NEEDS_VENV)
-	$(PYTHON) -m ruff format inngest_sim pipelines tests benchmarks conftest.py
-	$(PYTHON) -m ruff check --fix --unsafe-fixes inngest_sim pipelines tests benchmarks conftest.py
+	$(PYTHON) -m ruff format $(SOURCES)
+	$(PYTHON) -m ruff check --fix --unsafe-fixes $(SOURCES)
 
 lint: $(NEEDS_VENV)
-	$(PYTHON) -m ruff check inngest_sim pipelines tests benchmarks conftest.py
-	$(PYTHON) -m ruff format --check inngest_sim pipelines tests benchmarks conftest.py
+	$(PYTHON) -m ruff check $(SOURCES)
+	$(PYTHON) -m ruff format --check $(SOURCES)
 
 typecheck: $(NEEDS_VENV)
 	$(PYTHON) -m mypy

@@ -1,7 +1,6 @@
 """The ``inngest-sim`` command line (also ``python -m inngest_sim``).
 
 Commands:
-  demo     the lecture-media pipelines on the simulator, with a report
   run      run any function (or every function of a client) from the shell
   report   render a saved trace as an HTML timeline
 
@@ -26,29 +25,11 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 
-class UsageError(Exception):
-    """A mistake on the command line; printed as one line."""
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inngest-sim", description="Test Inngest functions on a faithful fake executor."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-
-    demo = commands.add_parser("demo", help="run the lecture-media pipelines on the simulator")
-    demo.add_argument("--out", type=Path, default=Path("inngest-sim-out"), help="output folder")
-    demo.add_argument("--segments", type=int, default=6, help="lecture segments (default 6)")
-    demo.add_argument("--chunk-size", type=int, default=5, help="parallel steps per chunk")
-    demo.add_argument("--seed", type=int, default=0, help="seed for jitter and ids")
-    demo.add_argument(
-        "--fault",
-        action="append",
-        default=None,
-        metavar="RULE",
-        help="a fault rule such as transient:image-1-*:first=2 (replaces the default faults)",
-    )
-    demo.add_argument("--no-faults", action="store_true", help="no injected faults or refusals")
 
     run = commands.add_parser("run", help="run a function from MODULE:ATTR in the simulator")
     run.add_argument("target", metavar="MODULE:ATTR", help="an inngest.Function or inngest.Inngest")
@@ -63,22 +44,6 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("trace", help="a trace saved as JSON")
     report.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
     return parser
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import DEFAULT_FAULTS, DemoOptions, run_demo
-
-    if args.segments < 1 or args.chunk_size < 1:
-        raise UsageError("--segments and --chunk-size must be at least 1")
-    options = DemoOptions(
-        out=args.out,
-        segments=args.segments,
-        chunk_size=args.chunk_size,
-        seed=args.seed,
-        faults=tuple(args.fault) if args.fault else DEFAULT_FAULTS,
-        no_faults=args.no_faults,
-    )
-    return asyncio.run(run_demo(options))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -104,10 +69,10 @@ def _report(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"demo": _demo, "run": _run, "report": _report}[args.command]
+    command = {"run": _run, "report": _report}[args.command]
     try:
         return command(args)
-    except (UsageError, SimError) as exc:
+    except SimError as exc:
         print(f"inngest-sim {args.command}: {exc}", file=sys.stderr)
         return 2
 

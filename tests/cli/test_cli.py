@@ -1,4 +1,4 @@
-"""The inngest-sim command line: demo, run, report, and its one-line errors."""
+"""The inngest-sim command line: run, report, and its one-line errors."""
 
 from __future__ import annotations
 
@@ -34,30 +34,6 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     return "cli_user_fns"
-
-
-def test_demo_runs_all_four_pipelines_and_writes_media_and_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    assert main(["demo", "--out", str(out), "--segments", "6"]) == 0
-    printed = capsys.readouterr().out
-    for name in ("segment-images", "narration", "music", "segment-videos"):
-        assert name in printed
-    assert "SENSITIVE_CONTENT" in printed
-    assert (out / "report.html").stat().st_size > 1000
-    trace = json.loads((out / "trace.json").read_text(encoding="utf-8"))
-    assert any(r["kind"] == "fault_applied" for r in trace["records"])
-    media = [p for p in (out / "data" / "assets").rglob("*") if p.is_file()]
-    assert len(media) >= 20
-
-
-def test_demo_without_faults_has_no_failures(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["demo", "--out", str(tmp_path), "--no-faults", "--segments", "3"]) == 0
-    printed = capsys.readouterr().out
-    assert "SENSITIVE_CONTENT" not in printed
 
 
 def test_run_prints_the_timeline_and_exits_zero(

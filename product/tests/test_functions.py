@@ -18,8 +18,8 @@ from inngest.experimental import mocked
 
 from pipelines import FUNCTION_IDS, TRIGGERS, Services, build_functions, create_sample_lecture
 from pipelines.models import AssetKind, Lecture, Segment
-from tests.pipelines._fakes import RecordingPublisher
-from tests.pipelines._recorder import Recording, recording_middleware
+from product.tests._fakes import RecordingPublisher
+from product.tests._recorder import Recording, recording_middleware
 
 pytestmark = pytest.mark.usefixtures("mocked_loop")
 

@@ -27,7 +27,7 @@ from pipelines.orchestrators.video import (
     start_single_video,
 )
 from pipelines.providers import VideoStatus
-from tests.pipelines._fakes import PNG, WAV, ScriptedProvider
+from product.tests._fakes import PNG, WAV, ScriptedProvider
 
 Helper = Callable[[ScriptedProvider, LocalAssetStore, AssetContext], Awaitable[AssetOutcome]]
 

@@ -21,8 +21,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from inngest_sim import Backoff, Limits, RunResult, Simulator
-from inngest_sim._fault_rules import parse_fault_rules
+from inngest_sim import Backoff, Limits, RunResult, Simulator, parse_fault_rules
 from inngest_sim.timeline import format_duration
 from pipelines.client import create_client
 from pipelines.functions import FUNCTION_IDS, TRIGGERS, build_functions

@@ -15,8 +15,8 @@ from inngest.experimental import mocked
 
 from pipelines import MediaGenerationError, Services, build_functions, create_sample_lecture
 from pipelines.providers import OpenAIProvider
-from tests.pipelines._fakes import RecordingPublisher
-from tests.pipelines._recorder import Recording, recording_middleware
+from product.tests._fakes import RecordingPublisher
+from product.tests._recorder import Recording, recording_middleware
 
 KEY = "sk-live-DO-NOT-LEAK-4242"
 BASE = "https://openai.test"

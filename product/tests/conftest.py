@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import Services
-from tests.pipelines._fakes import RecordingPublisher
+from product.tests._fakes import RecordingPublisher
 
 
 @pytest.fixture

@@ -1,0 +1,322 @@
+"""pytest plugin for inngest_sim (registered through the ``pytest11`` entry point).
+
+A top-level module, like Hypothesis's plugin: pytest loads it in every session of an
+environment where inngest-sim is installed, so it imports only pytest. The simulator,
+the SDK and CEL are imported when a fixture is first used.
+
+One marker and two fixtures::
+
+    @pytest.mark.inngest_sim(client=client, functions=[assets], seed=3)
+    async def test_assets(inngest_sim):
+        run = await inngest_sim.run(assets)
+        assert run.status == "Completed"
+
+``inngest_sim`` yields a started :class:`~inngest_sim.Simulator` (async tests),
+``inngest_sim_sync`` a started :class:`~inngest_sim.SyncSimulator`. The marker's
+keyword arguments go to the constructor; ``client`` and ``functions`` may come
+from the ``inngest_client`` and ``inngest_functions`` fixtures instead. When a
+test fails, its report gets an "inngest-sim timeline" section with the seed,
+the fault plan and the timeline of every run the test made.
+
+Options: ``--inngest-sim-seed=N`` (the default seed) and
+``--inngest-sim-traces=DIR`` (save each test's trace as JSON, plus an HTML
+report when :mod:`inngest_sim.report` is available).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Generator, Iterator
+
+    from inngest_sim._faults import FaultPlan
+    from inngest_sim._simulator import Simulator
+    from inngest_sim._sync import SyncSimulator
+
+__all__ = [
+    "inngest_client",
+    "inngest_functions",
+    "inngest_sim",
+    "inngest_sim_sync",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_runtest_makereport",
+]
+
+MARKER = "inngest_sim"
+SECTION = "inngest-sim timeline"
+#: Timeline lines shown per run in a failure report (the middle is elided).
+REPORT_LINES = 120
+# Marker keys the fixture consumes itself; the rest go to Simulator(...).
+OWN_KEYS = ("client", "functions", "assert_all_called")
+
+_SESSIONS = pytest.StashKey[list["_Session"]]()
+_FAILED = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("inngest-sim")
+    group.addoption(
+        "--inngest-sim-seed",
+        type=int,
+        default=None,
+        dest="inngest_sim_seed",
+        metavar="N",
+        help="seed of the simulators the inngest_sim fixtures build (a marker's seed= wins)",
+    )
+    group.addoption(
+        "--inngest-sim-traces",
+        default=None,
+        dest="inngest_sim_traces",
+        metavar="DIR",
+        help="save each test's simulator trace as DIR/<test id>.json (and .html)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "inngest_sim(**options): options for the simulator the `inngest_sim` and "
+        "`inngest_sim_sync` fixtures build: client=, functions=, seed=, limits=, faults=, "
+        "backoff=, start=, request_latency=, fail_on_assertion= (default True), "
+        "assert_all_called= (default True) and any other Simulator argument",
+    )
+
+
+# -------------------------------------------------------------------- settings
+@dataclasses.dataclass
+class _Session:
+    """One simulator a test built: what its failure report and saved trace need."""
+
+    seed: int
+    seed_origin: str
+    faults: FaultPlan | None
+    trace_path: Path | None
+    sim: Simulator | None = None
+
+
+def _marker_options(item: pytest.Item) -> dict[str, Any]:
+    """Keyword arguments of every inngest_sim marker, the closest one winning."""
+    options: dict[str, Any] = {}
+    for mark in reversed(list(item.iter_markers(MARKER))):
+        if mark.args:
+            pytest.fail(
+                f"@pytest.mark.inngest_sim takes keyword arguments only, got {mark.args!r}",
+                pytrace=False,
+            )
+        options.update(mark.kwargs)
+    return options
+
+
+def _check_keys(options: dict[str, Any]) -> None:
+    from inngest_sim._simulator import Simulator
+
+    accepted = [
+        name for name in inspect.signature(Simulator).parameters if not name.startswith("_")
+    ]
+    unknown = sorted(set(options) - set(accepted) - set(OWN_KEYS))
+    if unknown:
+        known = ", ".join(sorted({*accepted, *OWN_KEYS}))
+        pytest.fail(
+            f"@pytest.mark.inngest_sim got unknown option(s) {', '.join(unknown)}; known: {known}",
+            pytrace=False,
+        )
+
+
+def _simulator_args(request: pytest.FixtureRequest) -> tuple[Any, list[Any], dict[str, Any]]:
+    """(client, functions, Simulator keyword arguments) for this test."""
+    options = _marker_options(request.node)
+    _check_keys(options)
+    client = options.pop("client") if "client" in options else None
+    if client is None:
+        client = request.getfixturevalue("inngest_client")
+    functions = options.pop("functions") if "functions" in options else None
+    if functions is None:
+        functions = request.getfixturevalue("inngest_functions")
+    options.pop("assert_all_called", None)
+    options.setdefault("seed", _default_seed(request.config))
+    options.setdefault("fail_on_assertion", True)
+    faults = options.get("faults")
+    if callable(faults):
+        options["faults"] = faults()  # a factory gives each test a fresh plan
+    return client, list(functions), options
+
+
+def _default_seed(config: pytest.Config) -> int:
+    seed: int | None = config.getoption("inngest_sim_seed")
+    return 0 if seed is None else seed
+
+
+def _seed_origin(request: pytest.FixtureRequest) -> str:
+    if "seed" in _marker_options(request.node):
+        return "set by the marker"
+    if request.config.getoption("inngest_sim_seed") is not None:
+        return "set by --inngest-sim-seed"
+    return "the default; try others with --inngest-sim-seed=N"
+
+
+def _start_session(request: pytest.FixtureRequest, options: dict[str, Any]) -> _Session:
+    sessions = request.node.stash.setdefault(_SESSIONS, [])
+    seed = options["seed"]
+    path = _trace_path(request, len(sessions))
+    session = _Session(seed, _seed_origin(request), options.get("faults"), path)
+    sessions.append(session)
+    return session
+
+
+def _trace_path(request: pytest.FixtureRequest, index: int) -> Path | None:
+    folder = request.config.getoption("inngest_sim_traces")
+    if not folder:
+        return None
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")
+    suffix = f"-{index + 1}" if index else ""
+    return Path(request.config.invocation_params.dir, folder, f"{name}{suffix}.json")
+
+
+def _finish(request: pytest.FixtureRequest, session: _Session) -> None:
+    """Save the trace, then fail loudly on fault rules that never matched."""
+    __tracebackhide__ = True
+    if session.sim is not None and session.trace_path is not None:
+        _save(session.sim, session.trace_path)
+    assert_all_called = _marker_options(request.node).get("assert_all_called", True)
+    if session.faults is not None and assert_all_called and not _test_failed(request.node):
+        session.faults.assert_all_called()
+
+
+def _save(sim: Simulator, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sim.trace.save(path)
+    try:
+        from inngest_sim.report import write_html
+    except ImportError:  # the HTML report is optional
+        return
+    write_html(sim.trace, path.with_suffix(".html"))
+
+
+def _test_failed(item: pytest.Item) -> bool:
+    return item.stash.get(_FAILED, False)
+
+
+# -------------------------------------------------------------------- fixtures
+@pytest.fixture
+def inngest_client() -> Any:
+    """The ``inngest.Inngest`` client the simulator fixtures use; override it."""
+    pytest.fail(
+        "the inngest_sim fixtures need an inngest client. Pass it in the marker,\n"
+        "    @pytest.mark.inngest_sim(client=client, functions=[my_fn])\n"
+        "or override the `inngest_client` fixture (in conftest.py):\n"
+        "    @pytest.fixture\n"
+        "    def inngest_client():\n"
+        "        return inngest.Inngest(app_id='my-app', is_production=False)",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def inngest_functions() -> list[Any]:
+    """The functions the simulator fixtures serve; override it."""
+    pytest.fail(
+        "the inngest_sim fixtures need the functions to serve. Pass them in the marker,\n"
+        "    @pytest.mark.inngest_sim(client=client, functions=[my_fn])\n"
+        "or override the `inngest_functions` fixture (in conftest.py):\n"
+        "    @pytest.fixture\n"
+        "    def inngest_functions():\n"
+        "        return [my_fn]",
+        pytrace=False,
+    )
+
+
+def _async_fixture(fixture: Any) -> Any:
+    """``fixture`` run by pytest-asyncio; without it, a fixture that says which extra to install."""
+    try:
+        import pytest_asyncio
+    except ImportError:  # the [pytest] extra is not installed: only the sync fixture works
+
+        @pytest.fixture(name=fixture.__name__)
+        def needs_pytest_asyncio() -> None:
+            pytest.fail(
+                "the async inngest_sim fixture needs pytest-asyncio: "
+                "pip install 'inngest-sim[pytest]'",
+                pytrace=False,
+            )
+
+        return needs_pytest_asyncio
+    return pytest_asyncio.fixture(fixture)
+
+
+async def inngest_sim(request: pytest.FixtureRequest) -> AsyncIterator[Simulator]:
+    """A started :class:`~inngest_sim.Simulator`, configured by ``@pytest.mark.inngest_sim``.
+
+    ``fail_on_assertion`` is on: an ``AssertionError`` in function code fails the run
+    at once. Unused fault rules fail the test at teardown (``assert_all_called=False``
+    in the marker turns that off).
+    """
+    from inngest_sim._simulator import Simulator
+
+    client, functions, options = _simulator_args(request)
+    session = _start_session(request, options)
+    async with Simulator(client, functions, **options) as sim:
+        session.sim = sim
+        yield sim
+    _finish(request, session)
+
+
+inngest_sim = _async_fixture(inngest_sim)
+
+
+@pytest.fixture
+def inngest_sim_sync(request: pytest.FixtureRequest) -> Iterator[SyncSimulator]:
+    """A started :class:`~inngest_sim.SyncSimulator` for tests that are not ``async``.
+
+    Configured like :func:`inngest_sim`, by the same marker.
+    """
+    from inngest_sim._sync import SyncSimulator
+
+    client, functions, options = _simulator_args(request)
+    session = _start_session(request, options)
+    with SyncSimulator(client, functions, **options) as sim:
+        session.sim = sim.sim
+        yield sim
+    _finish(request, session)
+
+
+# ---------------------------------------------------------------------- report
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Add the timeline of every run a failing test made to its report."""
+    report = yield
+    if report.failed:
+        item.stash[_FAILED] = True
+    sessions = item.stash.get(_SESSIONS, [])
+    if report.when == "call" and report.failed and sessions:
+        report.sections.append((SECTION, "\n\n".join(map(_describe, sessions))))
+    return report
+
+
+def _describe(session: _Session) -> str:
+    """Seed, fault plan and timelines: enough to understand and reproduce a failure."""
+    from inngest_sim._trace import RunQueued, Trace
+    from inngest_sim.timeline import render_timeline
+
+    lines = [f"seed={session.seed} ({session.seed_origin})"]
+    if session.faults is not None:
+        lines += ["fault plan:", textwrap.indent(session.faults.to_code(), "    ")]
+    if session.trace_path is not None:
+        lines.append(f"trace: {session.trace_path}")
+    trace = session.sim.trace if session.sim is not None else Trace()
+    runs = trace.of(RunQueued)
+    if not runs:
+        lines.append("(no runs)")
+    for run in runs:
+        lines += ["", render_timeline(trace, run.run_id, limit=REPORT_LINES)]
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""``python -m pipelines demo``: the four pipelines on the simulator, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.__main__ import main
+
+
+def test_demo_runs_all_four_pipelines_and_writes_media_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["demo", "--out", str(out), "--segments", "6"]) == 0
+    printed = capsys.readouterr().out
+    for name in ("segment-images", "narration", "music", "segment-videos"):
+        assert name in printed
+    assert "SENSITIVE_CONTENT" in printed
+    assert (out / "report.html").stat().st_size > 1000
+    trace = json.loads((out / "trace.json").read_text(encoding="utf-8"))
+    assert any(r["kind"] == "fault_applied" for r in trace["records"])
+    media = [p for p in (out / "data" / "assets").rglob("*") if p.is_file()]
+    assert len(media) >= 20
+
+
+def test_demo_without_faults_has_no_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--no-faults", "--segments", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "SENSITIVE_CONTENT" not in printed
+
+
+def test_demo_with_an_unknown_fault_rule_prints_one_line_and_exits_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--fault", "explode:x"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown kind 'explode'" in err
+    assert len(err.strip().splitlines()) == 1

@@ -1,0 +1,73 @@
+"""What users install: the wheel holds only the library, and the pytest plugin loads lightly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# The heavy imports the plugin must defer until a fixture is used.
+DEFERRED = ("inngest", "inngest_sim", "cel", "fastapi", "httpx", "hypothesis", "freezegun")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("inngest_sim-*.whl")
+    return built
+
+
+def test_the_wheel_ships_only_the_library(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert top == {"inngest_sim", "_inngest_sim_pytestplugin.py"}
+    assert "inngest_sim/py.typed" in names
+    for asset in ("report.js", "report.css", "template.html"):
+        assert f"inngest_sim/report/{asset}" in names
+
+
+def test_the_wheel_requires_only_the_core_outside_extras(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    requires = Parser().parsestr(archive.read(metadata).decode()).get_all("Requires-Dist") or []
+    core = sorted(
+        r.split(">")[0].split("<")[0].split("=")[0].strip() for r in requires if "extra ==" not in r
+    )
+    assert core == sorted(
+        ["inngest", "httpx", "fastapi", "common-expression-language", "freezegun", "croniter"]
+    )
+    for app_only in ("rich", "pillow", "respx"):
+        assert not any(r.startswith(app_only) and "extra ==" not in r for r in requires)
+
+
+def test_loading_the_pytest_plugin_imports_neither_the_simulator_nor_the_sdk() -> None:
+    code = (
+        "import sys, _inngest_sim_pytestplugin\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {DEFERRED!r})\n"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
