@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,6 +18,14 @@ DEFERRED = ("inngest", "inngest_sim", "cel", "fastapi", "httpx", "hypothesis", "
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Built from a copy of what the wheel is made of: setuptools leaves a build/ folder
+    # behind, and a stale one in the checkout would put deleted modules in the wheel.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "_inngest_sim_pytestplugin.py"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "inngest_sim", source / "inngest_sim", ignore=shutil.ignore_patterns("__pycache__")
+    )
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
@@ -29,8 +38,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-build-isolation",
             "--wheel-dir",
             str(out),
-            str(ROOT),
+            str(source),
         ],
+        cwd=source,  # setuptools writes its build/ folder under the working directory
         check=True,
         capture_output=True,
     )
