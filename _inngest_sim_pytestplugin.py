@@ -37,9 +37,9 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Generator, Iterator
 
-    from inngest_sim._faults import FaultPlan
     from inngest_sim._simulator import Simulator
     from inngest_sim._sync import SyncSimulator
+    from inngest_sim.faults import FaultPlan
 
 __all__ = [
     "inngest_client",
@@ -305,8 +305,8 @@ def pytest_runtest_makereport(
 
 def _describe(session: _Session) -> str:
     """Seed, fault plan and timelines: enough to understand and reproduce a failure."""
-    from inngest_sim._trace import RunQueued, Trace
     from inngest_sim.timeline import render_timeline
+    from inngest_sim.trace import RunQueued, Trace
 
     lines = [f"seed={session.seed} ({session.seed_origin})"]
     if session.faults is not None:

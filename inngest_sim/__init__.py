@@ -8,6 +8,7 @@ limits and records a trace that tests can assert on.
 
 from __future__ import annotations
 
+from inngest_sim._backends import AppBackend, Backend, HttpBackend, InProcessBackend
 from inngest_sim._clock import Clock, RealClock, VirtualClock
 from inngest_sim._errors import (
     EventRejected,
@@ -18,25 +19,29 @@ from inngest_sim._errors import (
     SimError,
     SimulatorStalled,
     UnknownFunctionError,
+    UnusedFaultRule,
 )
-from inngest_sim._fault_rules import parse_fault_rules
-from inngest_sim._faults import FaultContext, FaultPlan, FaultRule, UnusedFaultRule
 from inngest_sim._limits import Limits
 from inngest_sim._replay import ReplayReport
 from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim._retry import Backoff
 from inngest_sim._simulator import Simulator
 from inngest_sim._sync import SyncSimulator
-from inngest_sim._trace import Trace
+from inngest_sim.faults import FaultContext, FaultPlan, FaultRule, parse_fault_rules
+from inngest_sim.trace import Trace
 
 __all__ = [
+    "AppBackend",
     "Attempt",
+    "Backend",
     "Backoff",
     "Clock",
     "EventRejected",
     "FaultContext",
     "FaultPlan",
     "FaultRule",
+    "HttpBackend",
+    "InProcessBackend",
     "InvalidArgument",
     "Limits",
     "NondeterminismError",
@@ -60,8 +65,9 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+# Reprs and docs name the package users import from (``inngest_sim.FaultPlan``).
 for _name in __all__:
     _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("inngest_sim._"):
+    if getattr(_obj, "__module__", "").startswith("inngest_sim."):
         _obj.__module__ = "inngest_sim"
 del _name, _obj

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
-    from inngest_sim._executor import Executor
+    from inngest_sim._engine.ports import Answer, OpHandler, RunOps
+    from inngest_sim._engine.run import RunState
     from inngest_sim._protocol import Op
-    from inngest_sim._run import RunState, WorkItem
 
 __all__ = ["AiGateway"]
 
@@ -39,38 +39,62 @@ def _request_parts(opts: dict[str, Any]) -> tuple[str, dict[str, str], dict[str,
 
 
 class AiGateway:
-    def __init__(self, executor: Executor, http: httpx.AsyncClient) -> None:
-        self.executor = executor
-        self.http = http
-        executor.async_ops["AIGateway"] = self.infer
+    """Makes model calls for ``AIGateway`` ops, with the step's retries.
 
-    def infer(self, item: WorkItem, op: Op) -> None:
-        run = item.run
-        self.executor.waiting(run, op, None, {"url": (op.opts or {}).get("url")})
-        self.executor.scheduler.spawn(self._call(run, op, 0))
+    Args:
+        http: the client for provider calls; None builds a plain ``httpx.AsyncClient``
+            on the first call (building one costs an SSL context, so not up front).
+        timeout: the timeout of that default client.
+    """
 
-    async def _call(self, run: RunState, op: Op, attempt: int) -> None:
+    def __init__(self, http: httpx.AsyncClient | None, *, timeout: float) -> None:
+        self._http = http
+        self._owned: httpx.AsyncClient | None = None
+        self._timeout = timeout
+
+    @property
+    def opcodes(self) -> dict[str, OpHandler]:
+        return {"AIGateway": self.infer}
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is not None:
+            return self._http
+        if self._owned is None:
+            self._owned = httpx.AsyncClient(timeout=self._timeout)
+        return self._owned
+
+    async def aclose(self) -> None:
+        """Close the client this gateway built, if it built one."""
+        if self._owned is not None:
+            await self._owned.aclose()
+
+    def infer(self, ops: RunOps, answer: Answer, op: Op) -> None:
+        run = answer.item.run
+        ops.waiting(run, op, None, {"url": (op.opts or {}).get("url")})
+        ops.spawn(self._call(ops, run, op, 0))
+
+    async def _call(self, ops: RunOps, run: RunState, op: Op, attempt: int) -> None:
         if not run.running:
             return
         opts = dict(op.opts or {})
         url, headers, params = _request_parts(opts)
         try:
-            response = await self.http.post(
+            response = await self._client().post(
                 url, json=opts.get("body"), headers=headers, params=params
             )
             if response.is_success:
-                self.executor.resume(run.run_id, op, {"data": response.json()})
+                ops.resume(run.run_id, op, {"data": response.json()})
                 return
             problem = f"HTTP {response.status_code}: {response.text[:300]}"
         except (httpx.HTTPError, ValueError) as exc:
             problem = f"{type(exc).__name__}: {exc}"
         if attempt + 1 < run.spec.max_attempts:
-            delay = self.executor.backoff_delay(run, op.id, attempt)
-            self.executor.call_for(
+            delay = ops.backoff_delay(run, op.id, attempt)
+            ops.call_for(
                 run,
-                self.executor.clock.now() + delay,
-                lambda: self.executor.scheduler.spawn(self._call(run, op, attempt + 1)),
+                ops.clock.now() + delay,
+                lambda: ops.spawn(self._call(ops, run, op, attempt + 1)),
             )
             return
         error = {"name": "AIGatewayError", "message": f"Error making AI request: {problem}"}
-        self.executor.resume(run.run_id, op, {"error": error})
+        ops.resume(run.run_id, op, {"error": error})

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._results import RunResult
-from inngest_sim._trace import (
+from inngest_sim.timeline import render_timeline
+from inngest_sim.trace import (
     BodyExecuted,
     FaultApplied,
     RequestSent,
@@ -22,12 +23,11 @@ from inngest_sim._trace import (
     StepSaved,
     Trace,
 )
-from inngest_sim.timeline import render_timeline
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
 
-    from inngest_sim._trace import Record
+    from inngest_sim.trace import Record
 
 #: How many timeline lines a failure message shows (the middle is elided).
 TIMELINE_LINES = 40

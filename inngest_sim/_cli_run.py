@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import inngest
 
 from inngest_sim._errors import InvalidArgument
-from inngest_sim._fault_rules import parse_fault_rules
 from inngest_sim._simulator import Simulator
+from inngest_sim.faults import parse_fault_rules
 from inngest_sim.timeline import render_timeline
 
 if TYPE_CHECKING:

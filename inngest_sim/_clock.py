@@ -1,13 +1,15 @@
-"""Clocks the executor is handed: virtual (tests) or real (``inngest-sim dev``).
+"""Clocks the simulator is handed: virtual (tests) or real (a live server).
 
-Both expose the same small surface. The executor never reads the wall clock for
-scheduling decisions; it asks its clock, so the same code runs in milliseconds on
-virtual time and in real time on the loopback server.
+The scheduler never branches on which one it has. It asks the clock two questions,
+as trio's run loop asks its ``Clock``: how many real seconds until a deadline comes
+by itself (:meth:`Clock.real_seconds_until`; a virtual clock never moves on its own),
+and whether the clock will jump to a deadline now that nothing else can run
+(:meth:`Clock.reach`). A :class:`VirtualClock` jumps when it autojumps, or when a test
+asks time to move (``sim.advance``); inside ``sim.hold_time()`` it does not.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 from typing import TYPE_CHECKING, Protocol
@@ -23,15 +25,24 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class Clock(Protocol):
-    """What the executor needs from a clock. Times are POSIX seconds (floats)."""
+    """What the simulator needs from a clock. Times are POSIX seconds (floats)."""
 
     @property
-    def is_virtual(self) -> bool: ...
+    def is_virtual(self) -> bool:
+        """Whether time moves only when the simulator moves it."""
+        ...
 
     def now(self) -> float: ...
 
-    async def sleep_until(self, deadline: float, wakeup: asyncio.Event) -> None:
-        """Wait until ``deadline`` or until ``wakeup`` is set, whichever is first."""
+    def real_seconds_until(self, deadline: float) -> float | None:
+        """Real seconds until ``deadline`` comes by itself; None when it never does."""
+        ...
+
+    def reach(self, deadline: float, *, asked: bool) -> bool:
+        """Jump to ``deadline`` if this clock may (``asked``: a test asked time to move).
+
+        Returns whether time is now at or past ``deadline``.
+        """
         ...
 
 
@@ -51,16 +62,18 @@ def _as_timestamp(start: dt.datetime | float | None) -> float:
 class VirtualClock:
     """Time that only moves when told to, and only forward.
 
-    The executor jumps it to the next due timer when nothing else can run, so a
-    two-hour backoff costs no wall time.
+    With ``autojump`` (the default) it jumps to the next due timer whenever nothing
+    else can run, so a two-hour backoff costs no wall time; without it, time moves
+    only when a test advances it.
     """
 
     is_virtual = True
 
-    def __init__(self, start: dt.datetime | float | None = None) -> None:
+    def __init__(self, start: dt.datetime | float | None = None, *, autojump: bool = True) -> None:
         # Millisecond resolution keeps virtual instants identical to what the SDK
         # writes in Sleep op names (ISO strings with milliseconds).
         self._now = round(_as_timestamp(start), 3)
+        self.autojump = autojump
         self._listeners: list[Callable[[float], None]] = []
 
     def subscribe(self, listener: Callable[[float], None]) -> Callable[[], None]:
@@ -96,23 +109,25 @@ class VirtualClock:
             self._now = when
             self._moved()
 
-    async def sleep_until(self, deadline: float, wakeup: asyncio.Event) -> None:
-        # Never called by the autojumping executor; kept so a held clock obeys
-        # the protocol: it waits for an outside wakeup only.
-        await wakeup.wait()
+    def real_seconds_until(self, deadline: float) -> float | None:
+        return None  # virtual time never passes by itself
+
+    def reach(self, deadline: float, *, asked: bool) -> bool:
+        if self.autojump or asked:
+            self.advance_to(deadline)
+        return self._now >= deadline
 
 
 class RealClock:
-    """Wall-clock time, for running the executor as a live server."""
+    """Wall-clock time, for running the simulator as a live server."""
 
     is_virtual = False
 
     def now(self) -> float:
         return time.time()
 
-    async def sleep_until(self, deadline: float, wakeup: asyncio.Event) -> None:
-        delay = max(0.0, deadline - time.time())
-        try:
-            await asyncio.wait_for(wakeup.wait(), timeout=delay)
-        except TimeoutError:
-            return
+    def real_seconds_until(self, deadline: float) -> float | None:
+        return max(0.0, deadline - time.time())
+
+    def reach(self, deadline: float, *, asked: bool) -> bool:
+        return time.time() >= deadline  # real time cannot be made to jump

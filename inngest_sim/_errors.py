@@ -10,7 +10,7 @@ The hierarchy::
     ├── NondeterminismError       a replay of a run took another path (also AssertionError)
     ├── RunNotFinished            a run did not end within the bounds given to ``wait``
     ├── SimulatorStalled          nothing can make progress, yet the awaited runs have not ended
-    └── UnusedFaultRule           a fault rule never matched (also AssertionError; in _faults)
+    └── UnusedFaultRule           a fault rule never matched (also AssertionError)
 
 Outcomes of *runs* (a step limit, a failed function) are never raised: they are
 recorded on the run's result, because a failing run is a normal thing to test.
@@ -27,6 +27,7 @@ __all__ = [
     "SimError",
     "SimulatorStalled",
     "UnknownFunctionError",
+    "UnusedFaultRule",
 ]
 
 
@@ -60,3 +61,7 @@ class RunNotFinished(SimError):
 
 class SimulatorStalled(SimError):
     """No timer, request or event can move the awaited runs forward."""
+
+
+class UnusedFaultRule(SimError, AssertionError):
+    """A fault rule that was expected to match never did."""

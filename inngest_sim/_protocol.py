@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KNOWN_OPCODES",
+    "STEP_OUTPUT_OPS",
     "Op",
     "ProtocolError",
     "Reply",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 Json = Any
+
+#: Ops that carry a step's result, and the memo key it is stored under.
+STEP_OUTPUT_OPS = {"StepRun": "data", "StepError": "error", "StepFailed": "error"}
 
 # Opcodes the Python SDK can emit (sdk-protocol.md section 2.3).
 KNOWN_OPCODES = frozenset(

@@ -17,8 +17,8 @@ from inngest_sim._errors import NondeterminismError
 from inngest_sim._protocol import ProtocolError, build_body, parse_reply
 
 if TYPE_CHECKING:
-    from inngest_sim._executor import Executor
-    from inngest_sim._run import RunState
+    from inngest_sim._engine.run import RunState
+    from inngest_sim._sdk.serve import Endpoint
 
 __all__ = ["ReplayReport", "check_replay"]
 
@@ -36,7 +36,7 @@ class ReplayReport:
         return self.divergence is None
 
 
-async def _replay(executor: Executor, run: RunState, prefix: list[str]) -> tuple[str, Any]:
+async def _replay(endpoint: Endpoint, run: RunState, prefix: list[str]) -> tuple[str, Any]:
     body = build_body(
         event=run.event,
         events=run.events,
@@ -48,7 +48,7 @@ async def _replay(executor: Executor, run: RunState, prefix: list[str]) -> tuple
         disable_immediate_execution=True,
         use_api=False,
     )
-    response = await executor.endpoint.execute(
+    response = await endpoint.execute(
         fn_id=run.spec.id,
         step_id="step",
         run_id=run.run_id,
@@ -96,13 +96,13 @@ def _divergence(run: RunState, k: int, kind: str, value: Any, original_ids: set[
     return None
 
 
-async def check_replay(executor: Executor, run: RunState) -> ReplayReport:
+async def check_replay(endpoint: Endpoint, run: RunState) -> ReplayReport:
     """Replay ``run`` from each prefix of its saved steps; raise on the first divergence."""
     __tracebackhide__ = True
     original_ids = set(run.keys)
     prefixes: list[tuple[str, ...]] = []
     for k in range(len(run.stack) + 1):
-        kind, value = await _replay(executor, run, run.stack[:k])
+        kind, value = await _replay(endpoint, run, run.stack[:k])
         prefixes.append(tuple(key for _, key in value) if kind == "ops" else (kind,))
         problem = _divergence(run, k, kind, value, original_ids)
         if problem:

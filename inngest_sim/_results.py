@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from inngest_sim._spans import attempt_spans, group_overlapping, max_overlap
-from inngest_sim._trace import (
+from inngest_sim.trace import (
     BodyExecuted,
     RequestSent,
     ResponseHandled,

@@ -1,4 +1,10 @@
-"""The public facade: ``Simulator``, an executor with its API, clock and trace."""
+"""The public facade: ``Simulator``, a fake Inngest server that drives the real SDK.
+
+It is also the composition root: ``_start`` builds every room once, in one place
+(the clock and scheduler, the trace recorder, faults, the Inngest API, the backend's
+endpoint, the registry read from the SDK's own registration, flow control, pauses,
+the AI gateway and the run loop), and nothing is wired in after that.
+"""
 
 from __future__ import annotations
 
@@ -6,44 +12,54 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from inngest_sim._ai import AiGateway
-from inngest_sim._api import InngestApi
-from inngest_sim._bridge import route_client
+from inngest_sim._backends import AppBackend, Backend, HttpBackend, InProcessBackend
+from inngest_sim._bodies import BodyWatch
 from inngest_sim._clock import Clock, VirtualClock
-from inngest_sim._errors import InvalidArgument, RunNotFinished, SimError, SimulatorStalled
-from inngest_sim._events import LIFECYCLE_PREFIXES, default_event, lifecycle_events
-from inngest_sim._executor import Executor, ExecutorConfig
+from inngest_sim._engine import OPCODES, EngineConfig, RunLoop, RunState, Scheduler
+from inngest_sim._errors import (
+    EventRejected,
+    InvalidArgument,
+    RunNotFinished,
+    SimError,
+    SimulatorStalled,
+)
 from inngest_sim._flow import FlowControl
-from inngest_sim._hooks import Hooks
+from inngest_sim._ids import IdSource
+from inngest_sim._ingest import Ingest
 from inngest_sim._limits import Limits
-from inngest_sim._loopback import LoopbackServer
 from inngest_sim._ordering import completion_latency
-from inngest_sim._probe import Probe
-from inngest_sim._registry import FunctionSpec, Registry
+from inngest_sim._pauses import Pauses
 from inngest_sim._replay import ReplayReport, check_replay
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
-from inngest_sim._trace import EventReceived, Trace
-from inngest_sim._transport import (
-    DEFAULT_SERVE_PATH,
-    IN_PROCESS_ORIGIN,
-    Endpoint,
-    build_asgi_app,
-    transport_for_app,
-)
-from inngest_sim._waits import Waits
+from inngest_sim._sdk.bridge import route_client
+from inngest_sim._sdk.probe import Probe
+from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
+from inngest_sim._server.api import InngestApi
+from inngest_sim._server.events import check_events, default_event
+from inngest_sim._server.loopback import LoopbackServer
+from inngest_sim._server.registry import FunctionSpec, Registry
+from inngest_sim.faults._api import ApiFaults
+from inngest_sim.faults._injector import FaultInjector
+from inngest_sim.faults._step import StepFaults
+from inngest_sim.faults._transport import FaultTransport
+from inngest_sim.trace import EventReceived, Published, RunQueued, Trace
+from inngest_sim.trace._recorder import Recorder
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from inngest_sim._faults import FaultPlan
-    from inngest_sim._run import RunState
+    import httpx
+
+    from inngest_sim._sdk.serve import Endpoint
+    from inngest_sim.faults import FaultPlan
 
 __all__ = ["Simulator"]
+
+T = TypeVar("T")
 
 
 class Simulator:
@@ -56,7 +72,8 @@ class Simulator:
             assert run.status == "Completed"
 
     Args:
-        client: the ``inngest.Inngest`` client the functions belong to (dev mode).
+        client: the ``inngest.Inngest`` client the functions belong to (dev mode, or
+            production mode with a signing key: requests are then signed).
         functions: the functions to serve.
         limits: platform limits; Inngest's by default.
         seed: seeds run ids, backoff jitter and every other random choice.
@@ -66,13 +83,22 @@ class Simulator:
         freeze_time: make ``datetime.now()`` in function code read the virtual clock.
         request_latency: virtual seconds each SDK request takes (a number, or a
             callable ``(function_id, step_id) -> seconds``); 0 by default.
+        request_timeout: real seconds to wait for one SDK request before it counts as
+            a failed attempt.
+        faults: a :class:`FaultPlan` to inject.
+        fail_on_assertion: an ``AssertionError`` in function code fails the run at once.
         completion_order: the order in which parallel steps finish: a seed, a list
             of step id globs (first finishes first) or a latency callable. It gives
             targeted requests up to a second of virtual latency.
-        faults: a :class:`FaultPlan` to inject.
-        fail_on_assertion: an ``AssertionError`` in function code fails the run at once.
         ai_client: the HTTP client for ``step.ai.infer`` calls, which the executor makes
-            (default: a plain ``httpx.AsyncClient``; mock providers with respx).
+            (default: a plain ``httpx.AsyncClient``, made on first use; mock providers
+            with respx).
+        max_requests_per_run: fail a run that makes more SDK requests than this (a
+            function that loops without progress).
+        serve_path: where the in-process app serves the functions.
+        signing_key: the key execution requests are signed with; by default the
+            client's, when it is in production mode (unsigned in dev mode).
+        backend: how the SDK is reached (``Simulator.from_app`` and ``from_url`` make one).
     """
 
     def __init__(
@@ -94,8 +120,8 @@ class Simulator:
         ai_client: httpx.AsyncClient | None = None,
         max_requests_per_run: int = 20_000,
         serve_path: str = DEFAULT_SERVE_PATH,
-        _app: Any = None,
-        _url: str | None = None,
+        signing_key: str | None = None,
+        backend: Backend | None = None,
     ) -> None:
         if clock is not None and start is not None:
             raise InvalidArgument("pass either clock= or start=, not both")
@@ -108,18 +134,13 @@ class Simulator:
             request_latency = completion_latency(completion_order)
         self.client = client
         self._functions = list(functions)
-        self._app = _app
-        self._url = _url
-        self._serve_path = serve_path
+        self.backend: Backend = backend or InProcessBackend(serve_path)
         self.clock: Clock = clock or VirtualClock(start)
         self.limits = limits or Limits()
         self.seed = seed
+        self.faults = faults
         self.trace = Trace()
-        self.api = InngestApi(
-            max_event_bytes=self.limits.max_event_bytes,
-            max_events_per_send=self.limits.max_events_per_send,
-        )
-        self._config = ExecutorConfig(
+        self._config = EngineConfig(
             limits=self.limits,
             backoff=backoff or Backoff(),
             seed=seed,
@@ -128,29 +149,27 @@ class Simulator:
             request_latency=request_latency,
             fail_fast_errors=frozenset({"AssertionError"}) if fail_on_assertion else frozenset(),
         )
-        self.faults = faults
+        self._signing_key = signing_key if signing_key is not None else _signing_key(client)
         self._ai_client = ai_client
         self._freeze_time = freeze_time and self.clock.is_virtual
-        # Bodies can only be watched when the SDK runs in this process.
-        self._probe_bodies = _url is None
         self._exit = contextlib.AsyncExitStack()
-        self._executor: Executor | None = None
+        self._loop: RunLoop | None = None
         self._registry: Registry | None = None
-        self._event_runs: dict[str, list[str]] = {}
-        self._waits: Waits | None = None
+        self._ingest: Ingest | None = None
         self._flow: FlowControl | None = None
-        self._api_port: int | None = None
         self._loopback: LoopbackServer | None = None
+        self.api: InngestApi | None = None
 
     # ----------------------------------------------------------- factories
     @classmethod
     def from_app(cls, app: Any, *, client: Any = None, **options: Any) -> Simulator:
-        """Drive any ASGI app that serves Inngest functions, in-process.
+        """Drive any ASGI app that serves Inngest functions (or a WSGI app), in-process.
 
         Pass the app's ``client`` so its calls to Inngest (register, events) reach
         the simulator without sockets.
         """
-        return cls(client, [], _app=app, **options)
+        serve_path = options.pop("serve_path", DEFAULT_SERVE_PATH)
+        return cls(client, [], backend=AppBackend(app, serve_path), **options)
 
     @classmethod
     def from_url(
@@ -163,9 +182,7 @@ class Simulator:
         ``INNGEST_DEV=http://127.0.0.1:<api_port>`` or
         ``Inngest(api_base_url=..., event_api_base_url=...)``.
         """
-        sim = cls(client, [], _url=url, **options)
-        sim._api_port = api_port
-        return sim
+        return cls(client, [], backend=HttpBackend(url, api_port), **options)
 
     # ------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> Simulator:
@@ -182,28 +199,61 @@ class Simulator:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._executor is not None:
-            await self._executor.scheduler.cancel_all()
+        if self._loop is not None:
+            await self._loop.scheduler.cancel_all()
         await self._exit.aclose()
 
     async def _start(self) -> None:
-        loop = asyncio.get_running_loop()
+        scheduler = Scheduler(self.clock, asyncio.get_running_loop())
+        recorder = Recorder(self.trace, self.clock)
+        injector = FaultInjector(self.faults, recorder) if self.faults is not None else None
+        if self.faults is not None:
+            self.faults.reset()
+        self.api = InngestApi(
+            self.limits, recorder, self, faults=ApiFaults(injector) if injector else None
+        )
         if self.client is not None:
             self._exit.callback(route_client(self.client, self.api.handle))
-        if self._api_port is not None:
-            self._loopback = LoopbackServer(self.api.asgi(), self._api_port)
+        if self.backend.api_port is not None:
+            self._loopback = LoopbackServer(self.api.asgi(), self.backend.api_port)
             self._loopback.start()
             self._exit.push_async_callback(self._loopback.stop)
-        endpoint = await self._endpoint()
-        self._executor = Executor(endpoint, self.clock, self.trace, self._config)
-        self._executor.scheduler.bind(loop)
-        self._executor.faults = self.faults
-        hooks = Hooks(self._executor, self.faults)
-        self.api.fault_hook = hooks.api_fault
-        self.api.event_sink = self._ingest_threadsafe
-        self.api.run_state = self._run_state
+        endpoint = self.backend.open(
+            self._exit,
+            client=self.client,
+            functions=self._functions,
+            signing_key=self._signing_key,
+            wrap=lambda inner: (
+                FaultTransport(inner, injector, self._step_key) if injector else inner
+            ),
+        )
         if self._freeze_time:
             self._start_freezegun()
+        self._registry = await self._sync(endpoint)
+        self._flow = FlowControl(self._registry, seed=self.seed)  # checks every function's options
+        pauses = Pauses(self._registry)
+        ai = AiGateway(self._ai_client, timeout=self._config.request_timeout)
+        self._exit.push_async_callback(ai.aclose)
+        self._ingest = Ingest(self._registry, self._flow, pauses)
+        listeners: list[Any] = [self._flow, pauses, self._ingest]
+        if self.backend.supports_body_probe:
+            watch = BodyWatch(self._run_of, recorder, StepFaults(injector) if injector else None)
+            listeners.append(_ProbeListener(watch))
+            self._exit.callback(lambda: Probe.forget(list(self._engine.runs)))
+        self._loop = RunLoop(
+            endpoint,
+            scheduler,
+            recorder,
+            IdSource(self.seed),
+            self._config,
+            gate=self._flow.gate,
+            opcodes={**OPCODES, **pauses.opcodes, **ai.opcodes},
+            listeners=listeners,
+        )
+
+    async def _sync(self, endpoint: Endpoint) -> Registry:
+        """Ask the SDK to register; the functions it reports are the registry."""
+        assert self.api is not None
         response = await endpoint.sync()
         if not self.api.registrations:
             raise SimError(
@@ -212,31 +262,7 @@ class Simulator:
                 "(is_production=False) and, for from_url(), its INNGEST_API_BASE_URL set "
                 f"to the simulator's API? Body: {response.text[:300]}"
             )
-        self._registry = _registry_from(self.api.registrations[-1])
-        self._waits = Waits(self._executor, self._registry)
-        ai_client = self._ai_client or httpx.AsyncClient(timeout=self._config.request_timeout)
-        if self._ai_client is None:
-            self._exit.push_async_callback(ai_client.aclose)
-        AiGateway(self._executor, ai_client)
-        # Flow control checks every function's options here (InvalidArgument if bad).
-        self._flow = FlowControl(self._executor, self._registry, event_runs=self._event_runs)
-        self._executor.on_run_start.append(self._watch_cancellation)
-        if self._probe_bodies:
-            self._executor.on_run_start.append(lambda run: Probe.listen(run.run_id, hooks))
-            self._exit.callback(lambda: Probe.forget(list(self.executor.runs)))
-        self._executor.on_run_end.append(self._emit_lifecycle)
-
-    async def _endpoint(self) -> Endpoint:
-        signing_key = getattr(self.client, "signing_key", None) if _is_cloud(self.client) else None
-        if self._url is not None:
-            http = httpx.AsyncClient(timeout=None)
-            self._exit.push_async_callback(http.aclose)
-            return Endpoint(http, self._url, signing_key)
-        app = self._app or build_asgi_app(self.client, self._functions, self._serve_path)
-        transport = transport_for_app(app)
-        http = httpx.AsyncClient(transport=transport, timeout=None)
-        self._exit.push_async_callback(http.aclose)
-        return Endpoint(http, IN_PROCESS_ORIGIN + self._serve_path, signing_key)
+        return Registry.from_registration(self.api.registrations[-1])
 
     def _start_freezegun(self) -> None:
         import freezegun
@@ -248,18 +274,42 @@ class Simulator:
         self._exit.callback(freezer.stop)
         self._exit.callback(clock.subscribe(lambda _now: frozen.move_to(clock.datetime())))
 
+    def _run_of(self, run_id: str) -> RunState | None:
+        return self._loop.runs.get(run_id) if self._loop is not None else None
+
+    def _step_key(self, run_id: str, step_hash: str) -> str | None:
+        run = self._run_of(run_id)
+        return run.keys.get(step_hash) if run is not None else None
+
+    # ------------------------------------------------------------- ApiHost
+    def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
+        """Events from the SDK (any thread): ids fixed now, runs started on the loop."""
+        # Ids are fixed here so the SDK gets them back at once.
+        engine, ingest = self._engine, self._started(self._ingest)
+        prepared = [ingest.normalise(engine, e) for e in events]
+        engine.scheduler.call_soon_threadsafe(
+            lambda: _discard(ingest.receive(engine, prepared, source))
+        )
+        return [e["id"] for e in prepared]
+
+    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        run = self._engine.runs.get(run_id)
+        return (run.events, dict(run.memos)) if run else None
+
     # ----------------------------------------------------------- accessors
     @property
-    def executor(self) -> Executor:
-        if self._executor is None:
+    def _engine(self) -> RunLoop:
+        return self._started(self._loop)
+
+    def _started(self, value: T | None) -> T:
+        if value is None:
             raise SimError("the simulator is not started; use `async with Simulator(...)`")
-        return self._executor
+        return value
 
     @property
     def functions(self) -> Registry:
-        if self._registry is None:
-            raise SimError("the simulator is not started; use `async with Simulator(...)`")
-        return self._registry
+        """The functions the SDK registered, by full and local id."""
+        return self._started(self._registry)
 
     def function(self, fn: Any) -> FunctionSpec:
         """The registered spec of ``fn`` (an ``inngest.Function`` or its id)."""
@@ -269,21 +319,39 @@ class Simulator:
         return self.functions.get(fn_id)
 
     def result(self, run_id: str) -> RunResult:
+        """The result of run ``run_id`` so far, read from the trace."""
         return RunResult(self.trace, run_id)
 
     @property
     def runs(self) -> list[RunResult]:
-        """Every run so far, in the order they were queued."""
-        return [RunResult(self.trace, run_id) for run_id in self.executor.runs]
+        """Every run so far, in the order they were queued (a property: it reads the trace)."""
+        return [RunResult(self.trace, r.run_id) for r in self.trace.of(RunQueued)]
+
+    def runs_for(self, event_id: str) -> list[RunResult]:
+        """The runs started for the event with id ``event_id`` (a method: it takes the id)."""
+        return [
+            RunResult(self.trace, r.run_id)
+            for r in self.trace.of(RunQueued)
+            if event_id in r.event_ids
+        ]
 
     @property
     def published(self) -> list[dict[str, Any]]:
         """Realtime messages, as ``{"channel", "topic", "data"}``."""
-        return list(self.api.published)
+        return [
+            {"channel": r.channel, "topic": r.topic, "data": r.data}
+            for r in self.trace.of(Published)
+        ]
 
     @property
     def events(self) -> list[dict[str, Any]]:
+        """Every event received, in order (as the server stored it)."""
         return [r.event for r in self.trace.of(EventReceived)]
+
+    @property
+    def api_url(self) -> str | None:
+        """Where SDKs in other processes reach this simulator's Inngest API."""
+        return self._loopback.url if self._loopback else None
 
     # ---------------------------------------------------------------- runs
     async def run(
@@ -297,8 +365,11 @@ class Simulator:
     ) -> RunResult:
         """Invoke ``fn`` directly with an event and wait until the run ends."""
         spec = self.function(fn)
-        batch = [self._normalise(e) for e in (events or [event or default_event(spec, data)])]
-        run = self.executor.start_run(spec, batch)
+        engine, ingest = self._engine, self._started(self._ingest)
+        batch = [
+            ingest.normalise(engine, e) for e in (events or [event or default_event(spec, data)])
+        ]
+        run = engine.start_run(spec, batch)
         return await self.wait(run.run_id, timeout=timeout)
 
     async def send(self, events: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[str]:
@@ -307,35 +378,31 @@ class Simulator:
         Returns the event ids. Use :meth:`settle` or :meth:`runs_for` to wait.
         """
         batch = [events] if isinstance(events, Mapping) else list(events)
-        problem = self.api.check_events(batch)
+        problem = check_events(batch, self.limits)
         if problem:
-            from inngest_sim._errors import EventRejected
-
             raise EventRejected(problem)
-        return self._ingest([dict(e) for e in batch], "simulator")
+        return self._started(self._ingest).receive(
+            self._engine, [dict(e) for e in batch], "simulator"
+        )
 
     async def trigger(
         self, event: Mapping[str, Any], *, timeout: dt.timedelta | None = None
     ) -> list[RunResult]:
         """Send one event and wait for every run it started to end."""
         (event_id,) = await self.send(event)
-        run_ids = self._event_runs.get(event_id, [])
-        return [await self.wait(run_id, timeout=timeout) for run_id in run_ids]
-
-    def runs_for(self, event_id: str) -> list[RunResult]:
-        return [self.result(r) for r in self._event_runs.get(event_id, [])]
+        return [await self.wait(r.run_id, timeout=timeout) for r in self.runs_for(event_id)]
 
     async def wait(self, run_id: str, *, timeout: dt.timedelta | None = None) -> RunResult:
         """Drive the simulation until run ``run_id`` ends (time auto-advances)."""
-        run = self.executor.runs[run_id]
+        run = self._engine.runs[run_id]
         until = self.clock.now() + timeout.total_seconds() if timeout else None
-        done = await self.executor.scheduler.drive(lambda: not run.running, until=until)
+        done = await self._engine.scheduler.drive(lambda: not run.running, until=until)
         if not done:
             if until is not None and self.clock.now() >= until:
                 raise RunNotFinished(
                     f"run {run_id} of {run.spec.id!r} still running after {timeout}"
                 )
-            if not self.executor.scheduler.autojump:
+            if not getattr(self.clock, "autojump", True):
                 raise SimulatorStalled(
                     f"run {run_id} of {run.spec.id!r} is waiting for time to pass, but time is "
                     "held (inside hold_time()); move it with `await sim.advance(...)`"
@@ -349,7 +416,7 @@ class Simulator:
     async def settle(self, *, timeout: dt.timedelta | None = None) -> list[RunResult]:
         """Drive until nothing is left to do (or ``timeout`` of virtual time passes)."""
         until = self.clock.now() + timeout.total_seconds() if timeout else None
-        await self.executor.scheduler.drive(lambda: False, until=until)
+        await self._engine.scheduler.drive(lambda: False, until=until)
         return self.runs
 
     async def check_replay(self, run: RunResult | str) -> ReplayReport:
@@ -360,10 +427,10 @@ class Simulator:
         """
         __tracebackhide__ = True
         run_id = run if isinstance(run, str) else run.run_id
-        state = self.executor.runs[run_id]
+        state = self._engine.runs[run_id]
         if state.running:
             raise InvalidArgument(f"run {run_id} is still running; check it once it has ended")
-        return await check_replay(self.executor, state)
+        return await check_replay(self._engine.endpoint, state)
 
     @contextlib.contextmanager
     def hold_time(self) -> Iterator[None]:
@@ -372,12 +439,14 @@ class Simulator:
         Useful to send events at chosen virtual moments: nothing due later runs
         until the test advances the clock.
         """
-        scheduler = self.executor.scheduler
-        previous, scheduler.autojump = scheduler.autojump, False
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise InvalidArgument("hold_time() needs a virtual clock; a real clock cannot be held")
+        previous, clock.autojump = clock.autojump, False
         try:
             yield
         finally:
-            scheduler.autojump = previous
+            clock.autojump = previous
 
     async def advance(self, delta: dt.timedelta | float) -> None:
         """Move virtual time forward by ``delta``, running everything due on the way."""
@@ -385,84 +454,31 @@ class Simulator:
         if seconds < 0:
             raise InvalidArgument(f"delta={delta!r}: time can't go backwards")
         until = self.clock.now() + seconds
-        if self._flow is not None:
-            self._flow.cron.arm(until)  # cron schedules fire only while advance() moves time
-        await self.executor.scheduler.drive(lambda: False, until=until)
+        engine = self._engine
+        self._started(self._flow).cron.arm(engine, until)  # cron fires only while advancing
+        await engine.scheduler.drive(lambda: False, until=until)
 
-    # -------------------------------------------------------------- events
-    def _normalise(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(event)
-        out.setdefault("data", {})
-        if out["data"] is None:
-            out["data"] = {}
-        if not out.get("id"):
-            out["id"] = self.executor.ids.ulid(self.clock.now())
-        if not out.get("ts"):
-            out["ts"] = int(self.clock.now() * 1000)
-        out.setdefault("user", {})
-        return out
 
-    def _ingest(self, events: list[dict[str, Any]], source: str) -> list[str]:
-        ids = []
-        executor = self.executor
-        for raw in events:
-            event = self._normalise(raw)
-            ids.append(event["id"])
-            received = executor.record(EventReceived, event=event, source=source)
-            if self._waits is not None:
-                self._waits.on_event(event, received.seq)
-            # Flow control records each run it starts under its event ids (now or later,
-            # for debounces and batches); an event that starts none maps to [].
-            self._event_runs.setdefault(event["id"], [])
-            for spec in self.functions.triggered_by(event):
-                self._schedule_run(spec, event)
-        return ids
+class _ProbeListener:
+    """Registers each run with the in-process probe while it runs."""
 
-    def _schedule_run(self, spec: FunctionSpec, event: dict[str, Any]) -> None:
-        """Where an event becomes a run; flow control decides when (or whether)."""
-        if self._flow is None:
-            raise SimError("the simulator is not started; use `async with Simulator(...)`")
-        self._flow.schedule(spec, event)
+    def __init__(self, watch: BodyWatch) -> None:
+        self.watch = watch
 
-    def _ingest_threadsafe(self, events: list[dict[str, Any]], source: str) -> list[str]:
-        # Ids are fixed here so the SDK gets them back at once; the runs start on
-        # the simulator's loop.
-        prepared = [self._normalise(e) for e in events]
-        self.executor.scheduler.call_soon_threadsafe(
-            lambda: _discard(self._ingest(prepared, source))
-        )
-        return [e["id"] for e in prepared]
+    def run_started(self, ops: Any, run: RunState) -> None:
+        Probe.listen(run.run_id, self.watch)
 
-    def _watch_cancellation(self, run: RunState) -> None:
-        cancel_on = run.spec.config.get("cancel")
-        if cancel_on and self._waits is not None:
-            self._waits.watch_cancellation(run, list(cancel_on))
-
-    def _emit_lifecycle(self, run: RunState) -> None:
-        if run.event.get("name", "").startswith(LIFECYCLE_PREFIXES):
-            return  # runs triggered by lifecycle events do not emit more of them
-        events = lifecycle_events(run, self.clock.now(), self.executor.ids.ulid)
-        self._ingest(events, "lifecycle")
-
-    def _run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-        run: RunState | None = self.executor.runs.get(run_id)
-        return (run.events, dict(run.memos)) if run else None
-
-    @property
-    def api_url(self) -> str | None:
-        """Where SDKs in other processes reach this simulator's Inngest API."""
-        return self._loopback.url if self._loopback else None
+    def run_ended(self, ops: Any, run: RunState) -> None:
+        Probe.forget([run.run_id])
 
 
 def _discard(_value: object) -> None:
     return None
 
 
-def _is_cloud(client: Any) -> bool:
-    return bool(getattr(client, "is_production", False))
-
-
-def _registry_from(payload: Mapping[str, Any]) -> Registry:
-    functions = payload.get("functions") or []
-    app_id = str(payload.get("appname") or payload.get("app_id") or "")
-    return Registry(app_id, functions)
+def _signing_key(client: Any) -> str | None:
+    """The key to sign requests with: only a production-mode client has one."""
+    if not getattr(client, "is_production", False):
+        return None
+    key = getattr(client, "signing_key", None)
+    return key if isinstance(key, str) else None

@@ -11,7 +11,7 @@ import dataclasses
 import fnmatch
 from typing import TYPE_CHECKING, TypeVar
 
-from inngest_sim._trace import ResponseHandled, StepAttempt, Trace
+from inngest_sim.trace import ResponseHandled, StepAttempt, Trace
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

@@ -1,26 +1,31 @@
 """``SyncSimulator``: the simulator for tests that are not ``async``.
 
-The simulator and its event loop live in a background thread; each call here
-waits for its result. Works whether or not the calling thread runs a loop.
+The simulator and its event loop live in a background thread. Each coroutine method
+of :class:`Simulator` (listed once, in :data:`BLOCKING`, and pinned by a parity test)
+becomes a blocking method here; everything that touches the simulator's state runs on
+the loop's thread, read-only views are read through.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from inngest_sim._simulator import Simulator
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Callable, Coroutine, Iterator
     from types import TracebackType
 
-    from inngest_sim._results import RunResult
-
-__all__ = ["SyncSimulator"]
+__all__ = ["BLOCKING", "SyncSimulator"]
 
 T = TypeVar("T")
+
+#: The coroutine methods of :class:`Simulator`, mirrored as blocking methods.
+BLOCKING = ("advance", "check_replay", "run", "send", "settle", "trigger", "wait")
 
 
 class SyncSimulator:
@@ -42,6 +47,12 @@ class SyncSimulator:
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def _on_loop(self, fn: Callable[[], T]) -> T:
+        async def call() -> T:
+            return fn()
+
+        return self._call(call())
 
     @property
     def sim(self) -> Simulator:
@@ -73,24 +84,31 @@ class SyncSimulator:
             self._thread.join()
             self._loop.close()
 
-    def run(self, fn: Any, data: Any = None, **kwargs: Any) -> RunResult:
-        return self._call(self.sim.run(fn, data, **kwargs))
-
-    def send(self, events: Any) -> list[str]:
-        return self._call(self.sim.send(events))
-
-    def trigger(self, event: Any, **kwargs: Any) -> list[RunResult]:
-        return self._call(self.sim.trigger(event, **kwargs))
-
-    def settle(self, **kwargs: Any) -> list[RunResult]:
-        return self._call(self.sim.settle(**kwargs))
-
-    def advance(self, delta: Any) -> None:
-        self._call(self.sim.advance(delta))
-
-    def wait(self, run_id: str, **kwargs: Any) -> RunResult:
-        return self._call(self.sim.wait(run_id, **kwargs))
+    @contextlib.contextmanager
+    def hold_time(self) -> Iterator[None]:
+        """:meth:`Simulator.hold_time`, entered and left on the simulator's thread."""
+        held = self.sim.hold_time()
+        self._on_loop(held.__enter__)
+        try:
+            yield
+        finally:
+            self._on_loop(lambda: held.__exit__(None, None, None))
 
     def __getattr__(self, name: str) -> Any:
         # Read-only views (trace, runs, events, published, clock...) come straight through.
         return getattr(self.sim, name)
+
+
+def _blocking(name: str) -> Callable[..., Any]:
+    method = getattr(Simulator, name)
+
+    @functools.wraps(method)
+    def call(self: SyncSimulator, *args: Any, **kwargs: Any) -> Any:
+        return self._call(getattr(self.sim, name)(*args, **kwargs))
+
+    return call
+
+
+for _name in BLOCKING:
+    setattr(SyncSimulator, _name, _blocking(_name))
+del _name

@@ -34,7 +34,7 @@ from inngest_sim._assertion_support import (
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._limits import Limits
 from inngest_sim._spans import Span, attempt_spans, group_overlapping
-from inngest_sim._trace import (
+from inngest_sim.trace import (
     BodyExecuted,
 )
 

@@ -24,7 +24,6 @@ This is the only module of inngest_sim that imports Hypothesis.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -33,7 +32,7 @@ import inngest
 from hypothesis import strategies as st
 
 from inngest_sim._errors import InvalidArgument
-from inngest_sim._faults import FaultContext, FaultPlan
+from inngest_sim.faults import DRAWN_KINDS, FaultContext, FaultPlan
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -49,8 +48,9 @@ __all__ = [
     "seeds",
 ]
 
-#: The kinds of fault :func:`fault_plans` draws from.
-KINDS: Final = ("transient", "non_retriable", "lost_response", "retry_after")
+#: The kinds of fault :func:`fault_plans` draws from: ``FaultPlan`` method names, as
+#: everywhere else (the command line's kinds, ``rule.to_code()``).
+KINDS: Final = DRAWN_KINDS
 
 ErrorSource = BaseException | Callable[[], BaseException]
 
@@ -79,7 +79,7 @@ class InjectedFault:
     """One drawn fault: the first ``count`` attempts of ``step`` fail as ``kind`` says.
 
     ``kind`` is ``transient`` (a retried ``ConnectionError``), ``non_retriable``
-    (fails the step at once), ``lost_response`` (the body runs, its answer is
+    (fails the step at once), ``lose_response`` (the body runs, its answer is
     lost) or ``retry_after`` (``inngest.RetryAfterError`` of ``retry_after``
     seconds).
     """
@@ -140,34 +140,23 @@ class GeneratedFaultPlan(FaultPlan):
 
 
 def _add_rule(plan: FaultPlan, fault: InjectedFault) -> None:
-    if fault.kind == "lost_response":
-        plan.lose_response(step=fault.step, first=fault.count)
+    step, first = fault.step, fault.count
+    if fault.kind == "lose_response":
+        plan.lose_response(step=step, first=first)
+    elif fault.kind == "transient":
+        plan.transient(step=step, first=first, message=TRANSIENT_MESSAGE)
+    elif fault.kind == "retry_after" and fault.retry_after is not None:
+        plan.retry_after(fault.retry_after, step=step, first=first, message=RETRY_AFTER_MESSAGE)
+    elif fault.effect is not None:
+        plan.raises(fault.effect, step=step, first=first)  # the caller's own error
     else:
-        effect = _effect(fault.kind, fault.retry_after, fault.effect)
-        plan.raises(effect, step=fault.step, first=fault.count)
+        plan.non_retriable(step=step, first=first, message=NON_RETRIABLE_MESSAGE)
 
 
 # ------------------------------------------------------------------ exceptions
-def _transient() -> _Raise:
-    return _Raise(lambda: ConnectionError("injected transient fault"), _TRANSIENT_CODE)
-
-
-_TRANSIENT_CODE = "ConnectionError('injected transient fault')"
-
-
-def _non_retriable_default() -> _Raise:
-    message = "injected non-retriable fault"
-    return _Raise(
-        lambda: inngest.NonRetriableError(message), f"inngest.NonRetriableError({message!r})"
-    )
-
-
-def _retry_after(seconds: int) -> _Raise:
-    message = "injected retry-after fault"
-    return _Raise(
-        lambda: inngest.RetryAfterError(message, dt.timedelta(seconds=seconds)),
-        f"lambda ctx: inngest.RetryAfterError({message!r}, dt.timedelta(seconds={seconds}))",
-    )
+TRANSIENT_MESSAGE = "injected transient fault"
+NON_RETRIABLE_MESSAGE = "injected non-retriable fault"
+RETRY_AFTER_MESSAGE = "injected retry-after fault"
 
 
 def _caller_error(source: ErrorSource) -> _Raise:
@@ -214,7 +203,10 @@ Drawn = tuple[str, int, int | None, _Raise | None]  # kind, count, retry_after, 
 
 
 def _kind_strategy(
-    kind: str, failures: st.SearchStrategy[int], errors: Sequence[_Raise], max_retry_after: int
+    kind: str,
+    failures: st.SearchStrategy[int],
+    errors: Sequence[_Raise | None],
+    max_retry_after: int,
 ) -> st.SearchStrategy[Drawn]:
     """One kind's (kind, count, retry_after, error); each part shrinks on its own."""
     if kind == "non_retriable":
@@ -251,7 +243,7 @@ def fault_plans(
         kinds: which of :data:`KINDS` to draw from, simplest first.
         min_failures: the fewest failing attempts of a step.
         max_failures: the most failing attempts of a step; ``retries`` by default,
-            so every transient, lost-response and retry-after fault is recoverable.
+            so every transient, lose-response and retry-after fault is recoverable.
             Set it to ``retries + 1`` to also exhaust retries.
         retries: the retries the function under test allows (the SDK's default is 4).
         non_retriable: what a non-retriable fault raises: exceptions, or zero-argument
@@ -273,8 +265,9 @@ def fault_plans(
     errors = [_caller_error(e) for e in non_retriable] if non_retriable else []
     _check(non_retriable is None or bool(errors), "non_retriable=[] gives nothing to raise")
     failures = st.integers(min_value=min_failures, max_value=top)
-    errors = errors or [_non_retriable_default()]
-    kind = st.one_of([_kind_strategy(k, failures, errors, max_retry_after) for k in chosen])
+    # None: the default inngest.NonRetriableError, built by FaultPlan.non_retriable().
+    sources: list[_Raise | None] = [*errors] or [None]
+    kind = st.one_of([_kind_strategy(k, failures, sources, max_retry_after) for k in chosen])
     rules = st.lists(
         st.tuples(st.sampled_from(steps), kind),
         min_size=min_rules,
@@ -290,14 +283,6 @@ def _plan(drawn: list[tuple[str, Drawn]], retries: int) -> GeneratedFaultPlan:
         for step, (kind, count, delay, error) in drawn
     ]
     return GeneratedFaultPlan(faults, retries=retries)
-
-
-def _effect(kind: str, delay: int | None, error: _Raise | None) -> _Raise:
-    if kind == "transient":
-        return _transient()
-    if kind == "retry_after" and delay is not None:
-        return _retry_after(delay)
-    return error or _non_retriable_default()
 
 
 def events(

@@ -6,12 +6,16 @@ messages: one line per step attempt, sleep, retry and run end, in virtual time.
 
 from __future__ import annotations
 
-from inngest_sim._trace import (
+from inngest_sim.trace import (
     FaultApplied,
     Record,
+    RequestHeld,
     RetryScheduled,
+    RunBatched,
+    RunDelayed,
     RunEnded,
     RunQueued,
+    RunSkipped,
     StepAttempt,
     StepSaved,
     Trace,
@@ -66,18 +70,17 @@ def _line(record: Record, t0: float) -> str | None:
 
 
 def _flow_line(record: Record, at: str) -> str | None:
-    """Flow-control decisions (records defined in the flow modules), read by kind."""
-    fields = {name: getattr(record, name, None) for name in ("function_id", "reason", "key")}
-    key = f" key={fields['key']}" if fields["key"] else ""
-    if record.kind == "run_skipped":
-        return f"{at}  no run of {fields['function_id']}: {fields['reason']}{key}"
-    if record.kind == "run_delayed":
-        return f"{at}  run of {fields['function_id']} delayed: {fields['reason']}{key}"
-    if record.kind == "run_batched":
-        count = len(getattr(record, "event_ids", []) or [])
-        return f"{at}  batch of {count} events for {fields['function_id']} ({fields['reason']})"
-    if record.kind == "request_held":
-        return f"{at}    {getattr(record, 'step_id', '?'):<28} held by concurrency limit"
+    """Flow-control decisions: skipped, delayed and batched runs, held requests."""
+    if isinstance(record, RunSkipped | RunDelayed | RunBatched):
+        key = f" key={record.key}" if record.key else ""
+        if isinstance(record, RunSkipped):
+            return f"{at}  no run of {record.function_id}: {record.reason}{key}"
+        if isinstance(record, RunDelayed):
+            return f"{at}  run of {record.function_id} delayed: {record.reason}{key}"
+        count = len(record.event_ids)
+        return f"{at}  batch of {count} events for {record.function_id} ({record.reason})"
+    if isinstance(record, RequestHeld):
+        return f"{at}    {record.step_id:<28} held by concurrency limit"
     return None
 
 

@@ -16,9 +16,10 @@ from inngest_sim._limits import Limits
 from inngest_sim.report._load import load_trace
 from inngest_sim.report._model import build_model
 from inngest_sim.report._page import render_page
+from inngest_sim.trace import RunQueued
 
 if TYPE_CHECKING:
-    from inngest_sim._trace import Trace
+    from inngest_sim.trace import Trace
 
 __all__ = ["load_trace", "main_report", "render_html", "write_html"]
 
@@ -26,9 +27,7 @@ DEFAULT_TITLE = "inngest-sim report"
 
 
 def _default_title(trace: Trace) -> str:
-    functions = dict.fromkeys(
-        str(getattr(r, "function_id", "")) for r in trace if r.kind == "run_queued"
-    )
+    functions = dict.fromkeys(r.function_id for r in trace.of(RunQueued))
     return f"{next(iter(functions))} · {DEFAULT_TITLE}" if len(functions) == 1 else DEFAULT_TITLE
 
 
@@ -73,7 +72,7 @@ def main_report(trace_path: str, output: str) -> int:
     except OSError as exc:
         print(f"inngest-sim report: cannot write {output}: {exc}", file=sys.stderr)
         return 1
-    runs = len({getattr(r, "run_id", None) for r in trace} - {None})
+    runs = len(trace.run_ids())
     size = path.stat().st_size
     print(f"wrote {path}: {runs} run{'s' * (runs != 1)}, {len(trace)} records, {size:,} bytes")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from inngest_sim._trace import EventReceived, Published, Record
+from inngest_sim.trace import EventReceived, Published, Record
 
 __all__ = [
     "FIELD_LIMIT",

@@ -13,19 +13,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from inngest_sim._trace import (
-    BodyExecuted,
-    FaultApplied,
-    Record,
-    RequestSent,
-    ResponseHandled,
-    RetryScheduled,
-    RunEnded,
-    RunQueued,
-    StepAttempt,
-    StepSaved,
-    Waiting,
-)
 from inngest_sim.report._fields import (
     FIELD_LIMIT,
     describe_other,
@@ -46,9 +33,22 @@ from inngest_sim.report._layout import (
     concurrency,
     round_x,
 )
+from inngest_sim.trace import (
+    BodyExecuted,
+    FaultApplied,
+    Record,
+    RequestSent,
+    ResponseHandled,
+    RetryScheduled,
+    RunEnded,
+    RunQueued,
+    StepAttempt,
+    StepSaved,
+    Waiting,
+)
 
 if TYPE_CHECKING:
-    from inngest_sim._trace import Trace
+    from inngest_sim.trace import Trace
 
 __all__ = ["build_model"]
 

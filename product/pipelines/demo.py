@@ -23,13 +23,14 @@ from rich.table import Table
 
 from inngest_sim import Backoff, Limits, RunResult, Simulator, parse_fault_rules
 from inngest_sim.timeline import format_duration
+from inngest_sim.trace import Published, RunEnded, RunQueued
 from pipelines.client import create_client
 from pipelines.functions import FUNCTION_IDS, TRIGGERS, build_functions
 from pipelines.services import Services
 from pipelines.store import create_sample_lecture
 
 if TYPE_CHECKING:
-    from inngest_sim._trace import Record
+    from inngest_sim.trace import Record
 
 __all__ = ["DEFAULT_FAULTS", "DemoOptions", "run_demo"]
 
@@ -40,7 +41,7 @@ DEFAULT_FAULTS = (
     "transient:image-1-*:first=2",
     "transient:narration-4:first=1",
     "transient:start-image-5:first=1",
-    "lost:image-3-0:attempts=0",
+    "lose_response:image-3-0:attempts=0",
 )
 MiB = 1024 * 1024
 
@@ -67,13 +68,14 @@ class _Progress:
         self.total: dict[str, int] = {}
 
     def on_record(self, record: Record) -> None:
-        function_id = getattr(record, "function_id", None)
-        if record.kind == "run_queued" and function_id:
-            self.status[_local(function_id)] = "running"
-        elif record.kind == "run_ended" and function_id:
-            self.status[_local(function_id)] = str(getattr(record, "status", "?")).lower()
+        if isinstance(record, RunQueued):
+            self.status[_local(record.function_id)] = "running"
+        elif isinstance(record, RunEnded):
+            self.status[_local(record.function_id)] = record.status.lower()
+        elif isinstance(record, Published):
+            self.on_publish(record.topic, record.data)
 
-    def on_publish(self, _channel: str, topic: str, data: Any) -> None:
+    def on_publish(self, topic: str, data: Any) -> None:
         function_id = _FUNCTION_OF_TOPIC.get(topic)
         if function_id is None or data.get("phase", topic) != topic:
             return  # e.g. the videos function's starting-image phase
@@ -184,7 +186,6 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     ) as sim:
         progress = _Progress(sim, sim.clock.now())
         sim.trace.subscribe(progress.on_record)
-        sim.api.on_publish = progress.on_publish
         with Live(progress.render(), console=console, refresh_per_second=8) as live:
             sim.trace.subscribe(lambda _record: live.update(progress.render()))
             data = {"lecture_id": LECTURE_ID, "user_id": USER_ID}

@@ -139,7 +139,7 @@ async def test_exhausted_retries_become_that_assets_recorded_failure(services: S
     assert _progress_per_asset(published)[(3, 0)] == 1
 
 
-async def test_a_lost_response_runs_the_step_twice_but_persists_once(services: Services) -> None:
+async def test_a_lose_response_runs_the_step_twice_but_persists_once(services: Services) -> None:
     create_sample_lecture(services.store, segments=SEGMENTS)
     plan = FaultPlan()
     plan.lose_response(step="image-0-0", attempts=[0])

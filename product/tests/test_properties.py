@@ -36,7 +36,7 @@ from pipelines.models import AssetKind
 SEGMENTS = 3
 CHUNK = 2
 RETRIES = 2
-RECOVERABLE = ("transient", "lost_response", "retry_after")
+RECOVERABLE = ("transient", "lose_response", "retry_after")
 IMAGE_STEPS = [f"image-{s}-{i}" for s in range(SEGMENTS) for i in range(2)]
 NARRATION_STEPS = [f"narration-{s}" for s in range(SEGMENTS)]
 VIDEO_STEPS = [f"start-image-{s}" for s in range(SEGMENTS)] + [
@@ -94,7 +94,7 @@ def _slot(step: str) -> tuple[int, int]:
 
 def _check_isolation(run: RunResult, plan: GeneratedFaultPlan, steps: list[str]) -> None:
     """Faulted steps recover or fail alone; untouched steps ran once, in one attempt."""
-    lost = Counter(f.step for f in plan.injected if f.kind == "lost_response")
+    lost = Counter(f.step for f in plan.injected if f.kind == "lose_response")
     counts = {f.step: f.count for f in plan.injected}
     for step in steps:
         if step not in run.steps:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from inngest_sim import RunResult, Trace
-from inngest_sim._trace import (
+from inngest_sim.trace import (
     Record,
     RequestSent,
     ResponseHandled,

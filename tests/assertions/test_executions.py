@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from inngest_sim import FaultPlan, InvalidArgument
-from inngest_sim._trace import StepAttempt
 from inngest_sim.assertions import (
     GATHER_HINT,
     assert_each_step_executed_once,
     assert_no_side_effects_outside_own_request,
 )
+from inngest_sim.trace import StepAttempt
 
 from ._app import fanned, gathered, run, sequential, waits
 from ._traces import TraceBuilder
@@ -46,7 +46,7 @@ async def test_gather_also_breaks_executed_once() -> None:
     assert_each_step_executed_once(result, pattern="s0")
 
 
-async def test_a_lost_response_needs_allow_lost() -> None:
+async def test_a_lose_response_needs_allow_lost() -> None:
     plan = FaultPlan()
     plan.lose_response(step="a", attempts=[0])
     result = await run(sequential, faults=plan)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from inngest_sim import Trace
-from inngest_sim._trace import RunQueued
+from inngest_sim.trace import RunQueued
 
 from .conftest import INI
 
@@ -272,7 +272,9 @@ def test_unused_fault_rules_fail_the_test_at_teardown(project: pytest.Pytester) 
     )
     result = project.runpytest(*RUN)
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*ERROR at teardown of test_unused*", "*ghost: step raises*"])
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_unused*", "*ghost: raises(builtins.ValueError*"]
+    )
 
 
 def test_traces_are_written_to_the_folder(project: pytest.Pytester) -> None:

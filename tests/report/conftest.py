@@ -17,7 +17,7 @@ import inngest
 import pytest
 
 from inngest_sim import Backoff, Limits, Simulator, Trace
-from inngest_sim._trace import Record, RequestSent, ResponseHandled, RunQueued, Waiting
+from inngest_sim.trace import Record, RequestSent, ResponseHandled, RunQueued, Waiting
 
 HOSTILE_STEP = "</script><img src=x onerror=\"alert('step')\">&amp;"
 HOSTILE_QUOTES = 'it\'s a "quoted" </SCRIPT > <!-- step'

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from inngest_sim import RunResult, Trace
-from inngest_sim._trace import RetryScheduled, RunQueued, Waiting
 from inngest_sim.report import write_html
+from inngest_sim.trace import RetryScheduled, RunQueued, Waiting
 from tests.report.conftest import HOSTILE_QUOTES, HOSTILE_STEP, THOUSAND, InvokeStarted
 from tests.report.dom import Node, parse
 

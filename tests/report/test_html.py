@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from inngest_sim import Limits, RunResult, Trace
-from inngest_sim._trace import RunQueued
 from inngest_sim.report import load_trace, main_report, render_html, write_html
 from inngest_sim.report._page import ASSETS, embed_json
+from inngest_sim.trace import RunQueued
 from tests.report.conftest import HOSTILE_MESSAGE, HOSTILE_QUOTES, HOSTILE_STEP, THOUSAND
 
 DATA = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
@@ -127,7 +127,7 @@ def test_write_html_and_main_report(
 def test_a_trace_from_a_newer_simulator_still_renders(demo_trace: Trace, tmp_path: Path) -> None:
     payload = json.loads(demo_trace.to_json())
     last = payload["records"][-1]
-    run_id = payload["records"][0]["run_id"]
+    run_id = next(r["run_id"] for r in payload["records"] if r.get("run_id"))
     payload["records"].append(
         {
             "kind": "wait_for_event_matched",

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from inngest_sim import RunResult, Trace
-from inngest_sim._trace import RetryScheduled, RunQueued, Waiting
 from inngest_sim.report._model import build_model
+from inngest_sim.trace import RetryScheduled, RunQueued, Waiting
 from tests.report.conftest import InvokeStarted
 
 

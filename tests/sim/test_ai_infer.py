@@ -8,7 +8,7 @@ import respx
 from inngest.experimental import ai
 
 from inngest_sim import Backoff, Simulator
-from inngest_sim._trace import Waiting
+from inngest_sim.trace import Waiting
 
 KEY = "sk-ant-secret-key"
 

@@ -23,7 +23,7 @@ from inngest_sim import (
     Simulator,
     UnknownFunctionError,
 )
-from inngest_sim._trace import RequestSent, RetryScheduled
+from inngest_sim.trace import RequestSent, RetryScheduled
 
 NO_JITTER = Backoff(jitter=0)
 SDK_HEADERS = [(b"content-type", b"application/json"), (b"x-inngest-sdk", b"inngest-py:v0.5.19")]

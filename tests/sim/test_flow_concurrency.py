@@ -11,8 +11,7 @@ import datetime as dt
 import inngest
 
 from inngest_sim import Simulator
-from inngest_sim._concurrency import RequestHeld
-from inngest_sim._trace import RequestSent, ResponseHandled, Trace
+from inngest_sim.trace import RequestHeld, RequestSent, ResponseHandled, Trace
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

@@ -7,9 +7,7 @@ import datetime as dt
 import inngest
 
 from inngest_sim import Simulator
-from inngest_sim._concurrency import RunDelayed
-from inngest_sim._flow import RunBatched
-from inngest_sim._trace import Trace
+from inngest_sim.trace import RunBatched, RunDelayed, Trace
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)

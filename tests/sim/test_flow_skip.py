@@ -7,8 +7,7 @@ import datetime as dt
 import inngest
 
 from inngest_sim import Simulator
-from inngest_sim._flow import RunSkipped
-from inngest_sim._trace import Trace
+from inngest_sim.trace import RunSkipped, Trace
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

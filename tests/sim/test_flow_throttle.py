@@ -7,8 +7,7 @@ import datetime as dt
 import inngest
 
 from inngest_sim import Simulator
-from inngest_sim._concurrency import RunDelayed
-from inngest_sim._trace import RequestSent, Trace
+from inngest_sim.trace import RequestSent, RunDelayed, Trace
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 T0 = START.timestamp()

@@ -7,7 +7,7 @@ import datetime as dt
 import inngest
 
 from inngest_sim import Simulator
-from inngest_sim._trace import RequestSent
+from inngest_sim.trace import RequestSent
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

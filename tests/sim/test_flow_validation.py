@@ -9,8 +9,8 @@ import inngest
 import pytest
 
 from inngest_sim import InvalidArgument, Simulator
-from inngest_sim._flow_policy import parse_policy
-from inngest_sim._registry import FunctionSpec
+from inngest_sim._flow.policy import parse_policy
+from inngest_sim._server.registry import FunctionSpec
 
 BATCH = inngest.Batch(max_size=10, timeout=dt.timedelta(seconds=5))
 

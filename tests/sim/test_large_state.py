@@ -5,7 +5,7 @@ from __future__ import annotations
 import inngest
 
 from inngest_sim import Simulator
-from inngest_sim._trace import RequestSent
+from inngest_sim.trace import ApiCalled, RequestSent
 
 MiB = 1024 * 1024
 
@@ -32,7 +32,7 @@ async def test_ten_steps_of_one_mib_complete_through_use_api() -> None:
 
     async with Simulator(client, [big]) as sim:
         run = await sim.run(big)
-        api_calls = list(sim.api.requests)
+        api_calls = [(r.method, r.path) for r in sim.trace.of(ApiCalled)]
 
     assert run.status == "Completed", run.error
     assert run.output == [MiB] * 10

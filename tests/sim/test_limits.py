@@ -16,7 +16,7 @@ import pytest
 
 from inngest_sim import Backoff, InvalidArgument, Limits, Simulator
 from inngest_sim._protocol import hash_step_id
-from inngest_sim._trace import RequestSent, RetryScheduled, RunEnded, StepSaved
+from inngest_sim.trace import RequestSent, RetryScheduled, RunEnded, StepSaved
 
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 NO_JITTER = Backoff(jitter=0)

@@ -262,7 +262,7 @@ async def test_function_error_after_last_attempt_fails_with_sdk_error_body() -> 
 
 
 def _retry_records() -> type:
-    from inngest_sim._trace import RetryScheduled
+    from inngest_sim.trace import RetryScheduled
 
     return RetryScheduled
 

@@ -8,7 +8,7 @@ from typing import Any
 import inngest
 
 from inngest_sim import Backoff, Simulator
-from inngest_sim._trace import RetryScheduled
+from inngest_sim.trace import RetryScheduled
 
 START = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
 NO_JITTER = Backoff(jitter=0)

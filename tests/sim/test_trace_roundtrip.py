@@ -12,7 +12,7 @@ import inngest
 import pytest
 
 from inngest_sim import Backoff, RunResult, Simulator, Trace
-from inngest_sim._trace import (
+from inngest_sim.trace import (
     RequestSent,
     ResponseHandled,
     RetryScheduled,

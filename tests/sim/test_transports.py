@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 
 from inngest_sim import Simulator
-from inngest_sim._loopback import bind_loopback
+from inngest_sim._server.loopback import bind_loopback
 
 
 def _build(app_id: str, *, api_url: str | None = None) -> tuple[inngest.Inngest, list[object]]:
@@ -141,8 +141,8 @@ async def test_a_request_signed_with_another_key_is_refused_by_the_sdk() -> None
     async def refused(ctx: inngest.Context) -> int:
         return 1
 
-    async with Simulator(client, [refused]) as sim:
-        sim.executor.endpoint._signing_key = "signkey-prod-" + "ef" * 32  # a wrong key
+    wrong = "signkey-prod-" + "ef" * 32
+    async with Simulator(client, [refused], signing_key=wrong) as sim:
         run = await sim.run(refused)
 
     assert run.status == "Failed"

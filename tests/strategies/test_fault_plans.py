@@ -12,7 +12,7 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from inngest_sim import FaultPlan, FaultRule, InvalidArgument
+from inngest_sim import FaultContext, FaultPlan, FaultRule, InvalidArgument
 from inngest_sim.assertions import assert_each_step_executed_once
 from inngest_sim.strategies import (
     KINDS,
@@ -30,8 +30,8 @@ from ._app import RETRIES, STEPS, simulate
 # Small and deterministic: CI time stays low and every run sees the same examples.
 FAST = settings(max_examples=25, deadline=None, derandomize=True, database=None)
 RULE = re.compile(
-    r"plan\.(raises\((?P<effect>.+), step='(?P<step>[\w-]+)', first=(?P<first>\d+)\)"
-    r"|lose_response\(step='(?P<lost>[\w-]+)', first=(?P<lost_first>\d+)\))"
+    r"plan\.(?P<kind>transient|non_retriable|retry_after|lose_response|raises)"
+    r"\((?P<args>.*?)(, )?step='(?P<step>[\w-]+)', first=(?P<first>\d+)\)"
 )
 
 
@@ -48,7 +48,7 @@ def test_plans_have_one_rule_per_step_within_the_bounds(plan: GeneratedFaultPlan
         assert rule.first == fault.count
         assert 1 <= fault.count <= RETRIES
         assert (fault.retry_after is not None) == (fault.kind == "retry_after")
-        assert rule.layer == ("response" if fault.kind == "lost_response" else "step")
+        assert rule.layer == ("response" if fault.kind == "lose_response" else "step")
     assert plan.unrecoverable_steps == plan.steps("non_retriable")
 
 
@@ -68,22 +68,21 @@ def test_code_and_repr_are_readable_and_rebuild_the_plan(plan: GeneratedFaultPla
 
 
 def _shape(rule: FaultRule) -> tuple[object, ...]:
-    effect = rule.side_effect
-    raised = effect(None) if callable(effect) and not isinstance(effect, type) else effect
-    if isinstance(raised, BaseException):
-        raised = (type(raised), str(raised))
-    return (rule.layer, rule.effect, rule.step, rule.first, raised)
+    ctx = FaultContext("step", "f", rule.step, 0)
+    raised = rule.exception(ctx) if rule.layer == "step" else None
+    described = (type(raised), str(raised)) if raised is not None else None
+    return (rule.layer, rule.effect.kind, rule.step, rule.first, described)
 
 
 def test_each_kind_prints_as_the_code_a_person_would_write() -> None:
     plan = GeneratedFaultPlan(
         [
             InjectedFault("plan", "transient", 2),
-            InjectedFault("image-0", "lost_response", 1),
+            InjectedFault("image-0", "lose_response", 1),
         ],
         retries=RETRIES,
     )
-    assert repr(plan) == "FaultPlan[transient('plan', first=2), lost_response('image-0', first=1)]"
+    assert repr(plan) == "FaultPlan[transient('plan', first=2), lose_response('image-0', first=1)]"
     drawn = find(
         fault_plans(STEPS, kinds=["retry_after"], min_rules=1),
         lambda p: True,
@@ -91,8 +90,7 @@ def test_each_kind_prints_as_the_code_a_person_would_write() -> None:
     )
     assert repr(drawn) == "FaultPlan[retry_after('plan', first=1, seconds=1)]"
     assert drawn.to_code().splitlines()[1] == (
-        "plan.raises(lambda ctx: inngest.RetryAfterError('injected retry-after fault', "
-        "dt.timedelta(seconds=1)), step='plan', first=1)"
+        "plan.retry_after(1.0, message='injected retry-after fault', step='plan', first=1)"
     )
 
 
@@ -167,19 +165,19 @@ def test_shrinking_finds_the_smallest_plan_that_breaks_a_property() -> None:
     # "Every body runs once" is false under at-least-once delivery: the minimal
     # counterexample is a single lost response on the first step.
     minimal = find(
-        fault_plans(STEPS, kinds=["transient", "lost_response"]),
+        fault_plans(STEPS, kinds=["transient", "lose_response"]),
         executed_once,
         settings=settings(
             database=None, derandomize=True, max_examples=50, phases=[Phase.generate, Phase.shrink]
         ),
     )
-    assert repr(minimal) == "FaultPlan[lost_response('plan', first=1)]"
+    assert repr(minimal) == "FaultPlan[lose_response('plan', first=1)]"
 
 
 def test_a_failing_property_prints_the_minimal_example_and_its_reproducer() -> None:
     # No explain phase: it re-runs ~200 traced examples after a failure (~20 s).
     @settings(FAST, phases=[Phase.generate, Phase.shrink])
-    @given(plan=fault_plans(STEPS, kinds=["transient", "lost_response"]), seed=seeds())
+    @given(plan=fault_plans(STEPS, kinds=["transient", "lose_response"]), seed=seeds())
     def every_body_runs_once(plan: GeneratedFaultPlan, seed: int) -> None:
         explain(plan, seed)
         assert_each_step_executed_once(simulate(plan, seed))
@@ -187,7 +185,7 @@ def test_a_failing_property_prints_the_minimal_example_and_its_reproducer() -> N
     with pytest.raises(AssertionError) as info:
         every_body_runs_once()
     notes = "\n".join(getattr(info.value, "__notes__", []))
-    assert "plan=FaultPlan[lost_response('plan', first=1)]" in notes
+    assert "plan=FaultPlan[lose_response('plan', first=1)]" in notes
     assert "seed=0" in notes
     assert (
         "# Reproduce this example (seed=0):\n"

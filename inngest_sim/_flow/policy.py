@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from inngest_sim._cel import Expression
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._protocol import ProtocolError, parse_duration
+from inngest_sim._server.cel import Expression
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from inngest_sim._registry import FunctionSpec
+    from inngest_sim._server.registry import FunctionSpec
 
 __all__ = [
     "BatchPolicy",

@@ -2,7 +2,9 @@
 
 ``InngestApi.handle`` is synchronous and thread-safe on purpose: the SDK calls it
 from the event loop (async functions) and from worker threads (sync functions,
-``send_sync``). It never awaits; work it causes is handed to the executor's loop.
+``send_sync``). It never awaits; work it causes is handed to its host (the simulator),
+which runs it on its own loop. Every call is an ``ApiCalled`` record, every realtime
+message a ``Published`` record.
 """
 
 from __future__ import annotations
@@ -10,45 +12,84 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
 import httpx
 
-from inngest_sim._protocol import json_size
+from inngest_sim._server.events import check_events
+from inngest_sim.trace import ApiCalled, Published
 
-__all__ = ["InngestApi"]
+if TYPE_CHECKING:
+    from inngest_sim._limits import Limits
+    from inngest_sim.trace._recorder import Recorder
 
-EventSink = Callable[[list[dict[str, Any]], str], list[str]]
-RunStateSource = Callable[[str], tuple[list[dict[str, Any]], dict[str, Any]] | None]
+__all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi"]
+
+#: The API's endpoints by the name fault rules use for them, with their path prefix.
+API_ENDPOINTS = {
+    "events": "/e/",
+    "publish": "/v1/realtime/publish",
+    "register": "/fn/register",
+    "run_state": "/v0/runs/",
+}
+
+
+class ApiHost(Protocol):
+    """What the API hands work to: the simulator."""
+
+    def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
+        """Accept checked events from any thread; returns their ids at once."""
+        ...
+
+    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        """A run's events and memos, for SDKs that fetch state through the API."""
+        ...
+
+
+#: Gives the response an injected API fault asks for (or raises), or None.
+ApiFaultHook = Callable[[httpx.Request, str], "httpx.Response | None"]
 
 
 def _json(status: int, payload: Any) -> httpx.Response:
     return httpx.Response(status, json=payload)
 
 
+def endpoint_of(path: str) -> str:
+    """The endpoint name of a path (``events``, ``publish``...), or the path itself."""
+    matches = (n for n, p in API_ENDPOINTS.items() if path.startswith(p) or path.endswith(p))
+    return next(matches, path)
+
+
 class InngestApi:
     """In-memory Inngest server API, served in-process or on a loopback port."""
 
-    def __init__(self, *, max_event_bytes: int, max_events_per_send: int) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        recorder: Recorder,
+        host: ApiHost,
+        *,
+        faults: ApiFaultHook | None = None,
+    ) -> None:
         self._lock = threading.Lock()
+        self.limits = limits
+        self.recorder = recorder
+        self.host = host
+        self.faults = faults
         self.registrations: list[dict[str, Any]] = []
-        self.published: list[dict[str, Any]] = []
-        self.max_event_bytes = max_event_bytes
-        self.max_events_per_send = max_events_per_send
-        self.event_sink: EventSink | None = None
-        self.run_state: RunStateSource | None = None
-        self.on_publish: Callable[[str, str, Any], None] | None = None
-        self.requests: list[tuple[str, str]] = []
-        # Returns a response to send instead (or raises) when a fault applies.
-        self.fault_hook: Callable[[str], httpx.Response | None] | None = None
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        with self._lock:
-            self.requests.append((request.method, path))
-        if self.fault_hook is not None:
-            injected = self.fault_hook(path)
+        response = self._respond(request, path)
+        self.recorder.record(
+            ApiCalled, method=request.method, path=path, status=response.status_code
+        )
+        return response
+
+    def _respond(self, request: httpx.Request, path: str) -> httpx.Response:
+        if self.faults is not None:
+            injected = self.faults(request, endpoint_of(path))
             if injected is not None:
                 return injected
         if request.method == "POST" and path.endswith("/fn/register"):
@@ -59,13 +100,13 @@ class InngestApi:
             return self._run_state(path)
         if request.method == "POST" and path == "/v1/realtime/publish":
             return self._publish(request)
-        return _json(
-            404,
-            {"error": f"inngest-sim does not serve {request.method} {path}"},
-        )
+        return _json(404, {"error": f"inngest-sim does not serve {request.method} {path}"})
 
     def _register(self, request: httpx.Request) -> httpx.Response:
-        payload = json.loads(request.content or b"{}")
+        try:
+            payload = json.loads(request.content or b"{}")
+        except json.JSONDecodeError as exc:
+            return _json(400, {"error": f"registration body is not JSON: {exc}"})
         with self._lock:
             self.registrations.append(payload)
         return _json(200, {"ok": True, "modified": True})
@@ -76,38 +117,15 @@ class InngestApi:
         except json.JSONDecodeError as exc:
             return _json(400, {"error": f"body is not JSON: {exc}", "status": 400})
         events = payload if isinstance(payload, list) else [payload]
-        problem = self.check_events(events)
+        problem = check_events(events, self.limits)
         if problem:
             return _json(400, {"error": problem, "status": 400})
-        sink = self.event_sink
-        ids = sink(events, "event-api") if sink else []
+        ids = self.host.receive_events(events, "event-api")
         return _json(200, {"ids": ids, "status": 200})
-
-    def check_events(self, events: list[Any]) -> str | None:
-        """Inngest's ingest checks; returns the error it would give, or None."""
-        if len(events) > self.max_events_per_send:
-            return f"Cannot have more than {self.max_events_per_send} events in a batch"
-        for position, event in enumerate(events):
-            if not isinstance(event, dict):
-                return f"event #{position} is {type(event).__name__}, expected an object"
-            name = event.get("name")
-            if not isinstance(name, str) or not name:
-                return f"event #{position} has no name; every event needs a 'name' string"
-            size = json_size(event)
-            if size > self.max_event_bytes:
-                return (
-                    f"Event is over the max size: Max {self.max_event_bytes} bytes / "
-                    f"Size {size} bytes (event {name!r})"
-                )
-            data = event.get("data")
-            if data is not None and not isinstance(data, dict):
-                return f"event {name!r}: data must be an object, got {type(data).__name__}"
-        return None
 
     def _run_state(self, path: str) -> httpx.Response:
         parts = path.strip("/").split("/")  # v0 runs <id> batch|actions
-        source = self.run_state
-        state = source(parts[2]) if source and len(parts) == 4 else None
+        state = self.host.run_state(parts[2]) if len(parts) == 4 else None
         if state is None:
             return _json(404, {"error": f"no run for {path}"})
         events, memos = state
@@ -117,12 +135,11 @@ class InngestApi:
         query = parse_qs(request.url.query.decode("ascii"))
         channel = query.get("channel", [""])[0]
         topic = query.get("topic", [""])[0]
-        data = json.loads(request.content or b"null")
-        message = {"channel": channel, "topic": topic, "data": data}
-        with self._lock:
-            self.published.append(message)
-        if self.on_publish is not None:
-            self.on_publish(channel, topic, data)
+        try:
+            data = json.loads(request.content or b"null")
+        except json.JSONDecodeError as exc:
+            return _json(400, {"error": f"realtime message is not JSON: {exc}"})
+        self.recorder.record(Published, channel=channel, topic=topic, data=data)
         return _json(200, {"ok": True})
 
     def asgi(self) -> Callable[..., Any]:

@@ -1,7 +1,8 @@
 """Timers and in-flight work on one clock, and the loop that drives them.
 
 On a virtual clock, time jumps to the next due timer only when no request is in
-flight: requests take no virtual time, so "nothing else can run" is exact.
+flight: requests take no virtual time, so "nothing else can run" is exact. On a
+real clock the loop sleeps until the next timer, a finished request or a wakeup.
 """
 
 from __future__ import annotations
@@ -33,24 +34,20 @@ class Timer:
 
 
 class Scheduler:
-    def __init__(self, clock: Clock) -> None:
+    """Timers on ``clock``, tasks in flight, and :meth:`drive`, which runs them."""
+
+    def __init__(self, clock: Clock, loop: asyncio.AbstractEventLoop) -> None:
         self.clock = clock
+        self.loop = loop
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
         self._inflight: set[asyncio.Task[None]] = set()
-        self._wakeup: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.autojump = True
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
         self._wakeup = asyncio.Event()
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
         timer = Timer(callback)
         heapq.heappush(self._timers, (when, next(self._order), timer))
-        if self._wakeup is not None:
-            self._wakeup.set()
+        self._wakeup.set()
         return timer
 
     def call_soon(self, callback: Callable[[], None]) -> None:
@@ -58,22 +55,19 @@ class Scheduler:
 
     def call_soon_threadsafe(self, callback: Callable[[], None]) -> None:
         """Schedule from any thread (e.g. an SDK call made inside a sync function)."""
-        loop = self._loop
-        if loop is None:
-            self.call_soon(callback)
-            return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if running is loop:
+        if running is self.loop:
             self.call_soon(callback)
         else:
-            loop.call_soon_threadsafe(self.call_soon, callback)
+            self.loop.call_soon_threadsafe(self.call_soon, callback)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._inflight.add(task)
+        """Run ``coro`` as in-flight work: virtual time waits for it."""
+        self._inflight.add(asyncio.ensure_future(coro))
+        self._wakeup.set()
 
     def next_due(self) -> float | None:
         while self._timers and self._timers[0][2].cancelled:
@@ -87,13 +81,13 @@ class Scheduler:
             if not timer.cancelled:
                 timer.callback()
 
-    async def _await_inflight(self) -> None:
-        assert self._wakeup is not None
+    async def _wait(self, timeout: float | None) -> None:
+        """Until an in-flight task ends, something is scheduled, or ``timeout`` passes."""
         self._wakeup.clear()
         waker = asyncio.ensure_future(self._wakeup.wait())
         try:
             done, _ = await asyncio.wait(
-                {*self._inflight, waker}, return_when=asyncio.FIRST_COMPLETED
+                {*self._inflight, waker}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
             waker.cancel()
@@ -101,40 +95,35 @@ class Scheduler:
             if task is waker:
                 continue
             self._inflight.discard(task)
-            task.result()  # a bug in the executor must surface, not vanish
+            task.result()  # a bug in the simulator must surface, not vanish
 
     async def drive(self, done: Callable[[], bool], *, until: float | None = None) -> bool:
         """Run timers and requests until ``done()`` or nothing is left to do.
 
-        ``until`` bounds virtual time. Returns ``done()`` at exit.
+        ``until`` bounds time, and asks the clock to move there even when it is held.
+        Returns ``done()`` at exit.
         """
         while True:
             self._fire_due()
             if done():
                 return True
-            if self._inflight:
-                await self._await_inflight()
-                continue
             due = self.next_due()
-            if due is None:
-                return done()
-            if until is not None and due > until:
-                self._advance(until)
-                return done()
-            if self.clock.is_virtual:
-                # Held time (autojump off) moves only when asked to advance.
-                if not (self.autojump or until is not None):
-                    return done()
-                self._advance(due)
+            target = due if until is None or (due is not None and due <= until) else until
+            if self._inflight:
+                sleep = None if target is None else self.clock.real_seconds_until(target)
+                await self._wait(sleep)
                 continue
-            assert self._wakeup is not None
-            self._wakeup.clear()
-            await self.clock.sleep_until(due, self._wakeup)
-
-    def _advance(self, when: float) -> None:
-        advance_to = getattr(self.clock, "advance_to", None)
-        if advance_to is not None:
-            advance_to(when)
+            if target is None:
+                return done()  # no timer, no request: nothing can happen any more
+            sleep = self.clock.real_seconds_until(target)
+            if sleep:
+                await self._wait(sleep)  # real time: a wakeup may bring earlier work
+                continue
+            if not self.clock.reach(target, asked=until is not None):
+                return done()  # held virtual time: only an advance moves it
+            if target == until and (due is None or due > until):
+                self._fire_due()
+                return done()
 
     async def cancel_all(self) -> None:
         for task in self._inflight:

@@ -1,7 +1,8 @@
 """Concurrency limits, throttling and priority: the gate around every SDK request.
 
-The executor asks the gate before each request (``admit``) and tells it when the
-request is over (``release``). Two stages, as on the server:
+The run loop asks the gate before each request (``admit``) and tells it when the
+request is over (``release``); the gate answers with the requests that may go now.
+Two stages, as on the server:
 
 * **throttle** holds a run's *start* (its first request) until the function's GCRA
   lets it through: FIFO, never dropped;
@@ -19,46 +20,20 @@ import bisect
 import dataclasses
 import itertools
 from collections import Counter
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from inngest_sim._trace import Record, _register
+from inngest_sim._engine.ports import Admission
+from inngest_sim.trace import RequestHeld, RunDelayed
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
 
-    from inngest_sim._executor import Executor
-    from inngest_sim._run import RunState, WorkItem
+    from inngest_sim._engine.ports import RunOps
+    from inngest_sim._engine.run import RunState, WorkItem
 
-__all__ = ["FlowGate", "Gcra", "RequestHeld", "RunDelayed", "RunRules", "Throttled"]
+__all__ = ["FlowGate", "Gcra", "RunRules", "Throttled"]
 
 EPSILON = 1e-6  # virtual instants are floats; "due now" must survive rounding
-
-
-@_register
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class RunDelayed(Record):
-    """A run (or the event that will start one) waits: throttle, debounce or batch."""
-
-    kind: ClassVar[str] = "run_delayed"
-    function_id: str
-    reason: str
-    key: str | None = None
-    run_id: str | None = None
-    event_id: str | None = None
-    until: float | None = None  # None when it depends on the queue (throttle)
-
-
-@_register
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class RequestHeld(Record):
-    """A request waits for a concurrency slot."""
-
-    kind: ClassVar[str] = "request_held"
-    run_id: str
-    step_id: str
-    attempt: int
-    keys: list[str]
-    priority: int
 
 
 class Gcra:
@@ -114,65 +89,60 @@ class _Held:
 
 
 class FlowGate:
-    """The executor's :class:`~inngest_sim._executor.Gate` for flow control."""
+    """The run loop's gate for flow control (see the module docstring).
 
-    def __init__(self, executor: Executor, on_start: Callable[[RunState], None]) -> None:
-        self.executor = executor
+    Args:
+        on_start: called once per run, when its first request is let through.
+    """
+
+    def __init__(self, on_start: Callable[[RunOps, RunState], None]) -> None:
         self.rules: dict[str, RunRules] = {}
         self._on_start = on_start
         self._order = itertools.count()
         self._held: list[_Held] = []  # waiting for a concurrency slot, in queue order
-        self._throttled: dict[tuple[str, str | None], list[_Held]] = {}
-        self._wakeups: dict[tuple[str, str | None], float] = {}
+        self._throttled: dict[tuple[str, str | None], tuple[Throttled, list[_Held]]] = {}
         self._in_use: Counter[Hashable] = Counter()
         self._admitted: dict[WorkItem, tuple[Hashable, ...]] = {}
-        self._started: set[str] = set()
-        self._current: WorkItem | None = None
-        self._current_admitted = False
 
     # ------------------------------------------------------------ Gate API
-    def admit(self, item: WorkItem) -> bool:
-        self._current, self._current_admitted = item, False
-        try:
-            rules = self.rules.get(item.run.run_id, NO_RULES)
-            held = _Held(self._now() - rules.priority, next(self._order), item)
-            if rules.throttle is not None and self._is_start(item):
-                self._throttle(held, rules.throttle)
-            else:
-                self._enter(held, rules)
-            return self._current_admitted
-        finally:
-            self._current = None
+    def admit(self, ops: RunOps, item: WorkItem) -> Admission:
+        go: list[WorkItem] = []
+        rules = self.rules.get(item.run.run_id, NO_RULES)
+        held = _Held(ops.clock.now() - rules.priority, next(self._order), item)
+        wake_at = None
+        if rules.throttle is not None and _is_start(item):
+            wake_at = self._throttle(ops, held, rules.throttle, go)
+        else:
+            self._enter(ops, held, rules, go)
+        return Admission(tuple(go), wake_at)
 
-    def release(self, item: WorkItem) -> None:
+    def release(self, ops: RunOps, item: WorkItem) -> Admission:
+        go: list[WorkItem] = []
         counters = self._admitted.pop(item, None)
         if counters:
             self._in_use.subtract(counters)
-            self._pump()
+            self._pump(ops, go)
+        return Admission(tuple(go))
 
-    def has_started(self, run: RunState) -> bool:
-        """Whether a request of ``run`` has been let through (its first SDK call)."""
-        return run.run_id in self._started
+    def wake(self, ops: RunOps) -> Admission:
+        go: list[WorkItem] = []
+        wakes = [self._pump_throttle(ops, key, go) for key in list(self._throttled)]
+        return Admission(tuple(go), min((w for w in wakes if w is not None), default=None))
 
     def forget(self, run_id: str) -> None:
         """The run ended: its rules go; requests still in flight keep their slots."""
         self.rules.pop(run_id, None)
-        self._started.discard(run_id)
 
     # ------------------------------------------------------------ stages
-    def _now(self) -> float:
-        return self.executor.clock.now()
-
-    def _is_start(self, item: WorkItem) -> bool:
-        return item.run.run_id not in self._started and item.is_discovery and item.attempt == 0
-
-    def _throttle(self, held: _Held, throttle: Throttled) -> None:
-        queue = self._throttled.setdefault(throttle.key, [])
+    def _throttle(
+        self, ops: RunOps, held: _Held, throttle: Throttled, go: list[WorkItem]
+    ) -> float | None:
+        _, queue = self._throttled.setdefault(throttle.key, (throttle, []))
         bisect.insort(queue, held, key=_Held.sort_key)
-        self._pump_throttle(throttle)
+        wake_at = self._pump_throttle(ops, throttle.key, go)
         if held in queue:
             run = held.item.run
-            self.executor.record(
+            ops.recorder.record(
                 RunDelayed,
                 function_id=run.spec.id,
                 reason="throttle",
@@ -180,41 +150,33 @@ class FlowGate:
                 run_id=run.run_id,
                 event_id=run.event.get("id"),
             )
+        return wake_at
 
-    def _pump_throttle(self, throttle: Throttled) -> None:
-        queue = self._throttled.get(throttle.key, [])
+    def _pump_throttle(
+        self, ops: RunOps, key: tuple[str, str | None], go: list[WorkItem]
+    ) -> float | None:
+        """Let queued starts through while the bucket allows; when the next one may go."""
+        throttle, queue = self._throttled[key]
         while queue:
             head = queue[0]
             if not head.item.run.running:
                 queue.pop(0)
                 continue
-            allow_at = throttle.buckets.take(throttle.key, self._now())
+            allow_at = throttle.buckets.take(key, ops.clock.now())
             if allow_at is not None:
-                self._wake_at(throttle, allow_at)
-                return
+                return allow_at
             queue.pop(0)
-            self._enter(head, self.rules.get(head.item.run.run_id, NO_RULES))
+            self._enter(ops, head, self.rules.get(head.item.run.run_id, NO_RULES), go)
+        return None
 
-    def _wake_at(self, throttle: Throttled, when: float) -> None:
-        if self._wakeups.get(throttle.key) == when:
-            return
-
-        def wake() -> None:
-            if self._wakeups.get(throttle.key) == when:
-                del self._wakeups[throttle.key]
-                self._pump_throttle(throttle)
-
-        self._wakeups[throttle.key] = when
-        self.executor.scheduler.call_at(when, wake)
-
-    def _enter(self, held: _Held, rules: RunRules) -> None:
+    def _enter(self, ops: RunOps, held: _Held, rules: RunRules, go: list[WorkItem]) -> None:
         if not rules.slots:
-            self._go(held.item, ())
+            self._go(ops, held.item, (), go)
             return
         bisect.insort(self._held, held, key=_Held.sort_key)
-        self._pump()
+        self._pump(ops, go)
         if any(h is held for h in self._held):
-            self.executor.record(
+            ops.recorder.record(
                 RequestHeld,
                 run_id=held.item.run.run_id,
                 step_id=held.item.step_id,
@@ -223,7 +185,7 @@ class FlowGate:
                 priority=rules.priority,
             )
 
-    def _pump(self) -> None:
+    def _pump(self, ops: RunOps, go: list[WorkItem]) -> None:
         """Admit held requests in queue order while their limits have room."""
         waiting: list[_Held] = []
         for held in self._held:
@@ -234,21 +196,24 @@ class FlowGate:
             if all(self._in_use[counter] < limit for counter, limit in slots):
                 counters = tuple(counter for counter, _ in slots)
                 self._in_use.update(counters)
-                self._go(held.item, counters)
+                self._go(ops, held.item, counters, go)
             else:
                 waiting.append(held)
         self._held = waiting
 
-    def _go(self, item: WorkItem, counters: tuple[Hashable, ...]) -> None:
+    def _go(
+        self, ops: RunOps, item: WorkItem, counters: tuple[Hashable, ...], go: list[WorkItem]
+    ) -> None:
         if counters:
             self._admitted[item] = counters
-        if item.run.run_id not in self._started:
-            self._started.add(item.run.run_id)
-            self._on_start(item.run)
-        if item is self._current:
-            self._current_admitted = True
-        else:
-            self.executor.start_now(item)
+        if not item.run.started:
+            item.run.started = True
+            self._on_start(ops, item.run)
+        go.append(item)
+
+
+def _is_start(item: WorkItem) -> bool:
+    return not item.run.started and item.is_discovery and item.attempt == 0
 
 
 def _describe(counter: Hashable) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from inngest_sim._cel import Expression
 from inngest_sim._errors import InvalidArgument, UnknownFunctionError
 from inngest_sim._retry import DEFAULT_RETRIES, MAX_RETRIES
+from inngest_sim._server.cel import Expression
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -109,6 +109,13 @@ class Registry:
                 f"no function {fn_id!r} is served; served functions: {known}"
             )
         return spec
+
+    @classmethod
+    def from_registration(cls, payload: Mapping[str, Any]) -> Registry:
+        """The registry an SDK's registration payload (``POST /fn/register``) describes."""
+        functions = payload.get("functions") or []
+        app_id = str(payload.get("appname") or payload.get("app_id") or "")
+        return cls(app_id, functions)
 
     def triggered_by(self, event: Mapping[str, Any]) -> list[FunctionSpec]:
         return [s for s in self._by_id.values() if any(t.matches(event) for t in s.triggers)]

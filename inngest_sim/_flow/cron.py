@@ -27,16 +27,15 @@ from croniter import CroniterError, croniter
 
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._protocol import ProtocolError, parse_duration
+from inngest_sim._server.events import SCHEDULED_EVENT, make_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from inngest_sim._executor import Executor
-    from inngest_sim._registry import FunctionSpec, Registry
+    from inngest_sim._engine.ports import RunOps
+    from inngest_sim._server.registry import FunctionSpec, Registry
 
-__all__ = ["SCHEDULED_EVENT", "CronSchedule", "CronSchedules", "parse_cron"]
-
-SCHEDULED_EVENT = "inngest/scheduled.timer"
+__all__ = ["CronSchedule", "CronSchedules", "parse_cron"]
 _TZ_PREFIX = re.compile(r"^(?:CRON_)?TZ=(\S+)\s+(.+)$")
 
 
@@ -108,11 +107,11 @@ class CronSchedules:
 
     def __init__(
         self,
-        executor: Executor,
         registry: Registry,
-        schedule: Callable[[FunctionSpec, dict[str, Any]], object],
+        *,
+        seed: int,
+        schedule: Callable[[RunOps, FunctionSpec, dict[str, Any]], object],
     ) -> None:
-        self.executor = executor
         self.schedules = tuple(
             parse_cron(spec, trigger)
             for spec in registry
@@ -120,25 +119,20 @@ class CronSchedules:
             if trigger.get("cron")
         )
         self._schedule = schedule
-        self._armed_until = executor.clock.now()
-        self._jitter = random.Random(f"cron-jitter-{executor.config.seed}")
+        self._armed_until: float | None = None
+        self._jitter = random.Random(f"cron-jitter-{seed}")
 
-    def arm(self, until: float) -> None:
-        """Fire every schedule instant in (now, ``until``] when time gets there.
-
-        Also makes time reach ``until`` even when nothing else is due by then, which
-        is what ``advance`` promises.
-        """
-        now = self.executor.clock.now()
+    def arm(self, ops: RunOps, until: float) -> None:
+        """Fire every schedule instant in (now, ``until``] when time gets there."""
+        now = ops.clock.now()
         if until <= now:
             return
-        start = max(self._armed_until, now)
-        self._armed_until = max(self._armed_until, until)
+        start = now if self._armed_until is None else max(self._armed_until, now)
+        self._armed_until = until if self._armed_until is None else max(self._armed_until, until)
         for schedule in self.schedules:
-            self._arm_next(schedule, start, until)
-        self.executor.scheduler.call_at(until, _nothing)
+            self._arm_next(ops, schedule, start, until)
 
-    def _arm_next(self, schedule: CronSchedule, after: float, until: float) -> None:
+    def _arm_next(self, ops: RunOps, schedule: CronSchedule, after: float, until: float) -> None:
         # One timer at a time: a window of a year over a per-minute schedule must
         # not put half a million timers in the heap up front.
         at = schedule.next_after(after)
@@ -146,30 +140,19 @@ class CronSchedules:
             return
 
         def fire() -> None:
-            self._fire(schedule, at)
-            self._arm_next(schedule, at, until)
+            self._fire(ops, schedule, at)
+            self._arm_next(ops, schedule, at, until)
 
-        self.executor.scheduler.call_at(at, fire)
+        ops.scheduler.call_at(at, fire)
 
-    def _fire(self, schedule: CronSchedule, at: float) -> None:
+    def _fire(self, ops: RunOps, schedule: CronSchedule, at: float) -> None:
         delay = self._jitter.uniform(0.0, schedule.jitter) if schedule.jitter else 0.0
 
         def start() -> None:
-            now = self.executor.clock.now()
-            event = {
-                "name": SCHEDULED_EVENT,
-                "data": {"cron": schedule.cron},
-                "id": self.executor.ids.ulid(now),
-                "ts": int(now * 1000),
-                "user": {},
-            }
-            self._schedule(schedule.spec, event)
+            event = make_event(SCHEDULED_EVENT, {"cron": schedule.cron}, ops.ids, ops.clock.now())
+            self._schedule(ops, schedule.spec, event)
 
         if delay:
-            self.executor.scheduler.call_at(at + delay, start)
+            ops.scheduler.call_at(at + delay, start)
         else:
             start()
-
-
-def _nothing() -> None:
-    return None

@@ -6,62 +6,36 @@ that a repeated event id is caught first: event id → rate limit / idempotency 
 batching or debounce → singleton → the run is created.
 
 Every run, however it was created (event, ``Simulator.run``, invoke, cron), then
-gets its priority, concurrency slots, throttle and timeouts in
-:meth:`FlowControl._created`; the :class:`FlowGate` enforces them per request.
-Each decision is a record in the trace.
+gets its priority, concurrency slots, throttle and timeouts when it starts
+(:meth:`FlowControl.run_started`); the :class:`~.gate.FlowGate` enforces them per
+request. Each decision is a record in the trace.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from inngest_sim._concurrency import FlowGate, Gcra, RunDelayed, RunRules, Throttled
-from inngest_sim._cron import CronSchedules
-from inngest_sim._flow_policy import Policy, RatePolicy, parse_policy, priority_factor
+from inngest_sim._flow.cron import CronSchedules
+from inngest_sim._flow.gate import FlowGate, Gcra, RunRules, Throttled
+from inngest_sim._flow.policy import Policy, RatePolicy, parse_policy, priority_factor
 from inngest_sim._protocol import json_size
-from inngest_sim._trace import Record, _register
+from inngest_sim.trace import RunBatched, RunDelayed, RunSkipped
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
-    from inngest_sim._cel import Expression
-    from inngest_sim._executor import Executor
-    from inngest_sim._registry import FunctionSpec, Registry
-    from inngest_sim._run import RunState
-    from inngest_sim._scheduler import Timer
+    from inngest_sim._engine.ports import RunOps
+    from inngest_sim._engine.run import RunState
+    from inngest_sim._engine.scheduler import Timer
+    from inngest_sim._server.cel import Expression
+    from inngest_sim._server.registry import FunctionSpec, Registry
 
-__all__ = ["FlowControl", "RunBatched", "RunSkipped"]
+__all__ = ["FlowControl"]
 
 EVENT_ID_WINDOW = 86400.0  # a repeated event id starts no new run for 24h
 MAX_BATCH_BYTES = 10 * 1024 * 1024
-
-
-@_register
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class RunSkipped(Record):
-    """No run for an event; ``reason``: event_id, rate_limit, idempotency or singleton."""
-
-    kind: ClassVar[str] = "run_skipped"
-    function_id: str
-    event_id: str | None
-    reason: str
-    key: str | None = None
-    message: str = ""
-
-
-@_register
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class RunBatched(Record):
-    """A batch closed and became one run (``reason``: ``full``, ``timeout`` or ``bytes``)."""
-
-    kind: ClassVar[str] = "run_batched"
-    function_id: str
-    run_id: str
-    event_ids: list[str]
-    key: str | None
-    reason: str
 
 
 @dataclasses.dataclass(eq=False)
@@ -76,34 +50,24 @@ class _Pending:
 
 
 class FlowControl:
-    """Applies every function's flow-control options; one per simulator."""
+    """Applies every function's flow-control options; one per simulator.
 
-    def __init__(
-        self,
-        executor: Executor,
-        registry: Registry,
-        *,
-        event_runs: dict[str, list[str]] | None = None,
-    ) -> None:
-        """``event_runs`` (event id → run ids) learns of runs that start later."""
-        self.executor = executor
+    Reads and checks every function's options when it is built (``InvalidArgument``
+    for options the server would reject), then gives the run loop its gate
+    (:attr:`gate`) and listens to every run's start and end.
+    """
+
+    def __init__(self, registry: Registry, *, seed: int) -> None:
         self.policies = {spec.id: parse_policy(spec) for spec in registry}
-        self.gate = FlowGate(executor, on_start=self._first_request)
-        self.cron = CronSchedules(executor, registry, self.schedule)
-        executor.gate = self.gate
-        executor.on_run_start.append(self._created)
-        executor.on_run_end.append(self._ended)
-        self._event_runs = {} if event_runs is None else event_runs
+        self.gate = FlowGate(on_start=self._first_request)
+        self.cron = CronSchedules(registry, seed=seed, schedule=self.schedule)
         self._buckets: dict[tuple[str, str], Gcra] = {}  # (function id, option)
         self._seen: dict[tuple[str, str], tuple[float, RunState | None]] = {}
         self._pending: dict[tuple[str, str, str | None], _Pending] = {}
         self._singletons: dict[tuple[str, str | None], RunState] = {}
 
     def policy(self, spec: FunctionSpec) -> Policy:
-        policy = self.policies.get(spec.id)
-        if policy is None:  # registered after start (not today): check it now
-            policy = self.policies[spec.id] = parse_policy(spec)
-        return policy
+        return self.policies[spec.id]
 
     def _gcra(self, fn_id: str, rate: RatePolicy, capacity: int) -> Gcra:
         """The function's GCRA buckets for ``rate``, made on first use."""
@@ -113,53 +77,61 @@ class FlowControl:
         return self._buckets[slot]
 
     # -------------------------------------------------------- scheduling
-    def schedule(self, spec: FunctionSpec, event: dict[str, Any]) -> RunState | None:
+    def schedule(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> RunState | None:
         """An event for ``spec`` arrived: the run it starts now, or None (later or never)."""
         policy = self.policy(spec)
-        if self._repeated(spec, event):
+        if self._repeated(ops, spec, event):
             _, run = self._seen[(spec.id, str(event["id"]))]
             return run  # the server answers a duplicate with the existing run
-        if not self._within_rate_limit(spec, policy, event):
+        if not self._within_rate_limit(ops, spec, policy, event):
             return None  # a rate-limited event does not use up its id
         if event.get("id"):
-            self._seen[(spec.id, str(event["id"]))] = (self._now(), None)
+            self._seen[(spec.id, str(event["id"]))] = (ops.clock.now(), None)
         if policy.batch is not None:
-            return self._add_to_batch(spec, policy, event)
+            return self._add_to_batch(ops, spec, policy, event)
         if policy.debounce is not None:
-            self._debounce(spec, policy, event)
+            self._debounce(ops, spec, policy, event)
             return None
-        return self._create(spec, [event])
+        return self._create(ops, spec, [event])
 
-    def _repeated(self, spec: FunctionSpec, event: dict[str, Any]) -> bool:
-        event_id, now = event.get("id"), self._now()
+    def _repeated(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> bool:
+        event_id, now = event.get("id"), ops.clock.now()
         if not event_id:
             return False
         seen = self._seen.get((spec.id, str(event_id)))
         if seen is not None and now - seen[0] < EVENT_ID_WINDOW:
             message = "an event with this id started (or joined) a run in the last 24h"
-            self._skip(spec, event, "event_id", str(event_id), message)
+            self._skip(ops, spec, event, "event_id", str(event_id), message)
             return True
         return False
 
-    def _within_rate_limit(self, spec: FunctionSpec, policy: Policy, event: dict[str, Any]) -> bool:
+    def _within_rate_limit(
+        self, ops: RunOps, spec: FunctionSpec, policy: Policy, event: dict[str, Any]
+    ) -> bool:
         rate = policy.rate_limit
         if rate is None:
             return True
         key = _key(rate.key, event)
+        now = ops.clock.now()
         # The server's rate-limit GCRA lets `burst + 1` through at once.
-        allow_at = self._gcra(spec.id, rate, rate.burst + 1).take(key, self._now())
+        allow_at = self._gcra(spec.id, rate, rate.burst + 1).take(key, now)
         if allow_at is None:
             return True
         reason = "idempotency" if rate.option == "idempotency" else "rate_limit"
-        wait = allow_at - self._now()
-        message = f"{rate.option} allows the next run for key {key!r} in {wait:g}s"
-        self._skip(spec, event, reason, key, message)
+        message = f"{rate.option} allows the next run for key {key!r} in {allow_at - now:g}s"
+        self._skip(ops, spec, event, reason, key, message)
         return False
 
     def _skip(
-        self, spec: FunctionSpec, event: dict[str, Any], reason: str, key: str | None, message: str
+        self,
+        ops: RunOps,
+        spec: FunctionSpec,
+        event: dict[str, Any],
+        reason: str,
+        key: str | None,
+        message: str,
     ) -> None:
-        self.executor.record(
+        ops.recorder.record(
             RunSkipped,
             function_id=spec.id,
             event_id=event.get("id"),
@@ -169,13 +141,15 @@ class FlowControl:
         )
 
     # ---------------------------------------------------- debounce, batch
-    def _debounce(self, spec: FunctionSpec, policy: Policy, event: dict[str, Any]) -> None:
+    def _debounce(
+        self, ops: RunOps, spec: FunctionSpec, policy: Policy, event: dict[str, Any]
+    ) -> None:
         """Start (or push back) the debounce of this key; the last event wins."""
         debounce = policy.debounce
         assert debounce is not None
         key = _key(debounce.key, event)
         slot = (spec.id, "debounce", key)
-        now = self._now()
+        now = ops.clock.now()
         pending = self._pending.get(slot)
         first_at = pending.first_at if pending else now
         deadline = now + debounce.period
@@ -185,35 +159,41 @@ class FlowControl:
             pending.timer.cancel()  # superseded: the last event wins
         fresh = _Pending([event], first_at, deadline, key)
         self._pending[slot] = fresh
-        self._delayed(spec, "debounce", event, key, deadline)
-        self._close_at(deadline, spec, slot, fresh, None)
+        self._delayed(ops, spec, "debounce", event, key, deadline)
+        self._close_at(ops, deadline, spec, slot, fresh, None)
 
     def _add_to_batch(
-        self, spec: FunctionSpec, policy: Policy, event: dict[str, Any]
+        self, ops: RunOps, spec: FunctionSpec, policy: Policy, event: dict[str, Any]
     ) -> RunState | None:
         batch = policy.batch
         assert batch is not None
         if batch.condition is not None and not batch.condition.matches({"event": event}):
-            return self._create(spec, [event])  # events failing `if` run unbatched
+            return self._create(ops, spec, [event])  # events failing `if` run unbatched
         key = _key(batch.key, event)
         slot = (spec.id, "batch", key)
         pending = self._pending.get(slot)
         if pending is None:
-            now = self._now()
+            now = ops.clock.now()
             pending = self._pending[slot] = _Pending([], now, now + batch.timeout, key)
-            self._close_at(pending.deadline, spec, slot, pending, "timeout")
+            self._close_at(ops, pending.deadline, spec, slot, pending, "timeout")
         pending.events.append(event)
         if len(pending.events) >= batch.max_size:
-            return self._close(spec, slot, pending, "full")
+            return self._close(ops, spec, slot, pending, "full")
         if sum(json_size(e) for e in pending.events) >= MAX_BATCH_BYTES:
-            return self._close(spec, slot, pending, "bytes")
-        self._delayed(spec, "batch", event, key, pending.deadline)
+            return self._close(ops, spec, slot, pending, "bytes")
+        self._delayed(ops, spec, "batch", event, key, pending.deadline)
         return None
 
     def _delayed(
-        self, spec: FunctionSpec, reason: str, event: dict[str, Any], key: str | None, until: float
+        self,
+        ops: RunOps,
+        spec: FunctionSpec,
+        reason: str,
+        event: dict[str, Any],
+        key: str | None,
+        until: float,
     ) -> None:
-        self.executor.record(
+        ops.recorder.record(
             RunDelayed,
             function_id=spec.id,
             reason=reason,
@@ -224,6 +204,7 @@ class FlowControl:
 
     def _close_at(
         self,
+        ops: RunOps,
         when: float,
         spec: FunctionSpec,
         slot: tuple[str, str, str | None],
@@ -231,12 +212,13 @@ class FlowControl:
         batch_reason: str | None,
     ) -> None:
         def due() -> None:
-            self._close(spec, slot, pending, batch_reason)
+            self._close(ops, spec, slot, pending, batch_reason)
 
-        pending.timer = self.executor.scheduler.call_at(when, due)
+        pending.timer = ops.scheduler.call_at(when, due)
 
     def _close(
         self,
+        ops: RunOps,
         spec: FunctionSpec,
         slot: tuple[str, str, str | None],
         pending: _Pending,
@@ -248,9 +230,9 @@ class FlowControl:
         del self._pending[slot]
         if pending.timer is not None:
             pending.timer.cancel()  # a batch that closed early needs no timeout
-        run = self._create(spec, pending.events)
+        run = self._create(ops, spec, pending.events)
         if run is not None and batch_reason is not None:
-            self.executor.record(
+            ops.recorder.record(
                 RunBatched,
                 function_id=spec.id,
                 run_id=run.run_id,
@@ -261,7 +243,9 @@ class FlowControl:
         return run
 
     # ------------------------------------------------------- run creation
-    def _create(self, spec: FunctionSpec, events: list[dict[str, Any]]) -> RunState | None:
+    def _create(
+        self, ops: RunOps, spec: FunctionSpec, events: list[dict[str, Any]]
+    ) -> RunState | None:
         singleton = self.policy(spec).singleton
         if singleton is not None:
             key = _key(singleton.key, events[0])
@@ -269,22 +253,18 @@ class FlowControl:
             if active is not None and active.running:
                 if singleton.mode == "skip":
                     message = f"run {active.run_id} is still running for this key"
-                    self._skip(spec, events[0], "singleton", key, message)
+                    self._skip(ops, spec, events[0], "singleton", key, message)
                     return None
-                self.executor.cancel(
-                    active, f"singleton: a new run for key {key!r} replaced this one"
-                )
-        run = self.executor.start_run(spec, events)
+                ops.cancel(active, f"singleton: a new run for key {key!r} replaced this one")
+        run = ops.start_run(spec, events)
         for event in events:
             event_id = str(event.get("id"))
-            seen_at, _ = self._seen.get((spec.id, event_id), (self._now(), None))
+            seen_at, _ = self._seen.get((spec.id, event_id), (ops.clock.now(), None))
             self._seen[(spec.id, event_id)] = (seen_at, run)  # a repeat answers with this run
-            runs = self._event_runs.setdefault(event_id, [])
-            if run.run_id not in runs:
-                runs.append(run.run_id)
         return run
 
-    def _created(self, run: RunState) -> None:
+    # ------------------------------------------------------ RunListener
+    def run_started(self, ops: RunOps, run: RunState) -> None:
         """Every new run: its priority, slots, throttle, singleton key and start timeout."""
         policy = self.policy(run.spec)
         event = run.event
@@ -304,7 +284,15 @@ class FlowControl:
         if policy.start_timeout is not None:
             seconds = policy.start_timeout
             message = f"timeouts.start: the run did not start within {seconds:g}s"
-            self._cancel_after(run, seconds, message, unless_started=True)
+            self._cancel_after(ops, run, seconds, message, unless_started=True)
+
+    def run_ended(self, ops: RunOps, run: RunState) -> None:
+        self.gate.forget(run.run_id)
+        policy = self.policy(run.spec)
+        if policy.singleton is not None:
+            slot = (run.spec.id, _key(policy.singleton.key, run.event))
+            if self._singletons.get(slot) is run:
+                del self._singletons[slot]
 
     def _slots(
         self, run: RunState, policy: Policy, *, ignore_keys: bool
@@ -322,33 +310,22 @@ class FlowControl:
             slots.append((counter, limit.limit))
         return tuple(slots)
 
-    def _first_request(self, run: RunState) -> None:
+    def _first_request(self, ops: RunOps, run: RunState) -> None:
         seconds = self.policy(run.spec).finish_timeout
         if seconds is not None:
             message = f"timeouts.finish: the run did not finish within {seconds:g}s of starting"
-            self._cancel_after(run, seconds, message, unless_started=False)
+            self._cancel_after(ops, run, seconds, message, unless_started=False)
 
     def _cancel_after(
-        self, run: RunState, seconds: float, message: str, *, unless_started: bool
+        self, ops: RunOps, run: RunState, seconds: float, message: str, *, unless_started: bool
     ) -> None:
         """The eager cancel job the server enqueues at a timeout's deadline."""
 
         def due() -> None:
-            if run.running and not (unless_started and self.gate.has_started(run)):
-                self.executor.cancel(run, message)
+            if run.running and not (unless_started and run.started):
+                ops.cancel(run, message)
 
-        self.executor.call_for(run, self._now() + seconds, due)
-
-    def _ended(self, run: RunState) -> None:
-        self.gate.forget(run.run_id)
-        policy = self.policy(run.spec)
-        if policy.singleton is not None:
-            slot = (run.spec.id, _key(policy.singleton.key, run.event))
-            if self._singletons.get(slot) is run:
-                del self._singletons[slot]
-
-    def _now(self) -> float:
-        return self.executor.clock.now()
+        ops.call_for(run, ops.clock.now() + seconds, due)
 
 
 def _key(expression: Expression | None, event: dict[str, Any]) -> str | None:

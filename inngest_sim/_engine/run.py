@@ -1,23 +1,26 @@
-"""One run's state: memos, stack, pending parallel steps, counters, status."""
+"""One run's state (memos, stack, pending parallel steps, counters, status) and its work items."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from inngest_sim._protocol import json_size
 
 if TYPE_CHECKING:
-    from inngest_sim._registry import FunctionSpec
-    from inngest_sim._scheduler import Timer
+    from inngest_sim._engine.scheduler import Timer
+    from inngest_sim._server.registry import FunctionSpec
 
-__all__ = ["RunState", "WorkItem"]
+__all__ = ["RUNNING", "RunState", "RunStatus", "WorkItem"]
 
-RUNNING = "Running"
+RunStatus = Literal["Running", "Completed", "Failed", "Cancelled"]
+RUNNING: RunStatus = "Running"
 
 
 @dataclasses.dataclass(eq=False)
 class RunState:
+    """What the executor keeps of one run while it runs; the trace keeps the history."""
+
     run_id: str
     spec: FunctionSpec
     events: list[dict[str, Any]]
@@ -28,12 +31,16 @@ class RunState:
     pending: set[str] = dataclasses.field(default_factory=set)
     seen_ops: set[str] = dataclasses.field(default_factory=set)
     discovery_queued: bool = False
-    status: str = RUNNING
+    status: RunStatus = RUNNING
     output: Any = None
     error: dict[str, Any] | None = None
-    step_count: int = 0
     state_bytes: int = 0
     requests: int = 0
+    # Whether flow control has let a request of this run through (its start).
+    started: bool = False
+    # Step bodies that started, in order, as the in-process probe reports them: an
+    # error answer that names no step is charged to the body that ran for it.
+    bodies: list[str] = dataclasses.field(default_factory=list)
     # Timers that exist for this run (retries, sleeps, wait and cancel expiries):
     # cancelled when it ends, so they neither fire nor keep virtual time moving.
     timers: list[Timer] = dataclasses.field(default_factory=list)
@@ -49,6 +56,11 @@ class RunState:
     def running(self) -> bool:
         return self.status == RUNNING
 
+    @property
+    def step_count(self) -> int:
+        """Saved steps: every save pushes one hash onto the stack."""
+        return len(self.stack)
+
     def key_of(self, step_hash: str) -> str:
         return self.keys.get(step_hash, step_hash)
 
@@ -58,7 +70,6 @@ class RunState:
         self.memos[step_hash] = memo
         self.keys[step_hash] = key
         self.stack.append(step_hash)
-        self.step_count += 1
         self.state_bytes += size
         return size
 
@@ -71,6 +82,8 @@ class WorkItem:
     step_id: str
     attempt: int = 0
     target: str | None = None
+    # Where the run's body log stood when this item's request was sent.
+    bodies_before: int = 0
 
     @property
     def is_discovery(self) -> bool:
@@ -78,3 +91,8 @@ class WorkItem:
 
     def retry(self) -> WorkItem:
         return dataclasses.replace(self, attempt=self.attempt + 1)
+
+    def body_ran(self) -> str | None:
+        """The last step body that started while this item's request was out."""
+        ran = self.run.bodies[self.bodies_before :]
+        return ran[-1] if ran else None

@@ -1,0 +1,153 @@
+"""How the engine handles each opcode of a 206 response, as the Go executor does.
+
+:func:`handle_ops` applies what holds for a whole response (the ops limit, each step
+output measured once, parallel planning, ``WaitForEvent`` first) and dispatches each op
+through one table: :data:`OPCODES` here for the step opcodes and sleeps, merged with the
+tables the pauses (wait for event, invoke) and the AI gateway return.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._engine.run import WorkItem
+from inngest_sim._protocol import (
+    STEP_OUTPUT_OPS,
+    ProtocolError,
+    json_size,
+    parse_duration,
+    parse_iso_time,
+)
+
+if TYPE_CHECKING:
+    from inngest_sim._engine.ports import Answer, OpHandler, OpTable, RunOps
+    from inngest_sim._protocol import Op
+
+__all__ = ["OPCODES", "STEP_OUTPUT_OPS", "handle_ops"]
+
+
+def handle_ops(ops: RunOps, answer: Answer, table: OpTable) -> None:
+    """Handle every op of ``answer``'s 206 response."""
+    run, reported = answer.item.run, answer.reply.ops
+    limits = ops.config.limits
+    for op in reported:
+        run.keys.setdefault(op.id, op.key)
+    if len(reported) > limits.max_ops_per_response:
+        ops.fail(run, limits.ops_limit_error(len(reported)))
+        return
+    # Each output is measured once, wrapped as it will be stored; the size serves the
+    # 4 MiB check, the 32 MiB check and the state accounting.
+    sizes = answer.sizes
+    for op in reported:
+        kind = STEP_OUTPUT_OPS.get(op.op)
+        if kind is None:
+            continue
+        size = sizes[op.id] = json_size({kind: op.data if kind == "data" else op.error})
+        if size > limits.max_step_output_bytes:
+            error = limits.step_output_error(op.id, size)
+            final = ops.retries_exhausted(answer.item, False)
+            ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
+            ops.retry_or_fail(answer.item, error, False, None)
+            return
+    if len(reported) > 1:
+        run.disable_immediate_execution = True
+        run.pending.update(op.id for op in reported)
+    # The server handles WaitForEvent before the other ops of a response.
+    for op in sorted(reported, key=lambda o: o.op != "WaitForEvent"):
+        if not run.running:
+            return
+        _dispatch(ops, answer, op, table)
+
+
+def _dispatch(ops: RunOps, answer: Answer, op: Op, table: OpTable) -> None:
+    run = answer.item.run
+    if op.op not in STEP_OUTPUT_OPS:
+        if op.id in run.memos or op.id in run.seen_ops:
+            return  # re-reported (race mode re-plans running siblings): already handled
+        run.seen_ops.add(op.id)
+    handler = table.get(op.op)
+    if handler is None:
+        ops.fail(run, _unsupported(answer, op))
+        return
+    handler(ops, answer, op)
+
+
+def _step_ran(ops: RunOps, answer: Answer, op: Op) -> None:
+    run, limits = answer.item.run, ops.config.limits
+    memo = {"data": op.data}
+    size = answer.sizes.get(op.id)
+    size = json_size(memo) if size is None else size
+    if run.state_bytes + size > limits.max_state_bytes:
+        ops.attempt(answer, op.id, op.key, "failed", limits.state_limit_error())
+        ops.fail(run, limits.state_limit_error())
+        return
+    ops.attempt(answer, op.id, op.key, "ok")
+    ops.save(run, op, memo, size)
+    ops.complete_step(run, op)
+
+
+def _step_errored(ops: RunOps, answer: Answer, op: Op) -> None:
+    item, run = answer.item, answer.item.run
+    error = dict(op.error or {"name": "Error", "message": "step failed without an error"})
+    final = op.op == "StepFailed" or ops.retries_exhausted(item, answer.reply.no_retry, error)
+    ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
+    if error.get("name") in ops.config.fail_fast_errors:
+        ops.fail(run, error)  # a failed test assertion: no retries, no catching
+        return
+    if not final:
+        ops.retry_or_fail(item, error, False, answer.reply.retry_after)
+        return
+    memo = {"error": {k: error.get(k) for k in ("name", "message", "stack")}}
+    ops.save(run, op, memo)
+    ops.complete_step(run, op)
+
+
+def _step_planned(ops: RunOps, answer: Answer, op: Op) -> None:
+    ops.schedule(WorkItem(answer.item.run, op.id, target=op.key))
+
+
+def _sleep(ops: RunOps, answer: Answer, op: Op) -> None:
+    run, now = answer.item.run, ops.clock.now()
+    try:
+        until = _sleep_target(op, now)
+    except ProtocolError as exc:
+        # Unreadable like a malformed response: the attempt failed, retry it.
+        run.seen_ops.discard(op.id)
+        message = f"{answer.describe()}: Sleep op {op.key!r}: {exc}"
+        ops.retry_or_fail(answer.item, {"name": "ProtocolError", "message": message}, False, None)
+        return
+    if until - now > ops.config.limits.max_sleep_seconds:
+        ops.fail(run, ops.config.limits.sleep_limit_error(op.key, op.name or ""))
+        return
+    ops.waiting(run, op, until)
+    ops.call_for(run, max(until, now), lambda: ops.resume(run.run_id, op, None))
+
+
+def _sleep_target(op: Op, now: float) -> float:
+    """The sleep's end: the ISO time in ``name`` (Python SDK) or ``opts.duration``."""
+    if isinstance(op.name, str) and op.name[:1].isdigit():
+        return parse_iso_time(op.name)
+    duration = (op.opts or {}).get("duration")
+    if duration is None:
+        raise ProtocolError(f"name {op.name!r} is not an ISO time and there is no opts.duration")
+    return now + parse_duration(str(duration))
+
+
+def _unsupported(answer: Answer, op: Op) -> dict[str, Any]:
+    return {
+        "name": "UnsupportedOpcode",
+        "message": (
+            f"{answer.describe()}: step {op.key!r} reported {op.op}, "
+            "which this simulator does not handle yet"
+        ),
+    }
+
+
+#: The engine's own opcodes: step results, planned steps and sleeps.
+OPCODES: dict[str, OpHandler] = {
+    "StepRun": _step_ran,
+    "StepError": _step_errored,
+    "StepFailed": _step_errored,
+    "StepPlanned": _step_planned,
+    "Sleep": _sleep,
+}

@@ -1,0 +1,197 @@
+"""The engine's seams: what the rooms around the run loop use of it, and give it.
+
+* :class:`RunOps` is the narrow port that opcode handlers, flow control, pauses and the
+  AI gateway call: save a step, resume a waiting one, fail or cancel a run, retry, start
+  a (child) run, schedule a timer that belongs to a run, record.
+* The rooms give the loop an opcode table (:data:`OpHandler` by opcode), a :class:`Gate`
+  that decides when requests go out, and :class:`RunListener`s told of each run's start
+  and end. They *return* these; nothing writes into the loop after it is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from inngest_sim._clock import Clock
+    from inngest_sim._engine.run import RunState, WorkItem
+    from inngest_sim._engine.scheduler import Scheduler, Timer
+    from inngest_sim._ids import IdSource
+    from inngest_sim._limits import Limits
+    from inngest_sim._protocol import Op, Reply
+    from inngest_sim._retry import Backoff
+    from inngest_sim._server.registry import FunctionSpec
+    from inngest_sim.trace import RequestSent
+    from inngest_sim.trace._recorder import Recorder
+
+__all__ = [
+    "Admission",
+    "Answer",
+    "EngineConfig",
+    "Gate",
+    "OpHandler",
+    "OpTable",
+    "OpenGate",
+    "RunListener",
+    "RunOps",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Settings of the run loop, fixed for a simulator's life."""
+
+    limits: Limits
+    backoff: Backoff
+    seed: int = 0
+    request_timeout: float = 300.0
+    max_requests_per_run: int = 20_000
+    request_latency: float | Callable[[str, str | None], float] = 0.0
+    fail_fast_errors: frozenset[str] = frozenset()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answer:
+    """One request and what came back: the context every opcode handler gets."""
+
+    item: WorkItem
+    request_id: str
+    start: RequestSent
+    wall: float
+    reply: Reply
+    # Each step output's size, measured once when the response is handled.
+    sizes: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def describe(self) -> str:
+        return describe_request(self.item, self.request_id)
+
+
+def describe_request(item: WorkItem, request_id: str) -> str:
+    """Where a request sits, for error messages: run, function, request, step, attempt."""
+    target = f"step {item.target!r}" if item.target else "discovery"
+    return (
+        f"run {item.run.run_id} of {item.run.spec.id!r}, request {request_id} "
+        f"({target}, attempt {item.attempt})"
+    )
+
+
+class RunOps(Protocol):
+    """What handlers and rooms may do to runs (the run loop implements it)."""
+
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def scheduler(self) -> Scheduler: ...
+    @property
+    def recorder(self) -> Recorder: ...
+    @property
+    def ids(self) -> IdSource: ...
+    @property
+    def config(self) -> EngineConfig: ...
+
+    def run(self, run_id: str) -> RunState | None:
+        """The live state of a run, or None once it is unknown."""
+        ...
+
+    def start_run(
+        self,
+        spec: FunctionSpec,
+        events: list[dict[str, Any]],
+        *,
+        parent_run_id: str | None = None,
+        delay: float = 0.0,
+    ) -> RunState: ...
+
+    def schedule(self, item: WorkItem, delay: float = 0.0) -> None:
+        """Queue ``item``'s request ``delay`` seconds from now (flow control applies)."""
+        ...
+
+    def call_for(self, run: RunState, when: float, callback: Callable[[], None]) -> Timer:
+        """A timer that belongs to ``run``: cancelled when the run ends."""
+        ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
+
+    def attempt(
+        self, answer: Answer, step_hash: str, key: str, outcome: str, error: Any = None
+    ) -> None:
+        """Record one step's outcome in ``answer``'s request."""
+        ...
+
+    def save(self, run: RunState, op: Op, memo: Any, size: int | None = None) -> None: ...
+
+    def complete_step(self, run: RunState, op: Op) -> None:
+        """A step's result is saved: fan in, or rediscover."""
+        ...
+
+    def resume(self, run_id: str, op: Op, memo: Any) -> None:
+        """Save the result of a step that waited (sleep, event, child run, model call)."""
+        ...
+
+    def waiting(
+        self, run: RunState, op: Op, until: float | None, detail: dict[str, Any] | None = None
+    ) -> None: ...
+
+    def retries_exhausted(self, item: WorkItem, no_retry: bool, error: Any = None) -> bool: ...
+
+    def retry_or_fail(
+        self, item: WorkItem, error: dict[str, Any], no_retry: bool, retry_after: str | None
+    ) -> None: ...
+
+    def backoff_delay(self, run: RunState, step_id: str, attempt: int) -> float: ...
+
+    def fail(self, run: RunState, error: dict[str, Any]) -> None: ...
+
+    def cancel(self, run: RunState, reason: str) -> None: ...
+
+
+#: Handles one op of a 206 response.
+OpHandler = Callable[[RunOps, Answer, "Op"], None]
+OpTable = Mapping[str, OpHandler]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Admission:
+    """What a gate decided: requests to send now, and when to ask it again."""
+
+    go: tuple[WorkItem, ...] = ()
+    wake_at: float | None = None
+
+
+class Gate(Protocol):
+    """Decides when requests go out (concurrency limits, throttling, priority)."""
+
+    def admit(self, ops: RunOps, item: WorkItem) -> Admission:
+        """``item`` is due; which requests (``item`` among them, or not) go now."""
+        ...
+
+    def release(self, ops: RunOps, item: WorkItem) -> Admission:
+        """``item``'s request is over (its slot is free)."""
+        ...
+
+    def wake(self, ops: RunOps) -> Admission:
+        """A time the gate asked for (``wake_at``) has come."""
+        ...
+
+
+class OpenGate:
+    """Every request goes at once (no flow control)."""
+
+    def admit(self, ops: RunOps, item: WorkItem) -> Admission:
+        return Admission(go=(item,))
+
+    def release(self, ops: RunOps, item: WorkItem) -> Admission:
+        return Admission()
+
+    def wake(self, ops: RunOps) -> Admission:
+        return Admission()
+
+
+class RunListener(Protocol):
+    """Told of every run's start and end (flow control, pauses, lifecycle events)."""
+
+    def run_started(self, ops: RunOps, run: RunState) -> None: ...
+
+    def run_ended(self, ops: RunOps, run: RunState) -> None: ...

@@ -1,0 +1,56 @@
+"""Events into the simulation: stamped, recorded, offered to pauses, turned into runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._server.events import LIFECYCLE_PREFIXES, lifecycle_events, normalise_event
+from inngest_sim.trace import EventReceived
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from inngest_sim._engine.ports import RunOps
+    from inngest_sim._engine.run import RunState
+    from inngest_sim._flow import FlowControl
+    from inngest_sim._pauses import Pauses
+    from inngest_sim._server.registry import Registry
+
+__all__ = ["Ingest"]
+
+
+class Ingest:
+    """Where every event goes: waits and cancellations first, then triggered functions.
+
+    Also a run listener: when a run ends, the lifecycle events Inngest emits
+    (``inngest/function.finished``, ``.failed``, ``.cancelled``) come in here too.
+    """
+
+    def __init__(self, registry: Registry, flow: FlowControl, pauses: Pauses) -> None:
+        self.registry = registry
+        self.flow = flow
+        self.pauses = pauses
+
+    def normalise(self, ops: RunOps, event: Mapping[str, Any]) -> dict[str, Any]:
+        return normalise_event(event, ops.ids, ops.clock.now())
+
+    def receive(self, ops: RunOps, events: list[dict[str, Any]], source: str) -> list[str]:
+        """Take events (normalised or not); returns their ids."""
+        ids = []
+        for raw in events:
+            event = self.normalise(ops, raw)
+            ids.append(event["id"])
+            ops.recorder.record(EventReceived, event=event, source=source)
+            self.pauses.on_event(event)
+            for spec in self.registry.triggered_by(event):
+                self.flow.schedule(ops, spec, event)
+        return ids
+
+    # ------------------------------------------------------ RunListener
+    def run_started(self, ops: RunOps, run: RunState) -> None:
+        return None
+
+    def run_ended(self, ops: RunOps, run: RunState) -> None:
+        if run.event.get("name", "").startswith(LIFECYCLE_PREFIXES):
+            return  # runs triggered by lifecycle events do not emit more of them
+        self.receive(ops, lifecycle_events(run, ops.clock.now(), ops.ids.ulid), "lifecycle")

@@ -1,0 +1,223 @@
+"""Steps that wait on the outside world, and runs cancelled by events.
+
+``wait_for_event`` and ``cancel`` are pauses: an event name, a CEL condition over
+``event`` (the run's trigger) and ``async`` (the candidate), and an expiry. An event
+is offered to the pauses that exist when it arrives, in the order they were created:
+a pause written later (by a run the same event starts, say) never sees it.
+``invoke`` starts a child run and resumes the parent when the child ends.
+
+:class:`Pauses` gives the run loop its ``WaitForEvent`` and ``InvokeFunction``
+handlers (:attr:`Pauses.opcodes`) and listens to every run's start (cancellation
+pauses) and end (a child answering, a run's pauses dropped).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._errors import InvalidArgument, UnknownFunctionError
+from inngest_sim._protocol import ProtocolError, parse_duration
+from inngest_sim._server.cel import Expression
+from inngest_sim._server.events import INVOKED_EVENT, make_event
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from inngest_sim._engine.ports import Answer, OpHandler, RunOps
+    from inngest_sim._engine.run import RunState
+    from inngest_sim._engine.scheduler import Timer
+    from inngest_sim._protocol import Op
+    from inngest_sim._server.registry import FunctionSpec, Registry
+
+__all__ = ["Pauses"]
+
+YEAR = 365 * 86400.0
+INVOKE_TIMEOUT_ERROR = {
+    "name": "InngestInvokeTimeoutError",
+    "message": "Timed out waiting for invoked function to complete",
+}
+
+
+@dataclasses.dataclass(eq=False)
+class _Pause:
+    run_id: str
+    event_name: str
+    condition: Expression | None
+    trigger: dict[str, Any]
+    on_match: Callable[[dict[str, Any]], None]
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        if event.get("name") != self.event_name:
+            return False
+        return self.condition is None or self.condition.matches(
+            {"event": self.trigger, "async": event}
+        )
+
+
+class Pauses:
+    """Wait-for-event, invoke and cancellation pauses of every run of one app."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._pauses: list[_Pause] = []
+        self._invocations: dict[str, tuple[str, Op, Timer]] = {}
+
+    @property
+    def opcodes(self) -> dict[str, OpHandler]:
+        """The run loop's handlers for the opcodes that wait."""
+        return {"WaitForEvent": self.wait_for_event, "InvokeFunction": self.invoke}
+
+    # ------------------------------------------------------------- pauses
+    def _pause(
+        self,
+        ops: RunOps,
+        run: RunState,
+        event_name: str,
+        condition: str | None,
+        timeout: float,
+        on_match: Callable[[dict[str, Any]], None],
+        on_timeout: Callable[[], None],
+        where: str,
+    ) -> None:
+        compiled = Expression(condition, where=where) if condition else None
+        pause = _Pause(run.run_id, event_name, compiled, run.event, on_match)
+        self._pauses.append(pause)
+
+        def expire() -> None:
+            if pause in self._pauses:
+                self._pauses.remove(pause)
+                on_timeout()
+
+        ops.call_for(run, ops.clock.now() + timeout, expire)
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Offer an event that just arrived to every pause that exists now."""
+        for pause in list(self._pauses):
+            if pause in self._pauses and pause.matches(event):
+                self._pauses.remove(pause)
+                pause.on_match(event)
+
+    # ------------------------------------------------------ wait_for_event
+    def wait_for_event(self, ops: RunOps, answer: Answer, op: Op) -> None:
+        run, opts = answer.item.run, op.opts or {}
+        timeout = self._timeout(ops, run, op, opts.get("timeout"), default=None)
+        if timeout is None:
+            return
+        detail = {"event": op.name, "if": opts.get("if")}
+        ops.waiting(run, op, ops.clock.now() + timeout, detail)
+        try:
+            self._pause(
+                ops,
+                run,
+                str(op.name),
+                opts.get("if"),
+                timeout,
+                on_match=lambda event: ops.resume(run.run_id, op, event),
+                on_timeout=lambda: ops.resume(run.run_id, op, None),
+                where=f"step {op.key!r} of run {run.run_id}",
+            )
+        except InvalidArgument as exc:
+            ops.fail(run, {"name": "InngestErrInvalidExpression", "message": str(exc)})
+
+    def _timeout(
+        self, ops: RunOps, run: RunState, op: Op, raw: Any, default: float | None
+    ) -> float | None:
+        if raw in (None, "") and default is not None:
+            return default
+        try:
+            seconds = parse_duration(str(raw)) if raw not in (None, "") else 0.0
+        except ProtocolError as exc:
+            ops.fail(run, {"name": "InngestErrInvalidTimeout", "message": str(exc)})
+            return None
+        if seconds > ops.config.limits.max_sleep_seconds:
+            message = (
+                f'The timeout of step "{op.key}" ({raw}) is more than one year; '
+                "waits may last at most one year."
+            )
+            ops.fail(run, {"name": "InngestErrTimeoutTooLong", "message": message})
+            return None
+        return seconds
+
+    # -------------------------------------------------------------- invoke
+    def invoke(self, ops: RunOps, answer: Answer, op: Op) -> None:
+        run, opts = answer.item.run, op.opts or {}
+        fn_id = str(opts.get("function_id", ""))
+        try:
+            spec = self.registry.get(fn_id)
+        except UnknownFunctionError as exc:
+            ops.resume(
+                run.run_id, op, {"error": {"name": "InngestInvokeError", "message": str(exc)}}
+            )
+            return
+        timeout = self._timeout(ops, run, op, opts.get("timeout"), default=YEAR)
+        if timeout is None:
+            return
+        event = self._invoke_event(ops, run, op, spec, opts)
+        child = ops.start_run(spec, [event], parent_run_id=run.run_id)
+        detail = {"function_id": fn_id, "child_run_id": child.run_id}
+        ops.waiting(run, op, ops.clock.now() + timeout, detail)
+
+        def expire() -> None:
+            if self._invocations.pop(child.run_id, None) is not None:
+                ops.resume(run.run_id, op, {"error": dict(INVOKE_TIMEOUT_ERROR)})
+
+        timer = ops.call_for(run, ops.clock.now() + timeout, expire)
+        self._invocations[child.run_id] = (run.run_id, op, timer)
+
+    def _invoke_event(
+        self, ops: RunOps, run: RunState, op: Op, spec: FunctionSpec, opts: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        payload = opts.get("payload") or {}
+        data = dict(payload.get("data") or {})
+        data["_inngest"] = {
+            "fn_id": spec.id,
+            "correlation_id": f"{run.run_id}.{op.id}",
+            "source_app_id": self.registry.app_id,
+            "source_fn_id": run.spec.id,
+        }
+        event = make_event(INVOKED_EVENT, data, ops.ids, ops.clock.now())
+        if payload.get("v") is not None:
+            event["v"] = payload["v"]
+        return event
+
+    # ------------------------------------------------------ RunListener
+    def run_started(self, ops: RunOps, run: RunState) -> None:
+        """Register the function's ``cancel`` entries for a new run."""
+        for entry in run.spec.config.get("cancel") or []:
+            raw_timeout = entry.get("timeout")
+            timeout = parse_duration(str(raw_timeout)) if raw_timeout else YEAR
+
+            def cancel(_event: dict[str, Any], run: RunState = run) -> None:
+                ops.cancel(run, "cancel event")  # ending the run drops its pauses and timers
+
+            self._pause(
+                ops,
+                run,
+                str(entry["event"]),
+                entry.get("if"),
+                timeout,
+                on_match=cancel,
+                on_timeout=lambda: None,
+                where=f"cancel of function {run.spec.id!r}",
+            )
+
+    def run_ended(self, ops: RunOps, run: RunState) -> None:
+        self._pauses = [p for p in self._pauses if p.run_id != run.run_id]
+        found = self._invocations.pop(run.run_id, None)
+        if found is None:
+            return
+        parent_id, op, timeout = found
+        timeout.cancel()  # the child answered: its timeout must not hold the clock
+        if run.status == "Completed":
+            memo: dict[str, Any] = {"data": run.output}
+        else:
+            error = run.error or {}
+            memo = {
+                "error": {
+                    "name": error.get("name", "Error"),
+                    "message": error.get("message", f"invoked run {run.status.lower()}"),
+                    "stack": error.get("stack"),
+                }
+            }
+        ops.resume(parent_id, op, memo)

@@ -1,0 +1,115 @@
+"""Events as the Inngest server makes and checks them: envelopes, lifecycle events, limits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._protocol import json_size
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from inngest_sim._engine.run import RunState
+    from inngest_sim._ids import IdSource
+    from inngest_sim._limits import Limits
+    from inngest_sim._server.registry import FunctionSpec
+
+__all__ = [
+    "INVOKED_EVENT",
+    "LIFECYCLE_PREFIXES",
+    "SCHEDULED_EVENT",
+    "check_events",
+    "default_event",
+    "lifecycle_events",
+    "make_event",
+    "normalise_event",
+]
+
+INVOKED_EVENT = "inngest/function.invoked"
+SCHEDULED_EVENT = "inngest/scheduled.timer"
+LIFECYCLE_PREFIXES = (
+    "inngest/function.finished",
+    "inngest/function.failed",
+    "inngest/function.cancelled",
+)
+
+
+def make_event(name: str, data: Mapping[str, Any], ids: IdSource, now: float) -> dict[str, Any]:
+    """A server-made event: a fresh id and the current time (milliseconds)."""
+    return {
+        "name": name,
+        "data": dict(data),
+        "id": ids.ulid(now),
+        "ts": int(now * 1000),
+        "user": {},
+    }
+
+
+def normalise_event(event: Mapping[str, Any], ids: IdSource, now: float) -> dict[str, Any]:
+    """An incoming event as the server stores it: ``data``, ``id``, ``ts`` and ``user`` filled."""
+    out = dict(event)
+    if out.get("data") is None:
+        out["data"] = {}
+    if not out.get("id"):
+        out["id"] = ids.ulid(now)
+    if not out.get("ts"):
+        out["ts"] = int(now * 1000)
+    out.setdefault("user", {})
+    return out
+
+
+def check_events(events: list[Any], limits: Limits) -> str | None:
+    """Inngest's ingest checks; returns the error it would give, or None."""
+    if len(events) > limits.max_events_per_send:
+        return f"Cannot have more than {limits.max_events_per_send} events in a batch"
+    for position, event in enumerate(events):
+        if not isinstance(event, dict):
+            return f"event #{position} is {type(event).__name__}, expected an object"
+        name = event.get("name")
+        if not isinstance(name, str) or not name:
+            return f"event #{position} has no name; every event needs a 'name' string"
+        size = json_size(event)
+        if size > limits.max_event_bytes:
+            return (
+                f"Event is over the max size: Max {limits.max_event_bytes} bytes / "
+                f"Size {size} bytes (event {name!r})"
+            )
+        data = event.get("data")
+        if data is not None and not isinstance(data, dict):
+            return f"event {name!r}: data must be an object, got {type(data).__name__}"
+    return None
+
+
+def lifecycle_events(
+    run: RunState, now: float, new_id: Callable[[float], str]
+) -> list[dict[str, Any]]:
+    """The events Inngest emits when a run ends (executor-semantics.md section 2.7)."""
+    base = {
+        "function_id": run.spec.id,
+        "run_id": run.run_id,
+        "event": run.event,
+        "events": run.events,
+        "_inngest": {"status": run.status},
+    }
+    ts = int(now * 1000)
+    error = None
+    if run.status != "Completed":
+        error = {"error": "invalid status code: 500", **(run.error or {})}
+    finished = {**base, **({"result": run.output} if error is None else {"error": error})}
+    events = [{"name": "inngest/function.finished", "id": new_id(now), "ts": ts, "data": finished}]
+    if run.status == "Failed":
+        failed = {**base, "error": error}
+        events.append(
+            {"name": "inngest/function.failed", "id": run.run_id, "ts": ts, "data": failed}
+        )
+    elif run.status == "Cancelled":
+        events.append(
+            {"name": "inngest/function.cancelled", "id": new_id(now), "ts": ts, "data": base}
+        )
+    return events
+
+
+def default_event(spec: FunctionSpec, data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The event ``sim.run(fn, data)`` sends: the function's first fixed event name."""
+    name = next((t.event for t in spec.triggers if t.event and not t.event.endswith("*")), None)
+    return {"name": name or INVOKED_EVENT, "data": dict(data or {})}

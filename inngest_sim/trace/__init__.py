@@ -1,0 +1,67 @@
+"""The trace: every request, attempt, wait, fault and flow-control decision of a simulation.
+
+``sim.trace`` is a :class:`Trace` of frozen records; ``RunResult``, the assertions, the
+timeline and the HTML report all read it, and ``Trace.save``/``Trace.load`` round-trip it
+through JSON. Filter it with ``trace.of(RecordClass, run_id=...)``::
+
+    from inngest_sim.trace import FaultApplied, RetryScheduled
+
+    faults = sim.trace.of(FaultApplied)
+    delays = [r.delay for r in sim.trace.of(RetryScheduled, run.run_id)]
+"""
+
+from __future__ import annotations
+
+from inngest_sim.trace._records import (
+    ApiCalled,
+    BodyExecuted,
+    EventReceived,
+    FaultApplied,
+    GenericRecord,
+    Published,
+    Record,
+    RequestHeld,
+    RequestSent,
+    ResponseHandled,
+    RetryScheduled,
+    RunBatched,
+    RunDelayed,
+    RunEnded,
+    RunQueued,
+    RunSkipped,
+    StepAttempt,
+    StepSaved,
+    Waiting,
+    record_class,
+)
+from inngest_sim.trace._trace import Trace
+
+__all__ = [
+    "ApiCalled",
+    "BodyExecuted",
+    "EventReceived",
+    "FaultApplied",
+    "GenericRecord",
+    "Published",
+    "Record",
+    "RequestHeld",
+    "RequestSent",
+    "ResponseHandled",
+    "RetryScheduled",
+    "RunBatched",
+    "RunDelayed",
+    "RunEnded",
+    "RunQueued",
+    "RunSkipped",
+    "StepAttempt",
+    "StepSaved",
+    "Trace",
+    "Waiting",
+    "record_class",
+]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("inngest_sim.trace._"):
+        _obj.__module__ = "inngest_sim.trace"
+del _name, _obj
