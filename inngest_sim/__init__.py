@@ -22,6 +22,7 @@ from inngest_sim._errors import (
     UnusedFaultRule,
 )
 from inngest_sim._limits import Limits
+from inngest_sim._public import claim_public_names
 from inngest_sim._replay import ReplayReport
 from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim._retry import Backoff
@@ -65,9 +66,4 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-# Reprs and docs name the package users import from (``inngest_sim.FaultPlan``).
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("inngest_sim."):
-        _obj.__module__ = "inngest_sim"
-del _name, _obj
+claim_public_names(globals(), __all__, "inngest_sim")

@@ -70,6 +70,17 @@ def _endpoint(
     return Endpoint(http, url, signing_key)
 
 
+def _in_process(
+    stack: contextlib.AsyncExitStack,
+    app: Any,
+    serve_path: str,
+    signing_key: str | None,
+    wrap: WrapTransport,
+) -> Endpoint:
+    transport = wrap(transport_for_app(app))
+    return _endpoint(stack, transport, IN_PROCESS_ORIGIN + serve_path, signing_key)
+
+
 def _check_serve_path(serve_path: Any) -> str:
     if not isinstance(serve_path, str) or not serve_path.startswith("/"):
         raise InvalidArgument(
@@ -99,8 +110,7 @@ class InProcessBackend:
         wrap: WrapTransport,
     ) -> Endpoint:
         app = build_asgi_app(client, functions, self.serve_path)
-        transport = wrap(transport_for_app(app))
-        return _endpoint(stack, transport, IN_PROCESS_ORIGIN + self.serve_path, signing_key)
+        return _in_process(stack, app, self.serve_path, signing_key, wrap)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,8 +136,7 @@ class AppBackend:
         signing_key: str | None,
         wrap: WrapTransport,
     ) -> Endpoint:
-        transport = wrap(transport_for_app(self.app))
-        return _endpoint(stack, transport, IN_PROCESS_ORIGIN + self.serve_path, signing_key)
+        return _in_process(stack, self.app, self.serve_path, signing_key, wrap)
 
 
 @dataclasses.dataclass(frozen=True)

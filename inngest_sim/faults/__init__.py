@@ -20,6 +20,7 @@ and ``plan.assert_all_called()`` fails loudly for a rule that never matched.
 from __future__ import annotations
 
 from inngest_sim._errors import UnusedFaultRule
+from inngest_sim._public import claim_public_names
 from inngest_sim.faults._context import FaultContext, Layer
 from inngest_sim.faults._effects import (
     DRAWN_KINDS,
@@ -64,8 +65,4 @@ __all__ = [
     "parse_fault_rules",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("inngest_sim.faults._"):
-        _obj.__module__ = "inngest_sim.faults"
-del _name, _obj
+claim_public_names(globals(), __all__, "inngest_sim.faults")

@@ -12,6 +12,7 @@ through JSON. Filter it with ``trace.of(RecordClass, run_id=...)``::
 
 from __future__ import annotations
 
+from inngest_sim._public import claim_public_names
 from inngest_sim.trace._records import (
     ApiCalled,
     BodyExecuted,
@@ -60,8 +61,4 @@ __all__ = [
     "record_class",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("inngest_sim.trace._"):
-        _obj.__module__ = "inngest_sim.trace"
-del _name, _obj
+claim_public_names(globals(), __all__, "inngest_sim.trace")

@@ -8,6 +8,7 @@ import inngest
 from inngest.experimental import realtime
 
 from inngest_sim import RealClock, Simulator
+from inngest_sim.trace import ApiCalled, Published
 
 
 def _pair() -> tuple[inngest.Inngest, inngest.Function]:  # type: ignore[type-arg]
@@ -31,6 +32,16 @@ async def test_client_send_from_a_test_triggers_functions() -> None:
     assert run.status == "Completed"
     assert run.output == 1
     assert sim.published == [{"channel": "pings", "topic": "seen", "data": {"n": 1}}]
+    # Realtime messages and the SDK's calls to the Inngest API are records of the trace.
+    (published,) = sim.trace.of(Published)
+    assert (published.channel, published.topic, published.data) == ("pings", "seen", {"n": 1})
+    calls = [(c.method, c.path, c.status) for c in sim.trace.of(ApiCalled)]
+    assert calls[0][0] == "POST"
+    assert calls[0][1].endswith("/fn/register")
+    assert [(m, p.split("/")[1], s) for m, p, s in calls[1:]] == [
+        ("POST", "e", 200),  # client.send
+        ("POST", "v1", 200),  # realtime publish
+    ]
 
 
 async def test_client_send_sync_from_a_sync_function_triggers_functions() -> None:

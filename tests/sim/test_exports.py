@@ -97,3 +97,35 @@ def test_public_values_pickle_by_their_public_path() -> None:
 
 def test_the_version_matches_the_installed_distribution() -> None:
     assert inngest_sim.__version__ == importlib.metadata.version("inngest-sim")
+
+
+@pytest.mark.parametrize("module", ["inngest_sim.trace", "inngest_sim.faults"])
+def test_the_public_subpackages_export_sorted_names_that_name_their_home(module: str) -> None:
+    package = importlib.import_module(module)
+    names = list(package.__all__)
+    # isort-style, as ruff keeps it: CONSTANTS, then Classes, then functions.
+    assert names == sorted(names, key=lambda n: (not n.isupper(), not n[0].isupper(), n))
+    for name in names:
+        obj = getattr(package, name)
+        home = getattr(obj, "__module__", module)
+        if inspect.isclass(obj):
+            # Top-level names (FaultPlan, Trace) report inngest_sim; the rest their subpackage.
+            assert home in (module, "inngest_sim"), (name, home)
+            assert getattr(importlib.import_module(home), obj.__qualname__) is obj
+
+
+def test_every_trace_record_class_is_public_and_loads_from_json() -> None:
+    from inngest_sim import trace
+
+    records = [
+        getattr(trace, n)
+        for n in trace.__all__
+        if inspect.isclass(getattr(trace, n)) and issubclass(getattr(trace, n), trace.Record)
+    ]
+    kinds = {cls.kind for cls in records if cls not in (trace.Record, trace.GenericRecord)}
+    assert {trace.record_class(kind) for kind in kinds} == set(records) - {
+        trace.Record,
+        trace.GenericRecord,
+    }
+    for flow in ("RunSkipped", "RunDelayed", "RunBatched", "RequestHeld", "Published", "ApiCalled"):
+        assert flow in trace.__all__
