@@ -11,6 +11,7 @@ asks time to move (``sim.advance``); inside ``sim.hold_time()`` it does not.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from typing import TYPE_CHECKING, Protocol
 
@@ -98,15 +99,21 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds`` (at least 0)."""
-        if seconds < 0:
+        if not seconds >= 0:  # also refuses NaN
             raise InvalidArgument(f"seconds={seconds!r}: time can't go backwards")
-        self._now += seconds
-        self._moved()
+        self.advance_to(self._now + seconds)
 
     def advance_to(self, when: float) -> None:
-        """Move time forward to ``when``; earlier instants are ignored."""
+        """Move time forward to ``when``, or the next whole millisecond after it.
+
+        Earlier instants are ignored. Time stays on whole milliseconds (the precision of
+        the times the SDK writes), so a deadline the SDK computes from it, such as a
+        ``RetryAfterError``'s, comes back exactly.
+        """
         if when > self._now:
-            self._now = when
+            # The epsilon keeps float noise (100.001 * 1000 = 100000.99999...) from
+            # adding a millisecond.
+            self._now = math.ceil(when * 1000 - 1e-6) / 1000
             self._moved()
 
     def real_seconds_until(self, deadline: float) -> float | None:

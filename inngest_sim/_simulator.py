@@ -42,6 +42,7 @@ from inngest_sim._server.api import InngestApi
 from inngest_sim._server.events import check_events, default_event
 from inngest_sim._server.loopback import LoopbackServer
 from inngest_sim._server.registry import FunctionSpec, Registry
+from inngest_sim._wallclock import WallClock
 from inngest_sim.faults._api import ApiFaults
 from inngest_sim.faults._injector import FaultInjector
 from inngest_sim.faults._step import StepFaults
@@ -80,7 +81,9 @@ class Simulator:
         backoff: retry delays; ``Backoff(jitter=0)`` gives exact schedules.
         clock: a :class:`VirtualClock` (default) or :class:`RealClock`.
         start: where a new virtual clock starts (default: now).
-        freeze_time: make ``datetime.now()`` in function code read the virtual clock.
+        freeze_time: make wall-clock reads in function code (``datetime.now()``,
+            ``time.time()``...) read the virtual clock; inside step bodies it moves on in
+            real time. Monotonic clocks are never touched.
         request_latency: virtual seconds each SDK request takes (a number, or a
             callable ``(function_id, step_id) -> seconds``); 0 by default.
         request_timeout: real seconds to wait for one SDK request before it counts as
@@ -227,8 +230,11 @@ class Simulator:
                 FaultTransport(inner, injector, self._step_key) if injector else inner
             ),
         )
+        wall_clock = None
         if self._freeze_time:
-            self._start_freezegun()
+            assert isinstance(self.clock, VirtualClock)
+            wall_clock = WallClock(self.clock)
+            self._exit.enter_context(wall_clock.started())
         self._registry = await self._sync(endpoint)
         self._flow = FlowControl(self._registry, seed=self.seed)  # checks every function's options
         pauses = Pauses(self._registry)
@@ -237,7 +243,8 @@ class Simulator:
         self._ingest = Ingest(self._registry, self._flow, pauses)
         listeners: list[Any] = [self._flow, pauses, self._ingest]
         if self.backend.supports_body_probe:
-            watch = BodyWatch(self._run_of, recorder, StepFaults(injector) if injector else None)
+            faults = StepFaults(injector) if injector else None
+            watch = BodyWatch(self._run_of, recorder, faults, wall_clock)
             listeners.append(_ProbeListener(watch))
             self._exit.callback(lambda: Probe.forget(list(self._engine.runs)))
         self._loop = RunLoop(
@@ -263,16 +270,6 @@ class Simulator:
                 f"to the simulator's API? Body: {response.text[:300]}"
             )
         return Registry.from_registration(self.api.registrations[-1])
-
-    def _start_freezegun(self) -> None:
-        import freezegun
-
-        assert isinstance(self.clock, VirtualClock)
-        clock = self.clock
-        freezer = freezegun.freeze_time(clock.datetime(), tick=False, real_asyncio=True)
-        frozen = freezer.start()
-        self._exit.callback(freezer.stop)
-        self._exit.callback(clock.subscribe(lambda _now: frozen.move_to(clock.datetime())))
 
     def _run_of(self, run_id: str) -> RunState | None:
         return self._loop.runs.get(run_id) if self._loop is not None else None

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # The heavy imports the plugin must defer until a fixture is used.
-DEFERRED = ("inngest", "inngest_sim", "cel", "fastapi", "httpx", "hypothesis", "freezegun")
+DEFERRED = ("inngest", "inngest_sim", "cel", "fastapi", "httpx", "hypothesis", "time_machine")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_the_wheel_requires_only_the_core_outside_extras(wheel: Path) -> None:
         r.split(">")[0].split("<")[0].split("=")[0].strip() for r in requires if "extra ==" not in r
     )
     assert core == sorted(
-        ["inngest", "httpx", "fastapi", "common-expression-language", "freezegun", "croniter"]
+        ["inngest", "httpx", "fastapi", "common-expression-language", "time-machine", "croniter"]
     )
     for app_only in ("rich", "pillow", "respx"):
         assert not any(r.startswith(app_only) and "extra ==" not in r for r in requires)

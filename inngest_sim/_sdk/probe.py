@@ -22,6 +22,7 @@ from inngest_sim._errors import SdkBridgeError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from contextlib import AbstractContextManager
 
 __all__ = ["BodyListener", "Probe"]
 
@@ -31,11 +32,13 @@ _current_step: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 
 class BodyListener(Protocol):
-    def before_body(self, run_id: str, step: str, attempt: int) -> None:
-        """Called as a body starts; raising here replaces the body (fault injection)."""
+    def running(self, run_id: str, step: str, attempt: int) -> AbstractContextManager[None]:
+        """Wraps one execution of a step body.
 
-    def after_body(self, run_id: str, step: str, attempt: int) -> None:
-        """Called after a body returned; raising here loses its result."""
+        Raising on entry replaces the body (fault injection); raising on a clean exit
+        loses the body's result. The body runs inside the block, in its own context.
+        """
+        ...
 
 
 class Probe:
@@ -106,12 +109,10 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
             listener, run_id, attempt = found
 
             async def body(*body_args: Any) -> Any:
-                step = _current_step.get() or step_id
-                listener.before_body(run_id, step, attempt)
-                result = handler(*body_args)
-                if inspect.isawaitable(result):
-                    result = await result
-                listener.after_body(run_id, step, attempt)
+                with listener.running(run_id, _current_step.get() or step_id, attempt):
+                    result = handler(*body_args)
+                    if inspect.isawaitable(result):
+                        result = await result
                 return result
 
             return await original(self, step_id, body, *args, **kw)
@@ -129,11 +130,8 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
         listener, run_id, attempt = found
 
         def body(*body_args: Any) -> Any:
-            step = _current_step.get() or step_id
-            listener.before_body(run_id, step, attempt)
-            result = handler(*body_args)
-            listener.after_body(run_id, step, attempt)
-            return result
+            with listener.running(run_id, _current_step.get() or step_id, attempt):
+                return handler(*body_args)
 
         return original(self, step_id, body, *args, **kw)
 

@@ -1,0 +1,92 @@
+"""Wall-clock time in function code, read from the virtual clock (with time-machine).
+
+While a simulator with ``freeze_time=True`` is open, these read virtual time:
+``datetime.datetime.now()``/``utcnow()``/``today()``, ``datetime.date.today()``,
+``time.time()``/``time_ns()``, ``time.gmtime()``/``localtime()``/``strftime()`` without an
+argument, and ``uuid.uuid1()``'s timestamp. Outside step bodies they stand still at the
+virtual instant, so what the SDK computes from them (a sleep's end, a ``RetryAfterError``'s
+deadline built before the body's work) is exact; inside a step body they move on in real
+time from the virtual instant the body started, so code that polls until a deadline
+finishes. ``time.monotonic()``, ``time.perf_counter()``, ``time.process_time()`` and the
+event loop's clock are never touched: code that measures elapsed time keeps working.
+
+time-machine patches those functions at their C level and asks the innermost traveller on
+its stack for the time; the traveller here answers per execution context (a contextvar the
+probe sets around each body), which is how one body ticks while the SDK's own code, in
+other requests, does not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable, Iterator
+
+    from inngest_sim._clock import VirtualClock
+
+__all__ = ["WallClock"]
+
+# (virtual ns, real ns) when the current step body started; unset outside bodies.
+_BODY: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "inngest_sim_body_time", default=None
+)
+
+
+class WallClock:
+    """Makes the process's wall clock read ``clock`` while started."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[None]:
+        import time_machine
+        from time_machine import _time_machine  # type: ignore[attr-defined]
+
+        real_ns: Callable[[], int] = _time_machine.original_time_ns
+
+        class _Traveller(time_machine.Traveller):
+            """Frozen at the virtual instant, except inside a step body."""
+
+            def time_ns(self) -> int:
+                body = _BODY.get()
+                if body is None:
+                    frozen: int = self._destination_timestamp_ns
+                    return frozen
+                virtual_start, real_start = body
+                return virtual_start + (real_ns() - real_start)
+
+        clock = self.clock
+        travel = time_machine.travel(clock.datetime(), tick=False)
+        travel.start()
+        traveller = _Traveller(_ns(clock.datetime()), None, False)
+        time_machine.traveller_stack[-1] = traveller
+
+        def moved(_now: float) -> None:
+            traveller._destination_timestamp_ns = _ns(clock.datetime())
+
+        unsubscribe = clock.subscribe(moved)
+        self._real_ns = real_ns
+        self._traveller = traveller
+        try:
+            yield
+        finally:
+            unsubscribe()
+            travel.stop()
+
+    @contextlib.contextmanager
+    def body(self) -> Iterator[None]:
+        """Inside this block (one step body's execution) wall-clock time moves on."""
+        token = _BODY.set((self._traveller._destination_timestamp_ns, self._real_ns()))
+        try:
+            yield
+        finally:
+            _BODY.reset(token)
+
+
+def _ns(moment: dt.datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
