@@ -23,6 +23,7 @@ __all__ = [
     "lifecycle_events",
     "make_event",
     "normalise_event",
+    "standard_error",
 ]
 
 INVOKED_EVENT = "inngest/function.invoked"
@@ -92,9 +93,7 @@ def lifecycle_events(
         "_inngest": {"status": run.status},
     }
     ts = int(now * 1000)
-    error = None
-    if run.status != "Completed":
-        error = {"error": "invalid status code: 500", **(run.error or {})}
+    error = None if run.status == "Completed" else standard_error(run.error)
     finished = {**base, **({"result": run.output} if error is None else {"error": error})}
     events = [{"name": "inngest/function.finished", "id": new_id(now), "ts": ts, "data": finished}]
     if run.status == "Failed":
@@ -107,6 +106,25 @@ def lifecycle_events(
             {"name": "inngest/function.cancelled", "id": new_id(now), "ts": ts, "data": base}
         )
     return events
+
+
+def standard_error(error: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A run's error as the server sends it in lifecycle events: exactly ``error``,
+    ``name``, ``message`` and ``stack`` (plus ``cause`` when there is one).
+
+    The SDK's error body carries more (``code``, ``is_retriable``...), which the server
+    does not pass on.
+    """
+    error = error or {}
+    standard: dict[str, Any] = {
+        "error": "invalid status code: 500",
+        "name": error.get("name", "Error"),
+        "message": error.get("message", ""),
+        "stack": error.get("stack"),
+    }
+    if error.get("cause") is not None:
+        standard["cause"] = error["cause"]
+    return standard
 
 
 def default_event(spec: FunctionSpec, data: Mapping[str, Any] | None) -> dict[str, Any]:

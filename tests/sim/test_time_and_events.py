@@ -252,6 +252,11 @@ async def test_on_failure_receives_function_failed_with_the_documented_fields() 
     assert failed["event"]["data"] == {"k": "v"}
     assert failed["error"]["name"] == "RuntimeError"
     assert failed["error"]["message"] == "broken"
+    # Inngest's standard error: these keys and no others (the SDK's `code` is not passed on).
+    assert set(failed["error"]) == {"error", "name", "message", "stack"}
+    assert "RuntimeError" in failed["error"]["stack"]
+    finished = next(e for e in sim.events if e["name"] == "inngest/function.finished")
+    assert finished["data"]["error"] == failed["error"]
     assert "inngest/function.finished" in names
 
 
