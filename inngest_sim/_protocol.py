@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +27,7 @@ __all__ = [
     "dumps",
     "hash_step_id",
     "json_size",
+    "normalise_error",
     "parse_duration",
     "parse_iso_time",
     "parse_reply",
@@ -144,7 +146,7 @@ def _parse_op(raw: object, position: int) -> Op:
     if not isinstance(raw, dict):
         raise ProtocolError(f"op #{position} is {type(raw).__name__}, expected an object")
     opcode = raw.get("op")
-    if opcode not in KNOWN_OPCODES:
+    if not isinstance(opcode, str) or opcode not in KNOWN_OPCODES:
         raise ProtocolError(
             f"op #{position} has unknown opcode {opcode!r}; "
             f"known opcodes: {', '.join(sorted(KNOWN_OPCODES))}"
@@ -152,21 +154,96 @@ def _parse_op(raw: object, position: int) -> Op:
     step_id = raw.get("id")
     if not isinstance(step_id, str) or not step_id:
         raise ProtocolError(f"op #{position} ({opcode}) has no string 'id'")
-    userland = raw.get("userland") or {}
-    display = raw.get("displayName") or (userland.get("id") if isinstance(userland, dict) else None)
-    index = userland.get("index") if isinstance(userland, dict) else None
+    where = f"op #{position} ({opcode} {step_id[:12]})"
+    userland = raw.get("userland")
+    userland = userland if isinstance(userland, dict) else {}
+    display = raw.get("displayName") or userland.get("id")
+    index = userland.get("index")
+    name = raw.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ProtocolError(f"{where}: 'name' must be a string, got {type(name).__name__}")
     opts = raw.get("opts")
+    if opts is not None and not isinstance(opts, dict):
+        raise ProtocolError(f"{where}: 'opts' must be an object, got {type(opts).__name__}")
+    _check_opts(opcode, opts or {}, where)
+    if opcode == "Sleep":
+        _check_sleep(name, opts or {}, where)
     error = raw.get("error")
     return Op(
         op=opcode,
         id=step_id,
-        display_name=str(display or raw.get("name") or step_id),
-        index=index if isinstance(index, int) else None,
-        name=raw.get("name"),
-        opts=opts if isinstance(opts, dict) else None,
+        display_name=_text(display or name or step_id),
+        index=index if isinstance(index, int) and not isinstance(index, bool) else None,
+        name=name,
+        opts=opts,
         data=raw.get("data"),
-        error=error if isinstance(error, dict) else None,
+        error=normalise_error(error, "the step failed") if opcode in STEP_ERROR_OPS else None,
     )
+
+
+STEP_ERROR_OPS = ("StepError", "StepFailed")
+# The option each opcode reads, and the JSON types it may have (None: absent).
+_OPT_TYPES: dict[str, dict[str, tuple[type, ...]]] = {
+    "Sleep": {"duration": (str,)},
+    "WaitForEvent": {"if": (str,), "timeout": (str,), "event": (str,)},
+    "InvokeFunction": {"function_id": (str,), "payload": (dict,), "timeout": (str,)},
+    "AIGateway": {"url": (str,), "headers": (dict,), "format": (str,), "auth_key": (str,)},
+}
+
+
+def _check_opts(opcode: str, opts: Mapping[str, Json], where: str) -> None:
+    for key, types in _OPT_TYPES.get(opcode, {}).items():
+        value = opts.get(key)
+        if value is not None and not isinstance(value, types):
+            expected = " or ".join("an object" if t is dict else "a string" for t in types)
+            raise ProtocolError(
+                f"{where}: opts.{key} must be {expected}, got {type(value).__name__}"
+            )
+    if opcode == "AIGateway":
+        headers = opts.get("headers") or {}
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+            raise ProtocolError(f"{where}: opts.headers must map strings to strings")
+    if opcode == "InvokeFunction":
+        data = (opts.get("payload") or {}).get("data")
+        if data is not None and not isinstance(data, dict):
+            raise ProtocolError(f"{where}: opts.payload.data must be an object")
+
+
+def _check_sleep(name: str | None, opts: Mapping[str, Json], where: str) -> None:
+    """A sleep names its end as an ISO time (Python SDK) or gives ``opts.duration``."""
+    try:
+        if isinstance(name, str) and name[:1].isdigit():
+            parse_iso_time(name)
+        elif opts.get("duration") is not None:
+            parse_duration(str(opts["duration"]))
+        else:
+            raise ProtocolError(f"name {name!r} is not an ISO time and there is no opts.duration")
+    except ProtocolError as exc:
+        raise ProtocolError(f"{where}: {exc}") from None
+
+
+def _text(value: Json) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def normalise_error(raw: Json, fallback: str) -> dict[str, Json]:
+    """An SDK error object with a string ``name`` and ``message``, whatever came in.
+
+    The SDK's other keys are kept; a non-object (or an empty body) becomes an ``Error``
+    whose message says what was received instead.
+    """
+    if not isinstance(raw, dict):
+        message = fallback if raw in (None, "") else f"{fallback}: {_text(raw)[:300]}"
+        return {"name": "Error", "message": message}
+    error = dict(raw)
+    name = error.get("name")
+    error["name"] = name if isinstance(name, str) and name else "Error"
+    raw_message = error.get("message")
+    error["message"] = fallback if raw_message in (None, "") else _text(raw_message)
+    stack = error.get("stack")
+    if stack is not None and not isinstance(stack, str):
+        error["stack"] = _text(stack)
+    return error
 
 
 def _unwrap_streamed(status: int, body: bytes) -> tuple[int, bytes, dict[str, str]]:
@@ -174,10 +251,18 @@ def _unwrap_streamed(status: int, body: bytes) -> tuple[int, bytes, dict[str, st
     envelope = json.loads(body.strip() or b"null")
     if not isinstance(envelope, dict) or "status" not in envelope:
         raise ProtocolError("201 streamed response has no {status, body, headers} envelope")
+    inner_status = envelope["status"]
+    if isinstance(inner_status, bool) or not isinstance(inner_status, int):
+        raise ProtocolError(f"201 streamed response's status {inner_status!r} is not an integer")
+    if not 100 <= inner_status <= 599:
+        raise ProtocolError(f"201 streamed response's status {inner_status} is not an HTTP status")
+    raw_headers = envelope.get("headers") or {}
+    if not isinstance(raw_headers, dict):
+        raise ProtocolError("201 streamed response's headers are not an object")
+    headers = {str(k).lower(): str(v) for k, v in raw_headers.items()}
     inner = envelope.get("body")
-    headers = {str(k).lower(): str(v) for k, v in (envelope.get("headers") or {}).items()}
     raw = inner.encode("utf-8") if isinstance(inner, str) else json.dumps(inner).encode("utf-8")
-    return int(envelope["status"]), raw, headers
+    return inner_status, raw, headers
 
 
 def parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
@@ -186,10 +271,10 @@ def parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
         return _parse_reply(status, headers, body)
     except ProtocolError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        # Bytes that are not UTF-8, envelopes with the wrong types, ...
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError) as exc:
+        # Bytes that are not UTF-8, JSON nested too deep, numbers too large, ...
         raise ProtocolError(
-            f"HTTP {status} body cannot be read: {type(exc).__name__}: {exc}"
+            f"HTTP {status} body cannot be read: {type(exc).__name__}: {str(exc)[:200]}"
         ) from exc
 
 
@@ -231,9 +316,7 @@ def _parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
             status,
             error={"name": "Error", "message": f"invalid status code: {status}: {text}"},
         )
-    error = payload if isinstance(payload, dict) else {"message": str(payload)}
-    if "name" not in error:
-        error = {"name": "Error", **error}
+    error = normalise_error(payload, f"the SDK answered {status} without an error body")
     return Reply("error", status, error=error, no_retry=no_retry, retry_after=retry_after)
 
 
@@ -256,10 +339,13 @@ def parse_iso_time(text: str) -> float:
     """POSIX seconds of an ISO-8601 time such as the SDK puts in a Sleep op's name."""
     if not isinstance(text, str) or not _ISO.match(text):
         raise ProtocolError(f"{text!r} is not an ISO-8601 time")
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.timestamp()
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.timestamp()
+    except (ValueError, OverflowError) as exc:
+        raise ProtocolError(f"{text!r} is not a valid ISO-8601 time: {exc}") from None
 
 
 def parse_duration(text: str) -> float:
@@ -273,4 +359,6 @@ def parse_duration(text: str) -> float:
         pos = match.end()
     if pos != len(text) or not text:
         raise ProtocolError(f"{text!r} is not a duration such as '30s', '5m' or '1h30m'")
+    if not math.isfinite(total):
+        raise ProtocolError(f"{text!r} is too long a duration")
     return total

@@ -87,7 +87,8 @@ class Simulator:
         request_latency: virtual seconds each SDK request takes (a number, or a
             callable ``(function_id, step_id) -> seconds``); 0 by default.
         request_timeout: real seconds to wait for one SDK request before it counts as
-            a failed attempt.
+            a failed attempt (30 by default: a hung app costs a test suite seconds per
+            attempt, not minutes).
         faults: a :class:`FaultPlan` to inject.
         fail_on_assertion: an ``AssertionError`` in function code fails the run at once.
         completion_order: the order in which parallel steps finish: a seed, a list
@@ -116,7 +117,7 @@ class Simulator:
         start: dt.datetime | float | None = None,
         freeze_time: bool = True,
         request_latency: float | Callable[[str, str | None], float] = 0.0,
-        request_timeout: float = 300.0,
+        request_timeout: float = 30.0,
         faults: FaultPlan | None = None,
         fail_on_assertion: bool = False,
         completion_order: int | Sequence[str] | Callable[[str, str | None], float] | None = None,
@@ -204,6 +205,7 @@ class Simulator:
     ) -> None:
         if self._loop is not None:
             await self._loop.scheduler.cancel_all()
+            await self._loop.aclose()
         await self._exit.aclose()
 
     async def _start(self) -> None:

@@ -21,6 +21,7 @@ from inngest_sim._engine.ports import Admission, Answer, OpenGate, describe_requ
 from inngest_sim._engine.run import RunState, WorkItem
 from inngest_sim._protocol import ProtocolError, Reply, build_body, dumps, parse_reply
 from inngest_sim._retry import retry_after_delay
+from inngest_sim._sdk.serve import ResponseTooLarge
 from inngest_sim.trace import (
     RequestSent,
     ResponseHandled,
@@ -72,6 +73,7 @@ class RunLoop:
         self.listeners = tuple(listeners)
         self.runs: dict[str, RunState] = {}
         self._wakes: set[float] = set()
+        self._abandoned: set[asyncio.Future[Any]] = set()
 
     # ------------------------------------------------------------------ runs
     def run(self, run_id: str) -> RunState | None:
@@ -235,31 +237,56 @@ class RunLoop:
     ) -> tuple[Reply, int]:
         place = describe_request(item, request_id)
         timeout = self.config.request_timeout
-        try:
-            response = await asyncio.wait_for(
-                self.endpoint.execute(
-                    fn_id=item.run.spec.id,
-                    step_id=item.step_id,
-                    run_id=item.run.run_id,
-                    request_id=request_id,
-                    body=body,
-                ),
-                timeout=timeout,
+        max_bytes = self.config.limits.max_response_bytes
+        request = asyncio.ensure_future(
+            self.endpoint.execute(
+                fn_id=item.run.spec.id,
+                step_id=item.step_id,
+                run_id=item.run.run_id,
+                request_id=request_id,
+                body=body,
+                max_bytes=max_bytes,
             )
-        except TimeoutError:
-            return _failed(f"{place}: no response within {timeout}s"), 0
+        )
+        # Not asyncio.wait_for: it waits for the cancelled request to finish, and an app
+        # that swallows the cancellation would hang the simulator past its timeout.
+        done, _ = await asyncio.wait({request}, timeout=timeout)
+        if not done:
+            self._abandon(request)
+            return _failed(
+                f"{place}: no response within {timeout:g}s (raise "
+                "Simulator(request_timeout=...) if a step really takes longer)"
+            ), 0
+        try:
+            response = request.result()
+        except ResponseTooLarge as exc:
+            return Reply(
+                "error", 0, error=self.config.limits.response_size_error(exc.read)
+            ), exc.read
         except httpx.HTTPError as exc:
             return _failed(f"{place}: request failed: {type(exc).__name__}: {exc}"), 0
+        except Exception as exc:  # a transport of the user's (from_app) that raised
+            return _failed(f"{place}: the serve endpoint raised {type(exc).__name__}: {exc}"), 0
         content = response.content
-        if len(content) > self.config.limits.max_response_bytes:
-            error = self.config.limits.response_size_error(len(content))
-            return Reply("error", response.status_code, error=error), len(content)
         try:
             return parse_reply(response.status_code, response.headers, content), len(content)
         except ProtocolError as exc:
             message = f"{place}: unreadable SDK response (HTTP {response.status_code}): {exc}"
             error = {"name": "ProtocolError", "message": message}
             return Reply("error", response.status_code, error=error), len(content)
+
+    def _abandon(self, request: asyncio.Future[Any]) -> None:
+        """Stop waiting for a request; it may finish (or not) in the background."""
+        request.cancel()
+        self._abandoned.add(request)
+        request.add_done_callback(self._abandoned.discard)
+
+    async def aclose(self, grace: float = 1.0) -> None:
+        """Cancel requests nobody waits for any more, giving them ``grace`` seconds to end."""
+        for request in self._abandoned:
+            request.cancel()
+        if self._abandoned:
+            await asyncio.wait(set(self._abandoned), timeout=grace)
 
     # ---------------------------------------------------------------- handle
     def _handle(self, answer: Answer, size: int) -> None:

@@ -46,7 +46,7 @@ class EngineConfig:
     limits: Limits
     backoff: Backoff
     seed: int = 0
-    request_timeout: float = 300.0
+    request_timeout: float = 30.0
     max_requests_per_run: int = 20_000
     request_latency: float | Callable[[str, str | None], float] = 0.0
     fail_fast_errors: frozenset[str] = frozenset()

@@ -7,8 +7,10 @@ against a running server it talks HTTP. The executor cannot tell the difference.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-__all__ = ["Endpoint", "build_asgi_app", "transport_for_app"]
+__all__ = ["Endpoint", "ResponseTooLarge", "build_asgi_app", "transport_for_app"]
 
 IN_PROCESS_ORIGIN = "http://inngest-sim.invalid"
 DEFAULT_SERVE_PATH = "/api/inngest"
@@ -43,11 +45,12 @@ class _WSGIInThread(httpx.AsyncBaseTransport):
     """Serves a WSGI app (Flask, Django) to an async client, off the event loop.
 
     The sync adapters run the function in the calling thread; running them in a
-    worker thread keeps the simulator's loop free to answer the SDK's own calls.
+    worker thread keeps the simulator's loop free to answer the SDK's own calls. The
+    thread is a daemon: a hung app must not keep the test process from exiting.
     """
 
     def __init__(self, app: Any) -> None:
-        self._wsgi = httpx.WSGITransport(app=app)
+        self._wsgi = httpx.WSGITransport(app=app, raise_app_exceptions=False)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
@@ -61,12 +64,76 @@ class _WSGIInThread(httpx.AsyncBaseTransport):
                 response.status_code, headers=response.headers, content=response.read()
             )
 
-        return await asyncio.to_thread(call)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[httpx.Response] = loop.create_future()
+
+        def settle(result: httpx.Response | None, error: BaseException | None) -> None:
+            if future.done():
+                return  # the executor stopped waiting (a timeout)
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+
+        def work() -> None:
+            try:
+                result = call()
+            except BaseException as exc:  # handed to the loop, raised there
+                _post(loop, settle, None, exc)
+            else:
+                _post(loop, settle, result, None)
+
+        threading.Thread(target=work, name="inngest-sim-wsgi", daemon=True).start()
+        return await future
+
+
+def _post(loop: asyncio.AbstractEventLoop, settle: Any, *args: Any) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop closed while the app ran
+        loop.call_soon_threadsafe(settle, *args)
+
+
+class _AppTransport(httpx.AsyncBaseTransport):
+    """An in-process app behind what a web server would answer when the app misbehaves.
+
+    An app that raises, or returns without a complete response, reaches the executor as
+    the HTTP 500 a server (uvicorn, gunicorn) would send in its place.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = await self.inner.handle_async_request(request)
+            content = await response.aread()
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if isinstance(exc, AssertionError) and not str(exc):
+                problem = "the app returned without sending a complete response"
+            return httpx.Response(500, text=f"Internal Server Error ({problem})", request=request)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
 
 
 def transport_for_app(app: Any) -> httpx.AsyncBaseTransport:
     """An in-process transport for an ASGI or a WSGI app."""
-    return httpx.ASGITransport(app=app) if _is_asgi(app) else _WSGIInThread(app)
+    inner: httpx.AsyncBaseTransport = (
+        httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        if _is_asgi(app)
+        else _WSGIInThread(app)
+    )
+    return _AppTransport(inner)
+
+
+class ResponseTooLarge(Exception):
+    """The SDK's answer grew past the size limit; reading stopped there."""
+
+    def __init__(self, read: int) -> None:
+        super().__init__(f"more than {read} bytes")
+        self.read = read
 
 
 class Endpoint:
@@ -88,8 +155,20 @@ class Endpoint:
         return {"x-inngest-signature": signature}
 
     async def execute(
-        self, *, fn_id: str, step_id: str, run_id: str, request_id: str, body: dict[str, Any]
+        self,
+        *,
+        fn_id: str,
+        step_id: str,
+        run_id: str,
+        request_id: str,
+        body: dict[str, Any],
+        max_bytes: int | None = None,
     ) -> httpx.Response:
+        """POST one execution request; the answer is read whole, up to ``max_bytes``.
+
+        Raises :class:`ResponseTooLarge` as soon as the body passes ``max_bytes``: an
+        endless body must not grow memory until a timeout.
+        """
         raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
         headers = {
             "content-type": "application/json",
@@ -102,7 +181,28 @@ class Endpoint:
             **self._sign(raw),
         }
         query = urlencode({"fnId": fn_id, "stepId": step_id})
-        return await self.http.post(f"{self.url}?{query}", content=raw, headers=headers)
+        request = self.http.build_request(
+            "POST", f"{self.url}?{query}", content=raw, headers=headers
+        )
+        response = await self.http.send(request, stream=True)
+        try:
+            chunks, read = [], 0
+            async for chunk in response.aiter_bytes():
+                read += len(chunk)
+                if max_bytes is not None and read > max_bytes:
+                    raise ResponseTooLarge(read)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # The body is decoded now, so it no longer carries an encoding or its wire length.
+        kept = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length")
+        ]
+        return httpx.Response(
+            response.status_code, headers=kept, content=b"".join(chunks), request=request
+        )
 
     async def sync(self) -> httpx.Response:
         """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""

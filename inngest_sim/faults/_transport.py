@@ -68,14 +68,13 @@ class FaultTransport(httpx.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         if not self.injector.could_hit("response"):
             return response
-        content = b"".join([chunk async for chunk in response.aiter_raw()])
-        await response.aclose()
+        content, headers = await _read(response)
         for step in _steps_that_ran(response, content) or ([ctx.step] if ctx.step else []):
             found = self.injector.hit(_at(ctx, "response", step))
             if found is not None:
                 return _apply(found[0], request)
         return httpx.Response(
-            response.status_code, headers=response.headers, content=content, request=request
+            response.status_code, headers=headers, content=content, request=request
         )
 
     async def aclose(self) -> None:
@@ -101,8 +100,7 @@ class FaultTransport(httpx.AsyncBaseTransport):
             "POST", request.url, headers=request.headers, content=json.dumps(probe).encode()
         )
         response = await self.inner.handle_async_request(dry)
-        content = b"".join([chunk async for chunk in response.aiter_raw()])
-        await response.aclose()
+        content, _ = await _read(response)
         try:
             reply = parse_reply(response.status_code, response.headers, content)
         except ProtocolError:
@@ -110,6 +108,20 @@ class FaultTransport(httpx.AsyncBaseTransport):
         planned = [op for op in reply.ops if op.op == "StepPlanned"]
         # Only a lone new step runs immediately; a parallel group is planned instead.
         return planned[0].key if len(reply.ops) == 1 and planned else None
+
+
+async def _read(response: httpx.Response) -> tuple[bytes, list[tuple[str, str]]]:
+    """The decoded body, and the headers that still describe it."""
+    try:
+        content = await response.aread()
+    finally:
+        await response.aclose()
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length")
+    ]
+    return content, headers
 
 
 def _at(ctx: FaultContext, layer: Any, step: str | None) -> FaultContext:
