@@ -38,6 +38,11 @@ def _request_parts(opts: dict[str, Any]) -> tuple[str, dict[str, str], dict[str,
     return str(opts.get("url", "")), headers, params
 
 
+def _scrub(text: str, key: str) -> str:
+    """``text`` without the provider key, which some providers echo in their errors."""
+    return text.replace(key, "[redacted]") if len(key) >= 4 else text
+
+
 class AiGateway:
     """Makes model calls for ``AIGateway`` ops, with the step's retries.
 
@@ -96,5 +101,5 @@ class AiGateway:
                 lambda: ops.spawn(self._call(ops, run, op, attempt + 1)),
             )
             return
-        error = {"name": "AIGatewayError", "message": f"Error making AI request: {problem}"}
-        ops.resume(run.run_id, op, {"error": error})
+        message = _scrub(f"Error making AI request: {problem}", str(opts.get("auth_key") or ""))
+        ops.resume(run.run_id, op, {"error": {"name": "AIGatewayError", "message": message}})

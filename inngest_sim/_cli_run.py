@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import inngest
 
 from inngest_sim._errors import InvalidArgument
+from inngest_sim._paths import writable
 from inngest_sim._simulator import Simulator
 from inngest_sim.faults import parse_fault_rules
 from inngest_sim.timeline import render_timeline
@@ -37,11 +38,21 @@ def _load(target: str) -> tuple[inngest.Inngest, list[Any], Any]:
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
         raise InvalidArgument(f"{target!r} is not MODULE:ATTR (e.g. myapp.functions:process)")
-    sys.path.insert(0, str(Path.cwd()))
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # modules of the project the command runs in
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         raise InvalidArgument(f"cannot import module {module_name!r}: {exc}") from exc
+    except SyntaxError as exc:
+        where = f"{exc.filename}:{exc.lineno}" if exc.filename else module_name
+        raise InvalidArgument(
+            f"module {module_name!r} has a syntax error at {where}: {exc.msg}"
+        ) from None
+    except Exception as exc:  # the user's module raised while importing
+        raise InvalidArgument(
+            f"importing module {module_name!r} raised {type(exc).__name__}: {exc}"
+        ) from None
     if not hasattr(module, attr):
         raise InvalidArgument(f"module {module_name!r} has no attribute {attr!r}")
     obj = getattr(module, attr)
@@ -97,28 +108,39 @@ def _as_json(run: RunResult) -> dict[str, Any]:
 
 
 async def run_target(options: RunOptions) -> int:
-    """Run the target; 0 when every run completed, 1 otherwise."""
+    """Run the target and every run it starts; 0 when all of them completed, 1 otherwise."""
+    # Output paths are checked before anything runs: a typo must not cost the run.
+    report = writable(options.report, "--report") if options.report else None
+    trace_path = writable(options.trace, "--trace") if options.trace else None
     client, functions, target = _load(options.target)
     event = _event(options.event)
     plan = parse_fault_rules(options.faults, seed=options.seed) if options.faults else None
     async with Simulator(client, functions, faults=plan, seed=options.seed) as sim:
         if isinstance(target, inngest.Function):
-            runs = [await sim.run(target, event=event)]
+            await sim.run(target, event=event)
         else:
             if event is None:
                 raise InvalidArgument("running every function of a client needs --event")
-            runs = await sim.trigger(event)
+            await sim.send(event)
+        # Runs the first one started (send_event, invoke, lifecycle handlers) end too.
+        runs = await sim.settle()
         trace = sim.trace
-    if options.trace:
-        trace.save(options.trace)
-    if options.report:
+    if trace_path:
+        trace.save(trace_path)
+    if report:
         from inngest_sim.report import write_html
 
-        write_html(trace, options.report)
+        write_html(trace, report)
     if options.as_json:
         print(json.dumps([_as_json(r) for r in runs], indent=2, default=str))
     else:
         print(render_timeline(trace))
         for run in runs:
             print(f"{run.function_id}: {run.status}")
+    for rule in plan.rules if plan is not None else []:
+        if not rule.called:
+            print(
+                f"inngest-sim run: warning: fault rule never matched: {rule.describe()}",
+                file=sys.stderr,
+            )
     return 0 if runs and all(r.status == "Completed" for r in runs) else 1

@@ -15,8 +15,6 @@ import math
 import time
 from typing import TYPE_CHECKING, Protocol
 
-from inngest_sim._errors import InvalidArgument
-
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -48,16 +46,9 @@ class Clock(Protocol):
 
 
 def _as_timestamp(start: dt.datetime | float | None) -> float:
-    if start is None:
-        return time.time()
-    if isinstance(start, dt.datetime):
-        if start.tzinfo is None:
-            raise InvalidArgument(
-                f"start={start!r} is a naive datetime; pass an aware one, "
-                "e.g. datetime(2026, 1, 1, tzinfo=timezone.utc)"
-            )
-        return start.timestamp()
-    return float(start)
+    from inngest_sim._validation import check_datetime
+
+    return time.time() if start is None else check_datetime("start", start)
 
 
 class VirtualClock:
@@ -99,9 +90,11 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds`` (at least 0)."""
-        if not seconds >= 0:  # also refuses NaN
-            raise InvalidArgument(f"seconds={seconds!r}: time can't go backwards")
-        self.advance_to(self._now + seconds)
+        from inngest_sim._validation import check_duration
+
+        delta = check_duration("seconds", seconds)
+        assert delta is not None
+        self.advance_to(self._now + delta)
 
     def advance_to(self, when: float) -> None:
         """Move time forward to ``when``, or the next whole millisecond after it.

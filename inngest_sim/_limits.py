@@ -7,6 +7,7 @@ lowered in a test to reach it cheaply, e.g. ``Limits(max_steps=5)``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from inngest_sim._errors import InvalidArgument
@@ -34,10 +35,13 @@ class Limits:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            whole = isinstance(field.default, int)
+            kind = "whole number" if whole else "number"
+            valid = isinstance(value, int if whole else int | float) and not isinstance(value, bool)
             # `not value > 0` also rejects NaN, which compares false with everything.
-            if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+            if not valid or not value > 0 or not math.isfinite(value):
                 raise InvalidArgument(
-                    f"Limits.{field.name}={value!r} must be a positive number; "
+                    f"Limits.{field.name}={value!r} must be a positive, finite {kind}; "
                     f"Inngest's default is {field.default!r}"
                 )
 
@@ -65,12 +69,14 @@ class Limits:
             "error": f"InngestErrStateOverflowed: {message}",
         }
 
-    def step_output_error(self, step_id: str, size: int) -> dict[str, Any]:
+    def step_output_error(self, step: str, step_hash: str, size: int) -> dict[str, Any]:
+        """Inngest's message names the hashed op id; the step id users wrote follows it."""
         return {
             "name": "Error",
             "message": (
-                f"error validating generator opcode {step_id}: step output size is greater "
-                f"than the limit ({size} > {self.max_step_output_bytes} bytes)"
+                f"error validating generator opcode {step_hash}: step output size is greater "
+                f"than the limit ({size} > {self.max_step_output_bytes} bytes) "
+                f"in step {step!r}"
             ),
         }
 

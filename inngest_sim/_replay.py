@@ -96,8 +96,14 @@ def _divergence(run: RunState, k: int, kind: str, value: Any, original_ids: set[
     return None
 
 
-async def check_replay(endpoint: Endpoint, run: RunState) -> ReplayReport:
-    """Replay ``run`` from each prefix of its saved steps; raise on the first divergence."""
+async def check_replay(
+    endpoint: Endpoint, run: RunState, *, raise_on_divergence: bool = True
+) -> ReplayReport:
+    """Replay ``run`` from each prefix of its saved steps, up to the first divergence.
+
+    Raises :class:`NondeterminismError` there, or with ``raise_on_divergence=False``
+    returns a report whose ``divergence`` says what went wrong (``ok`` is then False).
+    """
     __tracebackhide__ = True
     original_ids = set(run.keys)
     prefixes: list[tuple[str, ...]] = []
@@ -106,5 +112,7 @@ async def check_replay(endpoint: Endpoint, run: RunState) -> ReplayReport:
         prefixes.append(tuple(key for _, key in value) if kind == "ops" else (kind,))
         problem = _divergence(run, k, kind, value, original_ids)
         if problem:
-            raise NondeterminismError(problem)
+            if raise_on_divergence:
+                raise NondeterminismError(problem)
+            return ReplayReport(run.run_id, tuple(prefixes), problem)
     return ReplayReport(run.run_id, tuple(prefixes), None)

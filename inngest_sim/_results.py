@@ -51,7 +51,20 @@ class StepResult:
     attempts: tuple[Attempt, ...]
     executions: int
     saved: bool
+    #: The kind of the stored memo: ``data``, ``error``, ``null`` (a sleep), ``raw`` (an event).
     memo: str | None
+    #: What was stored: the output, the error, or the event a wait received.
+    value: Any = None
+
+    @property
+    def output(self) -> Any:
+        """The step's stored output (or the event a wait received); None if none was saved."""
+        return None if self.memo == "error" else self.value
+
+    @property
+    def error(self) -> Mapping[str, Any] | None:
+        """The error stored for a step that failed for good (``name``, ``message``, ``stack``)."""
+        return self.value if self.memo == "error" else None
 
     @property
     def outcome(self) -> str | None:
@@ -197,6 +210,7 @@ class RunResult:
                 executions=probed.get(key, 0) if has_probe else reported,
                 saved=key in saved,
                 memo=saved[key].memo if key in saved else None,
+                value=saved[key].value if key in saved else None,
             )
         return steps
 

@@ -7,6 +7,7 @@ the same schedule.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 from inngest_sim._errors import InvalidArgument
@@ -37,14 +38,30 @@ class Backoff:
     jitter: float = 30.0
 
     def __post_init__(self) -> None:
-        if not self.table or any(step < 0 for step in self.table):
-            raise InvalidArgument(f"Backoff.table={self.table!r} must be non-empty, all >= 0")
-        if self.jitter < 0:
-            raise InvalidArgument(f"Backoff.jitter={self.jitter!r} must be >= 0 (0 turns it off)")
+        table = self.table
+        valid = isinstance(table, tuple | list) and bool(table)
+        if not valid or not all(_seconds(step) for step in table):
+            raise InvalidArgument(
+                f"Backoff.table={table!r} must be a non-empty tuple of finite seconds >= 0, "
+                "e.g. (15, 30, 60)"
+            )
+        if not _seconds(self.jitter):
+            raise InvalidArgument(
+                f"Backoff.jitter={self.jitter!r} must be finite seconds >= 0 (0 turns it off)"
+            )
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         base = self.table[min(attempt, len(self.table) - 1)]
         return base + (rng.uniform(0, self.jitter) if self.jitter else 0.0)
+
+
+def _seconds(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 def retry_after_delay(value: str, now: float) -> float | None:

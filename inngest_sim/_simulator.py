@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import httpx
+
 from inngest_sim._ai import AiGateway
+from inngest_sim._arguments import check_constructor, events_to_send, run_events
 from inngest_sim._backends import AppBackend, Backend, HttpBackend, InProcessBackend
 from inngest_sim._bodies import BodyWatch
 from inngest_sim._clock import Clock, VirtualClock
 from inngest_sim._engine import OPCODES, EngineConfig, RunLoop, RunState, Scheduler
 from inngest_sim._errors import (
-    EventRejected,
     InvalidArgument,
     RunNotFinished,
     SimError,
@@ -39,9 +40,10 @@ from inngest_sim._sdk.bridge import route_client
 from inngest_sim._sdk.probe import Probe
 from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
 from inngest_sim._server.api import InngestApi
-from inngest_sim._server.events import check_events, default_event
+from inngest_sim._server.events import default_event
 from inngest_sim._server.loopback import LoopbackServer
 from inngest_sim._server.registry import FunctionSpec, Registry
+from inngest_sim._validation import check_bool, check_duration, check_int, given
 from inngest_sim._wallclock import WallClock
 from inngest_sim.faults._api import ApiFaults
 from inngest_sim.faults._injector import FaultInjector
@@ -51,9 +53,8 @@ from inngest_sim.trace import EventReceived, Published, RunQueued, Trace
 from inngest_sim.trace._recorder import Recorder
 
 if TYPE_CHECKING:
+    import datetime as dt
     from types import TracebackType
-
-    import httpx
 
     from inngest_sim._sdk.serve import Endpoint
     from inngest_sim.faults import FaultPlan
@@ -127,6 +128,7 @@ class Simulator:
         signing_key: str | None = None,
         backend: Backend | None = None,
     ) -> None:
+        check_constructor(locals())
         if clock is not None and start is not None:
             raise InvalidArgument("pass either clock= or start=, not both")
         if completion_order is not None:
@@ -186,6 +188,9 @@ class Simulator:
         ``INNGEST_DEV=http://127.0.0.1:<api_port>`` or
         ``Inngest(api_base_url=..., event_api_base_url=...)``.
         """
+        check_int("api_port", api_port, minimum=0, fix="a free TCP port, or 0 to pick one")
+        if api_port > 65535:
+            raise InvalidArgument(f"api_port={api_port}: a TCP port is at most 65535")
         return cls(client, [], backend=HttpBackend(url, api_port), **options)
 
     # ------------------------------------------------------------ lifecycle
@@ -263,7 +268,13 @@ class Simulator:
     async def _sync(self, endpoint: Endpoint) -> Registry:
         """Ask the SDK to register; the functions it reports are the registry."""
         assert self.api is not None
-        response = await endpoint.sync()
+        try:
+            response = await endpoint.sync()
+        except httpx.HTTPError as exc:
+            raise SimError(
+                f"cannot reach the serve endpoint at {endpoint.url} ({type(exc).__name__}: "
+                f"{exc}); is the app running, and serving Inngest at that path?"
+            ) from exc
         if not self.api.registrations:
             raise SimError(
                 f"PUT {endpoint.url} answered {response.status_code} but the SDK never "
@@ -319,6 +330,7 @@ class Simulator:
 
     def result(self, run_id: str) -> RunResult:
         """The result of run ``run_id`` so far, read from the trace."""
+        self._run_state(run_id)
         return RunResult(self.trace, run_id)
 
     @property
@@ -362,13 +374,20 @@ class Simulator:
         events: Sequence[Mapping[str, Any]] | None = None,
         timeout: dt.timedelta | None = None,
     ) -> RunResult:
-        """Invoke ``fn`` directly with an event and wait until the run ends."""
+        """Invoke ``fn`` directly with an event and wait until the run ends.
+
+        Args:
+            fn: the function (an ``inngest.Function``) or its id.
+            data: the data of the function's default event (its first trigger's name).
+            event: the whole trigger event instead (``{"name": ..., "data": {...}}``).
+            events: a batch of events instead (for a function with batching).
+            timeout: how much virtual time to wait (a ``timedelta`` or seconds).
+        """
         spec = self.function(fn)
+        check_duration("timeout", timeout, allow_none=True)
         engine, ingest = self._engine, self._started(self._ingest)
-        batch = [
-            ingest.normalise(engine, e) for e in (events or [event or default_event(spec, data)])
-        ]
-        run = engine.start_run(spec, batch)
+        chosen = run_events(data, event, events, self.limits, lambda d: default_event(spec, d))
+        run = engine.start_run(spec, [ingest.normalise(engine, e) for e in chosen])
         return await self.wait(run.run_id, timeout=timeout)
 
     async def send(self, events: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[str]:
@@ -376,25 +395,36 @@ class Simulator:
 
         Returns the event ids. Use :meth:`settle` or :meth:`runs_for` to wait.
         """
-        batch = [events] if isinstance(events, Mapping) else list(events)
-        problem = check_events(batch, self.limits)
-        if problem:
-            raise EventRejected(problem)
-        return self._started(self._ingest).receive(
-            self._engine, [dict(e) for e in batch], "simulator"
-        )
+        batch = events_to_send(events, self.limits)
+        return self._started(self._ingest).receive(self._engine, batch, "simulator")
 
     async def trigger(
-        self, event: Mapping[str, Any], *, timeout: dt.timedelta | None = None
+        self, event: Mapping[str, Any], *, timeout: dt.timedelta | float | None = None
     ) -> list[RunResult]:
         """Send one event and wait for every run it started to end."""
+        if not isinstance(event, Mapping):
+            raise InvalidArgument(
+                f"{given('event', event)}: trigger() sends one event; use send() for a list"
+            )
+        check_duration("timeout", timeout, allow_none=True)
         (event_id,) = await self.send(event)
         return [await self.wait(r.run_id, timeout=timeout) for r in self.runs_for(event_id)]
 
-    async def wait(self, run_id: str, *, timeout: dt.timedelta | None = None) -> RunResult:
+    def _run_state(self, run_id: Any) -> RunState:
+        runs = self._engine.runs
+        if not isinstance(run_id, str) or run_id not in runs:
+            known = ", ".join(list(runs)[:5]) + (" ..." if len(runs) > 5 else "")
+            raise InvalidArgument(
+                f"{given('run_id', run_id)}: no such run in this simulator; pass a run id "
+                f"from sim.run(...).run_id or sim.runs (runs: {known or 'none yet'})"
+            )
+        return runs[run_id]
+
+    async def wait(self, run_id: str, *, timeout: dt.timedelta | float | None = None) -> RunResult:
         """Drive the simulation until run ``run_id`` ends (time auto-advances)."""
-        run = self._engine.runs[run_id]
-        until = self.clock.now() + timeout.total_seconds() if timeout else None
+        run = self._run_state(run_id)
+        seconds = check_duration("timeout", timeout, allow_none=True)
+        until = self.clock.now() + seconds if seconds is not None else None
         done = await self._engine.scheduler.drive(lambda: not run.running, until=until)
         if not done:
             if until is not None and self.clock.now() >= until:
@@ -412,24 +442,33 @@ class Simulator:
             )
         return self.result(run_id)
 
-    async def settle(self, *, timeout: dt.timedelta | None = None) -> list[RunResult]:
+    async def settle(self, *, timeout: dt.timedelta | float | None = None) -> list[RunResult]:
         """Drive until nothing is left to do (or ``timeout`` of virtual time passes)."""
-        until = self.clock.now() + timeout.total_seconds() if timeout else None
+        seconds = check_duration("timeout", timeout, allow_none=True)
+        until = self.clock.now() + seconds if seconds is not None else None
         await self._engine.scheduler.drive(lambda: False, until=until)
         return self.runs
 
-    async def check_replay(self, run: RunResult | str) -> ReplayReport:
+    async def check_replay(
+        self, run: RunResult | str, *, raise_on_divergence: bool = True
+    ) -> ReplayReport:
         """Replay a finished run from every prefix of its saved steps.
 
-        Raises :class:`NondeterminismError` naming the first step where the
-        replay leaves the original path. No step body runs during the check.
+        Raises :class:`NondeterminismError` naming the first step where the replay
+        leaves the original path; with ``raise_on_divergence=False`` the returned
+        report says it instead (``report.ok``, ``report.divergence``). No step body
+        runs during the check.
         """
         __tracebackhide__ = True
-        run_id = run if isinstance(run, str) else run.run_id
-        state = self._engine.runs[run_id]
+        state = self._run_state(run.run_id if isinstance(run, RunResult) else run)
         if state.running:
-            raise InvalidArgument(f"run {run_id} is still running; check it once it has ended")
-        return await check_replay(self._engine.endpoint, state)
+            raise InvalidArgument(
+                f"run {state.run_id} is still running; check it once it has ended"
+            )
+        check_bool("raise_on_divergence", raise_on_divergence)
+        return await check_replay(
+            self._engine.endpoint, state, raise_on_divergence=raise_on_divergence
+        )
 
     @contextlib.contextmanager
     def hold_time(self) -> Iterator[None]:
@@ -449,9 +488,8 @@ class Simulator:
 
     async def advance(self, delta: dt.timedelta | float) -> None:
         """Move virtual time forward by ``delta``, running everything due on the way."""
-        seconds = delta.total_seconds() if isinstance(delta, dt.timedelta) else float(delta)
-        if seconds < 0:
-            raise InvalidArgument(f"delta={delta!r}: time can't go backwards")
+        seconds = check_duration("delta", delta)
+        assert seconds is not None
         until = self.clock.now() + seconds
         engine = self._engine
         self._started(self._flow).cron.arm(engine, until)  # cron fires only while advancing

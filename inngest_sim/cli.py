@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inngest-sim", description="Test Inngest functions on a faithful fake executor."
     )
+    parser.add_argument("--version", action="version", version=f"inngest-sim {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run a function from MODULE:ATTR in the simulator")
@@ -44,6 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("trace", help="a trace saved as JSON")
     report.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("inngest-sim")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        from inngest_sim import __version__
+
+        return __version__
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ endpoint's transport, so an injected failure reaches this loop as a real one wou
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ import httpx
 from inngest_sim._engine.opcodes import OPCODES, handle_ops
 from inngest_sim._engine.ports import Admission, Answer, OpenGate, describe_request
 from inngest_sim._engine.run import RunState, WorkItem
+from inngest_sim._errors import InvalidArgument
 from inngest_sim._protocol import ProtocolError, Reply, build_body, dumps, parse_reply
 from inngest_sim._retry import retry_after_delay
 from inngest_sim._sdk.serve import ResponseTooLarge
@@ -230,7 +232,16 @@ class RunLoop:
 
     def _latency(self, item: WorkItem) -> float:
         latency = self.config.request_latency
-        return latency(item.run.spec.id, item.target) if callable(latency) else latency
+        if not callable(latency):
+            return latency
+        value = latency(item.run.spec.id, item.target)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value < 0:
+            raise InvalidArgument(
+                f"request_latency({item.run.spec.id!r}, {item.target!r}) returned {value!r}; "
+                "a latency callable must return finite seconds >= 0"
+            )
+        return float(value)
 
     async def _call(
         self, item: WorkItem, request_id: str, body: dict[str, Any]
@@ -250,7 +261,11 @@ class RunLoop:
         )
         # Not asyncio.wait_for: it waits for the cancelled request to finish, and an app
         # that swallows the cancellation would hang the simulator past its timeout.
-        done, _ = await asyncio.wait({request}, timeout=timeout)
+        try:
+            done, _ = await asyncio.wait({request}, timeout=timeout)
+        except asyncio.CancelledError:
+            self._abandon(request)  # the simulator is closing: do not leave it running
+            raise
         if not done:
             self._abandon(request)
             return _failed(
@@ -340,7 +355,7 @@ class RunLoop:
 
     def save(self, run: RunState, op: Op, memo: Any, size: int | None = None) -> None:
         size = run.save(op.id, op.key, memo, size)
-        kind = "null" if memo is None else next(iter(memo)) if isinstance(memo, dict) else "raw"
+        kind = _memo_kind(memo)
         self.recorder.record(
             StepSaved,
             run_id=run.run_id,
@@ -351,6 +366,7 @@ class RunLoop:
             bytes=size,
             state_bytes=run.state_bytes,
             step_count=run.step_count,
+            value=memo[kind] if kind in ("data", "error") else memo,
         )
 
     def complete_step(self, run: RunState, op: Op) -> None:
@@ -430,6 +446,17 @@ class RunLoop:
             reason=reason,
         )
         self.schedule(item.retry(), delay)
+
+
+def _memo_kind(memo: Any) -> str:
+    """``data`` or ``error`` for a step's result, ``null`` for a sleep, ``raw`` for an event."""
+    if memo is None:
+        return "null"
+    if isinstance(memo, dict) and len(memo) == 1:
+        key = str(next(iter(memo)))
+        if key in ("data", "error"):
+            return key
+    return "raw"
 
 
 def _failed(message: str, status: int = 0) -> Reply:

@@ -44,7 +44,7 @@ def handle_ops(ops: RunOps, answer: Answer, table: OpTable) -> None:
             continue
         size = sizes[op.id] = json_size({kind: op.data if kind == "data" else op.error})
         if size > limits.max_step_output_bytes:
-            error = limits.step_output_error(op.id, size)
+            error = limits.step_output_error(op.key, op.id, size)
             final = ops.retries_exhausted(answer.item, False)
             ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
             ops.retry_or_fail(answer.item, error, False, None)

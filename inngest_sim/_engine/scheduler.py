@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 from typing import TYPE_CHECKING, Any
+
+from inngest_sim._errors import SimError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -45,6 +48,9 @@ class Scheduler:
         self._wakeup = asyncio.Event()
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        if not math.isfinite(when):
+            # A NaN deadline would break the heap's order and spin the loop: a bug upstream.
+            raise SimError(f"a timer at {when!r} is not a time; this is a bug in inngest-sim")
         timer = Timer(callback)
         heapq.heappush(self._timers, (when, next(self._order), timer))
         self._wakeup.set()

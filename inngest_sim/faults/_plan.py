@@ -145,6 +145,8 @@ class FaultPlan:
     """
 
     def __init__(self, rules: Iterable[FaultRule] = (), *, seed: int = 0) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidArgument(f"seed={seed!r} ({type(seed).__name__}): expected a whole number")
         self.rules: list[FaultRule] = []
         self.seed = seed
         self._rng = random.Random(f"faults-{seed}")

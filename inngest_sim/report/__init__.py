@@ -57,21 +57,34 @@ def write_html(
     return path
 
 
+def _line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _fail(message: str) -> int:
+    print(f"inngest-sim report: {message}", file=sys.stderr)
+    return 2
+
+
 def main_report(trace_path: str, output: str) -> int:
-    """``inngest-sim report TRACE.json -o OUTPUT``: 0 when written, else 1 with the reason."""
+    """``inngest-sim report TRACE.json -o OUTPUT``: 0 when written, else 2 with one line."""
     try:
         trace = load_trace(trace_path)
     except OSError as exc:
-        print(f"inngest-sim report: cannot read {trace_path}: {exc}", file=sys.stderr)
-        return 1
-    except (ValueError, KeyError, TypeError) as exc:
-        print(f"inngest-sim report: {trace_path} is not a saved trace: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"cannot read {trace_path}: {exc.strerror or exc}")
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        return _fail(f"{trace_path} is not a saved trace: {_line(exc)}")
     try:
-        path = write_html(trace, output)
+        html = render_html(trace)
+    except Exception as exc:  # a trace whose records hold what no simulator writes
+        return _fail(f"{trace_path} is not a trace this report can draw: {_line(exc)}")
+    try:
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
     except OSError as exc:
-        print(f"inngest-sim report: cannot write {output}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"cannot write {output}: {exc.strerror or exc}")
     runs = len(trace.run_ids())
     size = path.stat().st_size
     print(f"wrote {path}: {runs} run{'s' * (runs != 1)}, {len(trace)} records, {size:,} bytes")

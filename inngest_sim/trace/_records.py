@@ -143,7 +143,11 @@ class StepAttempt(Record):
 @_kind
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class StepSaved(Record):
-    """A step's memo was stored (``memo``: data, error, null or raw)."""
+    """A step's memo was stored (``memo``: data, error, null or raw).
+
+    ``value`` is what was stored: the step's output (``data``), its error (``error``),
+    the event a wait received (``raw``) or None; ``bytes`` is its stored size.
+    """
 
     kind: ClassVar[str] = "step_saved"
     run_id: str
@@ -154,6 +158,7 @@ class StepSaved(Record):
     bytes: int
     state_bytes: int
     step_count: int
+    value: Any = None
 
 
 @_kind

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import types
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from inngest_sim.trace import _records as _records_module
 from inngest_sim.trace._records import GenericRecord, Record, record_class
 
 if TYPE_CHECKING:
@@ -113,12 +117,15 @@ class Trace:
 
 
 def _record(raw: Any, lenient: bool) -> Record:
+    """One record from JSON. A record no simulator could have written is an error even
+    when lenient: leniency is for newer simulators, not for corrupted files."""
     if not isinstance(raw, dict):
-        if lenient:
-            return _generic({"value": raw})
         raise ValueError(f"a trace record must be an object, got {type(raw).__name__}")
     fields = dict(raw)
     kind = fields.pop("kind", None)
+    problem = _base_problem(fields)
+    if problem:
+        raise ValueError(f"trace record of kind {kind!r}: {problem}")
     cls = record_class(str(kind))
     if cls is None:
         if lenient:
@@ -130,11 +137,69 @@ def _record(raw: Any, lenient: bool) -> Record:
         known = {f.name for f in dataclasses.fields(cls)}
         fields = {k: v for k, v in fields.items() if k in known}
     try:
-        return cls(**fields)
+        record = cls(**fields)
     except TypeError as exc:
         if lenient:
             return _generic(raw)
         raise ValueError(f"trace record of kind {kind!r}: {exc}") from exc
+    wrong = _wrong_field(record)
+    if wrong:
+        raise ValueError(f"trace record #{record.seq} of kind {kind!r}: {wrong}")
+    return record
+
+
+def _base_problem(fields: dict[str, Any]) -> str | None:
+    """What is wrong with the fields every record has (seq, t, wall), if anything."""
+    seq = fields.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        return f"seq={seq!r} is not a whole number"
+    for name in ("t", "wall"):
+        value = fields.get(name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            return f"{name}={value!r} is not a finite number of seconds"
+    return None
+
+
+_FIELD_TYPES: dict[type[Record], dict[str, Any]] = {}
+
+
+def _field_types(cls: type[Record]) -> dict[str, Any]:
+    if cls not in _FIELD_TYPES:
+        # The records' own module: their __module__ names the public package instead.
+        _FIELD_TYPES[cls] = typing.get_type_hints(cls, globalns=vars(_records_module))
+    return _FIELD_TYPES[cls]
+
+
+def _wrong_field(record: Record) -> str | None:
+    """The first field whose value does not have the type the record class declares."""
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if not _is_a(value, _field_types(type(record))[field.name]):
+            return f"{field.name}={value!r:.60} does not have the type {field.type}"
+    return None
+
+
+def _is_a(value: Any, hint: Any) -> bool:
+    if hint is Any:
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        return any(_is_a(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        return isinstance(value, list) and all(_is_a(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
 
 
 def _number(value: Any) -> float:

@@ -61,6 +61,13 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.segments < 1 or args.chunk_size < 1:
         raise ValueError("--segments and --chunk-size must be at least 1")
+    # Checked before the run: a wrong path must not cost the run.
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out {args.out}: is a file; give a folder for media, trace and report")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out {args.out}: cannot create it ({exc.strerror})") from None
     options = DemoOptions(
         out=args.out,
         segments=args.segments,

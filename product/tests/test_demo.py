@@ -41,3 +41,16 @@ def test_demo_with_an_unknown_fault_rule_prints_one_line_and_exits_two(
     err = capsys.readouterr().err
     assert "unknown kind 'explode'" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_demo_with_an_output_folder_that_is_a_file_exits_two_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "taken"
+    target.write_text("", encoding="utf-8")
+    assert main(["demo", "--out", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert "--out" in captured.err
+    assert "is a file" in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+    assert captured.out == ""

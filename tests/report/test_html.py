@@ -114,13 +114,13 @@ def test_write_html_and_main_report(
     assert "wrote" in capsys.readouterr().out
     assert (tmp_path / "cli.html").read_text(encoding="utf-8") == render_html(demo_trace)
 
-    assert main_report(str(tmp_path / "missing.json"), str(tmp_path / "x.html")) == 1
+    assert main_report(str(tmp_path / "missing.json"), str(tmp_path / "x.html")) == 2
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
-    assert main_report(str(tmp_path / "bad.json"), str(tmp_path / "x.html")) == 1
+    assert main_report(str(tmp_path / "bad.json"), str(tmp_path / "x.html")) == 2
     assert "not a saved trace" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
     (tmp_path / "file").write_text("", encoding="utf-8")
-    assert main_report(str(saved), str(tmp_path / "file" / "x.html")) == 1
+    assert main_report(str(saved), str(tmp_path / "file" / "x.html")) == 2
     assert "cannot write" in capsys.readouterr().err
 
 

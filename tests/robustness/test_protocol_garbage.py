@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inngest_sim import Limits, RunNotFinished, Simulator, SimulatorStalled
+from inngest_sim import Limits, RealClock, RunNotFinished, Simulator, SimulatorStalled
 from inngest_sim._protocol import KNOWN_OPCODES
 from inngest_sim.trace import ResponseHandled, StepAttempt
 
@@ -230,3 +230,12 @@ async def test_no_answer_escapes_as_an_exception_or_hangs(script: list[Answer]) 
     for message in _errors(run):
         assert isinstance(message, str)
         assert message
+
+
+async def test_on_a_real_clock_a_bounded_wait_ends_even_while_a_request_hangs() -> None:
+    run_timeout = dt.timedelta(seconds=0.3)
+    client, fn = _function("garbage-real")
+    app = GarbageApp(client, [fn], [Answer(hangs=True)])
+    async with Simulator.from_app(app, client=client, clock=RealClock(), request_timeout=30) as sim:
+        with pytest.raises(RunNotFinished, match="still running after"):
+            await sim.run("garbage-real-f", timeout=run_timeout)

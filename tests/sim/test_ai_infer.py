@@ -68,3 +68,19 @@ async def test_a_provider_that_keeps_failing_becomes_a_catchable_ai_gateway_erro
     assert run.output["error"] == "AIGatewayError"  # type: ignore[index]
     assert "HTTP 529" in run.output["message"]  # type: ignore[index]
     assert run.virtual_duration.total_seconds() == 15  # the backoff between the attempts
+
+
+async def test_a_key_the_provider_echoes_in_its_error_never_reaches_the_trace() -> None:
+    client = inngest.Inngest(app_id="ai-echo", is_production=False)
+    summarise = _function(client)
+    with respx.mock() as router:
+        router.post("https://api.anthropic.com/v1/messages").mock(
+            return_value=httpx.Response(401, json={"error": f"invalid x-api-key {KEY}"})
+        )
+        async with Simulator(client, [summarise], backoff=Backoff(jitter=0)) as sim:
+            run = await sim.run(summarise)
+            saved = sim.trace.to_json()
+
+    assert "invalid x-api-key [redacted]" in run.output["message"]  # type: ignore[index]
+    assert KEY not in saved
+    assert KEY not in str(run.output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import inngest
 
@@ -73,3 +74,33 @@ async def test_sync_function_bodies_are_counted_from_worker_threads() -> None:
 
     assert run.output == 3
     assert [run.steps[k].executions for k in ("a", "b")] == [1, 1]
+
+
+async def test_each_step_shows_what_it_stored_its_output_or_its_error() -> None:
+    client = inngest.Inngest(app_id="exec-values", is_production=False)
+
+    @client.create_function(
+        fn_id="values", trigger=inngest.TriggerEvent(event="x/values"), retries=0
+    )
+    async def values(ctx: inngest.Context) -> str:
+        await ctx.step.run("ok", lambda: {"n": 1})
+
+        def broken() -> None:
+            raise ValueError("nope")
+
+        with contextlib.suppress(inngest.StepError):
+            await ctx.step.run("broken", broken)
+        await ctx.step.sleep("nap", 1)
+        return "done"
+
+    async with Simulator(client, [values]) as sim:
+        run = await sim.run(values)
+
+    assert run.status == "Completed"
+    assert run.steps["ok"].output == {"n": 1}
+    assert run.steps["ok"].error is None
+    assert run.steps["broken"].output is None
+    error = run.steps["broken"].error
+    assert error is not None
+    assert (error["name"], error["message"]) == ("ValueError", "nope")
+    assert (run.steps["nap"].memo, run.steps["nap"].output) == ("null", None)

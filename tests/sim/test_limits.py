@@ -230,6 +230,8 @@ async def test_a_step_output_over_the_limit_is_retried_then_fails_the_run(
     )
     # The size measured is the wrapped output, {"data": "xxx…"}.
     assert "211 > 100" in run.error["message"]
+    # Inngest names the hashed id; the step id users wrote is named too.
+    assert run.error["message"].endswith("in step 'big'")
     # Retried like a transport error: each attempt re-ran the step in the SDK.
     assert calls == [0, 1, 2]
     attempts = run.steps["big"].attempts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import inngest
 import pytest
@@ -56,6 +57,13 @@ async def test_random_step_ids_are_named_at_the_first_divergence() -> None:
             NondeterminismError, match=r"after 1 saved steps .*upload-\d+.*never had"
         ):
             await sim.check_replay(run)
+        # Or as a report: the same divergence, and the prefixes replayed up to it.
+        report = await sim.check_replay(run, raise_on_divergence=False)
+
+    assert not report.ok
+    assert report.divergence is not None
+    assert re.search(r"after 1 saved steps .*upload-\d+.*never had", report.divergence)
+    assert len(report.prefixes) == 2
 
 
 async def test_branching_on_the_clock_is_caught() -> None:

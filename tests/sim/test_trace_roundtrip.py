@@ -247,3 +247,30 @@ async def test_a_failed_run_round_trips_with_its_error(
     # Records are frozen dataclasses: equal after the trip, field by field.
     for a, b in zip(sim.trace, Trace.load(tmp_path / "t.json"), strict=True):
         assert dataclasses.asdict(a) == dataclasses.asdict(b)
+
+
+class _Untouchable(list):  # type: ignore[type-arg]
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("a view of one run read the whole trace")
+
+
+def test_a_runs_views_read_only_its_own_records() -> None:
+    from inngest_sim.trace import RunEnded, RunQueued
+
+    records = []
+    for i in range(2000):
+        records.append(
+            RunQueued(seq=2 * i, t=0.0, wall=0.0, run_id=f"r{i}", function_id="f", event={})
+        )
+        records.append(
+            RunEnded(
+                seq=2 * i + 1, t=1.0, wall=0.0, run_id=f"r{i}", function_id="f", status="Completed"
+            )
+        )
+    trace = Trace(records)
+    trace._records = _Untouchable(trace._records)  # only the index may be used
+
+    run = RunResult(trace, "r1500")
+    assert run.status == "Completed"
+    assert [r.seq for r in trace.of(RunEnded, "r7")] == [15]
+    assert len(trace.for_run("r3")) == 2

@@ -1,0 +1,162 @@
+"""The simulator's arguments, checked where they come in (constructor and methods)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from inngest_sim._errors import EventRejected, InvalidArgument
+from inngest_sim._server.events import check_events
+from inngest_sim._validation import (
+    check_bool,
+    check_datetime,
+    check_int,
+    check_json,
+    check_mapping,
+    check_number,
+    check_str,
+    given,
+)
+
+if TYPE_CHECKING:
+    from inngest_sim._limits import Limits
+
+__all__ = ["check_constructor", "events_to_send", "run_events"]
+
+
+def _instance(name: str, value: Any, cls: type, example: str) -> None:
+    if value is not None and not isinstance(value, cls):
+        raise InvalidArgument(f"{given(name, value)}: expected a {cls.__name__}, e.g. {example}")
+
+
+def check_constructor(options: Mapping[str, Any]) -> None:
+    """Refuse a wrong-typed or out-of-range ``Simulator(...)`` argument, naming it."""
+    import httpx
+    import inngest
+
+    from inngest_sim._limits import Limits
+    from inngest_sim._retry import Backoff
+    from inngest_sim.faults import FaultPlan
+
+    client = options["client"]
+    if client is not None and not isinstance(client, inngest.Inngest):
+        raise InvalidArgument(
+            f"{given('client', client)}: expected the inngest.Inngest client the functions "
+            "belong to, e.g. inngest.Inngest(app_id='my-app', is_production=False)"
+        )
+    if (
+        client is not None
+        and options["backend"] is None
+        and getattr(client, "is_production", False)
+        and not getattr(client, "signing_key", None)
+    ):
+        raise InvalidArgument(
+            f"client {getattr(client, 'app_id', '?')!r} is in production mode but has no "
+            "signing key, so the SDK cannot serve its functions: for tests, use dev mode "
+            "(inngest.Inngest(..., is_production=False) or INNGEST_DEV=1), or give the client "
+            "signing_key=... (the simulator then signs its requests with it)"
+        )
+    functions = options["functions"]
+    if isinstance(functions, str | bytes) or not isinstance(functions, Iterable):
+        raise InvalidArgument(
+            f"{given('functions', functions)}: expected a list of inngest.Function, e.g. [my_fn]"
+        )
+    for position, fn in enumerate(functions):
+        if not isinstance(fn, inngest.Function):
+            raise InvalidArgument(
+                f"{given(f'functions[{position}]', fn)}: expected an inngest.Function "
+                "(the object @client.create_function returns)"
+            )
+    _instance("limits", options["limits"], Limits, "Limits(max_steps=10)")
+    _instance("backoff", options["backoff"], Backoff, "Backoff(jitter=0)")
+    _instance("faults", options["faults"], FaultPlan, "FaultPlan().transient(step='a')")
+    _instance("ai_client", options["ai_client"], httpx.AsyncClient, "httpx.AsyncClient()")
+    check_int("seed", options["seed"])
+    check_bool("freeze_time", options["freeze_time"])
+    check_bool("fail_on_assertion", options["fail_on_assertion"])
+    if options["start"] is not None:
+        check_datetime("start", options["start"])
+    clock = options["clock"]
+    if clock is not None and not all(hasattr(clock, a) for a in ("now", "reach", "is_virtual")):
+        raise InvalidArgument(
+            f"{given('clock', clock)}: expected a clock, VirtualClock() or RealClock()"
+        )
+    latency = options["request_latency"]
+    if not callable(latency):
+        check_number(
+            "request_latency",
+            latency,
+            minimum=0,
+            fix="virtual seconds per request, or a callable (function_id, step_id) -> seconds",
+        )
+    check_number(
+        "request_timeout",
+        options["request_timeout"],
+        minimum=0,
+        exclusive_minimum=True,
+        fix="real seconds to wait for one SDK request, e.g. 30",
+    )
+    check_int(
+        "max_requests_per_run",
+        options["max_requests_per_run"],
+        minimum=1,
+        fix="the most SDK requests one run may make, e.g. 20000",
+    )
+    if options["signing_key"] is not None:
+        check_str("signing_key", options["signing_key"], fix="a key such as 'signkey-prod-...'")
+    backend = options["backend"]
+    if backend is not None and not all(hasattr(backend, a) for a in ("open", "api_port")):
+        raise InvalidArgument(
+            f"{given('backend', backend)}: expected a backend such as "
+            "InProcessBackend(), AppBackend(app) or HttpBackend(url)"
+        )
+
+
+def _event(name: str, value: Any) -> dict[str, Any]:
+    """An event: a dict that travels as JSON (what Inngest would refuse is checked later)."""
+    event = dict(check_mapping(name, value, fix="an event such as {'name': 'app/thing.done'}"))
+    check_json(name, event)
+    return event
+
+
+def _accepted(events: list[dict[str, Any]], limits: Limits) -> list[dict[str, Any]]:
+    """Inngest's own limits (size, count): an ``EventRejected`` as the Event API gives."""
+    problem = check_events(events, limits)
+    if problem:
+        raise EventRejected(problem)
+    return events
+
+
+def run_events(
+    data: Any, event: Any, events: Any, limits: Limits, default: Any
+) -> list[dict[str, Any]]:
+    """The events ``sim.run`` starts a run with, checked as ``sim.send`` checks them."""
+    given_count = sum(x is not None for x in (data, event, events))
+    if given_count > 1:
+        raise InvalidArgument(
+            "pass one of data=, event= or events= to sim.run(), not several: data= fills "
+            "the default event, event= and events= replace it"
+        )
+    if events is not None:
+        if isinstance(events, Mapping | str | bytes) or not isinstance(events, Sequence):
+            raise InvalidArgument(f"{given('events', events)}: expected a list of events (a batch)")
+        if not events:
+            raise InvalidArgument("events=[] is empty; a batch run needs at least one event")
+        return _accepted([_event(f"events[{i}]", e) for i, e in enumerate(events)], limits)
+    if event is not None:
+        return _accepted([_event("event", event)], limits)
+    if data is not None:
+        check_mapping("data", data, fix="the event's data as a dict, e.g. {'id': 1}")
+        check_json("data", data)
+    return _accepted([_event("event", default(data))], limits)
+
+
+def events_to_send(events: Any, limits: Limits) -> list[dict[str, Any]]:
+    """What ``sim.send`` sends: one event or a list, each checked."""
+    if isinstance(events, Mapping):
+        return _accepted([_event("events", events)], limits)
+    if events is None or isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise InvalidArgument(
+            f"{given('events', events)}: expected an event (a dict with a 'name') or a list of them"
+        )
+    return _accepted([_event(f"events[{i}]", e) for i, e in enumerate(events)], limits)
