@@ -4,7 +4,10 @@ Environment variables (all optional):
 
 ======================================= ==================================================
 ``LECTURE_MEDIA_DATA_DIR``              data directory (default ``./.lecture-media``)
-``LECTURE_MEDIA_DATABASE_URL``          lecture store URL (default SQLite in the data dir)
+``LECTURE_STORE_URL``                   lecture store URL: ``sqlite:///path`` or
+                                        ``postgresql://user:pass@host/db`` (default: SQLite
+                                        in the data dir); ``LECTURE_MEDIA_DATABASE_URL`` is
+                                        its older name, still read
 ``OPENAI_API_KEY``                      enables OpenAI for prompts, images and narration
 ``OPENAI_BASE_URL``                     OpenAI-compatible API origin
 ``REPLICATE_API_TOKEN``                 enables Replicate for music and video
@@ -75,7 +78,7 @@ def default_services(
     """
     env = os.environ if env is None else env
     data_dir = Path(env.get("LECTURE_MEDIA_DATA_DIR") or DEFAULT_DATA_DIR)
-    url = env.get("LECTURE_MEDIA_DATABASE_URL")
+    url = _store_url(env)
     store = open_store(url) if url else SqliteLectureStore(data_dir / "lectures.sqlite3")
     openai_key = env.get("OPENAI_API_KEY", "").strip()
     replicate_token = env.get("REPLICATE_API_TOKEN", "").strip()
@@ -126,6 +129,17 @@ def _replicate(
         music_model=env.get("REPLICATE_MUSIC_MODEL") or "meta/musicgen",
         video_model=env.get("REPLICATE_VIDEO_MODEL") or "stability-ai/stable-video-diffusion",
     )
+
+
+def _store_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("LECTURE_STORE_URL", "").strip()
+    legacy = env.get("LECTURE_MEDIA_DATABASE_URL", "").strip()
+    if url and legacy and url != legacy:
+        raise ConfigurationError(
+            "LECTURE_STORE_URL and LECTURE_MEDIA_DATABASE_URL (its older name) are both set "
+            "and differ: keep LECTURE_STORE_URL only"
+        )
+    return url or legacy or None
 
 
 def _number(env: Mapping[str, str], name: str, default: int) -> int:

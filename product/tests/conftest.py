@@ -8,6 +8,7 @@ import pytest
 
 from pipelines import Services
 from product.tests._fakes import RecordingPublisher
+from product.tests._services import POSTGRES_URL_VAR, service_url, unique_name
 
 
 @pytest.fixture
@@ -31,3 +32,28 @@ def mocked_loop() -> Iterator[asyncio.AbstractEventLoop]:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL for an empty lecture store, on each backend: a SQLite file, or a fresh schema
+    of the PostgreSQL server from ``product/ci/services.sh``."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/lectures.sqlite3"
+        return
+    yield from _postgres_schema(service_url(POSTGRES_URL_VAR, "PostgreSQL store"))
+
+
+def _postgres_schema(server: str) -> Iterator[str]:
+    import psycopg
+    import sqlalchemy as sa
+
+    schema = unique_name("test")
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -333,7 +333,10 @@ def test_bad_input_fails_without_side_effects(
     assert publisher.messages == []
     assert list(cwd.iterdir()) == []
     written = {p.relative_to(tmp_path).parts[:2] for p in tmp_path.rglob("*") if p.is_file()}
-    assert written <= {("data", "lectures.sqlite3"), ("data", "lectures.sqlite3-journal")}
+    database = {
+        ("data", f"lectures.sqlite3{suffix}") for suffix in ("", "-journal", "-wal", "-shm")
+    }
+    assert written <= database
 
 
 def test_runs_are_independent(tmp_path: Path) -> None:
