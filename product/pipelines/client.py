@@ -8,6 +8,9 @@ Environment variables (all optional):
                                         ``postgresql://user:pass@host/db`` (default: SQLite
                                         in the data dir); ``LECTURE_MEDIA_DATABASE_URL`` is
                                         its older name, still read
+``LECTURE_ASSET_STORE_URL``             asset store URL: ``file:///dir`` or
+                                        ``s3://bucket/prefix?endpoint=...&region=...``
+                                        (default: ``assets/`` in the data dir)
 ``OPENAI_API_KEY``                      enables OpenAI for prompts, images and narration
 ``OPENAI_BASE_URL``                     OpenAI-compatible API origin
 ``REPLICATE_API_TOKEN``                 enables Replicate for music and video
@@ -35,7 +38,7 @@ from typing import TYPE_CHECKING
 import httpx
 import inngest
 
-from pipelines.assets import LocalAssetStore
+from pipelines.assets import LocalAssetStore, open_asset_store
 from pipelines.errors import ConfigurationError
 from pipelines.providers import LocalProvider, OpenAIProvider, ReplicateProvider, Secret
 from pipelines.services import Services
@@ -43,6 +46,8 @@ from pipelines.store import SqliteLectureStore, open_store
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from pipelines.assets import AssetStore
 
 __all__ = ["APP_ID", "DEFAULT_DATA_DIR", "create_client", "default_services"]
 
@@ -91,7 +96,7 @@ def default_services(
     replicate = _replicate(env, replicate_token, http_client)
     return Services(
         store=store,
-        assets=LocalAssetStore(data_dir / "assets"),
+        assets=_asset_store(env, data_dir),
         prompts=openai or local,
         images=openai or local,
         speech=openai or local,
@@ -129,6 +134,11 @@ def _replicate(
         music_model=env.get("REPLICATE_MUSIC_MODEL") or "meta/musicgen",
         video_model=env.get("REPLICATE_VIDEO_MODEL") or "stability-ai/stable-video-diffusion",
     )
+
+
+def _asset_store(env: Mapping[str, str], data_dir: Path) -> AssetStore:
+    url = env.get("LECTURE_ASSET_STORE_URL", "").strip()
+    return open_asset_store(url) if url else LocalAssetStore(data_dir / "assets")
 
 
 def _store_url(env: Mapping[str, str]) -> str | None:

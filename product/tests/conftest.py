@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from pipelines import Services
+from pipelines.assets import AssetStore, LocalAssetStore, ObjectAssetStore, open_asset_store
 from product.tests._fakes import RecordingPublisher
-from product.tests._services import POSTGRES_URL_VAR, service_url, unique_name
+from product.tests._services import POSTGRES_URL_VAR, S3_URL_VAR, service_url, unique_name
 
 
 @pytest.fixture
@@ -57,3 +58,21 @@ def _postgres_schema(server: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["local", "s3"])
+def asset_store(request: pytest.FixtureRequest, tmp_path: Path) -> AssetStore:
+    """An empty asset store on each backend: a local directory, or a fresh prefix of the
+    bucket on the S3-compatible server from ``product/ci/services.sh``."""
+    if request.param == "local":
+        return LocalAssetStore(tmp_path / "assets")
+    return s3_asset_store()
+
+
+def s3_asset_store() -> ObjectAssetStore:
+    """A fresh prefix of the test bucket (skips, or fails under CI, without the server)."""
+    server = service_url(S3_URL_VAR, "S3 asset store")
+    base, _, query = server.partition("?")
+    store = open_asset_store(f"{base.rstrip('/')}/{unique_name('test')}?{query}")
+    assert isinstance(store, ObjectAssetStore)
+    return store
