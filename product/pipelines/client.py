@@ -15,8 +15,11 @@ Environment variables (all optional):
 ``OPENAI_BASE_URL``                     OpenAI-compatible API origin
 ``REPLICATE_API_TOKEN``                 enables Replicate for music and video
 ``REPLICATE_BASE_URL``                  Replicate-style API origin
-``REPLICATE_MUSIC_MODEL``               music model version (or ``owner/name``)
-``REPLICATE_VIDEO_MODEL``               image-to-video model version (or ``owner/name``)
+``REPLICATE_MUSIC_MODEL``               music model, ``owner/name:version`` (``owner/name``
+                                        for an official model)
+``REPLICATE_VIDEO_MODEL``               image-to-video model, same forms
+``REPLICATE_VIDEO_PROMPT_FIELD``        input taking the motion prompt (default: none;
+                                        Stable Video Diffusion takes no prompt)
 ``LECTURE_MEDIA_CHUNK_SIZE``            provider calls per chunk (default 5)
 ``LECTURE_MEDIA_IMAGES_PER_SEGMENT``    images per segment (default 2)
 ``LECTURE_MEDIA_MAX_POLLS``             video polls before TIMEOUT (default 10)
@@ -41,6 +44,7 @@ import inngest
 from pipelines.assets import LocalAssetStore, open_asset_store
 from pipelines.errors import ConfigurationError
 from pipelines.providers import LocalProvider, OpenAIProvider, ReplicateProvider, Secret
+from pipelines.providers.replicate import DEFAULT_MUSIC_MODEL, DEFAULT_VIDEO_MODEL
 from pipelines.services import Services
 from pipelines.store import SqliteLectureStore, open_store
 
@@ -75,8 +79,10 @@ def default_services(
 
     Args:
         env: The variables to read; `os.environ` by default.
-        http_client: The HTTP client for remote providers. When omitted and an API key is
-            set, one is created and owned by the services (closed by `Services.aclose`).
+        http_client: The HTTP client Replicate outputs are downloaded with. When omitted and
+            a token is set, one is created and owned by the services (closed by
+            `Services.aclose`). The API clients are the official ones (``openai``,
+            ``replicate``), with their own retries off.
 
     Raises:
         ConfigurationError: a variable has an unusable value; the message names it.
@@ -88,11 +94,11 @@ def default_services(
     openai_key = env.get("OPENAI_API_KEY", "").strip()
     replicate_token = env.get("REPLICATE_API_TOKEN", "").strip()
     owned = None
-    if http_client is None and (openai_key or replicate_token):
-        # Generous read timeout: image generation routinely takes tens of seconds.
+    if http_client is None and replicate_token:
+        # Downloads of Replicate outputs (videos): generous read timeout.
         http_client = owned = httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=10.0))
     local = LocalProvider()
-    openai = _openai(env, openai_key, http_client)
+    openai = _openai(env, openai_key)
     replicate = _replicate(env, replicate_token, http_client)
     return Services(
         store=store,
@@ -113,26 +119,25 @@ def default_services(
     )
 
 
-def _openai(
-    env: Mapping[str, str], key: str, client: httpx.AsyncClient | None
-) -> OpenAIProvider | None:
-    if not key or client is None:
+def _openai(env: Mapping[str, str], key: str) -> OpenAIProvider | None:
+    if not key:
         return None
     base_url = env.get("OPENAI_BASE_URL") or "https://api.openai.com"
-    return OpenAIProvider(client, Secret(key, env_var="OPENAI_API_KEY"), base_url=base_url)
+    return OpenAIProvider(Secret(key, env_var="OPENAI_API_KEY"), base_url=base_url)
 
 
 def _replicate(
     env: Mapping[str, str], token: str, client: httpx.AsyncClient | None
 ) -> ReplicateProvider | None:
-    if not token or client is None:
+    if not token:
         return None
     return ReplicateProvider(
-        client,
         Secret(token, env_var="REPLICATE_API_TOKEN"),
         base_url=env.get("REPLICATE_BASE_URL") or "https://api.replicate.com",
-        music_model=env.get("REPLICATE_MUSIC_MODEL") or "meta/musicgen",
-        video_model=env.get("REPLICATE_VIDEO_MODEL") or "stability-ai/stable-video-diffusion",
+        http_client=client,
+        music_model=env.get("REPLICATE_MUSIC_MODEL") or DEFAULT_MUSIC_MODEL,
+        video_model=env.get("REPLICATE_VIDEO_MODEL") or DEFAULT_VIDEO_MODEL,
+        video_prompt_field=env.get("REPLICATE_VIDEO_PROMPT_FIELD") or None,
     )
 
 

@@ -54,6 +54,7 @@ def _progress_per_asset(published: list[dict[str, Any]]) -> Counter[tuple[int, i
     return Counter(
         (item["segment"], item["index"])
         for message in published
+        if message["data"]["status"] == "running"
         for item in message["data"]["results"]
     )
 
@@ -151,15 +152,23 @@ async def test_a_lost_response_runs_the_step_twice_but_persists_once(services: S
     assert len(services.store.list_assets("sample-lecture", AssetKind.IMAGE)) == SEGMENTS * 2
 
 
-async def test_music_is_one_asset_in_one_step(services: Services) -> None:
+async def test_music_is_started_then_polled(services: Services) -> None:
     create_sample_lecture(services.store, segments=SEGMENTS)
 
     run, published = await _run(services, "generate-music")
 
     assert run.status == "Completed", run.error
-    assert list(run.steps) == ["validate", "music", "progress-music-0", "persist-music"]
+    assert set(run.steps) == {
+        "validate",
+        "music-start",
+        "music-wait-0",
+        "music-poll-0",
+        "progress-music-0",
+        "persist-music",
+        "progress-music-done",
+    }
     assert _stored(services, AssetKind.MUSIC) == {(0, 0): True}
-    assert len(published) == 1
+    assert [m["data"]["status"] for m in published] == ["running", "completed"]
 
 
 async def test_videos_poll_with_sleeps_in_virtual_time(services: Services) -> None:
@@ -203,5 +212,5 @@ async def test_a_lecture_over_the_step_limit_fails_up_front(services: Services) 
 
     assert run.status == "Failed"
     assert run.error is not None
-    assert "3 + S*I + ceil(S*I/C)" in run.error["message"]
+    assert "4 + S*I + ceil(S*I/C)" in run.error["message"]
     assert run.step_count == 0
