@@ -80,3 +80,29 @@ class RecordingPublisher:
         self, client: inngest.Inngest, channel: str, topic: str, data: Mapping[str, object]
     ) -> None:
         self.messages.append((channel, topic, dict(data)))
+
+
+class CountingProvider:
+    """Wraps a provider and counts the calls of each method (to count what a run paid for)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.counts: dict[str, int] = {}
+
+    def redact(self, text: str) -> str:
+        return str(self.inner.redact(text))
+
+    def __getattr__(self, method: str) -> Any:
+        target = getattr(self.inner, method)
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.counts[method] = self.counts.get(method, 0) + 1
+            return await target(*args, **kwargs)
+
+        return counted
+
+    def paid(self) -> int:
+        """Calls that cost money: every generation and every render started."""
+        billable = ("generate_image", "synthesize", "start_music", "start_video")
+        return sum(self.counts.get(m, 0) for m in billable)

@@ -16,7 +16,9 @@ import pytest
 
 from inngest_sim import Backoff, FaultPlan, RunResult, Simulator
 from pipelines import Services, build_functions, create_sample_lecture
-from pipelines.models import AssetKind
+from pipelines.models import AssetKind, Lecture, Segment
+from pipelines.providers import LocalProvider
+from product.tests._fakes import CountingProvider
 
 SEGMENTS = 4
 CHUNK = 3
@@ -214,3 +216,40 @@ async def test_a_lecture_over_the_step_limit_fails_up_front(services: Services) 
     assert run.error is not None
     assert "4 + S*I + ceil(S*I/C)" in run.error["message"]
     assert run.step_count == 0
+
+
+async def test_a_video_rerun_reuses_the_stored_starting_images(tmp_path: Path) -> None:
+    provider = CountingProvider(LocalProvider())
+    services = Services.local(
+        tmp_path / "data", images=provider, video=provider, max_polls=2, chunk_size=CHUNK
+    )
+    services.store.create_lecture(
+        Lecture(
+            "sample-lecture",
+            "demo-user",
+            "Optics",
+            (Segment(0, "Light.", "A prism"), Segment(1, "Slow.", "A drop [slow-render]")),
+        )
+    )
+
+    first, _ = await _run(services, "generate-segment-videos")
+    # Segment 1's render never finishes: its video is a TIMEOUT, its starting image stored.
+    assert first.output["failures"][0]["code"] == "TIMEOUT"
+    assert provider.counts["generate_image"] == 2
+
+    again, _ = await _run(services, "generate-segment-videos")
+
+    assert again.status == "Completed", again.error
+    assert provider.counts["generate_image"] == 2  # nothing paid for the stored still
+    assert not any(step.startswith("start-image-") for step in again.steps)
+    assert "video-start-1" in again.steps  # the render is tried again from the stored still
+    assert "video-start-0" not in again.steps  # segment 0's video exists
+    assert again.output["start_images_reused"] == 1
+
+    forced, _ = await _run(
+        services,
+        "generate-segment-videos",
+        data={"lecture_id": "sample-lecture", "user_id": "demo-user", "force": True},
+    )
+    assert forced.status == "Completed", forced.error
+    assert provider.counts["generate_image"] == 4  # force regenerates everything
