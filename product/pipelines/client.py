@@ -22,9 +22,11 @@ Environment variables (all optional):
                                         Stable Video Diffusion takes no prompt)
 ``LECTURE_MEDIA_CHUNK_SIZE``            provider calls per chunk (default 5)
 ``LECTURE_MEDIA_IMAGES_PER_SEGMENT``    images per segment (default 2)
-``LECTURE_MEDIA_MAX_POLLS``             video polls before TIMEOUT (default 10)
-``LECTURE_MEDIA_POLL_INTERVAL_SECONDS`` sleep between video polls (default 30)
+``LECTURE_MEDIA_MAX_POLLS``             render polls (music, video) before TIMEOUT (default 10)
+``LECTURE_MEDIA_POLL_INTERVAL_SECONDS`` sleep between render polls (default 30)
 ``LECTURE_MEDIA_RETRIES``               Inngest retries per step (default 4)
+``LECTURE_MEDIA_PROVIDER_CONCURRENCY``  steps in flight per provider, across all runs
+                                        (default 10; 0 for no limit)
 ======================================= ==================================================
 
 Without keys, the `LocalProvider` generates everything offline.
@@ -112,6 +114,7 @@ def default_services(
         images_per_segment=_number(env, "LECTURE_MEDIA_IMAGES_PER_SEGMENT", 2),
         max_polls=_number(env, "LECTURE_MEDIA_MAX_POLLS", 10),
         retries=_number(env, "LECTURE_MEDIA_RETRIES", 4),
+        provider_concurrency=_number(env, "LECTURE_MEDIA_PROVIDER_CONCURRENCY", 10),
         poll_interval=datetime.timedelta(
             seconds=_number(env, "LECTURE_MEDIA_POLL_INTERVAL_SECONDS", 30)
         ),

@@ -127,8 +127,8 @@ class Services:
         return cls(**fields)  # type: ignore[arg-type]
 
     async def aclose(self) -> None:
-        """Close resources the services own: the shared HTTP client and the providers'
-        API clients."""
+        """Close resources the services own: the shared HTTP client, the providers' API
+        clients, and the lecture store's connection pool."""
         providers = {
             id(p): p for p in (self.prompts, self.images, self.speech, self.music, self.video)
         }
@@ -138,6 +138,9 @@ class Services:
                 await close()
         if self.http_client is not None:
             await self.http_client.aclose()
+        close_store = getattr(self.store, "close", None)
+        if close_store is not None:
+            close_store()
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

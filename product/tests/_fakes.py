@@ -106,3 +106,33 @@ class CountingProvider:
         """Calls that cost money: every generation and every render started."""
         billable = ("generate_image", "synthesize", "start_music", "start_video")
         return sum(self.counts.get(m, 0) for m in billable)
+
+
+MUSIC_STEPS = [
+    "validate",
+    "music-start",
+    "music-wait-0",
+    "music-poll-0",
+    "progress-music-0",
+    "persist-music",
+    "progress-music-done",
+]
+
+
+def prediction(status: str, **extra: object) -> dict[str, object]:
+    """A Replicate prediction body as the API returns it (every field the client reads)."""
+    body: dict[str, object] = {
+        "id": "abc123",
+        "model": "owner/model",
+        "version": "a" * 64,
+        "status": status,
+        "input": {},
+        "output": None,
+        "logs": "",
+        "error": None,
+        "metrics": {},
+        "created_at": "2026-01-01T00:00:00Z",
+        "urls": {},
+    }
+    body.update(extra)
+    return body

@@ -69,10 +69,22 @@ def asset_store(request: pytest.FixtureRequest, tmp_path: Path) -> AssetStore:
     return s3_asset_store()
 
 
-def s3_asset_store() -> ObjectAssetStore:
-    """A fresh prefix of the test bucket (skips, or fails under CI, without the server)."""
+def s3_url() -> str:
+    """The URL of a fresh prefix of the test bucket (skips, or fails under CI, without
+    the server)."""
     server = service_url(S3_URL_VAR, "S3 asset store")
     base, _, query = server.partition("?")
-    store = open_asset_store(f"{base.rstrip('/')}/{unique_name('test')}?{query}")
+    return f"{base.rstrip('/')}/{unique_name('test')}?{query}"
+
+
+def s3_asset_store() -> ObjectAssetStore:
+    """An asset store on a fresh prefix of the test bucket."""
+    store = open_asset_store(s3_url())
     assert isinstance(store, ObjectAssetStore)
     return store
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema of the PostgreSQL server (skips, or fails under CI, without it)."""
+    yield from _postgres_schema(service_url(POSTGRES_URL_VAR, "PostgreSQL store"))

@@ -22,7 +22,7 @@ from inngest_sim import Attempt, Backoff, RunResult, Simulator
 from pipelines import Services, build_functions, create_sample_lecture
 from pipelines.models import AssetKind, Lecture, Segment
 from pipelines.providers import LocalProvider, OpenAIProvider, ReplicateProvider
-from product.tests._fakes import PNG
+from product.tests._fakes import PNG, prediction
 from product.tests._http2 import Routes, error, images
 
 RETRIES = 2
@@ -173,23 +173,6 @@ async def test_openai_failures_through_the_real_client(
 # ---- Replicate over HTTP --------------------------------------------------------------------
 
 
-def _prediction(status: str, **extra: object) -> dict[str, object]:
-    return {
-        "id": "pred1",
-        "model": "meta/musicgen",
-        "version": "v",
-        "status": status,
-        "input": {},
-        "output": None,
-        "logs": "",
-        "error": None,
-        "metrics": {},
-        "created_at": "2026-01-01T00:00:00Z",
-        "urls": {},
-        **extra,
-    }
-
-
 @pytest.fixture
 async def replicate_services(tmp_path: Path) -> AsyncIterator[Services]:
     provider = ReplicateProvider("r8-test", base_url=REPLICATE)
@@ -198,20 +181,20 @@ async def replicate_services(tmp_path: Path) -> AsyncIterator[Services]:
 
 
 @respx.mock
-async def test_a_transient_poll_error_never_buys_a_second_prediction(
+async def test_a_transient_poll_error_never_buys_a_secondprediction(
     replicate_services: Services,
 ) -> None:
     services = replicate_services
     create_sample_lecture(services.store, lecture_id="lec", segments=1)
-    create = respx.post(f"{REPLICATE}/v1/predictions").respond(201, json=_prediction("starting"))
-    poll = respx.get(f"{REPLICATE}/v1/predictions/pred1").mock(
+    create = respx.post(f"{REPLICATE}/v1/predictions").respond(201, json=prediction("starting"))
+    poll = respx.get(f"{REPLICATE}/v1/predictions/abc123").mock(
         side_effect=[
             httpx.Response(503, json={"detail": "Service Unavailable"}),
             httpx.Response(
                 429, json={"detail": "Request was throttled. Expected available in 4 seconds."}
             ),
-            httpx.Response(200, json=_prediction("processing")),
-            httpx.Response(200, json=_prediction("succeeded", output=CDN)),
+            httpx.Response(200, json=prediction("processing")),
+            httpx.Response(200, json=prediction("succeeded", output=CDN)),
         ]
     )
     respx.get(CDN).respond(content=WAV, headers={"content-type": "audio/wav"})
@@ -236,8 +219,8 @@ async def test_a_render_that_keeps_failing_to_poll_is_recorded_not_restarted(
 ) -> None:
     services = replicate_services
     create_sample_lecture(services.store, lecture_id="lec", segments=1)
-    create = respx.post(f"{REPLICATE}/v1/predictions").respond(201, json=_prediction("starting"))
-    respx.get(f"{REPLICATE}/v1/predictions/pred1").respond(502, json={"detail": "Bad Gateway"})
+    create = respx.post(f"{REPLICATE}/v1/predictions").respond(201, json=prediction("starting"))
+    respx.get(f"{REPLICATE}/v1/predictions/abc123").respond(502, json={"detail": "Bad Gateway"})
 
     run = await _run(services, "generate-music")
 

@@ -18,7 +18,7 @@ from inngest_sim import Backoff, FaultPlan, RunResult, Simulator
 from pipelines import Services, build_functions, create_sample_lecture
 from pipelines.models import AssetKind, Lecture, Segment
 from pipelines.providers import LocalProvider
-from product.tests._fakes import CountingProvider
+from product.tests._fakes import MUSIC_STEPS, CountingProvider
 
 SEGMENTS = 4
 CHUNK = 3
@@ -160,15 +160,7 @@ async def test_music_is_started_then_polled(services: Services) -> None:
     run, published = await _run(services, "generate-music")
 
     assert run.status == "Completed", run.error
-    assert set(run.steps) == {
-        "validate",
-        "music-start",
-        "music-wait-0",
-        "music-poll-0",
-        "progress-music-0",
-        "persist-music",
-        "progress-music-done",
-    }
+    assert set(run.steps) == set(MUSIC_STEPS)
     assert _stored(services, AssetKind.MUSIC) == {(0, 0): True}
     assert [m["data"]["status"] for m in published] == ["running", "completed"]
 

@@ -19,7 +19,7 @@ from inngest.experimental import mocked
 from pipelines import FUNCTION_IDS, TRIGGERS, Services, build_functions, create_sample_lecture
 from pipelines.models import AssetKind, Lecture, Segment
 from pipelines.progress import FINAL_SEQ
-from product.tests._fakes import RecordingPublisher
+from product.tests._fakes import MUSIC_STEPS, RecordingPublisher
 from product.tests._recorder import Recording, recording_middleware
 
 pytestmark = pytest.mark.usefixtures("mocked_loop")
@@ -219,15 +219,7 @@ def test_music_happy_path(services: Services, publisher: RecordingPublisher) -> 
     result = run(services, "generate-music", DATA, recording=recording)
     assert result.status is mocked.Status.COMPLETED, result.error
     assert result.output["generated"] == 1
-    assert recording.step_ids == [
-        "validate",
-        "music-start",
-        "music-wait-0",
-        "music-poll-0",
-        "progress-music-0",
-        "persist-music",
-        "progress-music-done",
-    ]
+    assert recording.step_ids == MUSIC_STEPS
     assert recording.max_memos == 7
     assert [(t, m["status"]) for _, t, m in publisher.messages] == [
         ("music", "running"),

@@ -12,6 +12,7 @@ import respx
 from pipelines.errors import ErrorCode, MediaGenerationError
 from pipelines.providers import ReplicateProvider, StartingImage
 from pipelines.providers.replicate import DEFAULT_MUSIC_MODEL, DEFAULT_VIDEO_MODEL
+from product.tests._fakes import prediction
 
 TOKEN = "r8_SECRET_token_abcdef"
 BASE = "https://replicate.test"
@@ -33,24 +34,6 @@ async def provider() -> AsyncIterator[ReplicateProvider]:
     )
     yield provider
     await provider.aclose()
-
-
-def prediction(status: str, **extra: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "id": "abc123",
-        "model": "owner/video",
-        "version": VERSION,
-        "status": status,
-        "input": {},
-        "output": None,
-        "logs": "",
-        "error": None,
-        "metrics": {},
-        "created_at": "2026-01-01T00:00:00Z",
-        "urls": {},
-    }
-    body.update(extra)
-    return body
 
 
 def image(url: str | None = None) -> StartingImage:

@@ -15,9 +15,9 @@ import inngest
 from pipelines import limits
 from pipelines.functions._chunks import Reporter, guarded_step, run_in_chunks
 from pipelines.functions._flow import function_options
-from pipelines.functions._persist import persist_step
+from pipelines.functions._persist import finish_run
 from pipelines.functions._plan import Plan, plan_generation
-from pipelines.functions._summary import skipped, summarize
+from pipelines.functions._summary import skipped
 from pipelines.models import AssetKind, Lecture
 from pipelines.orchestrators import AssetContext
 from pipelines.orchestrators.image import (
@@ -69,14 +69,13 @@ def build_images_function(client: inngest.Inngest, services: Services) -> innges
             chunk_size=services.chunk_size,
             progress=reporter.phase(TOPIC, AssetKind.IMAGE, len(calls)),
         )
-        persisted = await persist_step(
+        return await finish_run(
             ctx,
+            reporter,
             "persist-images",
             lambda: persist_images(services.store, lecture.id, results, force=plan["force"]),
+            results,
         )
-        summary = summarize(lecture.id, TOPIC, results, persisted)
-        await reporter.completed(summary)
-        return summary
 
     return generate_segment_images
 

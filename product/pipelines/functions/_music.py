@@ -15,10 +15,10 @@ import inngest
 from pipelines import limits
 from pipelines.functions._chunks import Reporter, slot_result
 from pipelines.functions._flow import function_options
-from pipelines.functions._persist import persist_step
+from pipelines.functions._persist import finish_run
 from pipelines.functions._plan import Plan, plan_generation
-from pipelines.functions._polling import poll_until_done
-from pipelines.functions._summary import skipped, summarize
+from pipelines.functions._polling import render_in_steps
+from pipelines.functions._summary import skipped
 from pipelines.models import AssetKind, Lecture
 from pipelines.orchestrators import AssetContext, failure_from_step_error
 from pipelines.orchestrators.music import (
@@ -67,14 +67,13 @@ def build_music_function(client: inngest.Inngest, services: Services) -> inngest
         results = [slot_result(0, 0, result)]
         reporter = Reporter(ctx, client, services, lecture.id, TOPIC)
         await reporter.phase(TOPIC, AssetKind.MUSIC, 1).report(0, 1, 1, results)
-        persisted = await persist_step(
+        return await finish_run(
             ctx,
+            reporter,
             "persist-music",
             lambda: persist_music(services.store, lecture.id, result, force=plan["force"]),
+            results,
         )
-        summary = summarize(lecture.id, TOPIC, results, persisted)
-        await reporter.completed(summary)
-        return summary
 
     return generate_music
 
@@ -112,20 +111,25 @@ async def _render(ctx: inngest.Context, services: Services, prompt: str) -> Asse
             duration_seconds=seconds,
         )
 
-    started = await ctx.step.run("music-start", start)
-    if not started["ok"]:
-        return started
-    render_id = started["prediction_id"]
+    def poll(render_id: str) -> Callable[[], Awaitable[RenderPoll]]:
+        async def body() -> RenderPoll:
+            return await poll_single_music(
+                render_id,
+                provider=services.music,
+                assets=services.assets,
+                context=_context(ctx, services),
+                duration_seconds=seconds,
+            )
 
-    async def poll() -> RenderPoll:
-        return await poll_single_music(
-            render_id,
-            provider=services.music,
-            assets=services.assets,
-            context=_context(ctx, services),
-            duration_seconds=seconds,
-        )
+        return body
 
-    return await poll_until_done(
-        ctx, services, render_id, poll, wait_id="music-wait", poll_id="music-poll"
+    return await render_in_steps(
+        ctx,
+        services,
+        start_id="music-start",
+        start=start,
+        poll=poll,
+        wait_id="music-wait",
+        poll_id="music-poll",
+        provider=services.music.name,
     )

@@ -14,9 +14,9 @@ from pipelines import limits
 from pipelines.errors import ErrorCode, InvalidRequestError, MediaGenerationError
 from pipelines.functions._chunks import Reporter, guarded_step, run_in_chunks
 from pipelines.functions._flow import function_options
-from pipelines.functions._persist import persist_step
-from pipelines.functions._plan import Plan, plan_generation
-from pipelines.functions._summary import skipped, summarize
+from pipelines.functions._persist import finish_run
+from pipelines.functions._plan import Plan, one_per_segment, plan_generation
+from pipelines.functions._summary import skipped
 from pipelines.models import AssetKind, Lecture
 from pipelines.orchestrators import AssetContext, failure
 from pipelines.orchestrators.audio import (
@@ -67,14 +67,13 @@ def build_narration_function(client: inngest.Inngest, services: Services) -> inn
             chunk_size=services.chunk_size,
             progress=reporter.phase(TOPIC, AssetKind.NARRATION, len(calls)),
         )
-        persisted = await persist_step(
+        return await finish_run(
             ctx,
+            reporter,
             "persist-narration",
             lambda: persist_narration(services.store, lecture.id, results, force=plan["force"]),
+            results,
         )
-        summary = summarize(lecture.id, TOPIC, results, persisted)
-        await reporter.completed(summary)
-        return summary
 
     return generate_narration
 
@@ -93,7 +92,7 @@ def _validate(ctx: inngest.Context, services: Services) -> Callable[[], Awaitabl
         ctx,
         services,
         kind=AssetKind.NARRATION,
-        slots_of=lambda lecture: [(s.index, 0) for s in lecture.segments],
+        slots_of=one_per_segment,
         check_budget=budget,
     )
 

@@ -1,4 +1,4 @@
-"""The ``persist-*`` step shared by the pipelines."""
+"""The end of every pipeline: the ``persist-*`` step, then the terminal progress message."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 import inngest
 
 from pipelines.errors import LectureNotFoundError
+from pipelines.functions._summary import summarize
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
-    from pipelines.models import MergeSummary
+    from pipelines.functions._chunks import Reporter
+    from pipelines.models import MergeSummary, SlotResult
 
-__all__ = ["persist_step"]
+__all__ = ["finish_run", "persist_step"]
 
 
 async def persist_step(
@@ -34,3 +36,19 @@ async def persist_step(
             raise inngest.NonRetriableError(f"cannot store the results: {err}") from None
 
     return await ctx.step.run(step_id, persist)
+
+
+async def finish_run(
+    ctx: inngest.Context,
+    reporter: Reporter,
+    step_id: str,
+    write: Callable[[], MergeSummary],
+    results: Sequence[SlotResult],
+    **extra: object,
+) -> dict[str, object]:
+    """Persist `results`, publish the ``completed`` message, return the run's output."""
+    persisted = await persist_step(ctx, step_id, write)
+    summary = summarize(reporter.lecture_id, reporter.topic, results, persisted)
+    summary.update(extra)
+    await reporter.completed(summary)
+    return summary

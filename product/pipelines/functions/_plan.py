@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pipelines.models import AssetKind, Lecture, LectureJSON, SlotResult
     from pipelines.services import Services
 
-__all__ = ["Plan", "plan_generation", "plan_request"]
+__all__ = ["Plan", "one_per_segment", "plan_generation", "plan_request"]
 
 
 class Plan(TypedDict):
@@ -30,6 +30,11 @@ class Plan(TypedDict):
     lecture: LectureJSON | None
     slots: list[list[int]]
     reuse: list[SlotResult]
+
+
+def one_per_segment(lecture: Lecture) -> list[tuple[int, int]]:
+    """The slots of a kind with one asset per segment: ``(segment, 0)``."""
+    return [(segment.index, 0) for segment in lecture.segments]
 
 
 def plan_generation(

@@ -11,11 +11,11 @@ if TYPE_CHECKING:
 
     import inngest
 
-    from pipelines.models import AssetOutcome
-    from pipelines.orchestrators import RenderPoll
+    from pipelines.models import AssetFailure, AssetOutcome
+    from pipelines.orchestrators import RenderPoll, RenderStarted
     from pipelines.services import Services
 
-__all__ = ["poll_until_done"]
+__all__ = ["poll_until_done", "render_in_steps"]
 
 
 async def poll_until_done(
@@ -41,3 +41,34 @@ async def poll_until_done(
             return polled["result"]
     name = provider or services.music.name
     return render_timeout(render_id, services.max_polls, name)
+
+
+async def render_in_steps(
+    ctx: inngest.Context,
+    services: Services,
+    *,
+    start_id: str,
+    start: Callable[[], Awaitable[RenderStarted | AssetFailure]],
+    poll: Callable[[str], Callable[[], Awaitable[RenderPoll]]],
+    wait_id: str,
+    poll_id: str,
+    provider: str,
+) -> AssetOutcome:
+    """Start a render in step `start_id`, then poll it (see `poll_until_done`).
+
+    `poll` makes the poll step's body for a prediction id. A refused start is returned
+    as the asset's failure, with no polls.
+    """
+    started = await ctx.step.run(start_id, start)
+    if not started["ok"]:
+        return started
+    render_id = started["prediction_id"]
+    return await poll_until_done(
+        ctx,
+        services,
+        render_id,
+        poll(render_id),
+        wait_id=wait_id,
+        poll_id=poll_id,
+        provider=provider,
+    )

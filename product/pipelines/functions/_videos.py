@@ -22,10 +22,10 @@ from pipelines import limits
 from pipelines.errors import MediaGenerationError
 from pipelines.functions._chunks import Reporter, guarded_step, run_in_chunks, slot_result
 from pipelines.functions._flow import function_options
-from pipelines.functions._persist import persist_step
-from pipelines.functions._plan import Plan, plan_generation
-from pipelines.functions._polling import poll_until_done
-from pipelines.functions._summary import skipped, summarize
+from pipelines.functions._persist import finish_run
+from pipelines.functions._plan import Plan, one_per_segment, plan_generation
+from pipelines.functions._polling import render_in_steps
+from pipelines.functions._summary import skipped
 from pipelines.models import AssetKind, Lecture
 from pipelines.orchestrators import AssetContext, failure, failure_from_step_error
 from pipelines.orchestrators.video import (
@@ -94,16 +94,15 @@ def build_videos_function(client: inngest.Inngest, services: Services) -> innges
                 first_seq=math.ceil(len(missing) / services.chunk_size),
             ),
         )
-        persisted = await persist_step(
+        return await finish_run(
             ctx,
+            reporter,
             "persist-videos",
             # Only fresh starting images: the reused ones are stored already.
             lambda: persist_videos(services.store, lecture.id, fresh, videos, force=plan["force"]),
+            videos,
+            start_images_reused=len(stored),
         )
-        summary = summarize(lecture.id, TOPIC, videos, persisted)
-        summary["start_images_reused"] = len(stored)
-        await reporter.completed(summary)
-        return summary
 
     return generate_segment_videos
 
@@ -122,7 +121,7 @@ def _validate(ctx: inngest.Context, services: Services) -> Callable[[], Awaitabl
         ctx,
         services,
         kind=AssetKind.VIDEO,
-        slots_of=lambda lecture: [(s.index, 0) for s in lecture.segments],
+        slots_of=one_per_segment,
         check_budget=budget,
         reusable=AssetKind.START_IMAGE,
     )
@@ -207,24 +206,23 @@ async def _render(
             context=_context(ctx, services, segment),
         )
 
-    started = await ctx.step.run(f"video-start-{segment}", start)
-    if not started["ok"]:
-        return started
-    prediction_id = started["prediction_id"]
+    def poll(prediction_id: str) -> Callable[[], Awaitable[RenderPoll]]:
+        async def body() -> RenderPoll:
+            return await poll_single_video(
+                prediction_id,
+                provider=services.video,
+                assets=services.assets,
+                context=_context(ctx, services, segment),
+            )
 
-    async def poll() -> RenderPoll:
-        return await poll_single_video(
-            prediction_id,
-            provider=services.video,
-            assets=services.assets,
-            context=_context(ctx, services, segment),
-        )
+        return body
 
-    return await poll_until_done(
+    return await render_in_steps(
         ctx,
         services,
-        prediction_id,
-        poll,
+        start_id=f"video-start-{segment}",
+        start=start,
+        poll=poll,
         wait_id=f"video-wait-{segment}",
         poll_id=f"video-poll-{segment}",
         provider=services.video.name,

@@ -12,7 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from pipelines.errors import ErrorCode, MediaGenerationError
-from pipelines.orchestrators._single import escalate, failure, produce_asset, unknown_error
+from pipelines.orchestrators._single import classified, failure, produce_asset
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -51,15 +51,10 @@ async def start_render(
     start: Callable[[], Awaitable[str]], *, provider: Provider, context: AssetContext
 ) -> RenderStarted | AssetFailure:
     """Start a render; return its id, or a failure record for a non-retryable refusal."""
-    try:
-        prediction_id = await start()
-    except MediaGenerationError as err:
-        if err.retryable:
-            escalate(err, context)
-        return failure(err)
-    except Exception as exc:
-        raise unknown_error(exc, provider) from None
-    return {"ok": True, "prediction_id": prediction_id}
+    started = await classified(start, provider=provider, context=context)
+    if isinstance(started, dict):
+        return started
+    return {"ok": True, "prediction_id": started}
 
 
 async def poll_render(
@@ -71,14 +66,9 @@ async def poll_render(
     meta: Mapping[str, object],
 ) -> RenderPoll:
     """Poll a render once; when it finished, store its media and return the outcome."""
-    try:
-        polled = await poll()
-    except MediaGenerationError as err:
-        if err.retryable:
-            escalate(err, context)
-        return {"done": True, "status": "failed", "result": failure(err)}
-    except Exception as exc:
-        raise unknown_error(exc, provider) from None
+    polled = await classified(poll, provider=provider, context=context)
+    if isinstance(polled, dict):
+        return {"done": True, "status": "failed", "result": polled}
     if polled.media is None:
         return {"done": False, "status": polled.status, "result": None}
     media = polled.media

@@ -21,6 +21,14 @@ __all__ = ["ASSETS", "LECTURES", "METADATA", "SCHEMA_VERSION", "SEGMENTS", "ensu
 
 METADATA = sa.MetaData()
 
+
+def _lecture_id() -> sa.Column[str]:
+    # Rows of a lecture go with it: deleting (or replacing) a lecture drops them.
+    return sa.Column(
+        "lecture_id", sa.Text, sa.ForeignKey("lectures.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
 LECTURES = sa.Table(
     "lectures",
     METADATA,
@@ -31,12 +39,7 @@ LECTURES = sa.Table(
 SEGMENTS = sa.Table(
     "segments",
     METADATA,
-    sa.Column(
-        "lecture_id",
-        sa.Text,
-        sa.ForeignKey("lectures.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _lecture_id(),
     sa.Column("idx", sa.Integer, primary_key=True),
     sa.Column("narration_text", sa.Text, nullable=False),
     sa.Column("visual_brief", sa.Text, nullable=False),
@@ -44,12 +47,7 @@ SEGMENTS = sa.Table(
 ASSETS = sa.Table(
     "assets",
     METADATA,
-    sa.Column(
-        "lecture_id",
-        sa.Text,
-        sa.ForeignKey("lectures.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _lecture_id(),
     sa.Column("kind", sa.Text, primary_key=True),
     sa.Column("segment", sa.Integer, primary_key=True),
     sa.Column("idx", sa.Integer, primary_key=True),
