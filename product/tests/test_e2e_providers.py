@@ -24,6 +24,7 @@ from pipelines.models import AssetKind, Lecture, Segment
 from pipelines.providers import LocalProvider, OpenAIProvider, ReplicateProvider
 from product.tests._fakes import PNG, prediction
 from product.tests._http2 import Routes, error, images
+from product.tests.conftest import s3_asset_store
 
 RETRIES = 2
 BASE = "https://openai.test"
@@ -235,3 +236,34 @@ def test_local_provider_is_still_the_default(tmp_path: Path) -> None:
         isinstance(p, LocalProvider)
         for p in (services.prompts, services.images, services.speech, services.music)
     )
+
+
+@respx.mock
+async def test_replicate_renders_from_a_presigned_url_of_the_object_store(tmp_path: Path) -> None:
+    assets = s3_asset_store()
+    respx.route(host="127.0.0.1").pass_through()  # the S3 server itself, for the fetch below
+    create = respx.post(f"{REPLICATE}/v1/predictions").respond(201, json=prediction("starting"))
+    respx.get(f"{REPLICATE}/v1/predictions/abc123").respond(
+        json=prediction("succeeded", output=CDN)
+    )
+    respx.get(CDN).respond(content=b"GIF89a-frames", headers={"content-type": "image/gif"})
+    provider = ReplicateProvider("r8-test", base_url=REPLICATE)
+    services = Services.local(tmp_path, assets=assets, video=provider, max_polls=2)
+    _lecture(services, "A prism")
+    try:
+        run = await _run(services, "generate-segment-videos")
+    finally:
+        await provider.aclose()
+
+    assert run.status == "Completed", run.error
+    assert _codes(services, AssetKind.VIDEO) == {(0, 0): "ok"}
+    (start_image,) = services.store.list_assets("lec", AssetKind.START_IMAGE)
+    sent = json.loads(create.calls.last.request.content)["input"]["input_image"]
+    assert sent.startswith("http://127.0.0.1:")  # a signed URL, not bytes or a data: URI
+    assert "X-Amz-Signature=" in sent
+    async with httpx.AsyncClient() as http:
+        fetched = await http.get(sent)  # what Replicate does with it
+    assert fetched.status_code == 200
+    assert fetched.content == assets.read(start_image.result["asset"])  # type: ignore[typeddict-item]
+    video = services.store.list_assets("lec", AssetKind.VIDEO)[0].result
+    assert video["asset"]["uri"].startswith("s3://")  # type: ignore[typeddict-item]
