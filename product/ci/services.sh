@@ -15,10 +15,15 @@ die() { echo "services.sh: $*" >&2; exit 1; }
 
 stop() {
     local dir=$1
+    case "$(basename "$dir")" in
+        lecture-media-services.*) ;;
+        *) die "$dir is not a directory this script made" ;;
+    esac
     if [ -f "$dir/s3.pid" ]; then kill "$(cat "$dir/s3.pid")" 2>/dev/null || true; fi
     if [ -d "$dir/pgdata" ]; then
-        as_pg "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m immediate stop >/dev/null 2>&1 || true
+        as_pg "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m immediate -w stop >/dev/null 2>&1 || true
     fi
+    rm -rf "$dir"
 }
 
 free_port() {
