@@ -4,10 +4,11 @@ While a simulator with ``freeze_time=True`` is open, these read virtual time:
 ``datetime.datetime.now()``/``utcnow()``/``today()``, ``datetime.date.today()``,
 ``time.time()``/``time_ns()``, ``time.gmtime()``/``localtime()``/``strftime()`` without an
 argument, and ``uuid.uuid1()``'s timestamp. Outside step bodies they stand still at the
-virtual instant, so what the SDK computes from them (a sleep's end, a ``RetryAfterError``'s
-deadline built before the body's work) is exact; inside a step body they move on in real
-time from the virtual instant the body started, so code that polls until a deadline
-finishes. ``time.monotonic()``, ``time.perf_counter()``, ``time.process_time()`` and the
+virtual instant, so what the SDK computes from them (a sleep's end) is exact; inside a step
+body they move on from the virtual instant the body started, in whole seconds of real
+time, so code that polls until a deadline finishes, while a deadline computed in the body's
+first second (a ``RetryAfterError`` raised after a quick provider call) is still exact and
+the schedule does not depend on the machine's speed. ``time.monotonic()``, ``time.perf_counter()``, ``time.process_time()`` and the
 event loop's clock are never touched: code that measures elapsed time keeps working.
 
 time-machine patches those functions at their C level and asks the innermost traveller on
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["WallClock"]
 
+_SECOND = 1_000_000_000
 # (virtual ns, real ns) when the current step body started; unset outside bodies.
 _BODY: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
     "inngest_sim_body_time", default=None
@@ -58,7 +60,8 @@ class WallClock:
                     frozen: int = self._destination_timestamp_ns
                     return frozen
                 virtual_start, real_start = body
-                return virtual_start + (real_ns() - real_start)
+                whole_seconds = (real_ns() - real_start) // _SECOND * _SECOND
+                return virtual_start + whole_seconds
 
         clock = self.clock
         travel = time_machine.travel(clock.datetime(), tick=False)

@@ -3,13 +3,14 @@
 Start with `build_functions` (the four Inngest functions), `Services` (what they depend on),
 and `default_services` / `create_client` (configured from the environment). The per-media
 building blocks live in `pipelines.orchestrators`, the providers in `pipelines.providers`,
-persistence in `pipelines.store` and `pipelines.assets`, and the step budgets in
+persistence in `pipelines.store` (SQLite or PostgreSQL) and `pipelines.assets` (a local
+directory or S3), the progress contract in `pipelines.progress`, and the step budgets in
 `pipelines.limits`.
 """
 
 from __future__ import annotations
 
-from pipelines.assets import AssetStore, LocalAssetStore
+from pipelines.assets import AssetStore, LocalAssetStore, ObjectAssetStore, open_asset_store
 from pipelines.client import APP_ID, create_client, default_services
 from pipelines.errors import (
     AssetStoreError,
@@ -29,10 +30,12 @@ from pipelines.limits import (
     step_count_videos,
 )
 from pipelines.models import AssetKind, AssetRef, Lecture, Segment
+from pipelines.progress import ProgressFeed
 from pipelines.services import Services
 from pipelines.store import (
     LectureStore,
     SqliteLectureStore,
+    SqlLectureStore,
     create_sample_lecture,
     open_store,
     update_lecture_content,
@@ -54,15 +57,19 @@ __all__ = [
     "LectureStore",
     "LocalAssetStore",
     "MediaGenerationError",
+    "ObjectAssetStore",
     "PipelineError",
+    "ProgressFeed",
     "Segment",
     "Services",
+    "SqlLectureStore",
     "SqliteLectureStore",
     "StoreConfigurationError",
     "build_functions",
     "create_client",
     "create_sample_lecture",
     "default_services",
+    "open_asset_store",
     "open_store",
     "step_count_images",
     "step_count_music",

@@ -5,8 +5,9 @@ Commands:
   seed   create the sample lecture in the default data directory (for a served app)
 
 ``seed`` reads the same environment as the app (``LECTURE_MEDIA_DATA_DIR``,
-``LECTURE_MEDIA_DATABASE_URL``), so the served functions find the lecture. Mistakes
-(a bad option, an unknown fault rule) print one line and exit with status 2.
+``LECTURE_STORE_URL``, ``LECTURE_ASSET_STORE_URL``), so the served functions find the
+lecture. Mistakes (a bad option, an unknown fault rule) print one line and exit with
+status 2.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ __all__ = [
 # Ids end up in SQL parameters and log lines, never in paths, but rejecting path characters
 # up front means a future file layout keyed by lecture id cannot be escaped either.
 _LECTURE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class GenerationRequest:
     lecture_id: str
     user_id: str
     force: bool = False
+    request_id: str | None = None
 
 
 def check_lecture_id(value: object) -> str:
@@ -82,7 +84,11 @@ def check_positive_int(name: str, value: object, *, minimum: int = 1) -> int:
 
 
 def parse_request(data: Mapping[str, object]) -> GenerationRequest:
-    """Validate event data ``{"lecture_id": str, "user_id": str, "force": bool}``.
+    """Validate event data ``{"lecture_id", "user_id", "force"?, "request_id"?}``.
+
+    ``request_id`` (optional) names one user action, e.g. one click of "generate": the
+    functions run once per lecture and request id (Inngest idempotency), so a request
+    sent twice costs once.
 
     Raises:
         InvalidRequestError: naming the missing or malformed field and the expected shape.
@@ -104,4 +110,13 @@ def parse_request(data: Mapping[str, object]) -> GenerationRequest:
         raise InvalidRequestError(
             f"'force' must be true or false, got {force!r} (type={type(force).__name__})"
         )
-    return GenerationRequest(lecture_id=lecture_id, user_id=user_id, force=force)
+    request_id = data.get("request_id")
+    if request_id is not None and (
+        not isinstance(request_id, str) or not _REQUEST_ID_RE.match(request_id)
+    ):
+        raise InvalidRequestError(
+            f"'request_id' must be 1-128 letters, digits, '-', '_' or '.', got {request_id!r}"
+        )
+    return GenerationRequest(
+        lecture_id=lecture_id, user_id=user_id, force=force, request_id=request_id
+    )

@@ -1,16 +1,21 @@
 """``inngest-sim demo``: the four lecture pipelines on the simulator, end to end.
 
-It creates a sample lecture in the embedded SQLite store, sends the four
-``lecture/*.requested`` events, and lets the simulator run every function on the
-local media provider (real PNG, WAV and GIF files, no keys, no network), with a
-few faults injected: a segment the provider refuses as sensitive, transient
-provider errors and one lost response. It shows live progress, then a summary
-per function, and writes the media, the trace and an HTML timeline report.
+It creates a sample lecture, sends the four ``lecture/*.requested`` events, and lets the
+simulator run every function on the local media provider (real PNG, WAV and GIF files, no
+keys, no network), with a few faults injected: a segment the provider refuses as
+sensitive, transient provider errors and one lost response. It shows live progress (read
+through `ProgressFeed`, so repeated messages count once), then a summary per function, and
+writes the media, the trace and an HTML timeline report.
+
+Storage is embedded by default (SQLite and a local directory under ``--out``);
+``LECTURE_STORE_URL`` (e.g. ``postgresql://...``) and ``LECTURE_ASSET_STORE_URL`` (e.g.
+``s3://bucket/prefix?endpoint=...``) put the lecture and the media there instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import time
 from collections import Counter
@@ -24,12 +29,16 @@ from rich.table import Table
 from inngest_sim import Backoff, Limits, RunResult, Simulator, parse_fault_rules
 from inngest_sim.timeline import format_duration
 from inngest_sim.trace import Published, RunEnded, RunQueued
+from pipelines.assets import LocalAssetStore, open_asset_store
 from pipelines.client import create_client
 from pipelines.functions import FUNCTION_IDS, TRIGGERS, build_functions
+from pipelines.progress import ProgressFeed
 from pipelines.services import Services
-from pipelines.store import create_sample_lecture
+from pipelines.store import create_sample_lecture, open_store
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from inngest_sim.trace import Record
 
 __all__ = ["DEFAULT_FAULTS", "DemoOptions", "run_demo"]
@@ -42,6 +51,7 @@ DEFAULT_FAULTS = (
     "transient:narration-4:first=1",
     "transient:start-image-5:first=1",
     "lose_response:image-3-0:attempts=0",
+    "lose_response:progress-images-0:attempts=0",
 )
 MiB = 1024 * 1024
 
@@ -63,9 +73,7 @@ class _Progress:
         self.sim = sim
         self.started = started
         self.status: dict[str, str] = dict.fromkeys(FUNCTION_IDS, "queued")
-        self.done: Counter[str] = Counter()
-        self.failed: Counter[str] = Counter()
-        self.total: dict[str, int] = {}
+        self.feed = ProgressFeed()
 
     def on_record(self, record: Record) -> None:
         if isinstance(record, RunQueued):
@@ -76,35 +84,32 @@ class _Progress:
             self.on_publish(record.topic, record.data)
 
     def on_publish(self, topic: str, data: Any) -> None:
-        function_id = _FUNCTION_OF_TOPIC.get(topic)
-        if function_id is None or data.get("phase", topic) != topic:
-            return  # e.g. the videos function's starting-image phase
-        results = data.get("results", [])
-        self.done[function_id] += sum(1 for r in results if r.get("ok"))
-        self.failed[function_id] += sum(1 for r in results if not r.get("ok"))
-        self.total[function_id] = int(data.get("total", 0))
+        self.feed.accept(topic, data)
 
     def render(self) -> Table:
         table = Table(title="inngest-sim demo: lecture media pipelines", title_justify="left")
         for column in ("function", "status", "assets done", "failed"):
             table.add_column(column)
+        by_topic = {run.topic: run for run in self.feed.runs.values()}
         for function_id in FUNCTION_IDS:
-            total = self.total.get(function_id)
-            done = f"{self.done[function_id]}/{total}" if total else str(self.done[function_id])
-            table.add_row(
-                function_id, self.status[function_id], done, str(self.failed[function_id])
-            )
+            run = by_topic.get(_TOPIC_OF_FUNCTION[function_id])
+            ok, failed, total = (run.ok, run.failed, run.total) if run else (0, 0, 0)
+            done = f"{ok}/{total}" if total else str(ok)
+            table.add_row(function_id, self.status[function_id], done, str(failed))
         clock = self.sim.clock.now() - self.started
-        table.caption = f"virtual time +{format_duration(clock)}"
+        repeats = (
+            f", {self.feed.duplicates} repeated message(s) dropped" if self.feed.duplicates else ""
+        )
+        table.caption = f"virtual time +{format_duration(clock)}{repeats}"
         return table
 
 
-# Progress topics (kinds) published by each function; videos also publish start images.
-_FUNCTION_OF_TOPIC = {
-    "images": "generate-segment-images",
-    "narration": "generate-narration",
-    "music": "generate-music",
-    "videos": "generate-segment-videos",
+# The progress topic of each function.
+_TOPIC_OF_FUNCTION = {
+    "generate-segment-images": "images",
+    "generate-narration": "narration",
+    "generate-music": "music",
+    "generate-segment-videos": "videos",
 }
 
 
@@ -165,13 +170,14 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         shutil.rmtree(out / "data")  # a fresh lecture each time; reports are overwritten
     sensitive = () if options.no_faults else (SENSITIVE_SEGMENT,)
     plan = None if options.no_faults else parse_fault_rules(options.faults, seed=options.seed)
-    services = Services.local(out / "data", chunk_size=options.chunk_size)
+    services = _services(out / "data", options, env=os.environ)
     create_sample_lecture(
         services.store,
         lecture_id=LECTURE_ID,
         owner_user_id=USER_ID,
         segments=options.segments,
         sensitive_segments=[s for s in sensitive if s < options.segments],
+        replace=True,  # a database given by LECTURE_STORE_URL outlives the demo
     )
     client = create_client(is_production=False)
     limits = Limits()
@@ -194,16 +200,34 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
             live.update(progress.render())
         runs = [r for r in sim.runs if _local(r.function_id) in FUNCTION_IDS]
         trace = sim.trace
+    await services.aclose()
     wall = time.perf_counter() - wall_started
     console.print()
     console.print(_summary(runs, options.chunk_size, limits))
     report = _write_outputs(out, trace)
-    media = sum(1 for p in (out / "data" / "assets").rglob("*") if p.is_file())
     console.print(
-        f"\n{len(runs)} runs in {wall:.1f}s of wall time. Wrote {media} media files under "
-        f"{out / 'data' / 'assets'}\nTimeline report: {report}\nTrace: {out / 'trace.json'}"
+        f"\n{len(runs)} runs in {wall:.1f}s of wall time.\nLectures: {services.store!r}\n"
+        f"{_media(services)}\nTimeline report: {report}\nTrace: {out / 'trace.json'}"
     )
     return 0 if runs and all(r.status == "Completed" for r in runs) else 1
+
+
+def _services(data: Path, options: DemoOptions, *, env: Mapping[str, str]) -> Services:
+    """Local providers always; the stores the environment names, else embedded ones."""
+    fields: dict[str, object] = {"chunk_size": options.chunk_size}
+    if env.get("LECTURE_STORE_URL", "").strip():
+        fields["store"] = open_store(env["LECTURE_STORE_URL"].strip())
+    if env.get("LECTURE_ASSET_STORE_URL", "").strip():
+        fields["assets"] = open_asset_store(env["LECTURE_ASSET_STORE_URL"].strip())
+    return Services.local(data, **fields)
+
+
+def _media(services: Services) -> str:
+    if isinstance(services.assets, LocalAssetStore):
+        root = services.assets.root
+        files = sum(1 for p in (root / "sha256").rglob("*") if p.is_file())
+        return f"Wrote {files} media files under {root}"
+    return f"Media: {services.assets!r}"
 
 
 def _write_outputs(out: Path, trace: Any) -> Path:

@@ -10,8 +10,17 @@ Hierarchy::
     │   └── StoreConfigurationError  open_store() was given a URL it cannot serve
     └── AssetStoreError              an asset URI is unknown or points outside the store
 
-`MediaGenerationError` is the only one that reaches Inngest as a retryable failure: the
-orchestrators turn the others into `inngest.NonRetriableError` at the step boundary.
+Where each one ends up:
+
+* `MediaGenerationError` is raised out of a per-asset step when retrying can help (Inngest
+  retries the step) and returned as the asset's recorded failure when it cannot.
+* `InvalidRequestError` and an unknown lecture in the ``validate`` step become
+  `inngest.NonRetriableError` there, before any provider call.
+* `LectureNotFoundError` in a ``persist-*`` step (the lecture was deleted mid-run) becomes
+  `inngest.NonRetriableError` too; nothing else in persist is converted, so a database
+  outage is retried like any step error.
+* `ConfigurationError` and `AssetStoreError` are not converted: a bad setting fails at
+  start-up, and an asset-store failure inside a step is retried as ``UNKNOWN``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Inngest run limits and the step count of each pipeline, as pure functions.
 
 Inngest counts every `step.run`, every `step.sleep` and every progress-publish step (itself a
-`step.run`); the function's final return is not a step. A run that would plan its 1,001st step
+`step.run`, including the terminal ``progress-*-done``); the function's final return is not
+a step. A run that would plan its 1,001st step
 fails mid-way (and one with exactly 1,000 steps cannot make the call that returns its
 result), so each function's ``validate`` step calls `check_step_budget` with the
 worst-case count below and refuses the lecture before any provider call.
@@ -36,48 +37,54 @@ MAX_STEPS_PER_RUN = 1_000
 MAX_STEP_OUTPUT_BYTES = 4 * 1024 * 1024
 MAX_RUN_STATE_BYTES = 32 * 1024 * 1024
 
-IMAGES_FORMULA = "3 + S*I + ceil(S*I/C)"
-NARRATION_FORMULA = "2 + S + ceil(S/C)"
-MUSIC_FORMULA = "4"
-VIDEOS_FORMULA = "3 + 2*S + 2*S*P + 2*ceil(S/C)"
+IMAGES_FORMULA = "4 + S*I + ceil(S*I/C)"
+NARRATION_FORMULA = "3 + S + ceil(S/C)"
+MUSIC_FORMULA = "5 + 2*P"
+VIDEOS_FORMULA = "4 + 2*S + 2*S*P + 2*ceil(S/C)"
 
 
 def step_count_images(segments: int, images_per_segment: int, chunk_size: int) -> int:
-    """Worst-case steps of ``generate-segment-images``: ``3 + S*I + ceil(S*I/C)``.
+    """Worst-case steps of ``generate-segment-images``: ``4 + S*I + ceil(S*I/C)``.
 
     validate + prompts + one ``image-{s}-{i}`` per image + one progress step per chunk +
-    persist-images.
+    persist-images + progress-images-done.
     """
     _check_counts(segments=segments, images_per_segment=images_per_segment)
     assets = segments * images_per_segment
-    return 3 + assets + _chunks(assets, chunk_size)
+    return 4 + assets + _chunks(assets, chunk_size)
 
 
 def step_count_narration(segments: int, chunk_size: int) -> int:
-    """Worst-case steps of ``generate-narration``: ``2 + S + ceil(S/C)``.
+    """Worst-case steps of ``generate-narration``: ``3 + S + ceil(S/C)``.
 
     validate + one ``narration-{s}`` per segment + one progress step per chunk +
-    persist-narration (the narration text is the prompt, so there is no prompts step).
+    persist-narration + progress-narration-done (the narration text is the prompt, so there
+    is no prompts step).
     """
     _check_counts(segments=segments)
-    return 2 + segments + _chunks(segments, chunk_size)
+    return 3 + segments + _chunks(segments, chunk_size)
 
 
-def step_count_music() -> int:
-    """Steps of ``generate-music``: always 4 (validate, music, progress-music-0, persist-music)."""
-    return 4
+def step_count_music(max_polls: int) -> int:
+    """Worst-case steps of ``generate-music``: ``5 + 2*P``.
+
+    validate + music-start + P pairs of ``music-wait`` sleep + ``music-poll`` +
+    progress-music-0 + persist-music + progress-music-done.
+    """
+    _check_counts(max_polls=max_polls)
+    return 5 + 2 * max_polls
 
 
 def step_count_videos(segments: int, chunk_size: int, max_polls: int) -> int:
-    """Worst-case steps of ``generate-segment-videos``: ``3 + 2*S + 2*S*P + 2*ceil(S/C)``.
+    """Worst-case steps of ``generate-segment-videos``: ``4 + 2*S + 2*S*P + 2*ceil(S/C)``.
 
     validate + prompts + per segment (``start-image``, ``video-start``, and P pairs of
     ``video-wait`` sleep + ``video-poll``) + one progress step per chunk in each of the two
-    phases + persist-videos.
+    phases + persist-videos + progress-videos-done.
     """
     _check_counts(segments=segments, max_polls=max_polls)
     per_segment = 2 + 2 * max_polls
-    return 3 + segments * per_segment + 2 * _chunks(segments, chunk_size)
+    return 4 + segments * per_segment + 2 * _chunks(segments, chunk_size)
 
 
 def check_step_budget(function_id: str, formula: str, count: int, values: str) -> None:

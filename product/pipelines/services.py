@@ -53,9 +53,11 @@ class Services:
         video: Renders videos from starting images.
         chunk_size: Provider calls launched together per `ctx.group.parallel` chunk.
         images_per_segment: Images generated for each segment.
-        max_polls: Video polls before a render is recorded as a ``TIMEOUT`` failure.
-        poll_interval: `step.sleep` between video polls.
+        max_polls: Polls of a render (music, video) before it is a ``TIMEOUT`` failure.
+        poll_interval: `step.sleep` between polls.
         retries: Inngest retries per step (attempts = retries + 1).
+        provider_concurrency: Steps in flight per provider across every run and function
+            of the environment (Inngest ``concurrency`` keyed by provider); 0 for no limit.
         publish: Realtime publisher, ``(client, channel, topic, data)``; the SDK's by default.
         voice: Narration voice.
         music_seconds: Music track length.
@@ -75,6 +77,7 @@ class Services:
     max_polls: int = 10
     poll_interval: datetime.timedelta = datetime.timedelta(seconds=30)
     retries: int = 4
+    provider_concurrency: int = 10
     publish: Publisher = realtime.publish
     voice: str = "alloy"
     music_seconds: int = 30
@@ -86,6 +89,7 @@ class Services:
         _check_int("images_per_segment", self.images_per_segment, 1, 10)
         _check_int("max_polls", self.max_polls, 1, 200)
         _check_int("retries", self.retries, 0, _MAX_RETRIES)
+        _check_int("provider_concurrency", self.provider_concurrency, 0, 1_000)
         _check_int("music_seconds", self.music_seconds, 1, 600)
         if not isinstance(self.poll_interval, datetime.timedelta) or (
             self.poll_interval < datetime.timedelta(seconds=1)
@@ -123,9 +127,20 @@ class Services:
         return cls(**fields)  # type: ignore[arg-type]
 
     async def aclose(self) -> None:
-        """Close resources the services own (the shared HTTP client, if any)."""
+        """Close resources the services own: the shared HTTP client, the providers' API
+        clients, and the lecture store's connection pool."""
+        providers = {
+            id(p): p for p in (self.prompts, self.images, self.speech, self.music, self.video)
+        }
+        for provider in providers.values():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
         if self.http_client is not None:
             await self.http_client.aclose()
+        close_store = getattr(self.store, "close", None)
+        if close_store is not None:
+            close_store()
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from pipelines import Services, create_client, default_services
 from pipelines.app import create_app
+from pipelines.assets import LocalAssetStore, ObjectAssetStore
 from pipelines.errors import ConfigurationError
 from pipelines.providers import LocalProvider, OpenAIProvider, ReplicateProvider
 from pipelines.store import SqliteLectureStore
@@ -77,12 +78,34 @@ async def test_injected_http_client_is_not_owned(tmp_path: Path) -> None:
         ),
         ({"LECTURE_MEDIA_CHUNK_SIZE": "0"}, "Services.chunk_size must be an integer from 1 to 100"),
         ({"LECTURE_MEDIA_POLL_INTERVAL_SECONDS": "0"}, "poll_interval must be a timedelta"),
-        ({"LECTURE_MEDIA_DATABASE_URL": "postgresql://db/x"}, "implement the LectureStore"),
+        ({"LECTURE_MEDIA_DATABASE_URL": "mysql://db/x"}, "unsupported lecture store URL"),
     ],
 )
 def test_bad_configuration(tmp_path: Path, env: dict[str, str], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
         default_services({"LECTURE_MEDIA_DATA_DIR": str(tmp_path), **env})
+
+
+def test_lecture_store_url_and_its_older_name(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/new.sqlite3"
+    for name in ("LECTURE_STORE_URL", "LECTURE_MEDIA_DATABASE_URL"):
+        services = default_services({"LECTURE_MEDIA_DATA_DIR": str(tmp_path), name: url})
+        assert isinstance(services.store, SqliteLectureStore)
+        assert services.store.path == tmp_path / "new.sqlite3"
+    both = {"LECTURE_STORE_URL": url, "LECTURE_MEDIA_DATABASE_URL": f"{url}-other"}
+    with pytest.raises(ConfigurationError, match="both set and differ: keep LECTURE_STORE_URL"):
+        default_services({"LECTURE_MEDIA_DATA_DIR": str(tmp_path), **both})
+
+
+def test_asset_store_url(tmp_path: Path) -> None:
+    env = {"LECTURE_MEDIA_DATA_DIR": str(tmp_path)}
+    assert isinstance(default_services(env).assets, LocalAssetStore)
+    assert default_services(env).assets.root == (tmp_path / "assets").resolve()  # type: ignore[attr-defined]
+    remote = default_services({**env, "LECTURE_ASSET_STORE_URL": "s3://media/lectures"}).assets
+    assert isinstance(remote, ObjectAssetStore)
+    assert (remote.bucket, remote.prefix) == ("media", "lectures")
+    with pytest.raises(ConfigurationError, match="unsupported asset store URL 'gs://x'"):
+        default_services({**env, "LECTURE_ASSET_STORE_URL": "gs://x"})
 
 
 def test_services_validation(tmp_path: Path) -> None:

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.__main__ import main
+from pipelines.assets import open_asset_store
+from pipelines.store import open_store
+from product.tests.conftest import s3_url
 
 
 def test_demo_runs_all_four_pipelines_and_writes_media_and_report(
@@ -54,3 +57,31 @@ def test_demo_with_an_output_folder_that_is_a_file_exits_two_before_running(
     assert "is a file" in captured.err
     assert len(captured.err.strip().splitlines()) == 1
     assert captured.out == ""
+
+
+def test_demo_runs_on_postgresql_and_object_storage(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_url: str,
+) -> None:
+    media = s3_url()
+    monkeypatch.setenv("LECTURE_STORE_URL", postgres_url)
+    monkeypatch.setenv("LECTURE_ASSET_STORE_URL", media)
+    assert main(["demo", "--out", str(tmp_path), "--segments", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "Lectures: SqlLectureStore('postgresql+psycopg://" in printed
+    assert "Media: ObjectAssetStore(" in printed
+    assert "1 repeated message(s) dropped" in printed  # the default lost progress response
+    assert not (tmp_path / "data" / "assets").exists()
+    store = open_store(postgres_url)
+    stored = store.list_assets("sample-lecture")
+    store.close()  # type: ignore[attr-defined]
+    assert {r.kind.value for r in stored} == {"image", "narration", "music", "start_image", "video"}
+    assets = open_asset_store(media)
+    ok = [r for r in stored if r.ok]
+    assert ok
+    for record in ok:
+        asset = record.result["asset"]  # type: ignore[typeddict-item]
+        assert asset["uri"].startswith("s3://")
+        assert assets.read(asset)  # the bytes are in the bucket and match their hash

@@ -16,7 +16,9 @@ import pytest
 
 from inngest_sim import Backoff, FaultPlan, RunResult, Simulator
 from pipelines import Services, build_functions, create_sample_lecture
-from pipelines.models import AssetKind
+from pipelines.models import AssetKind, Lecture, Segment
+from pipelines.providers import LocalProvider
+from product.tests._fakes import MUSIC_STEPS, CountingProvider
 
 SEGMENTS = 4
 CHUNK = 3
@@ -54,6 +56,7 @@ def _progress_per_asset(published: list[dict[str, Any]]) -> Counter[tuple[int, i
     return Counter(
         (item["segment"], item["index"])
         for message in published
+        if message["data"]["status"] == "running"
         for item in message["data"]["results"]
     )
 
@@ -151,15 +154,15 @@ async def test_a_lose_response_runs_the_step_twice_but_persists_once(services: S
     assert len(services.store.list_assets("sample-lecture", AssetKind.IMAGE)) == SEGMENTS * 2
 
 
-async def test_music_is_one_asset_in_one_step(services: Services) -> None:
+async def test_music_is_started_then_polled(services: Services) -> None:
     create_sample_lecture(services.store, segments=SEGMENTS)
 
     run, published = await _run(services, "generate-music")
 
     assert run.status == "Completed", run.error
-    assert list(run.steps) == ["validate", "music", "progress-music-0", "persist-music"]
+    assert set(run.steps) == set(MUSIC_STEPS)
     assert _stored(services, AssetKind.MUSIC) == {(0, 0): True}
-    assert len(published) == 1
+    assert [m["data"]["status"] for m in published] == ["running", "completed"]
 
 
 async def test_videos_poll_with_sleeps_in_virtual_time(services: Services) -> None:
@@ -203,5 +206,42 @@ async def test_a_lecture_over_the_step_limit_fails_up_front(services: Services) 
 
     assert run.status == "Failed"
     assert run.error is not None
-    assert "3 + S*I + ceil(S*I/C)" in run.error["message"]
+    assert "4 + S*I + ceil(S*I/C)" in run.error["message"]
     assert run.step_count == 0
+
+
+async def test_a_video_rerun_reuses_the_stored_starting_images(tmp_path: Path) -> None:
+    provider = CountingProvider(LocalProvider())
+    services = Services.local(
+        tmp_path / "data", images=provider, video=provider, max_polls=2, chunk_size=CHUNK
+    )
+    services.store.create_lecture(
+        Lecture(
+            "sample-lecture",
+            "demo-user",
+            "Optics",
+            (Segment(0, "Light.", "A prism"), Segment(1, "Slow.", "A drop [slow-render]")),
+        )
+    )
+
+    first, _ = await _run(services, "generate-segment-videos")
+    # Segment 1's render never finishes: its video is a TIMEOUT, its starting image stored.
+    assert first.output["failures"][0]["code"] == "TIMEOUT"
+    assert provider.counts["generate_image"] == 2
+
+    again, _ = await _run(services, "generate-segment-videos")
+
+    assert again.status == "Completed", again.error
+    assert provider.counts["generate_image"] == 2  # nothing paid for the stored still
+    assert not any(step.startswith("start-image-") for step in again.steps)
+    assert "video-start-1" in again.steps  # the render is tried again from the stored still
+    assert "video-start-0" not in again.steps  # segment 0's video exists
+    assert again.output["start_images_reused"] == 1
+
+    forced, _ = await _run(
+        services,
+        "generate-segment-videos",
+        data={"lecture_id": "sample-lecture", "user_id": "demo-user", "force": True},
+    )
+    assert forced.status == "Completed", forced.error
+    assert provider.counts["generate_image"] == 4  # force regenerates everything

@@ -6,12 +6,14 @@ import pytest
 
 MODULES = [
     "pipelines",
+    "pipelines.app",
     "pipelines.assets",
     "pipelines.errors",
     "pipelines.functions",
     "pipelines.limits",
     "pipelines.models",
     "pipelines.orchestrators",
+    "pipelines.progress",
     "pipelines.orchestrators.audio",
     "pipelines.orchestrators.image",
     "pipelines.orchestrators.music",

@@ -18,12 +18,18 @@ from inngest.experimental import mocked
 
 from pipelines import FUNCTION_IDS, TRIGGERS, Services, build_functions, create_sample_lecture
 from pipelines.models import AssetKind, Lecture, Segment
-from product.tests._fakes import RecordingPublisher
+from pipelines.progress import FINAL_SEQ
+from product.tests._fakes import MUSIC_STEPS, RecordingPublisher
 from product.tests._recorder import Recording, recording_middleware
 
 pytestmark = pytest.mark.usefixtures("mocked_loop")
 
 DATA = {"lecture_id": "lec", "user_id": "demo-user"}
+
+
+def running(publisher: RecordingPublisher) -> list[dict[str, Any]]:
+    """The per-asset entries of the ``running`` messages, in publish order."""
+    return [r for _, _, m in publisher.messages if m["status"] == "running" for r in m["results"]]
 
 
 def run(
@@ -81,15 +87,21 @@ def test_images_happy_path(services: Services, publisher: RecordingPublisher) ->
         "progress-images-1",
         "progress-images-2",
         "persist-images",
+        "progress-images-done",
     }
-    # One message per chunk of two, on the lecture's channel, each asset exactly once.
-    assert [(c, t, m["chunk"], m["completed"]) for c, t, m in publisher.messages] == [
-        ("lecture:lec", "images", 0, 2),
-        ("lecture:lec", "images", 1, 4),
-        ("lecture:lec", "images", 2, 6),
+    # One message per chunk of two, on the lecture's channel, each asset exactly once, then
+    # the terminal message after persist; all of one run, numbered.
+    assert [(c, t, m["status"], m["seq"]) for c, t, m in publisher.messages] == [
+        ("lecture:lec", "images", "running", 0),
+        ("lecture:lec", "images", "running", 1),
+        ("lecture:lec", "images", "running", 2),
+        ("lecture:lec", "images", "completed", FINAL_SEQ),
     ]
-    published = [(r["segment"], r["index"]) for _, _, m in publisher.messages for r in m["results"]]
-    assert published == [(s, i) for s in range(3) for i in range(2)]
+    assert [m["completed"] for _, _, m in publisher.messages[:3]] == [2, 4, 6]
+    assert len({m["run_id"] for _, _, m in publisher.messages}) == 1
+    assert publisher.messages[-1][2]["summary"]["generated"] == 6
+    published = [r["key"] for r in running(publisher)]
+    assert published == [f"image/{s}/{i}" for s in range(3) for i in range(2)]
 
 
 def test_step_outputs_carry_references_not_bytes(services: Services) -> None:
@@ -113,7 +125,7 @@ def test_sensitive_segment_fails_alone(services: Services, publisher: RecordingP
         (1, 1, "SENSITIVE_CONTENT"),
     ]
     assert all(f["user_action_required"] for f in result.output["failures"])
-    failed = [r for _, _, m in publisher.messages for r in m["results"] if not r["ok"]]
+    failed = [r for r in running(publisher) if not r["ok"]]
     assert [r["error"]["code"] for r in failed] == ["SENSITIVE_CONTENT"] * 2
 
 
@@ -207,9 +219,12 @@ def test_music_happy_path(services: Services, publisher: RecordingPublisher) -> 
     result = run(services, "generate-music", DATA, recording=recording)
     assert result.status is mocked.Status.COMPLETED, result.error
     assert result.output["generated"] == 1
-    assert recording.step_ids == ["validate", "music", "progress-music-0", "persist-music"]
-    assert recording.max_memos == 4
-    assert [t for _, t, _ in publisher.messages] == ["music"]
+    assert recording.step_ids == MUSIC_STEPS
+    assert recording.max_memos == 7
+    assert [(t, m["status"]) for _, t, m in publisher.messages] == [
+        ("music", "running"),
+        ("music", "completed"),
+    ]
     assert services.store.list_assets("lec", AssetKind.MUSIC)[0].ok
 
 
@@ -236,8 +251,14 @@ def test_videos_happy_path(services: Services, publisher: RecordingPublisher) ->
         (AssetKind.VIDEO, 1): False,
         (AssetKind.VIDEO, 2): True,
     }
-    phases = [m["phase"] for _, _, m in publisher.messages]
-    assert phases == ["start-images", "start-images", "videos", "videos"]
+    phases = [(m["phase"], m["seq"]) for _, _, m in publisher.messages]
+    assert phases == [
+        ("start-images", 0),
+        ("start-images", 1),
+        ("videos", 2),
+        ("videos", 3),
+        ("videos", FINAL_SEQ),
+    ]
 
 
 def test_video_render_that_never_finishes_times_out(services: Services) -> None:
@@ -248,12 +269,12 @@ def test_video_render_that_never_finishes_times_out(services: Services) -> None:
     assert "after 3 polls" in result.output["failures"][0]["message"]
 
 
-def _slow_lecture(services: Services, *, segments: int) -> None:
+def _slow_lecture(services: Services, *, segments: int, slow_music: bool = False) -> None:
     services.store.create_lecture(
         Lecture(
             "lec",
             "demo-user",
-            "Slow",
+            "Slow [slow-render]" if slow_music else "Slow",
             tuple(Segment(i, f"Text {i}.", f"Scene {i} [slow-render]") for i in range(segments)),
         )
     )
@@ -262,10 +283,10 @@ def _slow_lecture(services: Services, *, segments: int) -> None:
 @pytest.mark.parametrize(
     ("function_id", "expected"),
     [
-        ("generate-segment-images", 3 + 6 + 3),  # 3 + S*I + ceil(S*I/C)
-        ("generate-narration", 2 + 3 + 2),  # 2 + S + ceil(S/C)
-        ("generate-music", 4),
-        ("generate-segment-videos", 3 + 6 + 18 + 4),  # 3 + 2S + 2SP + 2ceil(S/C)
+        ("generate-segment-images", 4 + 6 + 3),  # 4 + S*I + ceil(S*I/C)
+        ("generate-narration", 3 + 3 + 2),  # 3 + S + ceil(S/C)
+        ("generate-music", 5 + 6),  # 5 + 2P
+        ("generate-segment-videos", 4 + 6 + 18 + 4),  # 4 + 2S + 2SP + 2ceil(S/C)
     ],
 )
 def test_worst_case_step_counts_match_the_formulas(
@@ -273,11 +294,11 @@ def test_worst_case_step_counts_match_the_formulas(
 ) -> None:
     from pipelines import limits
 
-    _slow_lecture(services, segments=3)  # S=3, I=2, C=2, P=3; every render polls P times
+    _slow_lecture(services, segments=3, slow_music=True)  # S=3, I=2, C=2, P=3; all renders poll P
     formulas = {
         "generate-segment-images": limits.step_count_images(3, 2, 2),
         "generate-narration": limits.step_count_narration(3, 2),
-        "generate-music": limits.step_count_music(),
+        "generate-music": limits.step_count_music(3),
         "generate-segment-videos": limits.step_count_videos(3, 2, 3),
     }
     recording = Recording()
@@ -293,9 +314,9 @@ def test_too_many_steps_fail_up_front(tmp_path: Path) -> None:
     assert result.status is mocked.Status.FAILED
     assert isinstance(result.error, inngest.NonRetriableError)
     message = str(result.error)
-    assert "3 + 2*S + 2*S*P + 2*ceil(S/C)" in message
+    assert "4 + 2*S + 2*S*P + 2*ceil(S/C)" in message
     assert "S=50, C=1, P=10" in message
-    assert "1,203 steps" in message
+    assert "1,204 steps" in message
     assert not (tmp_path / "data" / "assets").exists()
 
 
@@ -333,7 +354,10 @@ def test_bad_input_fails_without_side_effects(
     assert publisher.messages == []
     assert list(cwd.iterdir()) == []
     written = {p.relative_to(tmp_path).parts[:2] for p in tmp_path.rglob("*") if p.is_file()}
-    assert written <= {("data", "lectures.sqlite3"), ("data", "lectures.sqlite3-journal")}
+    database = {
+        ("data", f"lectures.sqlite3{suffix}") for suffix in ("", "-journal", "-wal", "-shm")
+    }
+    assert written <= database
 
 
 def test_runs_are_independent(tmp_path: Path) -> None:

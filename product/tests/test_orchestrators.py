@@ -26,15 +26,22 @@ from pipelines.orchestrators.video import (
     poll_single_video,
     start_single_video,
 )
-from pipelines.providers import VideoStatus
+from pipelines.providers import RenderStatus as VideoStatus
 from product.tests._fakes import PNG, WAV, ScriptedProvider
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
+
 
 Helper = Callable[[ScriptedProvider, LocalAssetStore, AssetContext], Awaitable[AssetOutcome]]
 
 HELPERS: dict[str, Helper] = {
     "image": lambda p, a, c: generate_single_image("prompt", provider=p, assets=a, context=c),
     "narration": lambda p, a, c: generate_single_narration("text", provider=p, assets=a, context=c),
-    "music": lambda p, a, c: generate_single_music("calm", provider=p, assets=a, context=c),
+    "music": lambda p, a, c: generate_single_music(
+        "calm", provider=p, assets=a, context=c, sleep=_no_sleep
+    ),
     "start_image": lambda p, a, c: generate_single_starting_image(
         "first frame", provider=p, assets=a, context=c
     ),

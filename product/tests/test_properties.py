@@ -32,6 +32,7 @@ from inngest_sim import Backoff, RunResult, Simulator
 from inngest_sim.strategies import GeneratedFaultPlan, explain, fault_plans, seeds
 from pipelines import Services, build_functions, create_sample_lecture
 from pipelines.models import AssetKind
+from pipelines.progress import ProgressFeed
 
 SEGMENTS = 3
 CHUNK = 2
@@ -113,14 +114,21 @@ def _check_isolation(run: RunResult, plan: GeneratedFaultPlan, steps: list[str])
 def _check_progress(
     published: list[dict[str, Any]], topic: str, slots: set[tuple[int, int]]
 ) -> None:
+    """Each asset reported once, then the terminal message; the consumer agrees."""
     seen = Counter(
         (item["segment"], item["index"])
         for message in published
-        if message["topic"] == topic and message["data"].get("phase", topic) == topic
+        if message["data"]["status"] == "running" and message["data"]["phase"] == topic
         for item in message["data"]["results"]
     )
     assert set(seen) == slots
     assert set(seen.values()) == {1}, seen
+    feed = ProgressFeed()
+    for message in published:
+        feed.accept(message["topic"], message["data"])
+    (run,) = feed.runs.values()
+    assert run.status == "completed"
+    assert {(a["segment"], a["index"]) for a in run.assets.values()} == slots
 
 
 @PROPERTY

@@ -13,8 +13,13 @@ from pipelines.providers import (
     MusicProvider,
     PromptProvider,
     SpeechProvider,
+    StartingImage,
     VideoProvider,
 )
+
+
+def still(data: bytes) -> StartingImage:
+    return StartingImage(mime_type="image/png", url=None, load=lambda: data)
 
 
 def test_implements_every_interface() -> None:
@@ -53,17 +58,23 @@ async def test_narration_wav_is_valid_and_deterministic() -> None:
         assert reader.getnframes() == 5 * 960
 
 
-async def test_music_wav_is_capped() -> None:
-    media = await LocalProvider().generate_music("calm", duration_seconds=120)
-    with wave.open(io.BytesIO(media.data)) as reader:
+async def test_music_starts_then_polls_and_is_capped() -> None:
+    provider = LocalProvider()
+    render_id = await provider.start_music("calm", duration_seconds=120)
+    assert render_id == await LocalProvider().start_music("calm", duration_seconds=120)
+    status = await provider.poll_music(render_id)
+    assert status.media is not None
+    with wave.open(io.BytesIO(status.media.data)) as reader:
         assert reader.getnframes() == 8 * 8000
+    with pytest.raises(MediaGenerationError, match="not issued by the local provider"):
+        await provider.poll_music("local-abc")
 
 
 async def test_video_renders_an_animation_from_the_start_image() -> None:
     provider = LocalProvider(video_polls_until_ready=2)
-    still = (await provider.generate_image("scene", size="s")).data
-    prediction = await provider.start_video("push in", still, "image/png")
-    assert prediction == await LocalProvider().start_video("push in", still, "image/png")
+    image = (await provider.generate_image("scene", size="s")).data
+    prediction = await provider.start_video("push in", still(image))
+    assert prediction == await LocalProvider().start_video("push in", still(image))
     first = await provider.poll_video(prediction)
     assert (first.status, first.done) == ("processing", False)
     second = await provider.poll_video(prediction)
@@ -80,7 +91,7 @@ async def test_video_renders_an_animation_from_the_start_image() -> None:
 
 async def test_slow_render_never_finishes() -> None:
     provider = LocalProvider()
-    prediction = await provider.start_video("slow [slow-render]", b"x", "image/png")
+    prediction = await provider.start_video("slow [slow-render]", still(b"x"))
     for _ in range(3):
         assert not (await provider.poll_video(prediction)).done
 
@@ -100,8 +111,8 @@ async def test_markers_simulate_provider_failures(
     calls = [
         provider.generate_image(f"a {marker} scene", size="s"),
         provider.synthesize(f"text {marker}", voice="v"),
-        provider.generate_music(f"music {marker}", duration_seconds=1),
-        provider.start_video(f"clip {marker}", b"x", "image/png"),
+        provider.start_music(f"music {marker}", duration_seconds=1),
+        provider.start_video(f"clip {marker}", still(b"x")),
     ]
     for call in calls:
         with pytest.raises(MediaGenerationError) as info:

@@ -1,51 +1,51 @@
+"""OpenAIProvider on the official ``openai`` client, against routed HTTP answers."""
+
 from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
-import respx
 
 from pipelines.errors import ErrorCode, MediaGenerationError
 from pipelines.providers import OpenAIProvider
+from product.tests._http2 import Routes, chat, error, images
 
 KEY = "sk-test-SECRET-0123456789"
 BASE = "https://openai.test"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+IMAGES = "/v1/images/generations"
+CHAT = "/v1/chat/completions"
+SPEECH = "/v1/audio/speech"
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
+def routes() -> Routes:
+    return Routes()
 
 
 @pytest.fixture
-def provider(client: httpx.AsyncClient) -> OpenAIProvider:
-    return OpenAIProvider(client, KEY, base_url=BASE + "/v1")
+async def provider(routes: Routes) -> AsyncIterator[OpenAIProvider]:
+    async with routes.client() as http:
+        yield OpenAIProvider(KEY, base_url=BASE + "/v1", http_client=http)
 
 
-@respx.mock
-async def test_image_success(provider: OpenAIProvider) -> None:
-    route = respx.post(f"{BASE}/v1/images/generations").respond(
-        json={"data": [{"b64_json": base64.b64encode(PNG).decode()}]}
-    )
+async def test_image_success(provider: OpenAIProvider, routes: Routes) -> None:
+    routes.add("POST", IMAGES, images([base64.b64encode(PNG).decode()]))
     media = await provider.generate_image("a prism", size="1024x1024")
-    assert media.data == PNG
-    assert media.mime_type == "image/png"
-    request = route.calls.last.request
+    assert (media.data, media.mime_type, media.model) == (PNG, "image/png", "dall-e-3")
+    (request,) = routes.calls
     assert request.headers["authorization"] == f"Bearer {KEY}"
     assert b'"response_format":"b64_json"' in request.content.replace(b" ", b"")
 
 
-@respx.mock
-async def test_chat_and_speech_success(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/chat/completions").respond(
-        json={"choices": [{"message": {"content": "  A glowing prism.  "}}]}
-    )
-    respx.post(f"{BASE}/v1/audio/speech").respond(
-        content=b"RIFF....WAVEfmt ", headers={"content-type": "audio/wav"}
+async def test_chat_and_speech_success(provider: OpenAIProvider, routes: Routes) -> None:
+    routes.add("POST", CHAT, chat("  A glowing prism.  "))
+    routes.add(
+        "POST",
+        SPEECH,
+        httpx2.Response(200, content=b"RIFF....WAVEfmt ", headers={"content-type": "audio/wav"}),
     )
     assert await provider.complete("system", "brief") == "A glowing prism."
     speech = await provider.synthesize("Hello", voice="alloy")
@@ -59,138 +59,120 @@ async def expect_error(call: object, code: ErrorCode) -> MediaGenerationError:
     assert info.value.provider == "openai"
     assert KEY not in str(info.value)
     assert KEY not in repr(info.value.to_error())
+    assert info.value.__cause__ is None  # raised from None: no chained request details
     return info.value
 
 
-@respx.mock
-async def test_429_with_retry_after(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/images/generations").respond(
-        429,
-        headers={"retry-after": "7"},
-        json={"error": {"code": "rate_limit_exceeded", "message": "Rate limit reached"}},
-    )
+@pytest.mark.parametrize(
+    ("headers", "delay"),
+    [
+        ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),  # ms wins: more precise
+        ({"retry-after": "7"}, 7.0),
+        (
+            {
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": "6m0s",
+                "x-ratelimit-remaining-tokens": "900",
+                "x-ratelimit-reset-tokens": "59.5ms",
+            },
+            360.0,  # the limit that ran out
+        ),
+        ({"x-ratelimit-reset-tokens": "1.5s", "x-ratelimit-reset-requests": "250ms"}, 1.5),
+        ({}, None),
+    ],
+)
+async def test_429_reads_the_delay_and_makes_one_request(
+    provider: OpenAIProvider, routes: Routes, headers: dict[str, str], delay: float | None
+) -> None:
+    routes.add("POST", IMAGES, error(429, "Rate limit reached", "rate_limit_exceeded", **headers))
     err = await expect_error(provider.generate_image("p", size="1024x1024"), ErrorCode.RATE_LIMITED)
     assert err.retryable
-    assert err.retry_after == 7.0
+    assert err.retry_after == delay
     assert "HTTP 429" in err.message
+    # max_retries=0: the SDK does not retry; Inngest retries the step.
+    assert routes.count("POST", IMAGES) == 1
 
 
-@respx.mock
-async def test_429_insufficient_quota_needs_the_user(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/images/generations").respond(
-        429, json={"error": {"code": "insufficient_quota", "message": "You exceeded your quota"}}
-    )
+async def test_429_insufficient_quota_needs_the_user(
+    provider: OpenAIProvider, routes: Routes
+) -> None:
+    routes.add("POST", IMAGES, error(429, "You exceeded your quota", "insufficient_quota"))
     err = await expect_error(provider.generate_image("p", size="s"), ErrorCode.QUOTA_EXCEEDED)
     assert not err.retryable
     assert err.user_action_required
 
 
-@respx.mock
 @pytest.mark.parametrize(
     ("status", "code"),
     [
         (500, ErrorCode.PROVIDER_UNAVAILABLE),
         (503, ErrorCode.PROVIDER_UNAVAILABLE),
         (504, ErrorCode.TIMEOUT),
+        (401, ErrorCode.AUTH_FAILED),
+        (400, ErrorCode.INVALID_INPUT),
     ],
 )
-async def test_5xx(provider: OpenAIProvider, status: int, code: ErrorCode) -> None:
-    respx.post(f"{BASE}/v1/audio/speech").respond(status, text="upstream trouble")
-    err = await expect_error(provider.synthesize("t", voice="alloy"), code)
-    assert err.retryable
-    assert err.retry_after is None
+async def test_status_codes(
+    provider: OpenAIProvider, routes: Routes, status: int, code: ErrorCode
+) -> None:
+    routes.add("POST", IMAGES, error(status, f"failure {status}"))
+    await expect_error(provider.generate_image("p", size="s"), code)
+    assert routes.count("POST", IMAGES) == 1
 
 
-@respx.mock
-async def test_timeout(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/images/generations").mock(side_effect=httpx.ReadTimeout("slow"))
-    err = await expect_error(provider.generate_image("p", size="s"), ErrorCode.TIMEOUT)
-    assert err.retryable
-
-
-@respx.mock
-async def test_connection_error(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/chat/completions").mock(side_effect=httpx.ConnectError("refused"))
-    err = await expect_error(provider.complete("s", "u"), ErrorCode.PROVIDER_UNAVAILABLE)
-    assert "ConnectError" in err.message
-
-
-@respx.mock
-async def test_content_policy_refusal(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/images/generations").respond(
-        400,
-        json={
-            "error": {
-                "code": "content_policy_violation",
-                "message": "Your request was rejected as a result of our safety system.",
-                "type": "invalid_request_error",
-            }
-        },
-    )
+@pytest.mark.parametrize("hint", ["content_policy_violation", "moderation_blocked"])
+async def test_moderation_refusals_are_sensitive_content(
+    provider: OpenAIProvider, routes: Routes, hint: str
+) -> None:
+    routes.add("POST", IMAGES, error(400, "Your request was rejected by our safety system", hint))
     err = await expect_error(provider.generate_image("p", size="s"), ErrorCode.SENSITIVE_CONTENT)
     assert not err.retryable
     assert err.user_action_required
 
 
-@respx.mock
-async def test_other_400_is_invalid_input(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/images/generations").respond(
-        400, json={"error": {"code": "invalid_size", "message": "size must be 1024x1024"}}
-    )
-    err = await expect_error(provider.generate_image("p", size="1x1"), ErrorCode.INVALID_INPUT)
-    assert "size must be 1024x1024" in err.message
+async def test_timeout_and_connection_errors(provider: OpenAIProvider, routes: Routes) -> None:
+    routes.add("POST", IMAGES, httpx2.ReadTimeout("slow"))
+    await expect_error(provider.generate_image("p", size="s"), ErrorCode.TIMEOUT)
+    routes.add("POST", CHAT, httpx2.ConnectError(f"refused (key {KEY})"))
+    await expect_error(provider.complete("s", "u"), ErrorCode.PROVIDER_UNAVAILABLE)
 
 
-@respx.mock
-async def test_401_never_leaks_the_key(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/images/generations").respond(
-        401,
-        json={
-            "error": {"code": "invalid_api_key", "message": f"Incorrect API key provided: {KEY}"}
-        },
-    )
-    err = await expect_error(provider.generate_image("p", size="s"), ErrorCode.AUTH_FAILED)
-    assert err.user_action_required
-    assert "Incorrect API key provided: ***" in err.message
-    assert err.__cause__ is None
-    assert KEY not in repr(provider)
+async def test_401_never_leaks_the_key(provider: OpenAIProvider, routes: Routes) -> None:
+    routes.add("POST", CHAT, error(401, f"Incorrect API key provided: {KEY}", "invalid_api_key"))
+    err = await expect_error(provider.complete("s", "u"), ErrorCode.AUTH_FAILED)
+    assert "***" in err.message
 
 
-@respx.mock
 @pytest.mark.parametrize(
     "body",
     [
-        {"content": b"not json at all"},
-        {"json": ["a", "list"]},
-        {"json": {"data": []}},
-        {"json": {"data": [{"b64_json": "%%%not-base64%%%"}]}},
-        {"json": {"data": [{"b64_json": base64.b64encode(b"plain text").decode()}]}},
+        {"created": 1, "data": []},
+        {"created": 1, "data": [{"b64_json": "not base64!!"}]},
+        {"created": 1, "data": [{"b64_json": base64.b64encode(b"not an image").decode()}]},
+        {"created": 1, "data": [{"url": "https://x"}]},
     ],
 )
-async def test_malformed_image_body(provider: OpenAIProvider, body: dict[str, object]) -> None:
-    respx.post(f"{BASE}/v1/images/generations").respond(200, **body)  # type: ignore[arg-type]
+async def test_malformed_image_body(
+    provider: OpenAIProvider, routes: Routes, body: dict[str, object]
+) -> None:
+    routes.add("POST", IMAGES, httpx2.Response(200, json=body))
     err = await expect_error(provider.generate_image("p", size="s"), ErrorCode.UNKNOWN)
     assert err.retryable
     assert "malformed response" in err.message
 
 
-@respx.mock
-async def test_malformed_chat_and_speech(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/chat/completions").respond(json={"choices": []})
-    respx.post(f"{BASE}/v1/audio/speech").respond(200, content=b"")
+async def test_malformed_chat_and_speech(provider: OpenAIProvider, routes: Routes) -> None:
+    routes.add("POST", CHAT, chat("   "))
     await expect_error(provider.complete("s", "u"), ErrorCode.UNKNOWN)
+    routes.add("POST", SPEECH, httpx2.Response(200, content=b""))
+    await expect_error(provider.synthesize("t", voice="v"), ErrorCode.UNKNOWN)
+    routes.add("POST", SPEECH, httpx2.Response(200, json={"oops": 1}))
     await expect_error(provider.synthesize("t", voice="v"), ErrorCode.UNKNOWN)
 
 
-@respx.mock
-async def test_malformed_body_echoing_the_key_is_scrubbed(provider: OpenAIProvider) -> None:
-    respx.post(f"{BASE}/v1/chat/completions").respond(200, text=f"oops {KEY} oops")
-    err = await expect_error(provider.complete("s", "u"), ErrorCode.UNKNOWN)
-    assert "***" in err.message
-
-
-def test_construction_errors(client: httpx.AsyncClient) -> None:
+def test_construction_errors() -> None:
     with pytest.raises(ValueError, match="is empty"):
-        OpenAIProvider(client, "   ")
+        OpenAIProvider("  ")
     with pytest.raises(ValueError, match="speech_format 'ogg' is not supported"):
-        OpenAIProvider(client, KEY, speech_format="ogg")
+        OpenAIProvider(KEY, speech_format="ogg")  # type: ignore[arg-type]
+    assert KEY not in repr(OpenAIProvider(KEY))

@@ -1,3 +1,5 @@
+"""ReplicateProvider on the official ``replicate`` client, against respx routes."""
+
 from __future__ import annotations
 
 import json
@@ -8,48 +10,38 @@ import pytest
 import respx
 
 from pipelines.errors import ErrorCode, MediaGenerationError
-from pipelines.providers import ReplicateProvider
+from pipelines.providers import ReplicateProvider, StartingImage
+from pipelines.providers.replicate import DEFAULT_MUSIC_MODEL, DEFAULT_VIDEO_MODEL
+from product.tests._fakes import prediction
 
 TOKEN = "r8_SECRET_token_abcdef"
 BASE = "https://replicate.test"
 CDN = "https://delivery.test/out/video.mp4"
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 8
 WAV = b"RIFF\x00\x00\x00\x00WAVEfmt "
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+VERSION = "a" * 64
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def provider(client: httpx.AsyncClient, sleeps: list[float]) -> ReplicateProvider:
-    async def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    return ReplicateProvider(
-        client,
+async def provider() -> AsyncIterator[ReplicateProvider]:
+    provider = ReplicateProvider(
         TOKEN,
         base_url=BASE,
-        video_model="v1",
-        music_model="m1",
-        max_music_polls=3,
-        sleep=fake_sleep,
+        video_model=f"owner/video:{VERSION}",
+        music_model="meta/official-music",
+        video_prompt_field="prompt",
     )
+    yield provider
+    await provider.aclose()
 
 
-def prediction(status: str, **extra: object) -> dict[str, object]:
-    return {"id": "abc123", "status": status, **extra}
+def image(url: str | None = None) -> StartingImage:
+    return StartingImage(mime_type="image/png", url=url, load=lambda: PNG)
 
 
 @respx.mock
-async def test_video_start_then_poll(provider: ReplicateProvider) -> None:
+async def test_video_from_a_presigned_url_then_poll(provider: ReplicateProvider) -> None:
     create = respx.post(f"{BASE}/v1/predictions").respond(201, json=prediction("starting"))
     respx.get(f"{BASE}/v1/predictions/abc123").mock(
         side_effect=[
@@ -58,14 +50,13 @@ async def test_video_start_then_poll(provider: ReplicateProvider) -> None:
         ]
     )
     download = respx.get(CDN).respond(content=MP4, headers={"content-type": "video/mp4"})
-    assert await provider.start_video("pan", b"\x89PNG\r\n\x1a\n", "image/png") == "abc123"
+    signed = "https://bucket.test/sha256/aa/x.png?X-Amz-Signature=1"
+    assert await provider.start_video("pan", image(signed)) == "abc123"
     body = json.loads(create.calls.last.request.content)
-    assert body["version"] == "v1"
-    assert body["input"]["input_image"].startswith("data:image/png;base64,")
+    assert body == {"version": VERSION, "input": {"input_image": signed, "prompt": "pan"}}
     first = await provider.poll_video("abc123")
     assert (first.status, first.done) == ("processing", False)
     second = await provider.poll_video("abc123")
-    assert second.done
     assert second.media is not None
     assert (second.media.data, second.media.mime_type) == (MP4, "video/mp4")
     # The token goes to the API only, never to the delivery host.
@@ -74,73 +65,115 @@ async def test_video_start_then_poll(provider: ReplicateProvider) -> None:
 
 
 @respx.mock
-async def test_music_waits_with_injected_sleep(
-    provider: ReplicateProvider, sleeps: list[float]
-) -> None:
-    respx.post(f"{BASE}/v1/predictions").respond(201, json=prediction("starting"))
-    respx.get(f"{BASE}/v1/predictions/abc123").mock(
-        side_effect=[
-            httpx.Response(200, json=prediction("starting")),
-            httpx.Response(200, json=prediction("succeeded", output=[CDN])),
-        ]
+async def test_without_a_url_the_image_is_uploaded_not_inlined(provider: ReplicateProvider) -> None:
+    uploaded = "https://api.replicate.test/v1/files/f1/download"
+    upload = respx.post(f"{BASE}/v1/files").respond(
+        201,
+        json={
+            "id": "f1",
+            "name": "image",
+            "content_type": "image/png",
+            "size": len(PNG),
+            "etag": "e",
+            "checksums": {},
+            "metadata": {},
+            "created_at": "2026-01-01T00:00:00Z",
+            "expires_at": None,
+            "urls": {"get": uploaded},
+        },
     )
-    respx.get(CDN).respond(content=WAV, headers={"content-type": "audio/x-wav"})
-    media = await provider.generate_music("calm", duration_seconds=10)
-    assert media.mime_type == "audio/wav"
-    assert sleeps == [2.0]
+    create = respx.post(f"{BASE}/v1/predictions").respond(201, json=prediction("starting"))
+    await provider.start_video("pan", image())
+    assert upload.called
+    assert PNG in upload.calls.last.request.content
+    body = json.loads(create.calls.last.request.content)
+    assert body["input"]["input_image"] == uploaded  # a URL, never a data: URI
 
 
 @respx.mock
-async def test_music_that_never_finishes_times_out(provider: ReplicateProvider) -> None:
-    respx.post(f"{BASE}/v1/predictions").respond(201, json=prediction("starting"))
-    respx.get(f"{BASE}/v1/predictions/abc123").respond(json=prediction("processing"))
-    with pytest.raises(MediaGenerationError) as info:
-        await provider.generate_music("calm", duration_seconds=10)
-    assert info.value.code is ErrorCode.TIMEOUT
-    assert "after 3 polls" in info.value.message
+async def test_an_official_model_is_called_by_name(provider: ReplicateProvider) -> None:
+    route = respx.post(f"{BASE}/v1/models/meta/official-music/predictions").respond(
+        201, json=prediction("starting")
+    )
+    assert await provider.start_music("calm", duration_seconds=10) == "abc123"
+    body = json.loads(route.calls.last.request.content)
+    assert body["input"] == {"prompt": "calm", "duration": 10}
+
+
+@respx.mock
+async def test_music_start_then_poll(provider: ReplicateProvider) -> None:
+    respx.get(f"{BASE}/v1/predictions/abc123").respond(json=prediction("succeeded", output=[CDN]))
+    respx.get(CDN).respond(content=WAV, headers={"content-type": "audio/x-wav"})
+    status = await provider.poll_music("abc123")
+    assert status.media is not None
+    assert status.media.mime_type == "audio/wav"
 
 
 @respx.mock
 @pytest.mark.parametrize(
-    ("error", "code", "retryable"),
+    ("error", "code"),
     [
-        ("NSFW content detected in output", ErrorCode.SENSITIVE_CONTENT, False),
-        ("CUDA out of memory", ErrorCode.UNKNOWN, False),
+        ("NSFW content detected in output", ErrorCode.SENSITIVE_CONTENT),
+        ("CUDA out of memory", ErrorCode.UNKNOWN),
     ],
 )
-async def test_failed_prediction(
-    provider: ReplicateProvider, error: str, code: ErrorCode, retryable: bool
-) -> None:
+async def test_failed_prediction(provider: ReplicateProvider, error: str, code: ErrorCode) -> None:
     respx.get(f"{BASE}/v1/predictions/abc123").respond(json=prediction("failed", error=error))
     with pytest.raises(MediaGenerationError) as info:
         await provider.poll_video("abc123")
-    assert (info.value.code, info.value.retryable) == (code, retryable)
+    # Polling again cannot revive a failed prediction.
+    assert (info.value.code, info.value.retryable) == (code, False)
     assert error in info.value.message
 
 
 @respx.mock
 @pytest.mark.parametrize(
-    ("status", "headers", "code"),
+    ("status", "detail", "code", "delay"),
     [
-        (429, {"retry-after": "12"}, ErrorCode.RATE_LIMITED),
-        (502, {}, ErrorCode.PROVIDER_UNAVAILABLE),
-        (401, {}, ErrorCode.AUTH_FAILED),
-        (402, {}, ErrorCode.QUOTA_EXCEEDED),
-        (422, {}, ErrorCode.INVALID_INPUT),
+        (
+            429,
+            "Request was throttled. Expected available in 1 second.",
+            ErrorCode.RATE_LIMITED,
+            1.0,
+        ),
+        (
+            429,
+            "Request was throttled. Expected available in 12 seconds.",
+            ErrorCode.RATE_LIMITED,
+            12,
+        ),
+        (429, "Request was throttled.", ErrorCode.RATE_LIMITED, None),
+        (502, "bad gateway", ErrorCode.PROVIDER_UNAVAILABLE, None),
+        (401, "bad token", ErrorCode.AUTH_FAILED, None),
+        (402, "billing", ErrorCode.QUOTA_EXCEEDED, None),
+        (422, "invalid input", ErrorCode.INVALID_INPUT, None),
     ],
 )
-async def test_http_errors(
-    provider: ReplicateProvider, status: int, headers: dict[str, str], code: ErrorCode
+async def test_http_errors_read_the_body_delay(
+    provider: ReplicateProvider, status: int, detail: str, code: ErrorCode, delay: float | None
 ) -> None:
-    respx.post(f"{BASE}/v1/predictions").respond(
-        status, headers=headers, json={"detail": f"bad things, token {TOKEN}"}
+    route = respx.post(f"{BASE}/v1/predictions").respond(
+        status, json={"detail": f"{detail} (token {TOKEN})", "status": status}
     )
     with pytest.raises(MediaGenerationError) as info:
-        await provider.start_video("p", b"x", "image/png")
+        await provider.start_video("p", image("https://x.test/i.png"))
     assert info.value.code is code
+    assert info.value.retry_after == delay
     assert TOKEN not in str(info.value)
-    if status == 429:
-        assert info.value.retry_after == 12.0
+    assert route.call_count == 1
+
+
+@respx.mock
+@pytest.mark.parametrize("status", [429, 503, 504])
+async def test_a_failing_poll_is_one_request_inngest_retries_the_step(
+    provider: ReplicateProvider, status: int
+) -> None:
+    # replicate.Client's own RetryTransport would retry these GETs ten times, sleeping.
+    route = respx.get(f"{BASE}/v1/predictions/abc123").respond(status, json={"detail": "busy"})
+    with pytest.raises(MediaGenerationError) as info:
+        await provider.poll_video("abc123")
+    assert info.value.retryable
+    assert route.call_count == 1
 
 
 @respx.mock
@@ -171,12 +204,18 @@ async def test_malformed_poll(provider: ReplicateProvider, body: object) -> None
 
 @respx.mock
 async def test_malformed_create(provider: ReplicateProvider) -> None:
-    respx.post(f"{BASE}/v1/predictions").respond(201, json={"id": "../../admin"})
-    with pytest.raises(MediaGenerationError, match="no usable prediction 'id'"):
-        await provider.start_video("p", b"x", "image/png")
+    respx.post(f"{BASE}/v1/predictions").respond(201, json=prediction("starting", id="../../x"))
+    with pytest.raises(MediaGenerationError, match="no usable prediction id"):
+        await provider.start_video("p", image("https://x.test/i.png"))
 
 
-async def test_rejects_foreign_prediction_ids(provider: ReplicateProvider) -> None:
+async def test_rejects_foreign_prediction_ids_and_unpinned_models(
+    provider: ReplicateProvider,
+) -> None:
     with pytest.raises(MediaGenerationError) as info:
         await provider.poll_video("../secrets")
     assert info.value.code is ErrorCode.INVALID_INPUT
+    with pytest.raises(ValueError, match="is not owner/name:<64-hex version>"):
+        ReplicateProvider(TOKEN, video_model="owner/name:latest")
+    assert ":" in DEFAULT_MUSIC_MODEL
+    assert ":" in DEFAULT_VIDEO_MODEL  # community models need a version pin

@@ -7,15 +7,15 @@ import base64
 import json
 from pathlib import Path
 
-import httpx
+import httpx2
 import inngest
 import pytest
-import respx
 from inngest.experimental import mocked
 
 from pipelines import MediaGenerationError, Services, build_functions, create_sample_lecture
 from pipelines.providers import OpenAIProvider
 from product.tests._fakes import RecordingPublisher
+from product.tests._http2 import Routes, error, images
 from product.tests._recorder import Recording, recording_middleware
 
 KEY = "sk-live-DO-NOT-LEAK-4242"
@@ -23,28 +23,23 @@ BASE = "https://openai.test"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
 
 
-@respx.mock
 def test_key_never_appears_in_step_outputs(
     tmp_path: Path, mocked_loop: asyncio.AbstractEventLoop
 ) -> None:
-    echo = {"error": {"code": "invalid_api_key", "message": f"Incorrect API key provided: {KEY}"}}
-    respx.post(f"{BASE}/v1/chat/completions").respond(401, json=echo)
-    respx.post(f"{BASE}/v1/images/generations").mock(
-        side_effect=[
-            httpx.Response(200, json={"data": [{"b64_json": base64.b64encode(PNG).decode()}]}),
-            httpx.Response(
-                400,
-                json={
-                    "error": {
-                        "code": "content_policy_violation",
-                        "message": f"rejected by our safety system (key {KEY})",
-                    }
-                },
-            ),
-        ]
+    routes = Routes()
+    routes.add(
+        "POST",
+        "/v1/chat/completions",
+        error(401, f"Incorrect API key provided: {KEY}", "invalid_api_key"),
     )
-    http = httpx.AsyncClient()
-    openai = OpenAIProvider(http, KEY, base_url=BASE)
+    routes.add(
+        "POST",
+        "/v1/images/generations",
+        images([base64.b64encode(PNG).decode()]),
+        error(400, f"rejected by our safety system (key {KEY})", "content_policy_violation"),
+    )
+    http = routes.client()
+    openai = OpenAIProvider(KEY, base_url=BASE, http_client=http)
     publisher = RecordingPublisher()
     services = Services.local(
         tmp_path, publish=publisher, prompts=openai, images=openai, images_per_segment=2
@@ -71,10 +66,10 @@ def test_key_never_appears_in_step_outputs(
 
 
 async def test_key_never_appears_in_raised_errors() -> None:
-    async with httpx.AsyncClient(
-        transport=httpx.MockTransport(lambda request: httpx.Response(500, text=f"dump: {KEY}"))
+    async with httpx2.AsyncClient(
+        transport=httpx2.MockTransport(lambda request: httpx2.Response(500, text=f"dump: {KEY}"))
     ) as http:
-        provider = OpenAIProvider(http, KEY, base_url=BASE)
+        provider = OpenAIProvider(KEY, base_url=BASE, http_client=http)
         for call in (
             provider.complete("s", "u"),
             provider.generate_image("p", size="s"),

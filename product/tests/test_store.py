@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from pipelines.errors import InvalidRequestError, LectureNotFoundError, StoreConfigurationError
 from pipelines.models import AssetKind, AssetOutcome, Lecture, Segment, SlotResult
@@ -31,13 +34,15 @@ def slot(segment: int, index: int, result: AssetOutcome) -> SlotResult:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqliteLectureStore:
-    store = SqliteLectureStore(tmp_path / "db" / "lectures.sqlite3")
+def store(store_url: str) -> Iterator[LectureStore]:
+    """A store with lecture "lec" (3 segments), on SQLite and on PostgreSQL."""
+    store = open_store(store_url)
     create_sample_lecture(store, lecture_id="lec", segments=3)
-    return store
+    yield store
+    store.close()  # type: ignore[attr-defined]
 
 
-def test_sample_lecture_round_trip(store: SqliteLectureStore) -> None:
+def test_sample_lecture_round_trip(store: LectureStore) -> None:
     lecture = store.get_lecture("lec")
     assert lecture is not None
     assert lecture.owner_user_id == "demo-user"
@@ -59,7 +64,7 @@ def test_sample_lecture_options(tmp_path: Path) -> None:
         create_sample_lecture(store, segments=8, sensitive_segments=[9], replace=True)
 
 
-def test_merge_is_idempotent(store: SqliteLectureStore) -> None:
+def test_merge_is_idempotent(store: LectureStore) -> None:
     results = [slot(0, 0, ok()), slot(0, 1, failed()), slot(1, 0, ok("b" * 64))]
     first = update_lecture_content(store, "lec", "image", results)
     second = update_lecture_content(store, "lec", AssetKind.IMAGE, results)
@@ -70,7 +75,7 @@ def test_merge_is_idempotent(store: SqliteLectureStore) -> None:
     assert rows[0].result == ok()
 
 
-def test_failure_never_overwrites_success_unless_forced(store: SqliteLectureStore) -> None:
+def test_failure_never_overwrites_success_unless_forced(store: LectureStore) -> None:
     update_lecture_content(store, "lec", "image", [slot(0, 0, ok())])
     kept = update_lecture_content(store, "lec", "image", [slot(0, 0, failed("UNKNOWN"))])
     assert kept == {"written": 0, "kept": 1}
@@ -80,7 +85,7 @@ def test_failure_never_overwrites_success_unless_forced(store: SqliteLectureStor
     assert not store.list_assets("lec")[0].ok
 
 
-def test_success_replaces_failure_and_newer_success(store: SqliteLectureStore) -> None:
+def test_success_replaces_failure_and_newer_success(store: LectureStore) -> None:
     update_lecture_content(store, "lec", "narration", [slot(2, 0, failed())])
     update_lecture_content(store, "lec", "narration", [slot(2, 0, ok())])
     update_lecture_content(store, "lec", "narration", [slot(2, 0, ok("c" * 64))])
@@ -89,7 +94,7 @@ def test_success_replaces_failure_and_newer_success(store: SqliteLectureStore) -
     assert rows[0].result == ok("c" * 64)
 
 
-def test_kinds_are_separate(store: SqliteLectureStore) -> None:
+def test_kinds_are_separate(store: LectureStore) -> None:
     update_lecture_content(store, "lec", "image", [slot(0, 0, ok())])
     update_lecture_content(store, "lec", "video", [slot(0, 0, failed())])
     update_lecture_content(store, "lec", "music", [slot(0, 0, ok())])
@@ -109,7 +114,7 @@ def test_kinds_are_separate(store: SqliteLectureStore) -> None:
     ],
 )
 def test_bad_merges_write_nothing(
-    store: SqliteLectureStore,
+    store: LectureStore,
     lecture_id: str,
     kind: str,
     item: SlotResult,
@@ -121,7 +126,9 @@ def test_bad_merges_write_nothing(
     assert store.list_assets("lec") == []
 
 
-def test_store_is_a_real_sqlite_file(store: SqliteLectureStore) -> None:
+def test_store_is_a_real_sqlite_file(tmp_path: Path) -> None:
+    store = SqliteLectureStore(tmp_path / "db" / "lectures.sqlite3")
+    create_sample_lecture(store, lecture_id="lec", segments=3)
     update_lecture_content(store, "lec", "image", [slot(0, 0, ok())])
     with sqlite3.connect(store.path) as conn:
         tables = {
@@ -137,7 +144,7 @@ def test_store_is_a_real_sqlite_file(store: SqliteLectureStore) -> None:
     assert SqliteLectureStore(store.path).list_assets("lec")[0].ok
 
 
-def test_replace_drops_assets(store: SqliteLectureStore) -> None:
+def test_replace_drops_assets(store: LectureStore) -> None:
     update_lecture_content(store, "lec", "image", [slot(0, 0, ok())])
     store.create_lecture(Lecture("lec", "u", "t", (Segment(0, "n", "v"),)), replace=True)
     assert store.list_assets("lec") == []
@@ -156,8 +163,12 @@ def test_open_store_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.parametrize(
     ("url", "match"),
     [
-        ("postgresql://u@h/db", r"implement the LectureStore protocol"),
-        ("postgres://u@h/db", r"implement the LectureStore protocol"),
+        ("postgresql+asyncpg://u@h/db", "uses psycopg 3"),
+        ("postgresql://127.0.0.1:1", "names no database"),
+        (
+            "postgresql://u@127.0.0.1:1/db",
+            "cannot open the lecture store at .*database server is running",
+        ),
         ("mysql://h/db", "unsupported lecture store URL"),
         ("sqlite://", "names no database file"),
         ("sqlite:///:memory:", "names no database file"),
@@ -181,9 +192,78 @@ def test_open_store_errors(url: str, match: str) -> None:
         ),
     ],
 )
-def test_malformed_lectures_are_refused(
-    store: SqliteLectureStore, lecture: Lecture, match: str
-) -> None:
+def test_malformed_lectures_are_refused(store: LectureStore, lecture: Lecture, match: str) -> None:
     with pytest.raises(InvalidRequestError, match=match):
         store.create_lecture(lecture)
     assert store.get_lecture(lecture.id) is None
+
+
+def test_merging_into_an_unknown_lecture_is_a_lecture_not_found_error(store: LectureStore) -> None:
+    # The store's own method, not only update_lecture_content's pre-check: a raw driver
+    # IntegrityError used to escape here.
+    with pytest.raises(LectureNotFoundError, match="lecture 'ghost' does not exist"):
+        store.merge_assets("ghost", AssetKind.IMAGE, [slot(0, 0, ok())])
+    assert store.list_assets("ghost") == []
+
+
+def _version(tag: str, segments: int) -> Lecture:
+    return Lecture(
+        "race",
+        f"owner-{tag}",
+        f"title {tag}",
+        tuple(Segment(i, f"{tag} narration {i}", f"{tag} brief {i}") for i in range(segments)),
+    )
+
+
+def test_a_read_never_mixes_two_committed_versions(store_url: str) -> None:
+    """A writer commits between the two statements of a read: the read still returns one
+    version whole (this returned version A's title with version B's segments before reads
+    ran in one snapshot)."""
+    reader, writer = open_store(store_url), open_store(store_url)
+    old, new = _version("A", 2), _version("B", 3)
+    reader.create_lecture(old)
+    fired: list[str] = []
+
+    def interleave(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM segments" in statement and not fired:
+            fired.append(statement)
+            writer.create_lecture(new, replace=True)  # commits on another connection
+
+    engine = reader.engine  # type: ignore[attr-defined]
+    sa.event.listen(engine, "before_cursor_execute", interleave)
+    try:
+        seen = reader.get_lecture("race")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", interleave)
+    assert fired, "the writer never ran between the read's statements"
+    assert seen == old
+    assert reader.get_lecture("race") == new  # the next read sees the new version whole
+    reader.close()  # type: ignore[attr-defined]
+    writer.close()  # type: ignore[attr-defined]
+
+
+def test_a_database_from_the_earlier_release_is_stamped_and_keeps_its_data(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # the schema the stdlib-sqlite3 store created
+        conn.executescript(
+            "CREATE TABLE lectures (id TEXT PRIMARY KEY, owner_user_id TEXT NOT NULL, "
+            "title TEXT NOT NULL);"
+            "CREATE TABLE segments (lecture_id TEXT NOT NULL REFERENCES lectures(id) "
+            "ON DELETE CASCADE, idx INTEGER NOT NULL, narration_text TEXT NOT NULL, "
+            "visual_brief TEXT NOT NULL, PRIMARY KEY (lecture_id, idx));"
+            "INSERT INTO lectures VALUES ('old', 'u', 'Old');"
+            "INSERT INTO segments VALUES ('old', 0, 'n', 'v');"
+        )
+    conn.close()
+    store = SqliteLectureStore(path)
+    assert store.get_lecture("old") == Lecture("old", "u", "Old", (Segment(0, "n", "v"),))
+    update_lecture_content(store, "old", "image", [slot(0, 0, ok())])  # assets table added
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        conn.execute("UPDATE schema_version SET version = 99")
+    conn.close()
+    store.close()
+    with pytest.raises(StoreConfigurationError, match="schema is version 99, newer than"):
+        SqliteLectureStore(path)

@@ -168,7 +168,11 @@ def test_shrinking_finds_the_smallest_plan_that_breaks_a_property() -> None:
         fault_plans(STEPS, kinds=["transient", "lose_response"]),
         executed_once,
         settings=settings(
-            database=None, derandomize=True, max_examples=50, phases=[Phase.generate, Phase.shrink]
+            database=None,
+            derandomize=True,
+            max_examples=50,
+            deadline=None,  # each example runs a simulator: no deadline on a loaded machine
+            phases=[Phase.generate, Phase.shrink],
         ),
     )
     assert repr(minimal) == "FaultPlan[lose_response('plan', first=1)]"

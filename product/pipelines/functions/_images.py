@@ -1,22 +1,23 @@
 """``generate-segment-images``: I images per segment, chunked, with progress.
 
-Steps (S segments, I images per segment, C chunk size), at most ``3 + S*I + ceil(S*I/C)``:
+Steps (S segments, I images per segment, C chunk size), at most ``4 + S*I + ceil(S*I/C)``:
 ``validate``, ``prompts``, ``image-{segment}-{index}`` per image, ``progress-images-{chunk}``
-per chunk, ``persist-images``.
+per chunk, ``persist-images``, ``progress-images-done``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import inngest
 
 from pipelines import limits
-from pipelines.functions._chunks import Progress, guarded_step, run_in_chunks
+from pipelines.functions._chunks import Reporter, guarded_step, run_in_chunks
+from pipelines.functions._flow import function_options
+from pipelines.functions._persist import finish_run
 from pipelines.functions._plan import Plan, plan_generation
-from pipelines.functions._summary import skipped, summarize
+from pipelines.functions._summary import skipped
 from pipelines.models import AssetKind, Lecture
 from pipelines.orchestrators import AssetContext
 from pipelines.orchestrators.image import (
@@ -30,39 +31,51 @@ from pipelines.orchestrators.image import (
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from pipelines.models import AssetOutcome, MergeSummary, SlotResult
+    from pipelines.models import AssetOutcome, SlotResult
     from pipelines.services import Services
 
 __all__ = ["FUNCTION_ID", "TRIGGER", "build_images_function"]
 
 FUNCTION_ID = "generate-segment-images"
 TRIGGER = "lecture/images.requested"
+TOPIC = "images"
 
 
 def build_images_function(client: inngest.Inngest, services: Services) -> inngest.Function[Any]:
     """Create the ``generate-segment-images`` function bound to `services`."""
 
     @client.create_function(
-        fn_id=FUNCTION_ID,
-        trigger=inngest.TriggerEvent(event=TRIGGER),
-        retries=services.retries,
+        **function_options(
+            client,
+            services,
+            fn_id=FUNCTION_ID,
+            trigger=TRIGGER,
+            topic=TOPIC,
+            providers=[services.images],
+        )
     )
     async def generate_segment_images(ctx: inngest.Context) -> dict[str, object]:
         plan = await ctx.step.run("validate", _validate(ctx, services))
         if plan["skipped"] or plan["lecture"] is None:
-            return skipped(plan, "images")
+            return skipped(plan, TOPIC)
         lecture = Lecture.from_json(plan["lecture"])
         slots = [(s, i) for s, i in plan["slots"]]
         prompts = await _prompts(ctx, services, lecture, slots)
         calls = [_image_call(ctx, services, prompts[slot], slot) for slot in slots]
-        progress = Progress(
-            client, services.publish, lecture.id, "images", "progress-images", len(calls)
+        reporter = Reporter(ctx, client, services, lecture.id, TOPIC)
+        results = await run_in_chunks(
+            ctx,
+            calls,
+            chunk_size=services.chunk_size,
+            progress=reporter.phase(TOPIC, AssetKind.IMAGE, len(calls)),
         )
-        results = await run_in_chunks(ctx, calls, chunk_size=services.chunk_size, progress=progress)
-        persisted = await ctx.step.run(
-            "persist-images", _persist(services, lecture.id, results, force=plan["force"])
+        return await finish_run(
+            ctx,
+            reporter,
+            "persist-images",
+            lambda: persist_images(services.store, lecture.id, results, force=plan["force"]),
+            results,
         )
-        return summarize(lecture.id, "images", results, persisted)
 
     return generate_segment_images
 
@@ -85,17 +98,9 @@ def _validate(ctx: inngest.Context, services: Services) -> Callable[[], Awaitabl
         per = services.images_per_segment
         return [(s.index, i) for s in lecture.segments for i in range(per)]
 
-    async def validate() -> Plan:
-        return await asyncio.to_thread(
-            plan_generation,
-            services,
-            ctx.event.data,
-            kind=AssetKind.IMAGE,
-            slots_of=slots_of,
-            check_budget=budget,
-        )
-
-    return validate
+    return plan_generation(
+        ctx, services, kind=AssetKind.IMAGE, slots_of=slots_of, check_budget=budget
+    )
 
 
 async def _prompts(
@@ -148,14 +153,3 @@ def _image_call(
         index=index,
         provider=services.images.name,
     )
-
-
-def _persist(
-    services: Services, lecture_id: str, results: list[SlotResult], *, force: bool
-) -> Callable[[], Awaitable[MergeSummary]]:
-    async def persist() -> MergeSummary:
-        return await asyncio.to_thread(
-            persist_images, services.store, lecture_id, results, force=force
-        )
-
-    return persist

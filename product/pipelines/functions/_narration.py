@@ -1,22 +1,22 @@
 """``generate-narration``: one narration audio per segment, chunked, with progress.
 
-Steps (S segments, C chunk size), at most ``2 + S + ceil(S/C)``: ``validate``,
+Steps (S segments, C chunk size), at most ``3 + S + ceil(S/C)``: ``validate``,
 ``narration-{segment}`` per segment, ``progress-narration-{chunk}`` per chunk,
-``persist-narration``. The narration text is the prompt, so there is no prompts step.
+``persist-narration``, ``progress-narration-done``. The narration text is the prompt, so
+there is no prompts step.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
-
-import inngest
 
 from pipelines import limits
 from pipelines.errors import ErrorCode, InvalidRequestError, MediaGenerationError
-from pipelines.functions._chunks import Progress, guarded_step, run_in_chunks
-from pipelines.functions._plan import Plan, plan_generation
-from pipelines.functions._summary import skipped, summarize
+from pipelines.functions._chunks import Reporter, guarded_step, run_in_chunks
+from pipelines.functions._flow import function_options
+from pipelines.functions._persist import finish_run
+from pipelines.functions._plan import Plan, one_per_segment, plan_generation
+from pipelines.functions._summary import skipped
 from pipelines.models import AssetKind, Lecture
 from pipelines.orchestrators import AssetContext, failure
 from pipelines.orchestrators.audio import (
@@ -28,42 +28,52 @@ from pipelines.orchestrators.audio import (
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from pipelines.models import AssetOutcome, MergeSummary, Segment, SlotResult
+    import inngest
+
+    from pipelines.models import AssetOutcome, Segment, SlotResult
     from pipelines.services import Services
 
 __all__ = ["FUNCTION_ID", "TRIGGER", "build_narration_function"]
 
 FUNCTION_ID = "generate-narration"
 TRIGGER = "lecture/narration.requested"
+TOPIC = "narration"
 
 
 def build_narration_function(client: inngest.Inngest, services: Services) -> inngest.Function[Any]:
     """Create the ``generate-narration`` function bound to `services`."""
 
     @client.create_function(
-        fn_id=FUNCTION_ID,
-        trigger=inngest.TriggerEvent(event=TRIGGER),
-        retries=services.retries,
+        **function_options(
+            client,
+            services,
+            fn_id=FUNCTION_ID,
+            trigger=TRIGGER,
+            topic=TOPIC,
+            providers=[services.speech],
+        )
     )
     async def generate_narration(ctx: inngest.Context) -> dict[str, object]:
         plan = await ctx.step.run("validate", _validate(ctx, services))
         if plan["skipped"] or plan["lecture"] is None:
-            return skipped(plan, "narration")
+            return skipped(plan, TOPIC)
         lecture = Lecture.from_json(plan["lecture"])
         by_index = {segment.index: segment for segment in lecture.segments}
         calls = [_narration_call(ctx, services, by_index[s]) for s, _ in plan["slots"]]
-        progress = Progress(
-            client, services.publish, lecture.id, "narration", "progress-narration", len(calls)
+        reporter = Reporter(ctx, client, services, lecture.id, TOPIC)
+        results = await run_in_chunks(
+            ctx,
+            calls,
+            chunk_size=services.chunk_size,
+            progress=reporter.phase(TOPIC, AssetKind.NARRATION, len(calls)),
         )
-        results = await run_in_chunks(ctx, calls, chunk_size=services.chunk_size, progress=progress)
-
-        async def persist() -> MergeSummary:
-            return await asyncio.to_thread(
-                persist_narration, services.store, lecture.id, results, force=plan["force"]
-            )
-
-        persisted = await ctx.step.run("persist-narration", persist)
-        return summarize(lecture.id, "narration", results, persisted)
+        return await finish_run(
+            ctx,
+            reporter,
+            "persist-narration",
+            lambda: persist_narration(services.store, lecture.id, results, force=plan["force"]),
+            results,
+        )
 
     return generate_narration
 
@@ -78,17 +88,13 @@ def _validate(ctx: inngest.Context, services: Services) -> Callable[[], Awaitabl
             f"S={segments}, C={chunk}",
         )
 
-    async def validate() -> Plan:
-        return await asyncio.to_thread(
-            plan_generation,
-            services,
-            ctx.event.data,
-            kind=AssetKind.NARRATION,
-            slots_of=lambda lecture: [(s.index, 0) for s in lecture.segments],
-            check_budget=budget,
-        )
-
-    return validate
+    return plan_generation(
+        ctx,
+        services,
+        kind=AssetKind.NARRATION,
+        slots_of=one_per_segment,
+        check_budget=budget,
+    )
 
 
 def _narration_call(

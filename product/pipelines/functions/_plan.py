@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, TypedDict
 
 import inngest
@@ -11,12 +12,12 @@ from pipelines._validation import parse_request
 from pipelines.errors import InvalidRequestError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
-    from pipelines.models import AssetKind, Lecture, LectureJSON
+    from pipelines.models import AssetKind, Lecture, LectureJSON, SlotResult
     from pipelines.services import Services
 
-__all__ = ["Plan", "plan_generation"]
+__all__ = ["Plan", "one_per_segment", "plan_generation", "plan_request"]
 
 
 class Plan(TypedDict):
@@ -28,20 +29,55 @@ class Plan(TypedDict):
     force: bool
     lecture: LectureJSON | None
     slots: list[list[int]]
+    reuse: list[SlotResult]
+
+
+def one_per_segment(lecture: Lecture) -> list[tuple[int, int]]:
+    """The slots of a kind with one asset per segment: ``(segment, 0)``."""
+    return [(segment.index, 0) for segment in lecture.segments]
 
 
 def plan_generation(
+    ctx: inngest.Context,
+    services: Services,
+    *,
+    kind: AssetKind,
+    slots_of: Callable[[Lecture], list[tuple[int, int]]],
+    check_budget: Callable[[Lecture], None],
+    reusable: AssetKind | None = None,
+) -> Callable[[], Awaitable[Plan]]:
+    """Return the body of the ``validate`` step (the store is read in a worker thread)."""
+
+    async def validate() -> Plan:
+        return await asyncio.to_thread(
+            plan_request,
+            services,
+            ctx.event.data,
+            kind=kind,
+            slots_of=slots_of,
+            check_budget=check_budget,
+            reusable=reusable,
+        )
+
+    return validate
+
+
+def plan_request(
     services: Services,
     data: Mapping[str, object],
     *,
     kind: AssetKind,
     slots_of: Callable[[Lecture], list[tuple[int, int]]],
     check_budget: Callable[[Lecture], None],
+    reusable: AssetKind | None = None,
 ) -> Plan:
     """Validate a generation request and decide which (segment, index) slots to generate.
 
     Without ``force``, slots that already hold a success are left alone, and a lecture whose
     every slot succeeded is skipped. With ``force``, every slot is regenerated.
+    `reusable` names an intermediate kind (videos: their starting images) whose stored
+    successes for the slots to generate are handed on in ``reuse`` instead of being paid
+    for again, unless ``force``.
 
     Raises:
         inngest.NonRetriableError: malformed event, unknown lecture, a user who may not
@@ -69,6 +105,14 @@ def plan_generation(
     expected = slots_of(lecture)
     done = {(r.segment, r.index) for r in services.store.list_assets(lecture.id, kind) if r.ok}
     todo = expected if request.force else [slot for slot in expected if slot not in done]
+    reuse: list[SlotResult] = []
+    if reusable is not None and not request.force:
+        wanted = set(todo)
+        reuse = [
+            {"segment": r.segment, "index": r.index, "result": r.result}
+            for r in services.store.list_assets(lecture.id, reusable)
+            if r.ok and (r.segment, r.index) in wanted
+        ]
     plan: Plan = {
         "lecture_id": lecture.id,
         "skipped": not todo,
@@ -76,6 +120,7 @@ def plan_generation(
         "force": request.force,
         "lecture": lecture.to_json() if todo else None,
         "slots": [list(slot) for slot in todo],
+        "reuse": reuse,
     }
     if not todo:
         plan["reason"] = (

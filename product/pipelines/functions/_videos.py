@@ -1,26 +1,31 @@
 """``generate-segment-videos``: a starting image, then a polled video render, per segment.
 
-Steps (S segments, C chunk size, P max polls), at most ``3 + 2*S + 2*S*P + 2*ceil(S/C)``:
-``validate``, ``prompts``; phase 1: ``start-image-{segment}`` per segment and
-``progress-start-images-{chunk}`` per chunk; phase 2, for each segment whose image succeeded:
-``video-start-{segment}``, then up to P rounds of ``video-wait-{segment}-{n}`` (a
-`step.sleep`) and ``video-poll-{segment}-{n}``, and ``progress-videos-{chunk}`` per chunk;
-finally ``persist-videos``. A render still running after P polls is a ``TIMEOUT`` failure.
+Steps (S segments, C chunk size, P max polls), at most ``4 + 2*S + 2*S*P + 2*ceil(S/C)``:
+``validate``, ``prompts``; phase 1: ``start-image-{segment}`` per segment that has no stored
+starting image yet (a rerun reuses the stored ones) and ``progress-start-images-{chunk}``
+per chunk; phase 2, for each segment whose image succeeded: ``video-start-{segment}``, then
+up to P rounds of ``video-wait-{segment}-{n}`` (a `step.sleep`) and
+``video-poll-{segment}-{n}``, and ``progress-videos-{chunk}`` per chunk; finally
+``persist-videos`` and ``progress-videos-done``. A render still running after P polls is a
+``TIMEOUT`` failure.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import math
 from typing import TYPE_CHECKING, Any
 
 import inngest
 
 from pipelines import limits
 from pipelines.errors import MediaGenerationError
-from pipelines.functions._chunks import Progress, guarded_step, run_in_chunks, slot_result
-from pipelines.functions._plan import Plan, plan_generation
-from pipelines.functions._summary import skipped, summarize
+from pipelines.functions._chunks import Reporter, guarded_step, run_in_chunks, slot_result
+from pipelines.functions._flow import function_options
+from pipelines.functions._persist import finish_run
+from pipelines.functions._plan import Plan, one_per_segment, plan_generation
+from pipelines.functions._polling import render_in_steps
+from pipelines.functions._summary import skipped
 from pipelines.models import AssetKind, Lecture
 from pipelines.orchestrators import AssetContext, failure, failure_from_step_error
 from pipelines.orchestrators.video import (
@@ -29,7 +34,6 @@ from pipelines.orchestrators.video import (
     generate_single_starting_image,
     persist_videos,
     poll_single_video,
-    render_timeout,
     start_single_video,
     template_video_prompts,
 )
@@ -37,55 +41,68 @@ from pipelines.orchestrators.video import (
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from pipelines.models import AssetFailure, AssetOutcome, AssetRef, MergeSummary, SlotResult
-    from pipelines.orchestrators.video import VideoPoll, VideoStarted
+    from pipelines.models import AssetFailure, AssetOutcome, AssetRef, SlotResult
+    from pipelines.orchestrators import RenderPoll, RenderStarted
     from pipelines.services import Services
 
 __all__ = ["FUNCTION_ID", "TRIGGER", "build_videos_function"]
 
 FUNCTION_ID = "generate-segment-videos"
 TRIGGER = "lecture/videos.requested"
+TOPIC = "videos"
 
 
 def build_videos_function(client: inngest.Inngest, services: Services) -> inngest.Function[Any]:
     """Create the ``generate-segment-videos`` function bound to `services`."""
 
     @client.create_function(
-        fn_id=FUNCTION_ID,
-        trigger=inngest.TriggerEvent(event=TRIGGER),
-        retries=services.retries,
+        **function_options(
+            client,
+            services,
+            fn_id=FUNCTION_ID,
+            trigger=TRIGGER,
+            topic=TOPIC,
+            providers=[services.images, services.video],
+        )
     )
     async def generate_segment_videos(ctx: inngest.Context) -> dict[str, object]:
         plan = await ctx.step.run("validate", _validate(ctx, services))
         if plan["skipped"] or plan["lecture"] is None:
-            return skipped(plan, "videos")
+            return skipped(plan, TOPIC)
         lecture = Lecture.from_json(plan["lecture"])
         segments = [s for s, _ in plan["slots"]]
+        stored = {item["segment"]: item for item in plan["reuse"]}
+        missing = [s for s in segments if s not in stored]
         prompts = await _prompts(ctx, services, lecture, segments)
-
-        def progress(prefix: str) -> Progress:
-            return Progress(client, services.publish, lecture.id, "videos", prefix, len(segments))
-
-        images = await run_in_chunks(
+        reporter = Reporter(ctx, client, services, lecture.id, TOPIC)
+        fresh = await run_in_chunks(
             ctx,
-            [_start_image_call(ctx, services, prompts[s]) for s in segments],
+            [_start_image_call(ctx, services, prompts[s]) for s in missing],
             chunk_size=services.chunk_size,
-            progress=progress("progress-start-images"),
+            progress=reporter.phase("start-images", AssetKind.START_IMAGE, len(missing)),
         )
+        by_segment = {**stored, **{item["segment"]: item for item in fresh}}
+        images = [by_segment[s] for s in segments]
         videos = await run_in_chunks(
             ctx,
             [_video_call(ctx, services, prompts[i["segment"]], i) for i in images],
             chunk_size=services.chunk_size,
-            progress=progress("progress-videos"),
+            progress=reporter.phase(
+                TOPIC,
+                AssetKind.VIDEO,
+                len(segments),
+                first_seq=math.ceil(len(missing) / services.chunk_size),
+            ),
         )
-
-        async def persist() -> MergeSummary:
-            return await asyncio.to_thread(
-                persist_videos, services.store, lecture.id, images, videos, force=plan["force"]
-            )
-
-        persisted = await ctx.step.run("persist-videos", persist)
-        return summarize(lecture.id, "videos", videos, persisted)
+        return await finish_run(
+            ctx,
+            reporter,
+            "persist-videos",
+            # Only fresh starting images: the reused ones are stored already.
+            lambda: persist_videos(services.store, lecture.id, fresh, videos, force=plan["force"]),
+            videos,
+            start_images_reused=len(stored),
+        )
 
     return generate_segment_videos
 
@@ -100,17 +117,14 @@ def _validate(ctx: inngest.Context, services: Services) -> Callable[[], Awaitabl
             f"S={segments}, C={chunk}, P={polls}",
         )
 
-    async def validate() -> Plan:
-        return await asyncio.to_thread(
-            plan_generation,
-            services,
-            ctx.event.data,
-            kind=AssetKind.VIDEO,
-            slots_of=lambda lecture: [(s.index, 0) for s in lecture.segments],
-            check_budget=budget,
-        )
-
-    return validate
+    return plan_generation(
+        ctx,
+        services,
+        kind=AssetKind.VIDEO,
+        slots_of=one_per_segment,
+        check_budget=budget,
+        reusable=AssetKind.START_IMAGE,
+    )
 
 
 async def _prompts(
@@ -183,7 +197,7 @@ async def _render(
 ) -> AssetOutcome:
     # Sequential steps inside one parallel callable: each round is a sleep plus a short poll,
     # so no step ever blocks while the provider renders.
-    async def start() -> VideoStarted | AssetFailure:
+    async def start() -> RenderStarted | AssetFailure:
         return await start_single_video(
             prompt,
             image,
@@ -192,25 +206,27 @@ async def _render(
             context=_context(ctx, services, segment),
         )
 
-    started = await ctx.step.run(f"video-start-{segment}", start)
-    if not started["ok"]:
-        return started
-    prediction_id = started["prediction_id"]
+    def poll(prediction_id: str) -> Callable[[], Awaitable[RenderPoll]]:
+        async def body() -> RenderPoll:
+            return await poll_single_video(
+                prediction_id,
+                provider=services.video,
+                assets=services.assets,
+                context=_context(ctx, services, segment),
+            )
 
-    async def poll() -> VideoPoll:
-        return await poll_single_video(
-            prediction_id,
-            provider=services.video,
-            assets=services.assets,
-            context=_context(ctx, services, segment),
-        )
+        return body
 
-    for n in range(services.max_polls):
-        await ctx.step.sleep(f"video-wait-{segment}-{n}", services.poll_interval)
-        polled = await ctx.step.run(f"video-poll-{segment}-{n}", poll)
-        if polled["result"] is not None:
-            return polled["result"]
-    return render_timeout(prediction_id, services.max_polls, services.video.name)
+    return await render_in_steps(
+        ctx,
+        services,
+        start_id=f"video-start-{segment}",
+        start=start,
+        poll=poll,
+        wait_id=f"video-wait-{segment}",
+        poll_id=f"video-poll-{segment}",
+        provider=services.video.name,
+    )
 
 
 def _no_starting_image(start: AssetFailure) -> AssetFailure:

@@ -7,6 +7,14 @@ inside ``step.run`` and rely on the single-asset contract (see `AssetContext`).
 from __future__ import annotations
 
 from pipelines.orchestrators._batch import batch_with_concurrency
+from pipelines.orchestrators._render import (
+    RenderPoll,
+    RenderStarted,
+    poll_render,
+    render_timeout,
+    start_render,
+    wait_for_render,
+)
 from pipelines.orchestrators._single import (
     AssetContext,
     failure,
@@ -16,8 +24,14 @@ from pipelines.orchestrators._single import (
 
 __all__ = [
     "AssetContext",
+    "RenderPoll",
+    "RenderStarted",
     "batch_with_concurrency",
     "failure",
     "failure_from_exception",
     "failure_from_step_error",
+    "poll_render",
+    "render_timeout",
+    "start_render",
+    "wait_for_render",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import inngest
 
@@ -22,11 +22,12 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
     from pipelines.assets import AssetStore
-    from pipelines.models import AssetFailure, AssetOutcome, GeneratedMedia
+    from pipelines.models import AssetFailure, AssetOutcome, AssetRef, GeneratedMedia
     from pipelines.providers import Provider
 
 __all__ = [
     "AssetContext",
+    "classified",
     "escalate",
     "failure",
     "failure_from_exception",
@@ -96,6 +97,28 @@ def unknown_error(exc: BaseException, provider: Provider) -> MediaGenerationErro
     )
 
 
+T = TypeVar("T")
+
+
+async def classified(
+    call: Callable[[], Awaitable[T]], *, provider: Provider, context: AssetContext
+) -> T | AssetFailure:
+    """Run one provider call under the contract above.
+
+    Returns the call's value, or the failure record of a non-retryable error; raises a
+    retryable error (see `escalate`) and wraps anything unexpected as ``UNKNOWN``.
+    """
+    try:
+        return await call()
+    except MediaGenerationError as err:
+        if err.retryable:
+            escalate(err, context)
+        return failure(err)
+    except Exception as exc:
+        # from None: the original traceback could carry request details (and keys).
+        raise unknown_error(exc, provider) from None
+
+
 async def produce_asset(
     produce: Callable[[], Awaitable[GeneratedMedia]],
     *,
@@ -105,16 +128,15 @@ async def produce_asset(
     meta: Mapping[str, object],
 ) -> AssetOutcome:
     """Run one generation and store its bytes, applying the contract above."""
-    try:
+
+    async def generate_and_store() -> tuple[GeneratedMedia, AssetRef]:
         media = await produce()
-        ref = await asyncio.to_thread(assets.put, media.data, media.mime_type)
-    except MediaGenerationError as err:
-        if err.retryable:
-            escalate(err, context)
-        return failure(err)
-    except Exception as exc:
-        # from None: the original traceback could carry request details (and keys).
-        raise unknown_error(exc, provider) from None
+        return media, await asyncio.to_thread(assets.put, media.data, media.mime_type)
+
+    produced = await classified(generate_and_store, provider=provider, context=context)
+    if isinstance(produced, dict):
+        return produced
+    media, ref = produced
     full_meta = {**context.meta(), "provider": provider.name, "model": media.model, **meta}
     return {"ok": True, "asset": ref, "meta": full_meta}
 

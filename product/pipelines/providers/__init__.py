@@ -1,7 +1,7 @@
-"""Media providers behind small interfaces, each taking an injected `httpx.AsyncClient`.
+"""Media providers behind small interfaces.
 
-* `OpenAIProvider`: prompts, images and narration through an OpenAI-compatible API.
-* `ReplicateProvider`: music and video through a Replicate-style predictions API.
+* `OpenAIProvider`: prompts, images and narration through the official ``openai`` client.
+* `ReplicateProvider`: music and video through the official ``replicate`` client.
 * `LocalProvider`: everything, offline and deterministic (the default without API keys).
 """
 
@@ -12,11 +12,13 @@ from pipelines.providers._base import (
     MusicProvider,
     PromptProvider,
     Provider,
+    RenderStatus,
     SpeechProvider,
+    StartingImage,
     VideoProvider,
     VideoStatus,
 )
-from pipelines.providers._http import Secret
+from pipelines.providers._errors import Secret
 from pipelines.providers.local import LocalProvider
 from pipelines.providers.openai import OpenAIProvider
 from pipelines.providers.replicate import ReplicateProvider
@@ -28,9 +30,11 @@ __all__ = [
     "OpenAIProvider",
     "PromptProvider",
     "Provider",
+    "RenderStatus",
     "ReplicateProvider",
     "Secret",
     "SpeechProvider",
+    "StartingImage",
     "VideoProvider",
     "VideoStatus",
 ]

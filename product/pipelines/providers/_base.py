@@ -10,6 +10,8 @@ import dataclasses
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pipelines.models import GeneratedMedia
 
 __all__ = [
@@ -17,7 +19,9 @@ __all__ = [
     "MusicProvider",
     "PromptProvider",
     "Provider",
+    "RenderStatus",
     "SpeechProvider",
+    "StartingImage",
     "VideoProvider",
     "VideoStatus",
 ]
@@ -64,18 +68,9 @@ class SpeechProvider(Provider, Protocol):
         ...
 
 
-@runtime_checkable
-class MusicProvider(Provider, Protocol):
-    """Generates one background music track, waiting for it to finish."""
-
-    async def generate_music(self, prompt: str, *, duration_seconds: int) -> GeneratedMedia:
-        """Return a music track of about `duration_seconds`."""
-        ...
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
-class VideoStatus:
-    """One poll of a video render: still running, or done with its media."""
+class RenderStatus:
+    """One poll of an asynchronous render (music, video): still running, or done."""
 
     status: str
     media: GeneratedMedia | None = None
@@ -86,14 +81,52 @@ class VideoStatus:
         return self.media is not None
 
 
+# The name of earlier releases, when only videos were polled.
+VideoStatus = RenderStatus
+
+
+@runtime_checkable
+class MusicProvider(Provider, Protocol):
+    """Renders one background music track, asynchronously: start, then poll.
+
+    Starting and polling are separate calls so that each is its own Inngest step: a poll
+    that fails and is retried never starts (and pays for) a second render.
+    """
+
+    async def start_music(self, prompt: str, *, duration_seconds: int) -> str:
+        """Start a render of about `duration_seconds` and return its id without waiting."""
+        ...
+
+    async def poll_music(self, render_id: str) -> RenderStatus:
+        """Return the render's state; raise `MediaGenerationError` if it failed."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StartingImage:
+    """The still a video starts from, as a provider may take it.
+
+    Args:
+        mime_type: Its media type.
+        url: A URL the provider can fetch without credentials (a presigned object-store
+            URL), when the asset store can make one.
+        load: Reads the bytes (blocking I/O: call it in a thread), for providers that
+            need them or when there is no URL.
+    """
+
+    mime_type: str
+    url: str | None
+    load: Callable[[], bytes] = dataclasses.field(repr=False)
+
+
 @runtime_checkable
 class VideoProvider(Provider, Protocol):
     """Renders a short video from a starting image, asynchronously."""
 
-    async def start_video(self, prompt: str, image: bytes, mime_type: str) -> str:
+    async def start_video(self, prompt: str, image: StartingImage) -> str:
         """Start a render and return its prediction id without waiting."""
         ...
 
-    async def poll_video(self, prediction_id: str) -> VideoStatus:
+    async def poll_video(self, prediction_id: str) -> RenderStatus:
         """Return the render's state; raise `MediaGenerationError` if it failed."""
         ...

@@ -6,12 +6,14 @@ a prompt or text simulate provider behaviour, deterministically:
 * ``[sensitive]``: refuse with ``SENSITIVE_CONTENT`` (non-retryable, user action required);
 * ``[unavailable]``: fail with ``PROVIDER_UNAVAILABLE`` on every attempt (retryable);
 * ``[rate-limited]``: fail with ``RATE_LIMITED`` and a 1-second ``retry_after``;
-* ``[slow-render]``: a video render that never finishes (exercises the poll limit).
+* ``[slow-render]``: a video or music render that never finishes (exercises the poll limit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from typing import TYPE_CHECKING
 
 from pipelines._markers import (
     RATE_LIMITED_MARKER,
@@ -21,7 +23,10 @@ from pipelines._markers import (
 )
 from pipelines.errors import ErrorCode, MediaGenerationError
 from pipelines.models import GeneratedMedia
-from pipelines.providers._base import VideoStatus
+from pipelines.providers._base import RenderStatus
+
+if TYPE_CHECKING:
+    from pipelines.providers._base import StartingImage
 from pipelines.providers._local_media import (
     render_gif,
     render_music_wav,
@@ -40,6 +45,8 @@ __all__ = [
 _MODEL = "local-v1"
 _MAX_MUSIC_SECONDS = 8
 _SLOW_PREFIX = "local-slow-"
+_MUSIC_PREFIX = "local-music-"
+_SLOW_MUSIC = "slow-"
 
 
 class LocalProvider:
@@ -64,6 +71,7 @@ class LocalProvider:
         # and animates a seeded still instead of the starting image.
         self._renders: dict[str, bytes] = {}
         self._polls: dict[str, int] = {}
+        self._tracks: dict[str, tuple[str, int]] = {}
 
     def __repr__(self) -> str:
         return f"LocalProvider(image_size={self.image_size})"
@@ -93,42 +101,61 @@ class LocalProvider:
             data=render_speech_wav(f"{voice}:{text}"), mime_type="audio/wav", model=_MODEL
         )
 
-    async def generate_music(self, prompt: str, *, duration_seconds: int) -> GeneratedMedia:
-        """Return a WAV of seeded chords (at most 8 seconds, to keep files small)."""
+    async def start_music(self, prompt: str, *, duration_seconds: int) -> str:
+        """Start a track of seeded chords (at most 8 seconds, to keep files small)."""
         _check_markers(prompt)
         seconds = max(1, min(duration_seconds, _MAX_MUSIC_SECONDS))
-        return GeneratedMedia(
-            data=render_music_wav(prompt, seconds=seconds), mime_type="audio/wav", model=_MODEL
-        )
+        digest = hashlib.sha256(f"{seconds}:{prompt}".encode()).hexdigest()[:24]
+        slow = _SLOW_MUSIC if SLOW_RENDER_MARKER in prompt else ""
+        render_id = _MUSIC_PREFIX + slow + digest
+        self._tracks[render_id] = (prompt, seconds)
+        return render_id
 
-    async def start_video(self, prompt: str, image: bytes, mime_type: str) -> str:
-        """Start a render; the id is derived from the prompt and image."""
+    async def poll_music(self, render_id: str) -> RenderStatus:
+        """The track is ready at the first poll: a WAV of chords seeded by the prompt."""
+        if not render_id.startswith(_MUSIC_PREFIX):
+            raise MediaGenerationError(
+                ErrorCode.INVALID_INPUT,
+                f"render id {render_id!r} was not issued by the local provider",
+                provider=self.name,
+            )
+        if render_id.startswith(_MUSIC_PREFIX + _SLOW_MUSIC):
+            return RenderStatus(status="processing")
+        # After a restart the prompt is gone: the id itself seeds the chords then.
+        seed, seconds = self._tracks.get(render_id, (render_id, _MAX_MUSIC_SECONDS))
+        data = render_music_wav(seed, seconds=seconds)
+        media = GeneratedMedia(data=data, mime_type="audio/wav", model=_MODEL)
+        return RenderStatus(status="succeeded", media=media)
+
+    async def start_video(self, prompt: str, image: StartingImage) -> str:
+        """Start a render; the id is derived from the prompt and the image's bytes."""
         _check_markers(prompt)
-        digest = hashlib.sha256(prompt.encode("utf-8") + b"\0" + image).hexdigest()[:24]
+        data = await asyncio.to_thread(image.load)
+        digest = hashlib.sha256(prompt.encode("utf-8") + b"\0" + data).hexdigest()[:24]
         # The slow marker is encoded in the id so a poll needs no state to honour it.
         prefix = _SLOW_PREFIX if SLOW_RENDER_MARKER in prompt else "local-"
         prediction_id = prefix + digest
-        self._renders[prediction_id] = image
+        self._renders[prediction_id] = data
         return prediction_id
 
-    async def poll_video(self, prediction_id: str) -> VideoStatus:
+    async def poll_video(self, prediction_id: str) -> RenderStatus:
         """Report ``processing`` for the first polls, then an animated GIF."""
-        if not prediction_id.startswith("local-"):
+        if not prediction_id.startswith("local-") or prediction_id.startswith(_MUSIC_PREFIX):
             raise MediaGenerationError(
                 ErrorCode.INVALID_INPUT,
                 f"prediction id {prediction_id!r} was not issued by the local provider",
                 provider=self.name,
             )
         if prediction_id.startswith(_SLOW_PREFIX):
-            return VideoStatus(status="processing")
+            return RenderStatus(status="processing")
         polls = self._polls.get(prediction_id, 0) + 1
         self._polls[prediction_id] = polls
         known = prediction_id in self._renders
         if known and polls < self.video_polls_until_ready:
-            return VideoStatus(status="processing")
+            return RenderStatus(status="processing")
         data = render_gif(prediction_id, base_image=self._renders.get(prediction_id))
         media = GeneratedMedia(data=data, mime_type="image/gif", model=_MODEL)
-        return VideoStatus(status="succeeded", media=media)
+        return RenderStatus(status="succeeded", media=media)
 
 
 def _check_markers(text: str) -> None:

@@ -11,6 +11,7 @@ from pipelines.orchestrators.video._generate import (
     poll_single_video,
     render_timeout,
     start_single_video,
+    starting_image,
 )
 from pipelines.orchestrators.video._persist import persist_videos
 from pipelines.orchestrators.video._prompts import (
@@ -31,5 +32,6 @@ __all__ = [
     "poll_single_video",
     "render_timeout",
     "start_single_video",
+    "starting_image",
     "template_video_prompts",
 ]

@@ -1,22 +1,26 @@
 """Starting images and video renders, following the single-asset contract.
 
-A render takes minutes, so the Inngest function splits it: `start_single_video` in one
-step, then `poll_single_video` in later steps separated by `step.sleep`. `generate_single_video`
-chains the same calls with an in-process sleep for callers outside Inngest.
+The render is split (see `pipelines.orchestrators._render`): `start_single_video` in one
+step, then `poll_single_video` in later steps separated by `step.sleep`.
+`generate_single_video` chains the same calls with an in-process sleep for callers
+outside Inngest.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING
 
-from pipelines.errors import ErrorCode, MediaGenerationError
-from pipelines.orchestrators._single import (
-    escalate,
-    failure,
-    produce_asset,
-    unknown_error,
+from pipelines.orchestrators._render import (
+    RenderPoll,
+    RenderStarted,
+    poll_render,
+    render_timeout,
+    start_render,
+    wait_for_render,
 )
+from pipelines.orchestrators._single import produce_asset
+from pipelines.providers import StartingImage
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -35,24 +39,13 @@ __all__ = [
     "poll_single_video",
     "render_timeout",
     "start_single_video",
+    "starting_image",
 ]
 
 DEFAULT_START_IMAGE_SIZE = "1792x1024"
-
-
-class VideoStarted(TypedDict):
-    """A render that started; poll it with `prediction_id`."""
-
-    ok: Literal[True]
-    prediction_id: str
-
-
-class VideoPoll(TypedDict):
-    """One poll: ``done`` with a `result`, or still running (``result`` is None)."""
-
-    done: bool
-    status: str
-    result: AssetOutcome | None
+# The names of earlier releases.
+VideoStarted = RenderStarted
+VideoPoll = RenderPoll
 
 
 async def generate_single_starting_image(
@@ -74,25 +67,29 @@ async def generate_single_starting_image(
     )
 
 
+def starting_image(ref: AssetRef, assets: AssetStore) -> StartingImage:
+    """How a provider gets a stored starting image: a presigned URL when the store signs
+    them (a remote provider fetches it itself), and the bytes on demand."""
+    return StartingImage(
+        mime_type=ref["mime_type"], url=assets.url_for(ref), load=lambda: assets.read(ref)
+    )
+
+
 async def start_single_video(
     prompt: str,
-    starting_image: AssetRef,
+    starting_image_ref: AssetRef,
     *,
     provider: VideoProvider,
     assets: AssetStore,
     context: AssetContext,
-) -> VideoStarted | AssetFailure:
-    """Start a render from `starting_image`; return its prediction id or a failure record."""
-    try:
-        image = await asyncio.to_thread(assets.read, starting_image)
-        prediction_id = await provider.start_video(prompt, image, starting_image["mime_type"])
-    except MediaGenerationError as err:
-        if err.retryable:
-            escalate(err, context)
-        return failure(err)
-    except Exception as exc:
-        raise unknown_error(exc, provider) from None
-    return {"ok": True, "prediction_id": prediction_id}
+) -> RenderStarted | AssetFailure:
+    """Start a render from a stored starting image; return its id or a failure record."""
+
+    async def start() -> str:
+        image = await asyncio.to_thread(starting_image, starting_image_ref, assets)
+        return await provider.start_video(prompt, image)
+
+    return await start_render(start, provider=provider, context=context)
 
 
 async def poll_single_video(
@@ -101,43 +98,20 @@ async def poll_single_video(
     provider: VideoProvider,
     assets: AssetStore,
     context: AssetContext,
-) -> VideoPoll:
+) -> RenderPoll:
     """Poll a render once; when it finished, store the video and return its outcome."""
-    try:
-        polled = await provider.poll_video(prediction_id)
-    except MediaGenerationError as err:
-        if err.retryable:
-            escalate(err, context)
-        return {"done": True, "status": "failed", "result": failure(err)}
-    except Exception as exc:
-        raise unknown_error(exc, provider) from None
-    if polled.media is None:
-        return {"done": False, "status": polled.status, "result": None}
-    media = polled.media
-
-    async def finished() -> GeneratedMedia:
-        return media
-
-    meta = {"prediction_id": prediction_id}
-    result = await produce_asset(
-        finished, provider=provider, assets=assets, context=context, meta=meta
-    )
-    return {"done": True, "status": polled.status, "result": result}
-
-
-def render_timeout(prediction_id: str, polls: int, provider: str) -> AssetFailure:
-    """The failure recorded when a render is still running after the last poll."""
-    error = MediaGenerationError(
-        ErrorCode.TIMEOUT,
-        f"video render {prediction_id} was not finished after {polls} polls",
+    return await poll_render(
+        lambda: provider.poll_video(prediction_id),
         provider=provider,
+        assets=assets,
+        context=context,
+        meta={"prediction_id": prediction_id},
     )
-    return failure(error)
 
 
 async def generate_single_video(
     prompt: str,
-    starting_image: AssetRef,
+    starting_image_ref: AssetRef,
     *,
     provider: VideoProvider,
     assets: AssetStore,
@@ -148,19 +122,23 @@ async def generate_single_video(
 ) -> AssetOutcome:
     """Start a render and poll it in-process until it finishes or `max_polls` run out.
 
-    For callers outside Inngest; the Inngest function uses `start_single_video` and
-    `poll_single_video` in separate steps instead, so no step blocks for minutes.
+    For callers outside Inngest; the Inngest function runs `start_single_video` and
+    `poll_single_video` as separate steps instead, so no step blocks for minutes.
     """
     started = await start_single_video(
-        prompt, starting_image, provider=provider, assets=assets, context=context
+        prompt, starting_image_ref, provider=provider, assets=assets, context=context
     )
-    if not started["ok"]:
-        return started
-    for _ in range(max_polls):
-        await sleep(poll_interval)
-        polled = await poll_single_video(
-            started["prediction_id"], provider=provider, assets=assets, context=context
+
+    async def poll(prediction_id: str) -> RenderPoll:
+        return await poll_single_video(
+            prediction_id, provider=provider, assets=assets, context=context
         )
-        if polled["result"] is not None:
-            return polled["result"]
-    return render_timeout(started["prediction_id"], max_polls, provider.name)
+
+    return await wait_for_render(
+        started,
+        poll,
+        provider=provider.name,
+        max_polls=max_polls,
+        poll_interval=poll_interval,
+        sleep=sleep,
+    )
