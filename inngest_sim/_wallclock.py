@@ -8,8 +8,9 @@ virtual instant, so what the SDK computes from them (a sleep's end) is exact; in
 body they move on from the virtual instant the body started, in whole seconds of real
 time, so code that polls until a deadline finishes, while a deadline computed in the body's
 first second (a ``RetryAfterError`` raised after a quick provider call) is still exact and
-the schedule does not depend on the machine's speed. ``time.monotonic()``, ``time.perf_counter()``, ``time.process_time()`` and the
-event loop's clock are never touched: code that measures elapsed time keeps working.
+the schedule does not depend on the machine's speed. ``time.monotonic()``,
+``time.perf_counter()``, ``time.process_time()`` and the event loop's clock are never
+touched: code that measures elapsed time keeps working.
 
 time-machine patches those functions at their C level and asks the innermost traveller on
 its stack for the time; the traveller here answers per execution context (a contextvar the
