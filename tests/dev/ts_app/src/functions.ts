@@ -85,6 +85,39 @@ export const nonRetriable = inngest.createFunction(
   },
 );
 
+/**
+ * Function-level failures on every attempt: a plain Error (`kind: "plain"`), or a RetryAfterError
+ * with a Date (`kind: "retry-after-date"`), whose `retry-after` header is then an ISO instant.
+ */
+export const functionErrors = inngest.createFunction(
+  { id: "function-errors", retries: 2, triggers: [{ event: "ts/function-errors" }] },
+  async ({ event, attempt }) => {
+    if (str(event.data, "kind", "plain") === "retry-after-date") {
+      throw new RetryAfterError(`attempt ${attempt} fails`, new Date(FAR_FUTURE));
+    }
+    throw new Error(`attempt ${attempt} fails`);
+  },
+);
+
+/**
+ * A step that fails for good (retries 0), caught by the function: the output shows the error
+ * the SDK rebuilt from the executor's error memo (name, message, whether a stack came back).
+ */
+export const catchStepError = inngest.createFunction(
+  { id: "catch-step-error", retries: 0, triggers: [{ event: "ts/catch" }] },
+  async ({ step }) => {
+    try {
+      await step.run("doomed", () => {
+        throw new TypeError("bad type");
+      });
+      return { caught: null };
+    } catch (err) {
+      const e = err as Error;
+      return { caught: { name: e.name, message: e.message, stack: typeof e.stack } };
+    }
+  },
+);
+
 /** Relative sleeps and sleepUntil; the op names are the SDK's duration strings or an ISO time. */
 export const sleeps = inngest.createFunction(
   { id: "sleeps", triggers: [{ event: "ts/sleeps" }] },
@@ -172,6 +205,8 @@ export const functions = [
   fanout,
   flaky,
   nonRetriable,
+  functionErrors,
+  catchStepError,
   sleeps,
   waitForApproval,
   sendFollowup,
