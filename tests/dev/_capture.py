@@ -32,7 +32,9 @@ NORMALISED = (
     "'timing', checkpoint 'ts'/'request_started_at', event 'ts', the 'server-timing', "
     "'traceparent' and 'x-inngest-event-id-seed' headers. Transport headers (date, connection, "
     "keep-alive, content-length, transfer-encoding, host) are dropped. The app's absolute path "
-    "in stack traces is '<app>'. Run, event and function ids are the harness's own, stable ones."
+    "in stack traces is '<app>', the loopback ports are '<app-port>'/'<api-port>'. Run, event and "
+    "function ids are the harness's own, stable ones. The SDK reads a run's /batch and /actions "
+    "at the same time: such back-to-back GETs are listed sorted by path."
 )
 
 
@@ -78,6 +80,7 @@ def play(scenario: Scenario, index: int, app: RunningApp, api: FakeApi) -> dict[
         resolve_wait=lambda op: scenario.wait,
     )
     api.on_checkpoint = executor.on_checkpoint
+    api.run_state = executor.run_state
     api.checkpoint_answer = scenario.checkpoint_answer
     api.event_failures = scenario.event_failures
     api.event_failure_status = scenario.event_failure_status
@@ -102,6 +105,7 @@ def play(scenario: Scenario, index: int, app: RunningApp, api: FakeApi) -> dict[
             "sends_fn_id": scenario.driver.send_fn_id,
             "sends_qi_id": scenario.driver.send_qi_id,
             "error_memo_stack": scenario.driver.error_stack,
+            "use_api": scenario.driver.use_api,
             "checkpoint_answer": scenario.checkpoint_answer[0],
         },
         "normalised": NORMALISED,

@@ -39,6 +39,8 @@ class FakeApi:
     # Called with (run_id, body) for each checkpoint, before it is answered.
     on_checkpoint: Callable[[str, dict[str, Any]], None] = lambda run_id, body: None
     checkpoint_answer: CheckpointAnswer = CHECKPOINT_OK
+    # (events, steps) of a run, for the run-state API an SDK reads when `ctx.use_api` is set.
+    run_state: Callable[[str], tuple[list[Any], dict[str, Any]] | None] = lambda run_id: None
     # The first N Event API calls fail with this status (0 = none), to see the SDK's retries.
     event_failures: int = 0
     event_failure_status: int = 500
@@ -79,7 +81,17 @@ class FakeApi:
         if method == "POST" and parts[:2] == ["v1", "checkpoint"] and parts[3:] == ["async"]:
             self.on_checkpoint(parts[2], body)
             return self.checkpoint_answer
+        if method == "GET" and parts[:2] == ["v0", "runs"] and len(parts) == 4:
+            return self._run_state(parts[2], parts[3])
         return 404, {"error": f"{method} {path} is not served by the capture stub", "status": 404}
+
+    def _run_state(self, run_id: str, what: str) -> tuple[int, Any]:
+        """`GET /v0/runs/{id}/batch` (the events) and `/actions` (the steps), as Go's core API."""
+        state = self.run_state(run_id)
+        if state is None or what not in ("batch", "actions"):
+            return 404, {"error": f"no run {run_id}", "status": 404}
+        events, steps = state
+        return 200, events if what == "batch" else steps
 
     def _event(self, body: Any) -> tuple[int, Any]:
         if self.event_failures > 0:

@@ -36,6 +36,8 @@ class DriverOptions:
 
     send_fn_id: bool = True
     send_qi_id: bool = True
+    # Send `ctx.use_api: true` with empty `events`/`steps`: the SDK must read them from the API.
+    use_api: bool = False
     # How error memos carry the stack: as the SDK sent it, as null, or without the key.
     error_stack: str = "keep"
     max_requests: int = 60
@@ -100,6 +102,12 @@ class Executor:
             if op.get("op") == "StepRun":
                 self._save(run, op["id"], {"data": op.get("data")})
 
+    def run_state(self, run_id: str) -> tuple[list[Any], dict[str, Any]] | None:
+        run = self.runs.get(run_id)
+        if run is None:
+            return None
+        return [run.event], {sid: run.steps[sid] for sid in run.stack}
+
     # -- running ---------------------------------------------------------------------------------
 
     def start(self, fn_slug: str, event: dict[str, Any], run_id: str) -> Run:
@@ -136,16 +144,17 @@ class Executor:
             "generation_id": 1,
             "job_id": job_id,
             "disable_immediate_execution": run.die,
-            "use_api": False,
+            "use_api": self.options.use_api,
         }
         if self.options.send_fn_id:
             ctx["fn_id"] = det_uuid(f"fn:{run.fn_slug}")
         if self.options.send_qi_id:
             ctx["qi_id"] = base64.b64encode(f"{job_id}::shard-0".encode()).decode()
+        events, steps = self.run_state(run.run_id) or ([], {})
         body = {
             "event": run.event,
-            "events": [run.event],
-            "steps": {sid: run.steps[sid] for sid in run.stack},
+            "events": [] if self.options.use_api else events,
+            "steps": {} if self.options.use_api else steps,
             "ctx": ctx,
             "version": run.version,
             "use_api": False,

@@ -49,6 +49,29 @@ class Message:
         return out
 
 
+def _order_concurrent_reads(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sort each run of back-to-back SDK GETs by path.
+
+    The SDK fetches a run's `/batch` and `/actions` at the same time, so their start order is
+    a race; sorted, a capture is the same every time.
+    """
+    out: list[dict[str, Any]] = []
+    group: list[dict[str, Any]] = []
+    for entry in [*entries, None]:
+        if (
+            entry is not None
+            and entry["kind"] == "sdk->api"
+            and entry["request"]["method"] == "GET"
+        ):
+            group.append(entry)
+            continue
+        out += sorted(group, key=lambda e: str(e["request"]["path"]))
+        group = []
+        if entry is not None:
+            out.append(entry)
+    return out
+
+
 def parse_body(raw: bytes) -> Any:
     """JSON when it parses, the text otherwise, None when empty: bodies as a reader wants them."""
     if not raw:
@@ -106,6 +129,7 @@ class Recorder:
             time.sleep(0.01)
         with self._lock:
             entries, self.entries = sorted(self.entries, key=lambda e: e["seq"]), []
+        entries = _order_concurrent_reads(entries)
         for n, entry in enumerate(entries, 1):
             entry["seq"] = n
         return entries

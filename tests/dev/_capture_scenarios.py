@@ -172,6 +172,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         modes=_CHECKPOINT_ONLY,
     ),
     Scenario(
+        "use_api",
+        "sequential",
+        "ts/sequential",
+        {"n": 1},
+        "ctx.use_api: true with empty events and steps: the SDK reads the run-state API",
+        driver=DriverOptions(use_api=True),
+    ),
+    Scenario(
         "error_memo_stack_null",
         "catch-step-error",
         "ts/catch",
