@@ -1,0 +1,216 @@
+// One function per scenario that inngest-sim drives over HTTP. Each takes what varies from
+// its trigger event's data, with defaults, so a test can steer it without changing the app.
+import { NonRetriableError, RetryAfterError } from "inngest";
+
+import { inngest } from "./client.js";
+
+/** A far-future instant: an absolute timeout or wake time that never passes in real time. */
+const FAR_FUTURE = "2031-01-01T00:00:00.000Z";
+
+type Data = Record<string, unknown>;
+
+function num(data: Data, key: string, fallback: number): number {
+  const value = data[key];
+  return typeof value === "number" ? value : fallback;
+}
+
+function str(data: Data, key: string, fallback: string): string {
+  const value = data[key];
+  return typeof value === "string" ? value : fallback;
+}
+
+function chunked<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Two steps, the second using the first's output: one request per step without checkpointing. */
+export const sequential = inngest.createFunction(
+  { id: "sequential", triggers: [{ event: "ts/sequential" }] },
+  async ({ event, step }) => {
+    const a = await step.run("step-a", () => num(event.data, "n", 1) + 1);
+    const b = await step.run("step-b", () => a * 10);
+    return { a, b };
+  },
+);
+
+/** The seed's pattern: chunks of parallel `step.run`, each chunk awaited with `Promise.all`. */
+export const fanout = inngest.createFunction(
+  { id: "fanout", triggers: [{ event: "ts/fanout" }] },
+  async ({ event, step }) => {
+    const items = Array.from({ length: num(event.data, "count", 12) }, (_, i) => i);
+    const results: string[] = [];
+    for (const chunk of chunked(items, num(event.data, "chunk", 5))) {
+      const done = await Promise.all(chunk.map((a) => step.run(`image-${a}`, () => `img-${a}`)));
+      results.push(...done);
+    }
+    const persisted = await step.run("persist", () => results.length);
+    return { results, persisted };
+  },
+);
+
+/**
+ * A step that fails its first `failures` attempts, then succeeds. With `retryAfter` set the
+ * failure is a RetryAfterError carrying that delay (`"30s"`, or an ISO instant for a Date).
+ */
+export const flaky = inngest.createFunction(
+  { id: "flaky", retries: 3, triggers: [{ event: "ts/flaky" }] },
+  async ({ event, step, attempt }) => {
+    const failures = num(event.data, "failures", 2);
+    const retryAfter = event.data.retryAfter;
+    const value = await step.run("flaky-step", () => {
+      if (attempt < failures) {
+        const message = `attempt ${attempt} fails`;
+        if (typeof retryAfter === "string") throw new RetryAfterError(message, retryAfter);
+        throw new Error(message);
+      }
+      return { succeededOnAttempt: attempt };
+    });
+    return await step.run("after-flaky", () => ({ ...value, done: true }));
+  },
+);
+
+/** NonRetriableError thrown inside a step (`where: "step"`) or by the function itself. */
+export const nonRetriable = inngest.createFunction(
+  { id: "non-retriable", retries: 2, triggers: [{ event: "ts/non-retriable" }] },
+  async ({ event, step }) => {
+    if (str(event.data, "where", "step") === "function") {
+      throw new NonRetriableError("refused by the function");
+    }
+    await step.run("refuse", () => {
+      throw new NonRetriableError("refused in a step");
+    });
+    return "unreachable";
+  },
+);
+
+/**
+ * Function-level failures on every attempt: a plain Error (`kind: "plain"`), or a RetryAfterError
+ * with a Date (`kind: "retry-after-date"`), whose `retry-after` header is then an ISO instant.
+ */
+export const functionErrors = inngest.createFunction(
+  { id: "function-errors", retries: 2, triggers: [{ event: "ts/function-errors" }] },
+  async ({ event, attempt }) => {
+    if (str(event.data, "kind", "plain") === "retry-after-date") {
+      throw new RetryAfterError(`attempt ${attempt} fails`, new Date(FAR_FUTURE));
+    }
+    throw new Error(`attempt ${attempt} fails`);
+  },
+);
+
+/**
+ * A step that fails for good (retries 0), caught by the function: the output shows the error
+ * the SDK rebuilt from the executor's error memo (name, message, whether a stack came back).
+ */
+export const catchStepError = inngest.createFunction(
+  { id: "catch-step-error", retries: 0, triggers: [{ event: "ts/catch" }] },
+  async ({ step }) => {
+    try {
+      await step.run("doomed", () => {
+        throw new TypeError("bad type");
+      });
+      return { caught: null };
+    } catch (err) {
+      const e = err as Error;
+      return { caught: { name: e.name, message: e.message, stack: typeof e.stack } };
+    }
+  },
+);
+
+/** Relative sleeps and sleepUntil; the op names are the SDK's duration strings or an ISO time. */
+export const sleeps = inngest.createFunction(
+  { id: "sleeps", triggers: [{ event: "ts/sleeps" }] },
+  async ({ event, step }) => {
+    await step.sleep("sleep-3d", "3d"); // name "3d"
+    await step.sleep("sleep-90s", 90_000); // ms → "1m30s"
+    await step.sleep("sleep-zero", 0); // → "" (zero)
+    await step.sleepUntil("sleep-until", new Date(str(event.data, "until", FAR_FUTURE)));
+    return await step.run("after-sleeps", () => "awake");
+  },
+);
+
+/**
+ * waitForEvent with an absolute (ISO) timeout and a `match`; the executor either resolves it
+ * with a matching `ts/approval` event or times it out with null.
+ */
+export const waitForApproval = inngest.createFunction(
+  { id: "wait-for-approval", triggers: [{ event: "ts/approval.requested" }] },
+  async ({ event, step }) => {
+    const approval = await step.waitForEvent("wait-approval", {
+      event: "ts/approval",
+      match: "data.id",
+      timeout: new Date(str(event.data, "deadline", FAR_FUTURE)),
+    });
+    return await step.run("after-wait", () => ({
+      approved: approval !== null,
+      by: approval === null ? null : approval.data.by,
+    }));
+  },
+);
+
+/** step.sendEvent: the SDK itself posts the event to the Event API inside the step. */
+export const sendFollowup = inngest.createFunction(
+  { id: "send-followup", triggers: [{ event: "ts/send" }] },
+  async ({ event, step }) => {
+    const sent = await step.sendEvent("send-followup", {
+      name: "ts/followup",
+      data: { from: str(event.data, "from", "ts-app") },
+    });
+    return { ids: sent.ids };
+  },
+);
+
+/** The function `invoker` calls; also triggerable by its own event. */
+export const invokeChild = inngest.createFunction(
+  { id: "invoke-child", triggers: [{ event: "ts/child" }] },
+  async ({ event, step }) => {
+    const n = num(event.data, "n", 1);
+    return await step.run("double", () => ({ doubled: n * 2 }));
+  },
+);
+
+/** step.invoke with an absolute (ISO) timeout. */
+export const invoker = inngest.createFunction(
+  { id: "invoker", triggers: [{ event: "ts/invoke" }] },
+  async ({ event, step }) => {
+    const child = await step.invoke("call-child", {
+      function: invokeChild,
+      data: { n: num(event.data, "n", 21) },
+      timeout: new Date(FAR_FUTURE),
+    });
+    return { child };
+  },
+);
+
+/** One Promise.all mixing a step, a sleep and a wait with a relative timeout and an `if`. */
+export const mixed = inngest.createFunction(
+  { id: "mixed", triggers: [{ event: "ts/mixed" }] },
+  async ({ step }) => {
+    const [ran, , signal] = await Promise.all([
+      step.run("mixed-run", () => "ran"),
+      step.sleep("mixed-sleep", "30s"),
+      step.waitForEvent("mixed-wait", {
+        event: "ts/mixed.signal",
+        timeout: "1h",
+        if: "async.data.ok == true",
+      }),
+    ]);
+    return { ran, signalled: signal !== null };
+  },
+);
+
+export const functions = [
+  sequential,
+  fanout,
+  flaky,
+  nonRetriable,
+  functionErrors,
+  catchStepError,
+  sleeps,
+  waitForApproval,
+  sendFollowup,
+  invokeChild,
+  invoker,
+  mixed,
+];
