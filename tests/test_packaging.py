@@ -18,6 +18,8 @@ DEFERRED = ("inngest", "inngest_sim", "cel", "fastapi", "httpx", "hypothesis", "
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not (ROOT / "inngest_sim").is_dir():
+        pytest.skip("needs the source checkout (these tests run against an installed wheel)")
     # Built from a copy of what the wheel is made of: setuptools leaves a build/ folder
     # behind, and a stale one in the checkout would put deleted modules in the wheel.
     source = tmp_path_factory.mktemp("source")
