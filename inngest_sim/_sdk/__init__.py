@@ -1,0 +1,1 @@
+"""The one place that knows the inngest SDK's internals."""
