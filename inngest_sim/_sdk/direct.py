@@ -21,6 +21,7 @@ already routes in-process.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode, urlsplit
@@ -181,7 +182,11 @@ class DirectEndpoint:
     async def _to_response(self, response: Any) -> httpx.Response:
         """What ``inngest.fast_api._to_response`` sends, as httpx would read it."""
         if response.stream is not None:
-            # A StreamingResponse: no content-length, the chunks in order.
+            # A StreamingResponse: no content-length, the chunks in order. Starlette
+            # iterates the stream from a task of its own, so the SDK's call task runs
+            # first; yield once to do the same, or every answer would open with a
+            # keep-alive space that the FastAPI path seldom sends.
+            await asyncio.sleep(0)
             content = b"".join([chunk async for chunk in response.stream()])
             headers = _encode_headers(response.headers)
         else:
