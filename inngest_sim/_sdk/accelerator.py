@@ -250,6 +250,7 @@ class _State:
         self.freezers = 0  # open scopes that asked for gc.freeze
         self.froze = False
         self.reason = "not installed: no accelerated() scope is open"
+        self.note = ""  # what the last restore had to leave in place
 
     def enter(self, freeze_gc: bool) -> bool:
         """Open a scope; False if nothing was installed (the scope is not counted)."""
@@ -286,8 +287,7 @@ class _State:
                     kept.append(f"{patch.owner.__name__}.{patch.name}")
             self.installed = []
             self.reason = "not installed: no accelerated() scope is open"
-            if kept:
-                self.reason += f" (left {', '.join(kept)}: replaced again while installed)"
+            self.note = f" (left {', '.join(kept)}: replaced again while installed)" if kept else ""
 
     def _freeze(self) -> None:
         self.freezers += 1
@@ -309,7 +309,7 @@ _STATE: Final = _State()
 def accelerator_status() -> AcceleratorStatus:
     """What the accelerator would do here and what it does now."""
     with _STATE.lock:
-        scopes, froze, reason = _STATE.scopes, _STATE.froze, _STATE.reason
+        scopes, froze, reason, note = _STATE.scopes, _STATE.froze, _STATE.reason, _STATE.note
     if scopes:
         supported = True
     elif _switched_off():
@@ -327,7 +327,7 @@ def accelerator_status() -> AcceleratorStatus:
         scopes=scopes,
         gc_frozen=froze,
         sdk_version=_sdk_version(),
-        reason=reason,
+        reason=reason + note,
     )
 
 
