@@ -4,6 +4,17 @@ A lever set is written ``stock``, or levers joined by ``+``: ``accel``,
 ``accel+direct``, ``accel+direct+gcfreeze``. The simulator does not use these by
 itself yet; :func:`scope` applies them around one simulator, the way
 ``Simulator._start`` is meant to once they are wired in.
+
+Two more model set-up changes the lead may make, through today's public options
+(:func:`options`), to measure what they would save:
+
+``lazyai``
+    every Simulator gets one shared ``ai_client``, so none builds the
+    ``httpx.AsyncClient`` (and its SSL context) it makes by default: what a lazy
+    AI client saves when no ``step.ai.infer`` runs.
+``nofreeze``
+    ``freeze_time=False``: the most that cheaper time freezing could save
+    (function code then reads the real clock, so this is a bound, not a lever).
 """
 
 from __future__ import annotations
@@ -12,11 +23,14 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
+
 from inngest_sim import Simulator
 from inngest_sim._sdk.accelerator import accelerated
 from inngest_sim._sdk.direct import DirectEndpoint
 
-LEVERS = ("accel", "direct", "gcfreeze")
+LEVERS = ("accel", "direct", "gcfreeze", "lazyai", "nofreeze")
+_SHARED_AI: list[httpx.AsyncClient] = []
 
 
 def parse(spec: str) -> tuple[str, ...]:
@@ -34,6 +48,18 @@ def parse(spec: str) -> tuple[str, ...]:
 
 def name(levers: tuple[str, ...]) -> str:
     return "+".join(levers) or "stock"
+
+
+def options(levers: tuple[str, ...]) -> dict[str, Any]:
+    """Simulator options for the set-up levers (``lazyai``, ``nofreeze``)."""
+    chosen: dict[str, Any] = {}
+    if "lazyai" in levers:
+        if not _SHARED_AI:
+            _SHARED_AI.append(httpx.AsyncClient())  # built once per process, never used
+        chosen["ai_client"] = _SHARED_AI[0]
+    if "nofreeze" in levers:
+        chosen["freeze_time"] = False
+    return chosen
 
 
 @contextlib.contextmanager
@@ -64,7 +90,10 @@ def _direct_endpoint() -> Iterator[None]:
         cloud = bool(getattr(self.client, "is_production", False))
         signing_key = getattr(self.client, "signing_key", None) if cloud else None
         return DirectEndpoint(
-            self.client, self._functions, serve_path=self._serve_path, signing_key=signing_key
+            self.client,
+            self._functions,
+            serve_path=self._serve_path,
+            signing_key=signing_key,
         )
 
     Simulator._endpoint = endpoint  # type: ignore[method-assign]

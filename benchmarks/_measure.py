@@ -30,7 +30,10 @@ from inngest_sim.assertions import assert_attempts, assert_each_step_executed_on
 from inngest_sim.strategies import fault_plans, seeds
 
 # In a dict so that freezegun's scan of module attributes leaves them real.
-CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+CLOCKS: dict[str, Callable[[], float]] = {
+    "cpu": time.process_time,
+    "wall": time.perf_counter,
+}
 _MOCK_LOOP: list[asyncio.AbstractEventLoop] = []
 
 
@@ -78,7 +81,7 @@ class Scaling:
 
         async def go() -> int:
             with total, _levers.scope(levers):
-                async with Simulator(self.client, [self.fn]) as sim:
+                async with Simulator(self.client, [self.fn], **_levers.options(levers)) as sim:
                     with alone:
                         run = await sim.run(self.fn)
             assert run.status == "Completed", run.error
@@ -185,7 +188,7 @@ def small(runs: int, configs: list[tuple[str, ...]], reps: int) -> Any:
         async def go() -> None:
             for _ in range(runs):
                 with _levers.scope(levers):
-                    async with Simulator(case.client, [case.fn]) as sim:
+                    async with Simulator(case.client, [case.fn], **_levers.options(levers)) as sim:
                         run = await sim.run(case.fn)
                 assert run.status == "Completed", run.error
 
@@ -234,7 +237,9 @@ def _fanout_property(
 
         async def go() -> Any:
             with _levers.scope(levers):
-                async with Simulator(client, [fn], seed=seed, faults=plan) as sim:
+                async with Simulator(
+                    client, [fn], seed=seed, faults=plan, **_levers.options(levers)
+                ) as sim:
                     return await sim.run(fn)
 
         run = asyncio.run(go())

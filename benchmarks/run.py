@@ -2,7 +2,7 @@
 
 Run on demand (``make bench``), not in CI::
 
-    python benchmarks/run.py                      # everything (about 15 minutes)
+    python benchmarks/run.py                      # everything (about 20-25 minutes)
     python benchmarks/run.py --quick              # n = 10, 100; fewer runs and examples
     python benchmarks/run.py --n 300 --modes seq --only scaling
     python benchmarks/run.py --levers stock,accel,accel+direct,accel+direct+gcfreeze
