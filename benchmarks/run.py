@@ -39,6 +39,7 @@ import _machine
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_LEVERS = "stock,accel,accel+direct"
+FAILED: list[dict[str, Any]] = []
 
 
 def _worker(spec: dict[str, Any]) -> Any:
@@ -61,7 +62,9 @@ def _in_process_of_its_own(spec: dict[str, Any]) -> Any:
     )
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"benchmark case {spec} failed (exit {done.returncode})")
+        print(f"FAILED: benchmark case {spec} (exit {done.returncode}); see above", flush=True)
+        FAILED.append(spec)
+        return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -134,18 +137,19 @@ def main() -> int:
                     "memory": not args.no_memory,
                 }
                 result = _in_process_of_its_own(spec)
-                rows.append({"mode": mode, "n": n, "result": result})
-                _print_scaling(mode, n, result)
+                if result is not None:
+                    rows.append({"mode": mode, "n": n, "result": result})
+                    _print_scaling(mode, n, result)
         report["scaling"] = rows
         import _plot
 
-        png = _plot.plot(rows, args.out / "time_vs_n.png")
+        png = _plot.plot(rows, args.out / "time_vs_n.png") if rows else None
         if png:
             print(f"\nwrote {png}")
 
     if "small" in parts:
         spec = {"kind": "small", "runs": args.small_runs, "configs": configs, "reps": args.reps}
-        result = _in_process_of_its_own(spec)
+        result = _in_process_of_its_own(spec) or {"mocked": {"cpu": float("nan"), "wall": 0.0}}
         report["small"] = result
         mocked = result["mocked"]
         print(f"\nsmall runs: a 10-step function, a new Simulator per run, {args.small_runs} runs")
@@ -168,7 +172,7 @@ def main() -> int:
             "configs": configs,
             "reps": args.reps,
         }
-        result = _in_process_of_its_own(spec)
+        result = _in_process_of_its_own(spec) or {}
         report["property"] = result
         print(
             f"\nproperty test: retry isolation, 12-asset fan-out in chunks of 5, drawn fault "
@@ -185,7 +189,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.out / 'results.json'}")
-    return 0
+    return 1 if FAILED else 0
 
 
 if __name__ == "__main__":

@@ -24,10 +24,13 @@ Neither changes what the SDK sends or returns: the equivalence tests in
 ``gc.freeze()`` (optional, off by default)
     ``accelerated(freeze_gc=True)`` also moves every object alive when the first
     scope opens to the permanent generation, so full collections during the run
-    skip the imported modules; the last scope to close unfreezes them. It is off
-    by default: the benchmark (``python benchmarks/run.py --levers``) measured it
-    and its gain is small beside its process-wide reach (see the report).
-    It does nothing if something else had already frozen objects.
+    skip the imported modules; the last scope to close unfreezes them. It does
+    nothing if something else had already frozen objects. Off by default because
+    it did not pay its way: with the accelerator and the direct endpoint, the
+    benchmark measured 1.19x at 999 sequential steps but 0.92x at 999 steps in
+    chunks of 5 and noise below that, and while it is on the cycle collector
+    cannot free anything that existed before the simulator started, which a test
+    calling ``gc.collect()`` can see.
 
 Scope and safety
     * The patches are class attributes, so they are process-wide while installed.
