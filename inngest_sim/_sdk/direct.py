@@ -1,0 +1,213 @@
+"""An in-process serve endpoint that calls the SDK's own request handler directly.
+
+The default in-process path is httpx → ``ASGITransport`` → FastAPI → the SDK's
+FastAPI adapter → ``CommHandler``. :class:`DirectEndpoint` keeps both ends and
+drops the middle: it builds the handler as ``inngest.fast_api.serve`` does, hands
+it the same body bytes, headers, query, URL and path the adapter would derive
+from the same request, and turns its answer into the ``httpx.Response`` the
+executor would have read (body serialised as the adapter does, streams drained,
+header names lower-cased as Starlette sends them). It has the interface of
+:class:`inngest_sim._transport.Endpoint`.
+
+What the SDK sees differently: ``CommRequest.raw_request`` is a Starlette
+``Request`` over a plain ASGI scope, without the ``app``, ``router`` and
+``route`` entries FastAPI adds. Responses carry no ``.request``. The FastAPI and
+ASGI path stays for ``Simulator.from_app`` and ``from_url``.
+
+Registration works as before: ``sync()`` calls the handler's ``put``, and the SDK
+POSTs its functions through its client's own HTTP client, which the simulator
+already routes in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+from inngest._internal import comm_lib, net, server_lib, transforms
+from starlette.requests import Request
+
+from inngest_sim._transport import DEFAULT_SERVE_PATH, IN_PROCESS_ORIGIN
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["DirectEndpoint"]
+
+# What httpx.ASGITransport puts in every scope.
+_ASGI_CLIENT: Final = ("127.0.0.1", 123)
+_DEFAULT_HEADERS: list[tuple[bytes, bytes]] = []
+
+
+def _client_headers() -> list[tuple[bytes, bytes]]:
+    """The headers an ``httpx.AsyncClient`` adds to every request, lower-cased.
+
+    Read from a client once per process; a transport is given, so no SSL context
+    is made, and ``trust_env=False`` keeps proxy settings from making one.
+    """
+    if not _DEFAULT_HEADERS:
+        probe = httpx.AsyncClient(transport=httpx.MockTransport(_unused), trust_env=False)
+        _DEFAULT_HEADERS.extend((k.lower(), v) for k, v in probe.headers.raw)
+    return _DEFAULT_HEADERS
+
+
+def _unused(request: httpx.Request) -> httpx.Response:
+    raise AssertionError("the header probe client sends nothing")
+
+
+async def _no_more_body() -> dict[str, Any]:
+    return {"type": "http.disconnect"}
+
+
+class DirectEndpoint:
+    """A serve endpoint for ``functions`` that needs neither HTTP nor an ASGI app."""
+
+    def __init__(
+        self,
+        client: Any,
+        functions: Sequence[Any],
+        *,
+        serve_path: str = DEFAULT_SERVE_PATH,
+        signing_key: str | None = None,
+        origin: str = IN_PROCESS_ORIGIN,
+    ) -> None:
+        self.url = origin + serve_path
+        self._client = client
+        self._serve_path = serve_path
+        self._signing_key = signing_key
+        parts = urlsplit(self.url)
+        self._scheme = parts.scheme
+        self._host = parts.netloc.encode("ascii")
+        self._server = (parts.hostname or "", parts.port)
+        self._path = parts.path
+        # As inngest.fast_api.serve builds it (streaming and unauthed sync from the env).
+        self._handler = comm_lib.CommHandler(
+            client=client,
+            enable_unauthed_sync=None,
+            framework=server_lib.Framework.FAST_API,
+            functions=list(functions),
+            streaming=None,
+        )
+
+    def _sign(self, body: bytes) -> list[tuple[bytes, bytes]]:
+        if not self._signing_key:
+            return []
+        signature = net.sign_request(body, self._signing_key)
+        if isinstance(signature, Exception):
+            raise signature
+        return [(b"x-inngest-signature", signature.encode("latin-1"))]
+
+    def _server_kind(self) -> bytes:
+        return b"cloud" if self._signing_key else b"dev"
+
+    async def execute(
+        self, *, fn_id: str, step_id: str, run_id: str, request_id: str, body: dict[str, Any]
+    ) -> httpx.Response:
+        raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        request_id_bytes = request_id.encode("latin-1")
+        headers = [
+            (b"host", self._host),
+            *_client_headers(),
+            (b"content-type", b"application/json"),
+            (b"x-inngest-server-kind", self._server_kind()),
+            (b"x-run-id", run_id.encode("latin-1")),
+            (b"x-request-id", request_id_bytes),
+            (b"x-inngest-job-id", request_id_bytes),
+            (b"x-inngest-req-version", b"2"),
+            (b"x-inngest-step-id", step_id.encode("latin-1")),
+            *self._sign(raw),
+            (b"content-length", str(len(raw)).encode("latin-1")),
+        ]
+        query = urlencode({"fnId": fn_id, "stepId": step_id})
+        return await self._send("POST", headers, raw, query)
+
+    async def sync(self) -> httpx.Response:
+        """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
+        headers = [
+            (b"host", self._host),
+            # httpx sends a bodiless PUT with a zero length, right after the host.
+            (b"content-length", b"0"),
+            *_client_headers(),
+            (b"x-inngest-server-kind", self._server_kind()),
+        ]
+        return await self._send("PUT", headers, b"", "")
+
+    async def _send(
+        self, method: str, headers: list[tuple[bytes, bytes]], raw: bytes, query: str
+    ) -> httpx.Response:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "headers": headers,
+            "scheme": self._scheme,
+            "path": self._path,
+            "raw_path": self._path.encode("ascii"),
+            "query_string": query.encode("ascii"),
+            "server": self._server,
+            "client": _ASGI_CLIENT,
+            "root_path": "",
+        }
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return await _no_more_body()
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        request = Request(scope, receive)
+        # The adapter's own derivations, from the same Starlette request.
+        comm_request = comm_lib.CommRequest(
+            body=raw,
+            headers=dict(request.headers.items()),
+            public_path=None,
+            query_params=dict(request.query_params.items()),
+            raw_request=request,
+            request_url=str(request.url),
+            serve_origin=None,
+            serve_path=self._serve_path,
+        )
+        if method == "PUT":
+            response = await self._handler.put(comm_request)
+        else:
+            response = await self._handler.post(comm_request)
+        return await self._to_response(response)
+
+    async def _to_response(self, response: Any) -> httpx.Response:
+        """What ``inngest.fast_api._to_response`` sends, as httpx would read it."""
+        if response.stream is not None:
+            # A StreamingResponse: no content-length, the chunks in order. Starlette
+            # iterates the stream from a task of its own, so the SDK's call task runs
+            # first; yield once to do the same, or every answer would open with a
+            # keep-alive space that the FastAPI path seldom sends.
+            await asyncio.sleep(0)
+            content = b"".join([chunk async for chunk in response.stream()])
+            headers = _encode_headers(response.headers)
+        else:
+            body = transforms.dump_json(response.body)
+            if isinstance(body, Exception):
+                response = comm_lib.CommResponse.from_error(self._client.logger, body)
+                body = json.dumps(response.body)
+            content = body.encode("utf-8")
+            headers = _encode_headers(response.headers)
+            status = response.status_code
+            if b"content-length" not in (k for k, _ in headers) and not (
+                status < 200 or status in (204, 304)
+            ):
+                headers.append((b"content-length", str(len(content)).encode("latin-1")))
+        result = httpx.Response(
+            response.status_code, headers=headers, stream=httpx.ByteStream(content)
+        )
+        result.read()
+        return result
+
+
+def _encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """Header names and values as Starlette's ``Response.init_headers`` encodes them."""
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]

@@ -1,0 +1,133 @@
+"""Runs a scenario through today's Simulator with chosen levers and records what to compare.
+
+What is recorded: the trace with wall-clock fields dropped, each run's
+``check_replay`` outcome, every request as the SDK's handler received it
+(``CommRequest`` fields) and every response as the executor read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from inngest._internal.comm_lib.handler import CommHandler
+
+from inngest_sim import NondeterminismError, Simulator
+from inngest_sim._sdk.accelerator import accelerated
+from inngest_sim._sdk.direct import DirectEndpoint
+
+from ._scenarios import START, Scenario
+
+WALL_FIELDS = frozenset({"wall", "wall_seconds"})
+# What the SDK takes from a request; raw_request is the framework's own object.
+REQUEST_FIELDS = (
+    "body",
+    "headers",
+    "query_params",
+    "request_url",
+    "public_path",
+    "serve_origin",
+    "serve_path",
+)
+
+
+@dataclasses.dataclass
+class Outcome:
+    trace: list[dict[str, Any]]
+    replays: list[tuple[str, Any]]
+    requests: list[tuple[str, dict[str, Any]]]
+    responses: list[tuple[int, list[tuple[bytes, bytes]], bytes]]
+    accelerated: bool
+
+
+def normalised(trace: Any) -> list[dict[str, Any]]:
+    """Each record as a dict without the fields that read the wall clock."""
+    return [{k: v for k, v in record.to_dict().items() if k not in WALL_FIELDS} for record in trace]
+
+
+class _Recorder:
+    """Wraps an endpoint; keeps each response as the executor reads it."""
+
+    def __init__(self, inner: Any, responses: list[Any]) -> None:
+        self.inner, self.url, self._responses = inner, inner.url, responses
+
+    def _keep(self, response: httpx.Response) -> httpx.Response:
+        self._responses.append((response.status_code, response.headers.raw, response.content))
+        return response
+
+    async def execute(self, **request: Any) -> httpx.Response:
+        return self._keep(await self.inner.execute(**request))
+
+    async def sync(self) -> httpx.Response:
+        return self._keep(await self.inner.sync())
+
+
+@contextlib.contextmanager
+def _endpoints(direct: bool, responses: list[Any]) -> Iterator[None]:
+    """Test-only: wrap (and, for ``direct``, replace) the Simulator's default endpoint."""
+    original = Simulator._endpoint
+
+    async def endpoint(self: Any) -> Any:
+        if not direct:
+            return _Recorder(await original(self), responses)
+        cloud = bool(getattr(self.client, "is_production", False))
+        key = getattr(self.client, "signing_key", None) if cloud else None
+        built = DirectEndpoint(
+            self.client, self._functions, serve_path=self._serve_path, signing_key=key
+        )
+        return _Recorder(built, responses)
+
+    Simulator._endpoint = endpoint  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Simulator._endpoint = original  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _sdk_requests(seen: list[tuple[str, dict[str, Any]]]) -> Iterator[None]:
+    """Test-only: note every request the SDK's handler gets, before it reads it."""
+    post, put = CommHandler.post, CommHandler.put
+
+    def spy(method: str, original: Any) -> Any:
+        async def handle(self: Any, req: Any) -> Any:
+            seen.append((method, {field: getattr(req, field) for field in REQUEST_FIELDS}))
+            return await original(self, req)
+
+        return handle
+
+    CommHandler.post = spy("POST", post)  # type: ignore[method-assign]
+    CommHandler.put = spy("PUT", put)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CommHandler.post, CommHandler.put = post, put  # type: ignore[method-assign]
+
+
+async def _replay(sim: Simulator, run: Any) -> tuple[str, Any]:
+    try:
+        report = await sim.check_replay(run)
+    except NondeterminismError as exc:
+        return "diverged", str(exc)
+    return "ok", report.prefixes
+
+
+async def outcome(build: Any, *, accelerate: bool, direct: bool = False, seed: int = 7) -> Outcome:
+    scenario: Scenario = build()
+    requests: list[tuple[str, dict[str, Any]]] = []
+    responses: list[Any] = []
+    with (
+        accelerated(accelerate) as status,
+        _endpoints(direct, responses),
+        _sdk_requests(requests),
+    ):
+        async with Simulator(
+            scenario.client, scenario.functions, start=START, seed=seed, **scenario.options
+        ) as sim:
+            runs = await scenario.drive(sim)
+            replays = [await _replay(sim, run) for run in runs]
+            trace = normalised(sim.trace)
+    return Outcome(trace, replays, requests, responses, status.active)

@@ -1,0 +1,214 @@
+"""The accelerator is installed only inside its scopes, and restores the SDK exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import random
+import threading
+import weakref
+from typing import Any
+
+import inngest
+import pytest
+from inngest._internal import const, server_lib, types
+from inngest._internal.execution_lib import models
+from inngest._internal.step_lib import base
+from inngest.experimental import mocked
+
+from inngest_sim._sdk.accelerator import ENV_VAR, accelerated, accelerator_status
+
+POP = base.StepMemos.__dict__["pop"]
+RELEASE = models.ReportedStep.__dict__["release"]
+
+
+def _sdk_is_stock() -> bool:
+    return (
+        base.StepMemos.__dict__["pop"] is POP and models.ReportedStep.__dict__["release"] is RELEASE
+    )
+
+
+@pytest.fixture(autouse=True)
+def _stock_around_each_test(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert _sdk_is_stock()
+    yield
+    assert _sdk_is_stock()
+    assert accelerator_status().scopes == 0
+
+
+def test_it_is_installed_inside_its_scope_only_and_restores_the_very_originals() -> None:
+    assert accelerator_status().active is False
+    with accelerated() as status:
+        assert status.active
+        assert status.scopes == 1
+        assert status.sdk_version == "0.5.19"
+        assert base.StepMemos.pop is not POP
+        assert models.ReportedStep.release is not RELEASE
+    assert _sdk_is_stock()
+
+
+def test_nested_scopes_share_one_installation_until_the_outer_one_closes() -> None:
+    with accelerated():
+        replaced = base.StepMemos.__dict__["pop"]
+        with accelerated() as inner:
+            assert inner.scopes == 2
+            assert base.StepMemos.__dict__["pop"] is replaced
+        assert accelerator_status().scopes == 1
+        assert base.StepMemos.__dict__["pop"] is replaced
+    assert _sdk_is_stock()
+
+
+def test_scopes_in_two_threads_are_counted_together() -> None:
+    entered, release_first, first_done = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with accelerated():
+            entered.set()
+            release_first.wait()
+        first_done.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    entered.wait()
+    with accelerated() as mine:
+        assert mine.scopes == 2
+        release_first.set()
+        first_done.wait()
+        seen.append(not _sdk_is_stock())  # the other thread left; this scope still holds it
+    thread.join()
+    assert seen == [True]
+
+
+def test_mocked_trigger_outside_any_scope_runs_the_stock_sdk() -> None:
+    client = mocked.Inngest(app_id="perf-mocked", is_production=False)
+    pops: list[object] = []
+
+    @client.create_function(fn_id="f", trigger=inngest.TriggerEvent(event="p/m"))
+    def f(ctx: inngest.ContextSync) -> int:
+        pops.append(base.StepMemos.__dict__["pop"])
+        return ctx.step.run("a", lambda: 1) + ctx.step.run("b", lambda: 2)
+
+    with accelerated():
+        pass
+    result = mocked.trigger(f, inngest.Event(name="p/m"), client)
+
+    assert result.status is mocked.Status.COMPLETED
+    assert result.output == 3
+    assert pops
+    assert all(p is POP for p in pops)
+
+
+@pytest.mark.parametrize("value", ["0", "false", "OFF", "no"])
+def test_the_environment_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(ENV_VAR, value)
+    with accelerated() as status:
+        assert not status.active
+        assert _sdk_is_stock()
+    assert "off" in accelerator_status().reason
+    with accelerated(enabled=True) as forced:  # the lead's parameter wins over the env
+        assert forced.active
+
+
+def test_the_parameter_turns_it_off() -> None:
+    with accelerated(enabled=False) as status:
+        assert not status.active
+        assert _sdk_is_stock()
+
+
+def test_another_sdk_version_is_left_alone_and_the_status_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(const, "VERSION", "0.6.0")
+    with accelerated() as status:
+        assert not status.active
+        assert _sdk_is_stock()
+    status = accelerator_status()
+    assert not status.supported
+    assert "inngest 0.6.0 is not one of the checked versions" in status.reason
+
+
+def test_a_method_of_another_shape_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def pop(self: Any, hashed_id: str) -> Any:  # someone else's patch
+        return POP(self, hashed_id)
+
+    monkeypatch.setattr(base.StepMemos, "pop", pop)
+    with accelerated() as status:
+        assert not status.active
+        assert base.StepMemos.__dict__["pop"] is pop
+        assert models.ReportedStep.__dict__["release"] is RELEASE
+    assert "StepMemos.pop is not the SDK's own function" in accelerator_status().reason
+    monkeypatch.undo()
+
+
+def test_a_patch_made_while_installed_is_not_clobbered_on_exit() -> None:
+    def theirs(self: Any, hashed_id: str) -> Any:
+        return POP(self, hashed_id)
+
+    with accelerated():
+        base.StepMemos.pop = theirs  # type: ignore[method-assign]
+    try:
+        assert base.StepMemos.__dict__["pop"] is theirs
+        assert models.ReportedStep.__dict__["release"] is RELEASE
+        assert "replaced again while installed" in accelerator_status().reason
+    finally:
+        base.StepMemos.pop = POP  # type: ignore[method-assign]
+
+
+# ----------------------------------------------------------------- semantics
+def test_the_fast_pop_answers_every_sequence_of_pops_as_the_sdks_does() -> None:
+    rng = random.Random(11)
+    with accelerated():
+        fast = base.StepMemos.__dict__["pop"]
+    for _ in range(200):
+        keys = [f"k{i}" for i in range(rng.randint(0, 12))]
+        source = {k: object() for k in keys}
+        pops = [rng.choice([*keys, "missing"]) for _ in range(rng.randint(0, 15))]
+        stock, accelerated_memos = base.StepMemos(source), base.StepMemos(source)
+        for key in pops:
+            assert fast(accelerated_memos, key) is POP(stock, key)
+            assert list(accelerated_memos._memos.items()) == list(stock._memos.items())
+            assert accelerated_memos.size == stock.size
+        assert list(source) == keys  # the dict it was built from is never mutated
+    assert fast(base.StepMemos({}), "x") is types.empty_sentinel
+
+
+def test_a_released_step_is_freed_without_the_cycle_collector() -> None:
+    async def released_step_survives() -> bool:
+        info = base.StepInfo(display_name="a", id="h", op=server_lib.Opcode.STEP_RUN)
+        step = models.ReportedStep(asyncio.Future(), info)
+        await step.release()
+        await step.release()  # a second release is a no-op, as in the SDK
+        assert step._release_signal.done()
+        alive = weakref.ref(step)
+        del step
+        return alive() is not None
+
+    gc.disable()
+    try:
+        stock = asyncio.run(released_step_survives())
+        with accelerated():
+            fast = asyncio.run(released_step_survives())
+    finally:
+        gc.enable()
+    assert (stock, fast) == (True, False)  # the SDK's own release leaves a cycle
+
+
+def test_gc_freeze_is_scoped_and_leaves_someone_elses_freeze_alone() -> None:
+    assert gc.get_freeze_count() == 0
+    with accelerated(freeze_gc=True) as status:
+        assert status.gc_frozen
+        assert gc.get_freeze_count() > 0
+        with accelerated(freeze_gc=True):
+            pass
+        assert gc.get_freeze_count() > 0  # the inner scope does not thaw the outer one's
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with accelerated(freeze_gc=True) as status:
+            assert not status.gc_frozen
+        assert gc.get_freeze_count() > frozen // 2  # still frozen (a few may have been freed)
+    finally:
+        gc.unfreeze()
