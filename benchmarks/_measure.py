@@ -80,13 +80,13 @@ class Scaling:
         total, alone = Stopwatch(), Stopwatch()
 
         async def go() -> int:
-            with total, _levers.scope(levers):
+            with total:
                 async with Simulator(self.client, [self.fn], **_levers.options(levers)) as sim:
                     with alone:
                         run = await sim.run(self.fn)
             assert run.status == "Completed", run.error
             assert run.output == self.expected, run.output
-            return sim.executor.runs[run.run_id].requests
+            return len(run.requests)
 
         requests = asyncio.run(go())
         return {
@@ -187,9 +187,8 @@ def small(runs: int, configs: list[tuple[str, ...]], reps: int) -> Any:
     def sims(levers: tuple[str, ...]) -> dict[str, float]:
         async def go() -> None:
             for _ in range(runs):
-                with _levers.scope(levers):
-                    async with Simulator(case.client, [case.fn], **_levers.options(levers)) as sim:
-                        run = await sim.run(case.fn)
+                async with Simulator(case.client, [case.fn], **_levers.options(levers)) as sim:
+                    run = await sim.run(case.fn)
                 assert run.status == "Completed", run.error
 
         with Stopwatch() as watch:
@@ -220,7 +219,7 @@ def _fanout_property(
     """Retry isolation: a step's faults cost that step retries and no other step any."""
     plans = fault_plans(
         ["plan", *_cases.ASSETS],
-        kinds=("transient", "lost_response", "retry_after"),
+        kinds=("transient", "lose_response", "retry_after"),
         retries=_cases.FANOUT_RETRIES,
     )
 
@@ -236,11 +235,10 @@ def _fanout_property(
         counter[0] += 1
 
         async def go() -> Any:
-            with _levers.scope(levers):
-                async with Simulator(
-                    client, [fn], seed=seed, faults=plan, **_levers.options(levers)
-                ) as sim:
-                    return await sim.run(fn)
+            async with Simulator(
+                client, [fn], seed=seed, faults=plan, **_levers.options(levers)
+            ) as sim:
+                return await sim.run(fn)
 
         run = asyncio.run(go())
         assert run.status == "Completed", run.error

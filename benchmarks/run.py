@@ -38,7 +38,7 @@ import _levers
 import _machine
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_LEVERS = "stock,accel,accel+direct"
+DEFAULT_LEVERS = "stock,accel+direct"
 FAILED: list[dict[str, Any]] = []
 
 

@@ -74,6 +74,9 @@ def check_constructor(options: Mapping[str, Any]) -> None:
     check_int("seed", options["seed"])
     check_bool("freeze_time", options["freeze_time"])
     check_bool("fail_on_assertion", options["fail_on_assertion"])
+    check_bool("freeze_gc", options["freeze_gc"])
+    if options["accelerate"] is not None:
+        check_bool("accelerate", options["accelerate"])
     if options["start"] is not None:
         check_datetime("start", options["start"])
     clock = options["clock"]

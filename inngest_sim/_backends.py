@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
 
@@ -27,10 +27,13 @@ from inngest_sim._sdk.serve import (
 if TYPE_CHECKING:
     import contextlib
 
+if TYPE_CHECKING:
+    from inngest_sim._sdk.serve import ServeEndpoint
+
 __all__ = ["AppBackend", "Backend", "HttpBackend", "InProcessBackend"]
 
-#: Puts fault injection in front of a backend's own transport.
-WrapTransport = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
+#: Puts fault injection in front of a backend's own endpoint.
+WrapEndpoint = Callable[["ServeEndpoint"], "ServeEndpoint"]
 
 
 class Backend(Protocol):
@@ -53,8 +56,8 @@ class Backend(Protocol):
         client: Any,
         functions: Sequence[Any],
         signing_key: str | None,
-        wrap: WrapTransport,
-    ) -> Endpoint:
+        wrap: WrapEndpoint,
+    ) -> ServeEndpoint:
         """The endpoint to post execution requests to; its resources close with ``stack``."""
         ...
 
@@ -75,10 +78,11 @@ def _in_process(
     app: Any,
     serve_path: str,
     signing_key: str | None,
-    wrap: WrapTransport,
-) -> Endpoint:
-    transport = wrap(transport_for_app(app))
-    return _endpoint(stack, transport, IN_PROCESS_ORIGIN + serve_path, signing_key)
+    wrap: WrapEndpoint,
+) -> ServeEndpoint:
+    return wrap(
+        _endpoint(stack, transport_for_app(app), IN_PROCESS_ORIGIN + serve_path, signing_key)
+    )
 
 
 def _check_serve_path(serve_path: Any) -> str:
@@ -91,14 +95,28 @@ def _check_serve_path(serve_path: Any) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class InProcessBackend:
-    """The functions served by the SDK's own FastAPI adapter, in this process."""
+    """The functions served in this process, by the SDK's own request handler.
+
+    Args:
+        serve_path: the path the functions are served at.
+        transport: ``"direct"`` (the default) hands each request's bytes and headers to
+            the handler the SDK's FastAPI adapter calls, without HTTP or ASGI in between;
+            ``"asgi"`` serves them with the FastAPI adapter over ``httpx.ASGITransport``,
+            for anyone who wants the adapter (and its middleware) in the loop.
+    """
 
     serve_path: str = DEFAULT_SERVE_PATH
+    transport: Literal["direct", "asgi"] = "direct"
     supports_body_probe: bool = dataclasses.field(default=True, init=False)
     api_port: int | None = dataclasses.field(default=None, init=False)
 
     def __post_init__(self) -> None:
         _check_serve_path(self.serve_path)
+        if self.transport not in ("direct", "asgi"):
+            raise InvalidArgument(
+                f"transport={self.transport!r}: choose 'direct' (the SDK's handler, no HTTP) "
+                "or 'asgi' (its FastAPI adapter over httpx)"
+            )
 
     def open(
         self,
@@ -107,10 +125,16 @@ class InProcessBackend:
         client: Any,
         functions: Sequence[Any],
         signing_key: str | None,
-        wrap: WrapTransport,
-    ) -> Endpoint:
-        app = build_asgi_app(client, functions, self.serve_path)
-        return _in_process(stack, app, self.serve_path, signing_key, wrap)
+        wrap: WrapEndpoint,
+    ) -> ServeEndpoint:
+        if self.transport == "asgi":
+            app = build_asgi_app(client, functions, self.serve_path)
+            return _in_process(stack, app, self.serve_path, signing_key, wrap)
+        from inngest_sim._sdk.direct import DirectEndpoint
+
+        return wrap(
+            DirectEndpoint(client, functions, serve_path=self.serve_path, signing_key=signing_key)
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,8 +158,8 @@ class AppBackend:
         client: Any,
         functions: Sequence[Any],
         signing_key: str | None,
-        wrap: WrapTransport,
-    ) -> Endpoint:
+        wrap: WrapEndpoint,
+    ) -> ServeEndpoint:
         return _in_process(stack, self.app, self.serve_path, signing_key, wrap)
 
 
@@ -162,6 +186,6 @@ class HttpBackend:
         client: Any,
         functions: Sequence[Any],
         signing_key: str | None,
-        wrap: WrapTransport,
-    ) -> Endpoint:
-        return _endpoint(stack, wrap(httpx.AsyncHTTPTransport()), self.url, signing_key)
+        wrap: WrapEndpoint,
+    ) -> ServeEndpoint:
+        return wrap(_endpoint(stack, httpx.AsyncHTTPTransport(), self.url, signing_key))

@@ -105,8 +105,9 @@ class VirtualClock:
         """
         if when > self._now:
             # The epsilon keeps float noise (100.001 * 1000 = 100000.99999...) from
-            # adding a millisecond.
-            self._now = math.ceil(when * 1000 - 1e-6) / 1000
+            # adding a millisecond; the max keeps time from stopping a hair short of a
+            # deadline that float noise put just past the millisecond.
+            self._now = max(when, math.ceil(when * 1000 - 1e-6) / 1000)
             self._moved()
 
     def real_seconds_until(self, deadline: float) -> float | None:

@@ -18,7 +18,7 @@ from inngest_sim._protocol import ProtocolError, build_body, parse_reply
 
 if TYPE_CHECKING:
     from inngest_sim._engine.run import RunState
-    from inngest_sim._sdk.serve import Endpoint
+    from inngest_sim._sdk.serve import ServeEndpoint
 
 __all__ = ["ReplayReport", "check_replay"]
 
@@ -36,7 +36,7 @@ class ReplayReport:
         return self.divergence is None
 
 
-async def _replay(endpoint: Endpoint, run: RunState, prefix: list[str]) -> tuple[str, Any]:
+async def _replay(endpoint: ServeEndpoint, run: RunState, prefix: list[str]) -> tuple[str, Any]:
     body = build_body(
         event=run.event,
         events=run.events,
@@ -97,7 +97,7 @@ def _divergence(run: RunState, k: int, kind: str, value: Any, original_ids: set[
 
 
 async def check_replay(
-    endpoint: Endpoint, run: RunState, *, raise_on_divergence: bool = True
+    endpoint: ServeEndpoint, run: RunState, *, raise_on_divergence: bool = True
 ) -> ReplayReport:
     """Replay ``run`` from each prefix of its saved steps, up to the first divergence.
 

@@ -36,6 +36,7 @@ from inngest_sim._pauses import Pauses
 from inngest_sim._replay import ReplayReport, check_replay
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
+from inngest_sim._sdk.accelerator import accelerated
 from inngest_sim._sdk.bridge import route_client
 from inngest_sim._sdk.probe import Probe
 from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
@@ -46,9 +47,9 @@ from inngest_sim._server.registry import FunctionSpec, Registry
 from inngest_sim._validation import check_bool, check_duration, check_int, given
 from inngest_sim._wallclock import WallClock
 from inngest_sim.faults._api import ApiFaults
+from inngest_sim.faults._endpoint import FaultEndpoint
 from inngest_sim.faults._injector import FaultInjector
 from inngest_sim.faults._step import StepFaults
-from inngest_sim.faults._transport import FaultTransport
 from inngest_sim.trace import EventReceived, Published, RunQueued, Trace
 from inngest_sim.trace._recorder import Recorder
 
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from types import TracebackType
 
-    from inngest_sim._sdk.serve import Endpoint
+    from inngest_sim._sdk.serve import ServeEndpoint
     from inngest_sim.faults import FaultPlan
 
 __all__ = ["Simulator"]
@@ -104,6 +105,11 @@ class Simulator:
         signing_key: the key execution requests are signed with; by default the
             client's, when it is in production mode (unsigned in dev mode).
         backend: how the SDK is reached (``Simulator.from_app`` and ``from_url`` make one).
+        accelerate: fix two slow spots of the SDK's replay while the simulator is open
+            (same bytes on the wire; see ``inngest_sim.accelerator_status()``); None
+            follows ``INNGEST_SIM_ACCELERATE`` (on unless it says 0), False turns it off.
+        freeze_gc: ``gc.freeze()`` while the simulator is open (faster full collections
+            on long runs; objects made before it cannot be collected until it closes).
     """
 
     def __init__(
@@ -127,6 +133,8 @@ class Simulator:
         serve_path: str = DEFAULT_SERVE_PATH,
         signing_key: str | None = None,
         backend: Backend | None = None,
+        accelerate: bool | None = None,
+        freeze_gc: bool = False,
     ) -> None:
         check_constructor(locals())
         if clock is not None and start is not None:
@@ -156,6 +164,8 @@ class Simulator:
             fail_fast_errors=frozenset({"AssertionError"}) if fail_on_assertion else frozenset(),
         )
         self._signing_key = signing_key if signing_key is not None else _signing_key(client)
+        self._accelerate = accelerate
+        self._freeze_gc = freeze_gc
         self._ai_client = ai_client
         self._freeze_time = freeze_time and self.clock.is_virtual
         self._exit = contextlib.AsyncExitStack()
@@ -214,6 +224,7 @@ class Simulator:
         await self._exit.aclose()
 
     async def _start(self) -> None:
+        self._exit.enter_context(accelerated(self._accelerate, freeze_gc=self._freeze_gc))
         scheduler = Scheduler(self.clock, asyncio.get_running_loop())
         recorder = Recorder(self.trace, self.clock)
         injector = FaultInjector(self.faults, recorder) if self.faults is not None else None
@@ -234,7 +245,7 @@ class Simulator:
             functions=self._functions,
             signing_key=self._signing_key,
             wrap=lambda inner: (
-                FaultTransport(inner, injector, self._step_key) if injector else inner
+                FaultEndpoint(inner, injector, self._step_key) if injector else inner
             ),
         )
         wall_clock = None
@@ -265,7 +276,7 @@ class Simulator:
             listeners=listeners,
         )
 
-    async def _sync(self, endpoint: Endpoint) -> Registry:
+    async def _sync(self, endpoint: ServeEndpoint) -> Registry:
         """Ask the SDK to register; the functions it reports are the registry."""
         assert self.api is not None
         try:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from inngest_sim._engine.scheduler import Scheduler, Timer
     from inngest_sim._ids import IdSource
     from inngest_sim._protocol import Op
-    from inngest_sim._sdk.serve import Endpoint
+    from inngest_sim._sdk.serve import ServeEndpoint
     from inngest_sim._server.registry import FunctionSpec
     from inngest_sim.trace._recorder import Recorder
 
@@ -54,7 +54,7 @@ class RunLoop:
 
     def __init__(
         self,
-        endpoint: Endpoint,
+        endpoint: ServeEndpoint,
         scheduler: Scheduler,
         recorder: Recorder,
         ids: IdSource,

@@ -7,7 +7,7 @@ it the same body bytes, headers, query, URL and path the adapter would derive
 from the same request, and turns its answer into the ``httpx.Response`` the
 executor would have read (body serialised as the adapter does, streams drained,
 header names lower-cased as Starlette sends them). It has the interface of
-:class:`inngest_sim._transport.Endpoint`.
+:class:`inngest_sim._sdk.serve.Endpoint`.
 
 What the SDK sees differently: ``CommRequest.raw_request`` is a Starlette
 ``Request`` over a plain ASGI scope, without the ``app``, ``router`` and
@@ -24,13 +24,19 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from inngest._internal import comm_lib, net, server_lib, transforms
+from inngest._internal import comm_lib, server_lib, transforms
 from starlette.requests import Request
 
-from inngest_sim._transport import DEFAULT_SERVE_PATH, IN_PROCESS_ORIGIN
+from inngest_sim._sdk.serve import (
+    DEFAULT_SERVE_PATH,
+    IN_PROCESS_ORIGIN,
+    ResponseTooLarge,
+    execution_request,
+    server_kind,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -92,37 +98,35 @@ class DirectEndpoint:
             streaming=None,
         )
 
-    def _sign(self, body: bytes) -> list[tuple[bytes, bytes]]:
-        if not self._signing_key:
-            return []
-        signature = net.sign_request(body, self._signing_key)
-        if isinstance(signature, Exception):
-            raise signature
-        return [(b"x-inngest-signature", signature.encode("latin-1"))]
-
-    def _server_kind(self) -> bytes:
-        return b"cloud" if self._signing_key else b"dev"
-
     async def execute(
-        self, *, fn_id: str, step_id: str, run_id: str, request_id: str, body: dict[str, Any]
+        self,
+        *,
+        fn_id: str,
+        step_id: str,
+        run_id: str,
+        request_id: str,
+        body: dict[str, Any],
+        max_bytes: int | None = None,
     ) -> httpx.Response:
-        raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
-        request_id_bytes = request_id.encode("latin-1")
+        built = execution_request(
+            fn_id=fn_id,
+            step_id=step_id,
+            run_id=run_id,
+            request_id=request_id,
+            body=body,
+            signing_key=self._signing_key,
+        )
+        # In the order httpx sends them: host, its own defaults, the request's, the length.
         headers = [
             (b"host", self._host),
             *_client_headers(),
-            (b"content-type", b"application/json"),
-            (b"x-inngest-server-kind", self._server_kind()),
-            (b"x-run-id", run_id.encode("latin-1")),
-            (b"x-request-id", request_id_bytes),
-            (b"x-inngest-job-id", request_id_bytes),
-            (b"x-inngest-req-version", b"2"),
-            (b"x-inngest-step-id", step_id.encode("latin-1")),
-            *self._sign(raw),
-            (b"content-length", str(len(raw)).encode("latin-1")),
+            *((k.encode("latin-1"), v.encode("latin-1")) for k, v in built.headers.items()),
+            (b"content-length", str(len(built.raw)).encode("latin-1")),
         ]
-        query = urlencode({"fnId": fn_id, "stepId": step_id})
-        return await self._send("POST", headers, raw, query)
+        response = await self._send("POST", headers, built.raw, built.query)
+        if max_bytes is not None and len(response.content) > max_bytes:
+            raise ResponseTooLarge(len(response.content))
+        return response
 
     async def sync(self) -> httpx.Response:
         """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
@@ -131,7 +135,7 @@ class DirectEndpoint:
             # httpx sends a bodiless PUT with a zero length, right after the host.
             (b"content-length", b"0"),
             *_client_headers(),
-            (b"x-inngest-server-kind", self._server_kind()),
+            (b"x-inngest-server-kind", server_kind(self._signing_key).encode("latin-1")),
         ]
         return await self._send("PUT", headers, b"", "")
 
@@ -161,23 +165,31 @@ class DirectEndpoint:
             sent = True
             return {"type": "http.request", "body": raw, "more_body": False}
 
-        request = Request(scope, receive)
-        # The adapter's own derivations, from the same Starlette request.
+        # What the adapter derives from its Starlette request, worked out directly
+        # (Starlette's derivations cost more than the SDK's own handling of a small
+        # request); the equivalence tests hold them to the adapter's values.
+        url = f"{self._scheme}://{self._host.decode('latin-1')}{self._path}"
         comm_request = comm_lib.CommRequest(
             body=raw,
-            headers=dict(request.headers.items()),
+            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in headers},
             public_path=None,
-            query_params=dict(request.query_params.items()),
-            raw_request=request,
-            request_url=str(request.url),
+            query_params=dict(parse_qsl(query, keep_blank_values=True)),
+            raw_request=Request(scope, receive),
+            request_url=f"{url}?{query}" if query else url,
             serve_origin=None,
             serve_path=self._serve_path,
         )
-        if method == "PUT":
-            response = await self._handler.put(comm_request)
-        else:
-            response = await self._handler.post(comm_request)
-        return await self._to_response(response)
+        try:
+            if method == "PUT":
+                response = await self._handler.put(comm_request)
+            else:
+                response = await self._handler.post(comm_request)
+            return await self._to_response(response)
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # what a web server in front of the adapter would answer
+            text = f"Internal Server Error ({type(exc).__name__}: {exc})"
+            return httpx.Response(500, text=text)
 
     async def _to_response(self, response: Any) -> httpx.Response:
         """What ``inngest.fast_api._to_response`` sends, as httpx would read it."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import json
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -20,7 +21,16 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-__all__ = ["Endpoint", "ResponseTooLarge", "build_asgi_app", "transport_for_app"]
+__all__ = [
+    "Endpoint",
+    "ExecutionRequest",
+    "ResponseTooLarge",
+    "ServeEndpoint",
+    "build_asgi_app",
+    "execution_request",
+    "server_kind",
+    "transport_for_app",
+]
 
 IN_PROCESS_ORIGIN = "http://inngest-sim.invalid"
 DEFAULT_SERVE_PATH = "/api/inngest"
@@ -136,23 +146,85 @@ class ResponseTooLarge(Exception):
         self.read = read
 
 
+class ServeEndpoint(Protocol):
+    """Where execution requests go: an in-process handler, an app, or a URL."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def execute(
+        self,
+        *,
+        fn_id: str,
+        step_id: str,
+        run_id: str,
+        request_id: str,
+        body: dict[str, Any],
+        max_bytes: int | None = None,
+    ) -> httpx.Response:
+        """POST one execution request; the answer is read whole, up to ``max_bytes``."""
+        ...
+
+    async def sync(self) -> httpx.Response:
+        """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExecutionRequest:
+    """The bytes, headers and query of one execution request, as the Go executor sends them."""
+
+    raw: bytes
+    headers: dict[str, str]
+    query: str
+
+
+def execution_request(
+    *,
+    fn_id: str,
+    step_id: str,
+    run_id: str,
+    request_id: str,
+    body: dict[str, Any],
+    signing_key: str | None,
+) -> ExecutionRequest:
+    """One place builds every endpoint's request, so they all send the same thing."""
+    raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    headers = {
+        "content-type": "application/json",
+        "x-inngest-server-kind": server_kind(signing_key),
+        "x-run-id": run_id,
+        "x-request-id": request_id,
+        "x-inngest-job-id": request_id,
+        "x-inngest-req-version": "2",
+        "x-inngest-step-id": step_id,
+        **_signature(raw, signing_key),
+    }
+    return ExecutionRequest(raw, headers, urlencode({"fnId": fn_id, "stepId": step_id}))
+
+
+def server_kind(signing_key: str | None) -> str:
+    return "cloud" if signing_key else "dev"
+
+
+def _signature(body: bytes, signing_key: str | None) -> dict[str, str]:
+    if not signing_key:
+        return {}
+    from inngest._internal import net
+
+    signature = net.sign_request(body, signing_key)
+    if isinstance(signature, Exception):
+        raise signature
+    return {"x-inngest-signature": signature}
+
+
 class Endpoint:
-    """A serve endpoint the executor POSTs execution requests to."""
+    """A serve endpoint reached through an ``httpx.AsyncClient`` (an app in-process, or HTTP)."""
 
     def __init__(self, http: httpx.AsyncClient, url: str, signing_key: str | None = None) -> None:
         self.http = http
         self.url = url
         self._signing_key = signing_key
-
-    def _sign(self, body: bytes) -> dict[str, str]:
-        if not self._signing_key:
-            return {}
-        from inngest._internal import net
-
-        signature = net.sign_request(body, self._signing_key)
-        if isinstance(signature, Exception):
-            raise signature
-        return {"x-inngest-signature": signature}
 
     async def execute(
         self,
@@ -169,20 +241,16 @@ class Endpoint:
         Raises :class:`ResponseTooLarge` as soon as the body passes ``max_bytes``: an
         endless body must not grow memory until a timeout.
         """
-        raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
-        headers = {
-            "content-type": "application/json",
-            "x-inngest-server-kind": "cloud" if self._signing_key else "dev",
-            "x-run-id": run_id,
-            "x-request-id": request_id,
-            "x-inngest-job-id": request_id,
-            "x-inngest-req-version": "2",
-            "x-inngest-step-id": step_id,
-            **self._sign(raw),
-        }
-        query = urlencode({"fnId": fn_id, "stepId": step_id})
+        built = execution_request(
+            fn_id=fn_id,
+            step_id=step_id,
+            run_id=run_id,
+            request_id=request_id,
+            body=body,
+            signing_key=self._signing_key,
+        )
         request = self.http.build_request(
-            "POST", f"{self.url}?{query}", content=raw, headers=headers
+            "POST", f"{self.url}?{built.query}", content=built.raw, headers=built.headers
         )
         response = await self.http.send(request, stream=True)
         try:
@@ -206,5 +274,5 @@ class Endpoint:
 
     async def sync(self) -> httpx.Response:
         """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
-        headers = {"x-inngest-server-kind": "cloud" if self._signing_key else "dev"}
+        headers = {"x-inngest-server-kind": server_kind(self._signing_key)}
         return await self.http.put(self.url, headers=headers)

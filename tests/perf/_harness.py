@@ -15,9 +15,8 @@ from typing import Any
 import httpx
 from inngest._internal.comm_lib.handler import CommHandler
 
-from inngest_sim import NondeterminismError, Simulator
+from inngest_sim import InProcessBackend, NondeterminismError, Simulator
 from inngest_sim._sdk.accelerator import accelerated
-from inngest_sim._sdk.direct import DirectEndpoint
 
 from ._scenarios import START, Scenario
 
@@ -65,26 +64,18 @@ class _Recorder:
         return self._keep(await self.inner.sync())
 
 
-@contextlib.contextmanager
-def _endpoints(direct: bool, responses: list[Any]) -> Iterator[None]:
-    """Test-only: wrap (and, for ``direct``, replace) the Simulator's default endpoint."""
-    original = Simulator._endpoint
+@dataclasses.dataclass(frozen=True)
+class _RecordingBackend:
+    """The in-process backend (direct or over ASGI), keeping every response it gives."""
 
-    async def endpoint(self: Any) -> Any:
-        if not direct:
-            return _Recorder(await original(self), responses)
-        cloud = bool(getattr(self.client, "is_production", False))
-        key = getattr(self.client, "signing_key", None) if cloud else None
-        built = DirectEndpoint(
-            self.client, self._functions, serve_path=self._serve_path, signing_key=key
-        )
-        return _Recorder(built, responses)
+    transport: str
+    responses: list[Any]
+    supports_body_probe: bool = True
+    api_port: int | None = None
 
-    Simulator._endpoint = endpoint  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Simulator._endpoint = original  # type: ignore[method-assign]
+    def open(self, stack: Any, *, wrap: Any, **options: Any) -> Any:
+        inner = InProcessBackend(transport=self.transport)  # type: ignore[arg-type]
+        return inner.open(stack, wrap=lambda e: wrap(_Recorder(e, self.responses)), **options)
 
 
 @contextlib.contextmanager
@@ -119,13 +110,16 @@ async def outcome(build: Any, *, accelerate: bool, direct: bool = False, seed: i
     scenario: Scenario = build()
     requests: list[tuple[str, dict[str, Any]]] = []
     responses: list[Any] = []
-    with (
-        accelerated(accelerate) as status,
-        _endpoints(direct, responses),
-        _sdk_requests(requests),
-    ):
+    backend = _RecordingBackend("direct" if direct else "asgi", responses)
+    with accelerated(accelerate) as status, _sdk_requests(requests):
         async with Simulator(
-            scenario.client, scenario.functions, start=START, seed=seed, **scenario.options
+            scenario.client,
+            scenario.functions,
+            start=START,
+            seed=seed,
+            backend=backend,
+            accelerate=accelerate,
+            **scenario.options,
         ) as sim:
             runs = await scenario.drive(sim)
             replays = [await _replay(sim, run) for run in runs]

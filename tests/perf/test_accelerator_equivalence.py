@@ -8,7 +8,7 @@ from inngest._internal.step_lib import base
 
 from ._harness import outcome
 from ._scenarios import SCENARIOS
-from ._verdicts import assert_same, exercised
+from ._verdicts import assert_same, exercised, without_timings
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -23,7 +23,7 @@ async def test_a_scenario_runs_the_same_with_and_without_the_accelerator(name: s
     assert_same(stock.trace, fast.trace, "trace record")
     assert fast.replays == stock.replays
     assert_same(stock.requests, fast.requests, "request to the SDK")
-    assert_same(stock.responses, fast.responses, "SDK response")
+    assert_same(without_timings(stock.responses), without_timings(fast.responses), "SDK response")
     assert (base.StepMemos.pop, models.ReportedStep.release) == (pop, release)
 
 
@@ -32,5 +32,5 @@ async def test_the_comparison_tells_two_different_runs_apart() -> None:
     one = await outcome(SCENARIOS["sequential"], accelerate=True)
     other = await outcome(SCENARIOS["sequential"], accelerate=True, seed=8)
 
-    with pytest.raises(AssertionError, match="trace record 0 differs"):
+    with pytest.raises(AssertionError, match=r"trace record \d+ differs"):
         assert_same(one.trace, other.trace, "trace record")

@@ -12,7 +12,7 @@ import pytest
 from starlette.requests import Request
 
 from inngest_sim._sdk.direct import DirectEndpoint
-from inngest_sim._transport import (
+from inngest_sim._sdk.serve import (
     DEFAULT_SERVE_PATH,
     IN_PROCESS_ORIGIN,
     Endpoint,
