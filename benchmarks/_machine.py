@@ -15,7 +15,7 @@ PACKAGES = (
     "httpx",
     "pydantic",
     "pydantic-core",
-    "freezegun",
+    "time-machine",
     "hypothesis",
 )
 
