@@ -36,5 +36,7 @@ typecheck: $(NEEDS_VENV)
 docs: $(NEEDS_VENV)
 	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --quiet
 
+# The benchmarks draw their PNG with matplotlib (the bench extra).
 bench: $(NEEDS_VENV)
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
 	$(PYTHON) benchmarks/run.py

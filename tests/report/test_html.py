@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.resources
 import json
 import re
 import time
@@ -154,6 +155,7 @@ def test_a_trace_from_a_newer_simulator_still_renders(demo_trace: Trace, tmp_pat
 
 
 def test_assets_ship_with_the_package() -> None:
-    root = Path(__file__).parents[2] / "inngest_sim" / "report"
+    # Read through the package (as the report does), so the check holds for an installed wheel.
+    root = importlib.resources.files("inngest_sim.report")
     for name in ASSETS:
-        assert (root / name).is_file()
+        assert root.joinpath(name).is_file(), name

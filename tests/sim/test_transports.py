@@ -76,6 +76,34 @@ async def test_sync_functions_through_the_sync_flask_adapter() -> None:
     assert run.max_concurrency() >= 1
 
 
+async def test_a_wsgi_app_that_raises_is_a_failed_attempt_then_a_retry() -> None:
+    # The app itself crashes (middleware before the SDK), not the function: the server sees
+    # a 500 and retries the request, as it would from a Flask app in production.
+    client = inngest.Inngest(app_id="wsgi-crash", is_production=False)
+
+    @client.create_function(fn_id="one", trigger=inngest.TriggerEvent(event="t/one"))
+    def one(ctx: inngest.ContextSync) -> int:
+        return ctx.step.run("read", lambda: 5)
+
+    app = flask.Flask("wsgi-crash")
+    inngest.flask.serve(app, client, [one])
+    crashes = [RuntimeError("middleware fell over")]
+
+    @app.before_request
+    def crash_once() -> None:
+        if flask.request.method == "POST" and crashes:
+            raise crashes.pop()
+
+    async with Simulator.from_app(app, client=client) as sim:
+        run = await sim.run(one)
+
+    assert run.status == "Completed"
+    assert run.output == 5
+    assert [r.status for r in run.requests] == [500, 206, 200]
+    assert [r.attempt for r in run.requests] == [0, 1, 0]
+    assert not crashes
+
+
 @pytest.fixture
 def api_port() -> int:
     sock = bind_loopback()
