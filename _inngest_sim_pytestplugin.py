@@ -310,7 +310,11 @@ def _describe(session: _Session) -> str:
 
     lines = [f"seed={session.seed} ({session.seed_origin})"]
     if session.faults is not None:
-        lines += ["fault plan:", textwrap.indent(session.faults.to_code(), "    ")]
+        # Code that runs when pasted: its imports included (FaultPlan.to_code()).
+        lines += [
+            f"fault plan, as code that rebuilds it (run it with seed={session.seed}):",
+            textwrap.indent(session.faults.to_code(), "    "),
+        ]
     if session.trace_path is not None:
         lines.append(f"trace: {session.trace_path}")
     trace = session.sim.trace if session.sim is not None else Trace()
