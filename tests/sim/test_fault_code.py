@@ -7,7 +7,11 @@ imports nothing for it: the code must bring its own imports and definitions.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import re
+import sys
 import typing
+from pathlib import Path
 
 import httpx
 import inngest
@@ -181,3 +185,44 @@ def test_a_retry_after_error_instance_keeps_its_deadline() -> None:
     raised = rebuilt.rules[0].exception(FaultContext("step", "f", "a", 0))
     assert isinstance(raised, inngest.RetryAfterError)
     assert raised.retry_after == deadline
+
+
+MEDIA = """
+import inngest
+from inngest_sim import FaultPlan
+
+
+class Refused(Exception):
+    pass
+
+
+def make_plan():
+    def flaky(ctx):
+        return ConnectionError("nested") if ctx.attempt < 2 else None
+
+    plan = FaultPlan()
+    plan.raises(ConnectionError("down"), step="image-*", first=2)
+    plan.raises(inngest.NonRetriableError("refused"), step="plan")
+    plan.raises(Refused("flagged"), step="video")
+    plan.raises(flaky, step="music", when=lambda ctx: ctx.attempt == 0)
+    for i in [3]:
+        plan.raises(lambda ctx, i=i: ValueError(i), step=f"audio-{i}")
+    return plan
+"""
+
+
+def test_the_fault_injection_page_shows_what_to_code_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = (Path(__file__).parents[2] / "docs" / "fault-injection.md").read_text(encoding="utf-8")
+    shown = re.search(r"## Plans as code\n.*?```text\n(.*?)```", page, re.S)
+    assert shown is not None
+    (tmp_path / "test_media.py").write_text(MEDIA, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "test_media", raising=False)
+    module = importlib.import_module("test_media")
+    try:
+        code = module.make_plan().to_code()
+    finally:
+        sys.modules.pop("test_media", None)
+    assert code + "\n" == shown[1]
