@@ -29,12 +29,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inngest_sim.report._fields import FIELD_LIMIT, record_kind, short_text
+from inngest_sim.report._fields import FIELD_LIMIT, record_fields, record_kind, short_text
+from inngest_sim.report._layout import MARK, Stop
 from inngest_sim.report._model import Element, RunModel, group_by_run
 from inngest_sim.report._shared import json_text
 
 if TYPE_CHECKING:
-    from inngest_sim.report._layout import Stop
     from inngest_sim.trace import Record, Trace
 
 __all__ = ["to_perfetto", "write_perfetto"]
@@ -114,6 +114,7 @@ class _Process:
         self.events: list[dict[str, Any]] = []
         self.threads: list[tuple[int, str]] = []
         self.lane_tids: dict[str, int] = {}
+        self.summary: dict[str, Any] = {}
 
     def slice(self, tid: int, name: str, cat: str, a: int, b: int, args: dict[str, Any]) -> None:
         self.events.append(
@@ -149,7 +150,7 @@ class _Process:
         lanes = m.ordered_lanes()
         at = self.clock.at
         queued = m.queued
-        summary = m.summary()
+        summary = self.summary = m.summary()
         start = at(m.start_stop)
         end = at(m.end_stop)
         self.threads.append((RUN_THREAD, "run"))
@@ -214,8 +215,8 @@ class _Process:
             for (cat, (element, a, b)), row in zip(items, rows, strict=True):
                 self._lane_slice(tids[row], lane, cat, element, at(a), at(b))
             for mark, stop, step in m.marks:
-                if step == lane.name and mark["k"] == "fault":
-                    self.instant(tids[0], mark["label"], "fault", at(stop), mark.get("f", {}))
+                if step == lane.name and mark["k"] in ("fault", "record"):
+                    self.instant(tids[0], mark["label"], mark["k"], at(stop), mark.get("f", {}))
             tid = tids[-1] + 1
         for mark, stop, step in m.marks:
             if (step is None or step not in by_lane) and mark["k"] in ("fault", "record"):
@@ -279,7 +280,7 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
     for pid, (run_id, run_records) in enumerate(groups.items(), start=1):
         process = _Process(pid, RunModel(run_id, run_records), clock)
         spans[run_id] = process.build()
-        summary = process.model.summary()
+        summary = process.summary
         meta += process.metadata(f"{summary['fn']} · {run_id} · {summary['status']}")
         events += process.events
         processes.append(process)
@@ -288,24 +289,7 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
         meta.append(_meta(0, 0, "process_name", {"name": "events and API"}))
         meta.append(_meta(0, 0, "process_sort_index", {"sort_index": 0}))
         meta.append(_meta(0, 1, "thread_name", {"name": "events and API"}))
-        for record in others:
-            fields = {k: v for k, v in record.to_dict().items() if k not in ("seq", "t", "wall")}
-            name = record_kind(record)
-            if record_kind(record) == "event_received":
-                name = f"event {short_text(fields['event'].get('name'), FIELD_LIMIT)}"
-            at = clock.at(_stop(record))
-            events.append(
-                {
-                    "name": name,
-                    "cat": record_kind(record),
-                    "ph": "i",
-                    "s": "t",
-                    "ts": at,
-                    "pid": 0,
-                    "tid": 1,
-                    "args": _args(fields),
-                }
-            )
+        events += [_other(record, clock) for record in others]
     events.sort(key=lambda e: (e["ts"], e["pid"], e["tid"], -e.get("dur", 0)))
     return {
         "traceEvents": meta + events,
@@ -319,10 +303,24 @@ def to_perfetto(trace: Trace) -> dict[str, Any]:
     }
 
 
-def _stop(record: Record) -> Stop:
-    from inngest_sim.report._layout import MARK, Stop
-
-    return Stop(record.t, record.seq, MARK)
+def _other(record: Record, clock: _Clock) -> dict[str, Any]:
+    """An instant for a record of no run: an event, an API call, a realtime message."""
+    fields = {k: v for k, v in record_fields(record).items() if k not in ("seq", "t", "wall")}
+    kind = record_kind(record)
+    name = kind
+    event = fields.get("event")
+    if kind == "event_received" and isinstance(event, dict):
+        name = f"event {short_text(event.get('name'), FIELD_LIMIT)}"
+    return {
+        "name": name,
+        "cat": kind,
+        "ph": "i",
+        "s": "t",
+        "ts": clock.at(Stop(record.t, record.seq, MARK)),
+        "pid": 0,
+        "tid": 1,
+        "args": _args(fields),
+    }
 
 
 def _flows(processes: list[_Process], spans: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
