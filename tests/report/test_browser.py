@@ -16,7 +16,14 @@ import pytest
 from inngest_sim import RunResult, Trace
 from inngest_sim.report import write_html
 from inngest_sim.trace import RetryScheduled, RunQueued, Waiting
-from tests.report.conftest import BIG, BIG_GROUPS, HOSTILE_QUOTES, HOSTILE_STEP, InvokeStarted
+from tests.report.conftest import (
+    BIG,
+    BIG_GROUPS,
+    HOSTILE_QUOTES,
+    HOSTILE_STEP,
+    HOSTILE_VALUE,
+    InvokeStarted,
+)
 from tests.report.dom import Node, parse
 
 if TYPE_CHECKING:
@@ -131,14 +138,26 @@ def test_outcomes_backoffs_sleeps_and_chunks_are_drawn(demo_trace: Trace, demo_d
 
 
 def test_hostile_names_are_drawn_as_text(hostile_trace: Trace, tmp_path: Path) -> None:
-    dom = rendered(hostile_trace, tmp_path)
+    script = CLICK + 'click(document.querySelector("section.run .lane-label"));'
+    dom = driven(hostile_trace, tmp_path, script)
 
     steps = {lane.attrs["data-step"] for lane in dom.find_all("g", "lane")}
     assert {HOSTILE_STEP, HOSTILE_QUOTES} <= steps
     names = {n.text for n in dom.find_all("span", "name")}
     assert {HOSTILE_STEP, HOSTILE_QUOTES} <= names
+    # Payload, output and records hold hostile text too: drawn as text, never as markup.
+    hostile = dom.find_all("section", "run")[0]
+    blocks = {
+        d.attrs["data-block"]: d.find("pre").text for d in hostile.find_all("details", "data")
+    }
+    assert json.loads(blocks["event"])["data"]["note"] == HOSTILE_VALUE
+    assert json.loads(blocks["output"]) == {"out": HOSTILE_VALUE}
+    assert json.loads(blocks["records"].splitlines()[0])["event"]["data"]["note"] == HOSTILE_VALUE
+    pin = dom.find("aside", "pin")  # the hostile step's card, with its hostile output
+    assert pin.find("div", "card-title").text.startswith(HOSTILE_STEP)
+    assert json.loads(pin.find("pre", "json").text) == {"html": HOSTILE_VALUE}
     assert not dom.find_all("img")
-    assert len(dom.find_all("script")) == 2
+    assert len(dom.find_all("script")) == 3  # the page's data and code, and this test's driver
 
 
 def test_waits_and_unknown_records_are_drawn(
