@@ -217,3 +217,14 @@ def waiting_trace() -> Trace:
             InvokeStarted(seq=4, t=100, step="approval", function_id="child", **run),
         ]
     )
+
+
+@pytest.fixture
+def newer_trace(demo_trace: Trace, waiting_trace: Trace) -> Trace:
+    """The demo and the waiting run, plus a record of a kind the report does not know."""
+    last = list(demo_trace)[-1]
+    run_id = demo_trace.of(RunQueued)[0].run_id
+    unknown = InvokeStarted(
+        seq=last.seq + 1, t=last.t, wall=last.wall, run_id=run_id, step="plan", function_id="x"
+    )
+    return Trace([*demo_trace, *waiting_trace, unknown])

@@ -21,7 +21,6 @@ from inngest_sim import RunResult, Trace
 from inngest_sim.report import load_trace, main_report, to_perfetto, write_perfetto
 from inngest_sim.report._model import build_model
 from inngest_sim.trace import FaultApplied, RetryScheduled, RunQueued, StepAttempt
-from tests.report.conftest import InvokeStarted
 
 PHASES = {"X", "i", "M", "s", "f"}
 
@@ -203,14 +202,9 @@ def test_the_cli_writes_the_export(
 
 
 def test_waits_and_records_of_unknown_kinds_are_exported(
-    demo_trace: Trace, waiting_trace: Trace, tmp_path: Path
+    newer_trace: Trace, tmp_path: Path
 ) -> None:
-    last = list(demo_trace)[-1]
-    run_id = demo_trace.of(RunQueued)[0].run_id
-    unknown = InvokeStarted(
-        seq=last.seq + 1, t=last.t, wall=last.wall, run_id=run_id, step="plan", function_id="x"
-    )
-    saved = Trace([*demo_trace, *waiting_trace, unknown]).save(tmp_path / "newer.json")
+    saved = newer_trace.save(tmp_path / "newer.json")
     events = check_format(to_perfetto(load_trace(saved)))  # read back as a newer trace
 
     threads = named(events, "thread_name")
