@@ -18,9 +18,13 @@ from the ``inngest_client`` and ``inngest_functions`` fixtures instead. When a
 test fails, its report gets an "inngest-sim timeline" section with the seed,
 the fault plan and the timeline of every run the test made.
 
-Options: ``--inngest-sim-seed=N`` (the default seed) and
-``--inngest-sim-traces=DIR`` (save each test's trace as JSON, plus an HTML
-report when :mod:`inngest_sim.report` is available).
+Options, each with an ini setting of the same name in ``[pytest]`` (the command
+line wins): ``--inngest-sim-seed=N`` / ``inngest_sim_seed`` (the default seed),
+``--inngest-sim-jitter=SECONDS`` / ``inngest_sim_jitter`` (the backoff jitter,
+``0`` for exact schedules), ``--inngest-sim-traces=DIR`` / ``inngest_sim_traces``
+(save each test's trace as JSON), ``--inngest-sim-traces-on=all|fail`` (every
+test's, or only failing tests') and ``--inngest-sim-traces-with=html,perfetto``
+(what to write next to the JSON: the HTML report, the Perfetto export, or ``none``).
 """
 
 from __future__ import annotations
@@ -60,28 +64,97 @@ OWN_KEYS = ("client", "functions", "assert_all_called")
 
 _SESSIONS = pytest.StashKey[list["_Session"]]()
 _FAILED = pytest.StashKey[bool]()
+_SETTINGS = pytest.StashKey["_Settings"]()
+TRACES_ON = ("all", "fail")
+TRACES_WITH = ("html", "perfetto")
+
+# (option and ini name, metavar, help); every one can be set in both places.
+_OPTIONS = (
+    (
+        "inngest_sim_seed",
+        "N",
+        "seed of the simulators the inngest_sim fixtures build (a marker's seed= wins)",
+    ),
+    (
+        "inngest_sim_jitter",
+        "SECONDS",
+        "backoff jitter of those simulators, 0 for exact schedules (a marker's backoff= wins)",
+    ),
+    ("inngest_sim_traces", "DIR", "save each test's simulator trace as DIR/<test id>.json"),
+    ("inngest_sim_traces_on", "all|fail", "which tests' traces to save: all (default) or fail"),
+    (
+        "inngest_sim_traces_with",
+        "LIST",
+        "what to write next to each trace: html (default), perfetto, both (html,perfetto), none",
+    ),
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("inngest-sim")
-    group.addoption(
-        "--inngest-sim-seed",
-        type=int,
-        default=None,
-        dest="inngest_sim_seed",
-        metavar="N",
-        help="seed of the simulators the inngest_sim fixtures build (a marker's seed= wins)",
-    )
-    group.addoption(
-        "--inngest-sim-traces",
-        default=None,
-        dest="inngest_sim_traces",
-        metavar="DIR",
-        help="save each test's simulator trace as DIR/<test id>.json (and .html)",
-    )
+    for name, metavar, text in _OPTIONS:
+        flag = "--" + name.replace("_", "-")
+        group.addoption(flag, default=None, dest=name, metavar=metavar, help=text)
+        parser.addini(name, f"{text} (the {flag} option wins)", default="")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """The plugin's defaults, from the command line or else the ini file, checked once."""
+
+    seed: int | None
+    seed_origin: str
+    jitter: float | None
+    traces: str | None
+    traces_on: str
+    traces_with: tuple[str, ...]
+
+
+def _raw(config: pytest.Config, name: str) -> tuple[str | None, str]:
+    """The setting's text and where it came from (None: set nowhere)."""
+    given = config.getoption(name)
+    if given is not None:
+        return str(given), "--" + name.replace("_", "-")
+    ini = config.getini(name)
+    if isinstance(ini, str) and ini.strip():
+        return ini.strip(), f"{name} in the ini file"
+    return None, ""
+
+
+def _settings(config: pytest.Config) -> _Settings:
+    def bad(where: str, text: str, expected: str) -> pytest.UsageError:
+        return pytest.UsageError(f"inngest-sim: {where} = {text!r}: expected {expected}")
+
+    seed_text, seed_origin = _raw(config, "inngest_sim_seed")
+    seed = None
+    if seed_text is not None:
+        if not seed_text.isdigit():
+            raise bad(seed_origin, seed_text, "a whole number >= 0, e.g. 7")
+        seed = int(seed_text)
+    jitter_text, jitter_origin = _raw(config, "inngest_sim_jitter")
+    jitter = None
+    if jitter_text is not None:
+        try:
+            jitter = float(jitter_text)
+        except ValueError:
+            jitter = -1.0
+        if not 0 <= jitter < float("inf"):
+            raise bad(jitter_origin, jitter_text, "seconds >= 0, e.g. 0 for exact backoffs")
+    traces, _ = _raw(config, "inngest_sim_traces")
+    on, on_origin = _raw(config, "inngest_sim_traces_on")
+    if on is not None and on not in TRACES_ON:
+        raise bad(on_origin, on, "all or fail")
+    with_text, with_origin = _raw(config, "inngest_sim_traces_with")
+    chosen = [w.strip() for w in (with_text or "html").split(",") if w.strip()]
+    if chosen == ["none"]:
+        chosen = []
+    elif not chosen or set(chosen) - set(TRACES_WITH):
+        raise bad(with_origin, with_text or "", "html, perfetto, both (html,perfetto) or none")
+    return _Settings(seed, seed_origin, jitter, traces, on or "all", tuple(chosen))
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_SETTINGS] = _settings(config)
     config.addinivalue_line(
         "markers",
         "inngest_sim(**options): options for the simulator the `inngest_sim` and "
@@ -142,24 +215,25 @@ def _simulator_args(request: pytest.FixtureRequest) -> tuple[Any, list[Any], dic
     if functions is None:
         functions = request.getfixturevalue("inngest_functions")
     options.pop("assert_all_called", None)
-    options.setdefault("seed", _default_seed(request.config))
+    settings = request.config.stash[_SETTINGS]
+    options.setdefault("seed", 0 if settings.seed is None else settings.seed)
     options.setdefault("fail_on_assertion", True)
+    if settings.jitter is not None and "backoff" not in options:
+        from inngest_sim import Backoff
+
+        options["backoff"] = Backoff(jitter=settings.jitter)
     faults = options.get("faults")
     if callable(faults):
         options["faults"] = faults()  # a factory gives each test a fresh plan
     return client, list(functions), options
 
 
-def _default_seed(config: pytest.Config) -> int:
-    seed: int | None = config.getoption("inngest_sim_seed")
-    return 0 if seed is None else seed
-
-
 def _seed_origin(request: pytest.FixtureRequest) -> str:
     if "seed" in _marker_options(request.node):
         return "set by the marker"
-    if request.config.getoption("inngest_sim_seed") is not None:
-        return "set by --inngest-sim-seed"
+    settings = request.config.stash[_SETTINGS]
+    if settings.seed is not None:
+        return f"set by {settings.seed_origin}"
     return "the default; try others with --inngest-sim-seed=N"
 
 
@@ -173,7 +247,7 @@ def _start_session(request: pytest.FixtureRequest, options: dict[str, Any]) -> _
 
 
 def _trace_path(request: pytest.FixtureRequest, index: int) -> Path | None:
-    folder = request.config.getoption("inngest_sim_traces")
+    folder = request.config.stash[_SETTINGS].traces
     if not folder:
         return None
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")
@@ -184,21 +258,33 @@ def _trace_path(request: pytest.FixtureRequest, index: int) -> Path | None:
 def _finish(request: pytest.FixtureRequest, session: _Session) -> None:
     """Save the trace, then fail loudly on fault rules that never matched."""
     __tracebackhide__ = True
-    if session.sim is not None and session.trace_path is not None:
-        _save(session.sim, session.trace_path)
+    failed = _test_failed(request.node)
     assert_all_called = _marker_options(request.node).get("assert_all_called", True)
-    if session.faults is not None and assert_all_called and not _test_failed(request.node):
+    check = session.faults is not None and assert_all_called and not failed
+    unused = (
+        check and session.faults is not None and not all(r.called for r in session.faults.rules)
+    )
+    settings = request.config.stash[_SETTINGS]
+    keep = settings.traces_on == "all" or failed or unused  # an unused rule fails the test
+    if session.sim is not None and session.trace_path is not None and keep:
+        _save(session.sim, session.trace_path, settings.traces_with)
+    if check and session.faults is not None:
         session.faults.assert_all_called()
 
 
-def _save(sim: Simulator, path: Path) -> None:
+def _save(sim: Simulator, path: Path, formats: tuple[str, ...]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     sim.trace.save(path)
-    try:
-        from inngest_sim.report import write_html
-    except ImportError:  # the HTML report is optional
+    if not formats:
         return
-    write_html(sim.trace, path.with_suffix(".html"))
+    try:
+        from inngest_sim.report import write_html, write_perfetto
+    except ImportError:  # the report is optional
+        return
+    if "html" in formats:
+        write_html(sim.trace, path.with_suffix(".html"))
+    if "perfetto" in formats:
+        write_perfetto(sim.trace, path.with_suffix(".perfetto.json"))
 
 
 def _test_failed(item: pytest.Item) -> bool:
@@ -310,7 +396,11 @@ def _describe(session: _Session) -> str:
 
     lines = [f"seed={session.seed} ({session.seed_origin})"]
     if session.faults is not None:
-        lines += ["fault plan:", textwrap.indent(session.faults.to_code(), "    ")]
+        # Code that runs when pasted: its imports included (FaultPlan.to_code()).
+        lines += [
+            f"fault plan, as code that rebuilds it (run it with seed={session.seed}):",
+            textwrap.indent(session.faults.to_code(), "    "),
+        ]
     if session.trace_path is not None:
         lines.append(f"trace: {session.trace_path}")
     trace = session.sim.trace if session.sim is not None else Trace()

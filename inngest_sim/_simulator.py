@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,7 +45,13 @@ from inngest_sim._server.api import InngestApi
 from inngest_sim._server.events import default_event
 from inngest_sim._server.loopback import LoopbackServer
 from inngest_sim._server.registry import FunctionSpec, Registry
-from inngest_sim._validation import check_bool, check_duration, check_int, given
+from inngest_sim._validation import (
+    check_bool,
+    check_datetime,
+    check_duration,
+    check_int,
+    given,
+)
 from inngest_sim._wallclock import WallClock
 from inngest_sim.faults._api import ApiFaults
 from inngest_sim.faults._endpoint import FaultEndpoint
@@ -54,7 +61,6 @@ from inngest_sim.trace import EventReceived, Published, RunQueued, Trace
 from inngest_sim.trace._recorder import Recorder
 
 if TYPE_CHECKING:
-    import datetime as dt
     from types import TracebackType
 
     from inngest_sim._sdk.serve import ServeEndpoint
@@ -505,6 +511,28 @@ class Simulator:
         engine = self._engine
         self._started(self._flow).cron.arm(engine, until)  # cron fires only while advancing
         await engine.scheduler.drive(lambda: False, until=until)
+
+    async def advance_to(self, when: dt.datetime) -> None:
+        """Move virtual time forward to ``when``, running everything due on the way.
+
+        ``when`` is an aware ``datetime`` not before the simulator's now: the
+        counterpart of time-machine's ``move_to``, as :meth:`advance` is of ``shift``.
+        """
+        if not isinstance(when, dt.datetime):
+            raise InvalidArgument(
+                f"{given('when', when)}: expected an aware datetime, e.g. "
+                "datetime(2026, 1, 1, 9, tzinfo=timezone.utc); advance(timedelta) moves by a "
+                "duration"
+            )
+        target = check_datetime("when", when)
+        now = self.clock.now()
+        if target < now - 1e-6:  # a microsecond: what a datetime can tell apart
+            at = dt.datetime.fromtimestamp(now, dt.UTC).isoformat()
+            raise InvalidArgument(
+                f"{given('when', when)} is {dt.timedelta(seconds=round(now - target, 6))} "
+                f"before the simulator's now ({at}): time can't go backwards"
+            )
+        await self.advance(max(0.0, target - now))
 
 
 class _ProbeListener:

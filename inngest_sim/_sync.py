@@ -25,7 +25,7 @@ __all__ = ["BLOCKING", "SyncSimulator"]
 T = TypeVar("T")
 
 #: The coroutine methods of :class:`Simulator`, mirrored as blocking methods.
-BLOCKING = ("advance", "check_replay", "run", "send", "settle", "trigger", "wait")
+BLOCKING = ("advance", "advance_to", "check_replay", "run", "send", "settle", "trigger", "wait")
 
 
 class SyncSimulator:

@@ -2,7 +2,7 @@
 
 Commands:
   run      run any function (or every function of a client) from the shell
-  report   render a saved trace as an HTML timeline
+  report   render a saved trace as an HTML timeline (or a Perfetto / Chrome trace)
 
 Mistakes a user can make (module not found, no such function, bad JSON, bad
 fault rule) print one line and exit with status 2; a run that did not complete
@@ -41,9 +41,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", type=Path, help="write the trace (JSON) here")
     run.add_argument("--json", action="store_true", help="print the runs as JSON")
 
-    report = commands.add_parser("report", help="render a saved trace as HTML")
+    report = commands.add_parser("report", help="render a saved trace as HTML or for Perfetto")
     report.add_argument("trace", help="a trace saved as JSON")
-    report.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    report.add_argument(
+        "--format",
+        choices=("html", "perfetto"),
+        default="html",
+        help="html: the timeline page; perfetto: Chrome trace-event JSON for ui.perfetto.dev",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        help="the file to write (report.html, or report.perfetto.json for --format perfetto)",
+    )
     return parser
 
 
@@ -76,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from inngest_sim.report import main_report
 
-    return main_report(args.trace, args.output)
+    return main_report(args.trace, args.output, format=args.format)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

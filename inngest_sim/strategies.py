@@ -17,30 +17,44 @@ those faults::
 
 Plans are built from small primitives (one ``(step, kind, count)`` rule per
 step), so Hypothesis shrinks a failure to the fewest rules and failures, and
-``repr(plan)`` reads like ``FaultPlan[transient('image-1', first=2)]``.
+``repr(plan)`` reads like ``FaultPlan[transient('image-1', first=2)]``. A
+strategy's own repr is the call that made it (``fault_plans(['a', 'b'], max_rules=2)``),
+and a bad argument raises :class:`InvalidArgument`, which is both Hypothesis's
+and inngest_sim's.
+
+Importing this module registers the settings profiles :data:`PROFILE`
+(``"inngest-sim"``) and :data:`CI_PROFILE` for tests that run a simulator per
+example; load one with ``settings.load_profile(PROFILE)``.
 This is the only module of inngest_sim that imports Hypothesis.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
 import hypothesis
-import inngest
+import hypothesis.errors
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-from inngest_sim._errors import InvalidArgument
+from inngest_sim import _errors
 from inngest_sim.faults import DRAWN_KINDS, FaultContext, FaultPlan
+from inngest_sim.faults._code import PLACEHOLDER, Code, join, value_code
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "CI_PROFILE",
     "KINDS",
+    "PROFILE",
     "GeneratedFaultPlan",
     "InjectedFault",
+    "InvalidArgument",
     "events",
     "explain",
     "fault_plans",
@@ -53,11 +67,45 @@ __all__ = [
 KINDS: Final = DRAWN_KINDS
 
 ErrorSource = BaseException | Callable[[], BaseException]
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+#: A settings profile for property tests that run a simulator per example: no
+#: deadline (one example is a whole simulation), no too-slow health check, and no
+#: *explain* phase (after a failure it re-runs ~200 examples under a tracer: 15-20 s
+#: with a simulator). Load it with ``settings.load_profile(PROFILE)``.
+PROFILE: Final = "inngest-sim"
+#: :data:`PROFILE` for CI: the same examples on every run (``derandomize=True``), no
+#: example database, and the failing example's blob printed so it can be replayed.
+CI_PROFILE: Final = "inngest-sim-ci"
+
+settings.register_profile(
+    PROFILE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+)
+settings.register_profile(
+    CI_PROFILE,
+    parent=settings.get_profile(PROFILE),
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+
+
+class InvalidArgument(hypothesis.errors.InvalidArgument, _errors.InvalidArgument):
+    """A strategy was given a bad argument; the message says how to fix it.
+
+    Both Hypothesis's ``hypothesis.errors.InvalidArgument`` (as Hypothesis's own
+    strategies raise) and :class:`inngest_sim.InvalidArgument`, so either ``except``
+    catches it.
+    """
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Raise:
-    """A step side effect that builds a fresh exception per call; its repr is its code.
+    """A step side effect that builds a fresh exception per call; prints as code.
 
     A fresh exception keeps tracebacks from piling up on a shared instance, and
     ``RetryAfterError`` must be built when it is raised: the SDK turns its delay
@@ -65,13 +113,24 @@ class _Raise:
     """
 
     build: Callable[[], BaseException]
-    code: str
+    source: ErrorSource
 
     def __call__(self, ctx: FaultContext) -> BaseException:
         return self.build()
 
+    def fault_code(self) -> Code:
+        """The side effect as code: the exception, or a lambda calling the function."""
+        if isinstance(self.source, BaseException):
+            return value_code(self.source)
+        call = value_code(self.source)
+        if call.text.startswith(PLACEHOLDER):
+            return call
+        if call.text.startswith("lambda"):
+            call = join(["(", call, ")"], "")
+        return join(["lambda ctx: ", call, "()"], "")
+
     def __repr__(self) -> str:
-        return self.code
+        return self.fault_code().text
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -162,21 +221,87 @@ RETRY_AFTER_MESSAGE = "injected retry-after fault"
 def _caller_error(source: ErrorSource) -> _Raise:
     if isinstance(source, BaseException):
         # Raise the caller's instance, without the traceback of its last raise.
-        return _Raise(lambda: source.with_traceback(None), _exception_code(source))
-    name = f"{source.__module__}.{getattr(source, '__qualname__', repr(source))}"
-    return _Raise(source, f"lambda ctx: {name}()")
-
-
-def _exception_code(exc: BaseException) -> str:
-    cls = type(exc)
-    module = "" if cls.__module__ == "builtins" else f"{cls.__module__}."
-    if isinstance(exc, inngest.NonRetriableError):
-        module = "inngest."  # its home is a private module; the package re-exports it
-    args = ", ".join(repr(a) for a in exc.args)
-    return f"{module}{cls.__qualname__}({args})"
+        return _Raise(lambda: source.with_traceback(None), source)
+    return _Raise(source, source)
 
 
 # ------------------------------------------------------------------ strategies
+def _shown_as_call(
+    build: Callable[_P, st.SearchStrategy[_T]],
+) -> Callable[_P, st.SearchStrategy[_T]]:
+    """``build``, whose strategies' repr is the call as written (``seeds(max_value=9)``).
+
+    The arguments are checked when the strategy is made, as before; the strategy is
+    Hypothesis's lazy composite of that call, which draws from what ``build`` returns
+    (built once per distinct arguments).
+    """
+    signature = inspect.signature(build)
+
+    def draw_built(draw: st.DrawFn, *args: Any, **kwargs: Any) -> _T:
+        return draw(_built(build, args, kwargs))
+
+    draw_built.__name__ = build.__name__
+    draw_built.__qualname__ = build.__qualname__
+    first = inspect.Parameter("draw", inspect.Parameter.POSITIONAL_ONLY)
+    draw_built.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[first, *signature.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
+    lazy = st.composite(draw_built)
+
+    @functools.wraps(build)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> st.SearchStrategy[_T]:
+        _built(build, args, kwargs)  # checks the arguments now
+        bound = signature.bind(*args, **kwargs)
+        # Only what differs from the defaults, as a person would write the call.
+        given = {
+            name: value
+            for name, value in bound.arguments.items()
+            if signature.parameters[name].default is inspect.Parameter.empty
+            or not _same(value, signature.parameters[name].default)
+        }
+        positional = [
+            given.pop(p.name)
+            for p in signature.parameters.values()
+            if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name in given
+        ]
+        return lazy(*positional, **given)
+
+    return call
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+_BUILT: dict[Any, st.SearchStrategy[Any]] = {}
+
+
+def _built(
+    build: Callable[..., st.SearchStrategy[_T]], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> st.SearchStrategy[_T]:
+    """``build(*args, **kwargs)``, remembered by (typed) value when the arguments hash."""
+    try:
+        key = (build, _frozen(args), _frozen(kwargs))
+        hash(key)
+    except TypeError:
+        return build(*args, **kwargs)  # an argument that cannot be a key: build each time
+    found = _BUILT.get(key)
+    if found is None:
+        if len(_BUILT) >= 256:
+            _BUILT.clear()
+        found = _BUILT[key] = build(*args, **kwargs)
+    return found
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_frozen(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
+    return (type(value), value)
+
+
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise InvalidArgument(message)
@@ -218,6 +343,7 @@ def _kind_strategy(
     return st.tuples(st.just(kind), failures, st.none(), st.none())
 
 
+@_shown_as_call
 def fault_plans(
     step_ids: Sequence[str],
     *,
@@ -285,6 +411,7 @@ def _plan(drawn: list[tuple[str, Drawn]], retries: int) -> GeneratedFaultPlan:
     return GeneratedFaultPlan(faults, retries=retries)
 
 
+@_shown_as_call
 def events(
     name: str,
     *,
@@ -315,6 +442,7 @@ def events(
     return payload.map(lambda d: {"name": name, "data": dict(d)})
 
 
+@_shown_as_call
 def seeds(*, min_value: int = 0, max_value: int = 2**32 - 1) -> st.SearchStrategy[int]:
     """Simulator seeds (run ids, backoff jitter); they shrink towards ``min_value``."""
     _check(0 <= min_value <= max_value, f"need 0 <= min_value={min_value} <= {max_value}")
@@ -333,28 +461,23 @@ def reproducer(seed: int, plan: FaultPlan | None, *, event: Mapping[str, Any] | 
     Returns:
         Code to paste into a test (``client``, ``functions`` and ``fn`` are yours).
     """
-    plan_code = (plan if plan is not None else FaultPlan()).to_code()
-    imports = [
-        line
-        for line, used in (
-            ("import builtins", "builtins." in plan_code),
-            ("import datetime as dt", "dt." in plan_code),
-            ("import inngest", "inngest." in plan_code),
-        )
-        if used
-    ]
-    call = f"sim.run(fn, event={dict(event)!r})" if event is not None else "sim.run(fn)"
-    return "\n".join(
-        [
-            f"# Reproduce this example (seed={seed}):",
-            *imports,
-            "from inngest_sim import FaultPlan, Simulator",
+    program = (plan if plan is not None else FaultPlan())._program()
+    program.imports.add("from inngest_sim import Simulator")
+    call = Code("sim.run(fn)")
+    if event is not None:
+        call = join(["sim.run(fn, event=", value_code(dict(event)), ")"], "")
+    program.add(
+        join(
+            [
+                f"async with Simulator(client, functions, seed={seed}, faults=plan) as sim:\n",
+                "    run = await ",
+                call,
+            ],
             "",
-            plan_code,
-            f"async with Simulator(client, functions, seed={seed}, faults=plan) as sim:",
-            f"    run = await {call}",
-        ]
+        ),
+        "the run",
     )
+    return f"# Reproduce this example (seed={seed}):\n{program.render()}"
 
 
 def explain(plan: FaultPlan | None, seed: int, *, event: Mapping[str, Any] | None = None) -> str:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
+from inngest_sim.faults._code import Code, value_code
+
 if TYPE_CHECKING:
     from inngest_sim.faults._context import FaultContext, Layer
 
@@ -40,7 +42,6 @@ __all__ = [
     "StepEffect",
     "Timeout",
     "Transient",
-    "code_of",
 ]
 
 
@@ -56,20 +57,20 @@ class Effect:
     kind: ClassVar[str]
     layer: ClassVar[Layer]
 
-    def code_args(self) -> list[str]:
+    def code_args(self) -> list[Code]:
         """The effect's own arguments, as code, before the rule's pattern."""
         return []
 
     def describe(self) -> str:
-        args = ", ".join(self.code_args())
+        args = ", ".join(c.text for c in self.code_args())
         return f"{self.kind}({args})" if args else self.kind
 
 
-def _unless_default(effect: Any, name: str) -> list[str]:
+def _unless_default(effect: Any, name: str) -> list[Code]:
     """``name=value`` as code, or nothing when the value is the field's default."""
     value = getattr(effect, name)
     default = next(f.default for f in dataclasses.fields(effect) if f.name == name)
-    return [] if value == default else [f"{name}={value!r}"]
+    return [] if value == default else [Code(f"{name}={value!r}")]
 
 
 # ------------------------------------------------------------------ step
@@ -107,8 +108,8 @@ class Raise(StepEffect):
         exc: BaseException = value() if isinstance(value, type) else value
         return exc
 
-    def code_args(self) -> list[str]:
-        return [code_of(self.side_effect)]
+    def code_args(self) -> list[Code]:
+        return [value_code(self.side_effect)]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ class Transient(StepEffect):
     def exception(self, ctx: FaultContext, queue: list[Any] | None) -> BaseException | None:
         return ConnectionError(self.message)
 
-    def code_args(self) -> list[str]:
+    def code_args(self) -> list[Code]:
         return _unless_default(self, "message")
 
 
@@ -147,7 +148,7 @@ class NonRetriable(StepEffect):
 
         return inngest.NonRetriableError(self.message)
 
-    def code_args(self) -> list[str]:
+    def code_args(self) -> list[Code]:
         return _unless_default(self, "message")
 
 
@@ -169,8 +170,8 @@ class RetryAfter(StepEffect):
 
         return inngest.RetryAfterError(self.message, dt.timedelta(seconds=self.seconds))
 
-    def code_args(self) -> list[str]:
-        return [repr(self.seconds), *_unless_default(self, "message")]
+    def code_args(self) -> list[Code]:
+        return [Code(repr(self.seconds)), *_unless_default(self, "message")]
 
 
 # ------------------------------------------------------------- transport
@@ -215,8 +216,8 @@ class Status(TransportEffect):
     def apply(self, request: httpx.Request, rule: str) -> httpx.Response:
         return httpx.Response(self.code, text=f"injected by {rule}", request=request)
 
-    def code_args(self) -> list[str]:
-        return [str(self.code)]
+    def code_args(self) -> list[Code]:
+        return [Code(str(self.code))]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -246,8 +247,8 @@ class ApiError(TransportEffect):
     def apply(self, request: httpx.Request, rule: str) -> httpx.Response:
         return httpx.Response(self.status, json={"error": f"injected by {rule}"})
 
-    def code_args(self) -> list[str]:
-        return [repr(self.endpoint), f"status={self.status}"]
+    def code_args(self) -> list[Code]:
+        return [Code(repr(self.endpoint)), Code(f"status={self.status}")]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -261,8 +262,8 @@ class ApiTimeout(TransportEffect):
     def apply(self, request: httpx.Request, rule: str) -> httpx.Response:
         raise httpx.ReadTimeout(f"timed out (injected by {rule})", request=request)
 
-    def code_args(self) -> list[str]:
-        return [repr(self.endpoint)]
+    def code_args(self) -> list[Code]:
+        return [Code(repr(self.endpoint))]
 
 
 #: Every effect by its kind: the one vocabulary of builder methods, CLI kinds, strategies.
@@ -284,29 +285,3 @@ KINDS: dict[str, type[Effect]] = {
 }
 #: The kinds hypothesis strategies draw from, simplest first.
 DRAWN_KINDS = ("transient", "non_retriable", "lose_response", "retry_after")
-
-
-# ------------------------------------------------------------------ code
-def _class_code(cls: type) -> str:
-    """How a reproducer names ``cls``: ``builtins.X``, ``inngest.X`` or its module path."""
-    import inngest
-
-    if getattr(inngest, cls.__name__, None) is cls:
-        return f"inngest.{cls.__name__}"
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def code_of(value: Any) -> str:
-    """A side effect as the code that builds it (for reproducers)."""
-    if isinstance(value, list):
-        return "[" + ", ".join(code_of(v) for v in value) + "]"
-    if isinstance(value, BaseException):
-        args = [repr(a) for a in value.args]
-        retry_after = getattr(value, "retry_after", None)
-        if retry_after is not None:
-            # RetryAfterError keeps its deadline, not the delay it was given.
-            args.append(repr(retry_after))
-        return f"{_class_code(type(value))}({', '.join(args)})"
-    if isinstance(value, type):
-        return _class_code(value)
-    return repr(value)

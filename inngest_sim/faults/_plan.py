@@ -12,10 +12,12 @@ import datetime as dt
 import difflib
 import fnmatch
 import random
+import re
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument, UnusedFaultRule
 from inngest_sim._server.api import API_ENDPOINTS
+from inngest_sim.faults._code import Code, Program, join, value_code
 from inngest_sim.faults._effects import (
     ApiError,
     ApiTimeout,
@@ -83,29 +85,40 @@ class FaultRule:
     def call_count(self) -> int:
         return len(self.calls)
 
-    def pattern_args(self) -> list[str]:
-        """The pattern as keyword arguments (``function=``, ``attempts=``, ``first=``)."""
+    def pattern_args(self, *, named: bool = True) -> list[Code]:
+        """The pattern as keyword arguments (``function=``, ``attempts=``, ``first=``...).
+
+        ``name=`` is among them (unless ``named`` is false) when the rule was given one.
+        """
         args = []
         if self.function != "*":
-            args.append(f"function={self.function!r}")
+            args.append(Code(f"function={self.function!r}"))
         if self.attempts is not None:
-            args.append(f"attempts={sorted(self.attempts)!r}")
+            args.append(Code(f"attempts={sorted(self.attempts)!r}"))
         if self.first is not None:
-            args.append(f"first={self.first}")
+            args.append(Code(f"first={self.first}"))
+        if self.when is not None:
+            args.append(join(["when=", value_code(self.when)], ""))
         if self.probability < 1.0:
-            args.append(f"probability={self.probability!r}")
+            args.append(Code(f"probability={self.probability!r}"))
+        if named and not re.fullmatch(r"rule-\d+", self.name):
+            args.append(Code(f"name={self.name!r}"))
         return args
+
+    def code(self, *, named: bool = True) -> Code:
+        """The builder call that makes this rule, with the imports and definitions it needs."""
+        args = self.effect.code_args()
+        if self.layer != "api":
+            args.append(Code(f"step={self.step!r}"))
+        args += self.pattern_args(named=named)
+        return join([f"plan.{self.effect.kind}(", join(args), ")"], "")
 
     def to_code(self) -> str:
         """The builder call that makes this rule (``plan.transient(step='a', first=2)``)."""
-        args = self.effect.code_args()
-        if self.layer != "api":
-            args.append(f"step={self.step!r}")
-        args += self.pattern_args()
-        return f"plan.{self.effect.kind}({', '.join(args)})"
+        return self.code().text
 
     def describe(self) -> str:
-        return f"{self.name}: {self.to_code().removeprefix('plan.')}"
+        return f"{self.name}: {self.code(named=False).text.removeprefix('plan.')}"
 
     def matches(self, ctx: FaultContext, rng: random.Random) -> bool:
         if ctx.layer != self.layer:
@@ -293,10 +306,21 @@ class FaultPlan:
             raise UnusedFaultRule("fault rules that never matched:\n  " + "\n  ".join(unused))
 
     def to_code(self) -> str:
-        """Python that rebuilds this plan (for reproducers)."""
-        return "\n".join(
-            [f"plan = FaultPlan(seed={self.seed})", *(r.to_code() for r in self.rules)]
-        )
+        """Python that rebuilds this plan, imports included: it runs when pasted.
+
+        Exceptions and classes are named by an import path; lambdas print as their
+        source; a side effect that cannot be written out prints as a ``replace_me(...)``
+        placeholder that raises, when run, saying what to put there.
+        """
+        return self._program().render()
+
+    def _program(self) -> Program:
+        """:meth:`to_code` as a program that reproducers add their own lines to."""
+        program = Program(["from inngest_sim import FaultPlan"])
+        program.add(Code(f"plan = FaultPlan(seed={self.seed})"), "the plan")
+        for rule in self.rules:
+            program.add(rule.code(), rule.name)
+        return program
 
 
 # -------------------------------------------------------------- validation

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from inngest_sim.report._frames import frames
 from inngest_sim.trace import EventReceived, Published, Record
 
 __all__ = [
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 MESSAGE_LIMIT = 1000
-STACK_LIMIT = 1500
+STACK_LIMIT = 4000
 FIELD_LIMIT = 300
 _COMMON = ("kind", "seq", "t", "wall", "run_id")
 
@@ -52,16 +53,27 @@ def short_text(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def error_summary(error: Any) -> dict[str, str] | None:
-    """``name``, ``message`` and ``stack`` of an error as the SDK reports it."""
+def error_summary(error: Any) -> dict[str, Any] | None:
+    """``name``, ``message``, ``stack`` and ``frames`` of an error as the SDK reports it.
+
+    ``stack`` keeps its end (where the error was raised) when it is long; ``frames``
+    are its frames, each marked with whose code it is (see ``_frames``).
+    """
     if not error:
         return None
     if not isinstance(error, dict):
-        return {"name": "Error", "message": short_text(error, MESSAGE_LIMIT), "stack": ""}
+        text = short_text(error, MESSAGE_LIMIT)
+        return {"name": "Error", "message": text, "stack": "", "frames": []}
+    stack = error.get("stack") or ""
+    stack = stack if isinstance(stack, str) else short_text(stack, STACK_LIMIT)
     return {
         "name": short_text(error.get("name") or "Error", FIELD_LIMIT),
         "message": short_text(error.get("message") or error.get("error") or "", MESSAGE_LIMIT),
-        "stack": short_text(error.get("stack") or "", STACK_LIMIT),
+        "stack": stack if len(stack) <= STACK_LIMIT else "…" + stack[-(STACK_LIMIT - 1) :],
+        "frames": [
+            {k: short_text(v, FIELD_LIMIT) if isinstance(v, str) else v for k, v in f.items()}
+            for f in frames(stack)
+        ],
     }
 
 

@@ -17,7 +17,6 @@ from inngest_sim.report._fields import (
     FIELD_LIMIT,
     describe_other,
     details,
-    error_summary,
     record_fields,
     record_kind,
     short_text,
@@ -33,6 +32,7 @@ from inngest_sim.report._layout import (
     concurrency,
     round_x,
 )
+from inngest_sim.report._shared import Page
 from inngest_sim.trace import (
     BodyExecuted,
     FaultApplied,
@@ -50,7 +50,7 @@ from inngest_sim.trace import (
 if TYPE_CHECKING:
     from inngest_sim.trace import Trace
 
-__all__ = ["build_model"]
+__all__ = ["Element", "RunModel", "build_model", "group_by_run"]
 
 RUN_LANE = -1
 OTHERS_LIMIT = 500
@@ -67,19 +67,24 @@ class _Lane:
     wait: str | None = None
     memo: str | None = None
     bytes: int | None = None
+    #: The saved value's preview (``Page.value``), once the step saved one.
+    value: dict[str, Any] | None = None
 
 
-class _RunModel:
+class RunModel:
     """Reads one run's records (in trace order) into lanes and elements."""
 
-    def __init__(self, run_id: str, records: list[Record]) -> None:
+    def __init__(self, run_id: str, records: list[Record], page: Page | None = None) -> None:
         self.run_id = run_id
         self.records = records
+        self.page = page or Page()
         self.queued = next((r for r in records if isinstance(r, RunQueued)), None)
         self.ended = next((r for r in reversed(records) if isinstance(r, RunEnded)), None)
         self.t0 = self.queued.t if self.queued else records[0].t
-        last = self.ended or records[-1]
+        first, last = self.queued or records[0], self.ended or records[-1]
+        self.start_stop = Stop(first.t, first.seq, MARK)
         self.end_stop = Stop(last.t, last.seq, MARK)
+        self.children: list[str] = []
         self.handled = {r.request_id: r for r in records if isinstance(r, ResponseHandled)}
         self.lanes: dict[str, _Lane] = {}
         self.bars: list[Element] = []
@@ -90,6 +95,7 @@ class _RunModel:
         self._since_response: list[StepAttempt] = []
         self._planned: list[tuple[dict[str, Any], Stop, str]] = []
         self._executions: dict[str, int] = {}
+        self._closed = False
         for record in records:
             self._read(record)
 
@@ -113,7 +119,7 @@ class _RunModel:
         elif isinstance(rec, RunEnded):
             label = f"run {rec.status}"
             self.marks.append(
-                ({"k": "end", "label": label, "err": error_summary(rec.error)}, here, None)
+                ({"k": "end", "label": label, "err": self.page.error(rec.error)}, here, None)
             )
         elif isinstance(rec, RequestSent):
             self._request(rec)
@@ -187,13 +193,14 @@ class _RunModel:
             "ts": self.rel(rec.start),
             "te": self.rel(end.t),
             "w": rec.wall_seconds,
-            "err": error_summary(rec.error),
+            "err": self.page.error(rec.error),
         }
         self.bars.append((bar, Stop(rec.start, rec.start_seq, START), end))
 
     def _saved(self, rec: StepSaved) -> None:
         lane = self.lane(rec.step, rec.seq)
         lane.memo, lane.bytes = rec.memo, rec.bytes
+        lane.value = self.page.value(rec.value, rec.bytes)
         waiting = self._open_waits.pop(rec.step, None)
         if waiting is not None:
             span, start, _ = waiting
@@ -231,10 +238,16 @@ class _RunModel:
             "until": None if rec.until is None else self.rel(rec.until),
             "detail": {k: short_text(v, FIELD_LIMIT) for k, v in list(rec.detail.items())[:12]},
         }
+        child = rec.detail.get("child_run_id")
+        if rec.op == "InvokeFunction" and isinstance(child, str):
+            self.children.append(child)
         self._open_waits[rec.step] = (span, Stop(rec.t, rec.seq, MARK), rec)
 
     # ---------------------------------------------------------------- finishing
     def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         starts: dict[str, list[Stop]] = {}
         for bar, start, _ in self.bars:
             starts.setdefault(bar["step"], []).append(start)
@@ -250,9 +263,16 @@ class _RunModel:
             self.spans.append((span, start, end))
         self._open_waits = {}
 
-    def to_json(self) -> dict[str, Any]:
+    def ordered_lanes(self) -> list[_Lane]:
+        """The lanes in the order steps first appeared, with every element read."""
         self._close()
-        order = sorted(self.lanes.values(), key=lambda lane: lane.first)
+        return sorted(self.lanes.values(), key=lambda lane: lane.first)
+
+    def to_json(self, raw: tuple[list[dict[str, Any]], int] = ([], 0)) -> dict[str, Any]:
+        """The run for the page; ``raw``: its records for the JSON view, and how many
+        were left out (``Page.raw``)."""
+        order = self.ordered_lanes()
+        completed = self.ended is not None and self.ended.status == "Completed"
         index = {lane.name: i for i, lane in enumerate(order)}
         stops = [s for _, a, b in (*self.bars, *self.spans, *self.reqs) for s in (a, b)]
         stops += [at for _, at, _ in self.marks]
@@ -277,7 +297,12 @@ class _RunModel:
             mark["a"], mark["ts"] = round_x(layout.x(at)), self.rel(at.t)
             marks.append(mark)
         return {
-            **self._summary(),
+            **self.summary(),
+            "payload": self.page.value(self.queued.event) if self.queued else None,
+            # A failed run's output is its error, shown as such.
+            "output": self.page.value(self.ended.output) if self.ended and completed else None,
+            "raw": raw[0],
+            "rawOmitted": raw[1],
             "lanes": [_lane_json(lane, self._executions.get(lane.name)) for lane in order],
             "bars": bars,
             "spans": place(self.spans),
@@ -292,7 +317,8 @@ class _RunModel:
             "orderOnly": layout.order_only,
         }
 
-    def _summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """Status, function, event, figures, parent and children of the run."""
         saved = [r for r in self.records if isinstance(r, StepSaved)]
         last = self.ended or self.records[-1]
         outcomes = [bar["o"] for bar, _, _ in self.bars]
@@ -302,7 +328,9 @@ class _RunModel:
             "fn": self.queued.function_id if self.queued else "(unknown function)",
             "event": event.get("name") if isinstance(event, dict) else None,
             "status": self.ended.status if self.ended else "Running",
-            "error": error_summary(self.ended.error) if self.ended else None,
+            "error": self.page.error(self.ended.error) if self.ended else None,
+            "parent": self.queued.parent_run_id if self.queued else None,
+            "children": self.children,
             "t0": self.t0,
             "dur": round(last.t - self.t0, 6),
             "wall": round(last.wall - (self.queued or self.records[0]).wall, 6),
@@ -327,13 +355,12 @@ def _lane_json(lane: _Lane, executions: int | None) -> dict[str, Any]:
         "x": executions,
         "memo": lane.memo,
         "bytes": lane.bytes,
+        "val": lane.value,
     }
 
 
-def build_model(
-    trace: Trace, *, title: str, max_steps: int, max_state_bytes: int
-) -> dict[str, Any]:
-    """The JSON-ready model of a whole trace: runs in queue order, then other records."""
+def group_by_run(trace: Trace) -> tuple[dict[str, list[Record]], list[Record]]:
+    """Each run's records (runs in the order they appear), and the records of no run."""
     groups: dict[str, list[Record]] = {}
     others: list[Record] = []
     for record in trace:
@@ -342,12 +369,29 @@ def build_model(
             groups.setdefault(run_id, []).append(record)
         else:
             others.append(record)
+    return groups, others
+
+
+def build_model(
+    trace: Trace, *, title: str, max_steps: int, max_state_bytes: int
+) -> dict[str, Any]:
+    """The JSON-ready model of a whole trace: runs in queue order, then other records.
+
+    ``stacks`` holds each distinct error stack once; errors name theirs by index (``d``).
+    """
+    groups, others = group_by_run(trace)
+    page = Page()
+    runs = []
+    for i, (run_id, records) in enumerate(groups.items()):
+        model = RunModel(run_id, records, page)
+        runs.append(model.to_json(raw=page.raw(records, len(groups) - i)))
     first = next(iter(trace), None)
     return {
         "title": title,
         "records": len(trace),
         "limits": {"steps": max_steps, "state": max_state_bytes},
-        "runs": [_RunModel(run_id, records).to_json() for run_id, records in groups.items()],
+        "runs": runs,
+        "stacks": page.stacks,
         "others": [describe_other(r, first.t if first else 0.0) for r in others[:OTHERS_LIMIT]],
         "othersTotal": len(others),
     }

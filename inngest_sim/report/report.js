@@ -147,11 +147,69 @@
     return h("div", { class: "card-title" }, h("span", { class: "mono", text }),
       pill ? h("span", { class: `pill ${pillClass || pill}`, text: pill }) : null);
   }
+  // Each distinct stack is stored once (data.stacks); an error names its own by index.
+  let STACKS = [];
+  const OWNERS = { sim: "inngest-sim", sdk: "the inngest SDK", python: "Python", library: "libraries" };
+  function shortPath(path) {
+    return String(path).split(/[\\/]/).slice(-2).join("/");
+  }
+  function frameRow(f) {
+    return h("div", { class: `frame ${f.who}`, "data-who": f.who },
+      h("span", { class: "fn", text: f.fn }),
+      h("span", { class: "loc", title: f.file, text: `${shortPath(f.file)}:${f.line}` }),
+      f.code ? h("code", { text: f.code }) : null);
+  }
+  /** The user's frames first; the SDK's, inngest-sim's and Python's folded under them. */
+  function stackView(d) {
+    const frames = d.frames || [];
+    const view = h("div", { class: "frames" });
+    if (!frames.length) {
+      if (d.stack) view.append(h("pre", { class: "stack", text: d.stack }));
+      return view;
+    }
+    const mine = frames.filter((f) => f.who === "user");
+    const others = frames.filter((f) => f.who !== "user");
+    if (mine.length) {
+      view.append(h("div", { class: "frames-head", text: "your code" }), ...mine.map(frameRow));
+    } else {
+      view.append(h("div", { class: "frames-none", text: others.some((f) => f.who === "sim")
+        ? "No frame of your code: inngest-sim raised this (an injected fault)."
+        : "No frame of your code: the inngest SDK or a library raised this." }));
+    }
+    if (others.length) {
+      const counts = {};
+      for (const f of others) counts[f.who] = (counts[f.who] || 0) + 1;
+      const what = Object.entries(counts).map(([k, n]) => `${n} of ${OWNERS[k] || k}`).join(", ");
+      view.append(h("details", { class: "folded" },
+        h("summary", { text: `all ${frames.length} frames (${what} folded)` }), ...frames.map(frameRow)));
+    }
+    if (d.stack) {
+      view.append(h("details", { class: "raw-stack" }, h("summary", { text: "full traceback" }),
+        h("pre", { class: "stack", text: d.stack })));
+    }
+    return view;
+  }
   function errorBox(err, full) {
     if (!err) return null;
     const box = h("div", { class: "err-box" }, h("b", { text: `${err.name}: ` }), err.message || "");
-    if (!full || !err.stack) return box;
-    return h("div", null, box, h("pre", { class: "stack", text: err.stack }));
+    const d = err.d === undefined ? null : STACKS[err.d];
+    if (!full || !d) return box;
+    return h("div", null, box, stackView(d));
+  }
+  /** A value from the trace ({text, size, cut}) as indented JSON when it is whole. */
+  function pretty(val) {
+    if (!val) return "";
+    if (val.cut) return val.text;
+    try { return JSON.stringify(JSON.parse(val.text), null, 2); } catch (err) { return val.text; }
+  }
+  function sizeNote(val) {
+    return `${bytes(val.size)}${val.cut ? `, first ${int(val.text.length - 1)} characters shown` : ""}`;
+  }
+  function dataBlock(label, val, open) {
+    if (!val) return null;
+    return h("details", { class: "data", "data-block": label, open: open || null },
+      h("summary", null, h("b", { text: label }), h("span", { class: "size", text: ` · ${sizeNote(val)}` })),
+      h("pre", { class: "json", text: pretty(val) }));
   }
 
   // ------------------------------------------------------------------ a run
@@ -164,6 +222,9 @@
       this.filter = "";
       this.problemsOnly = false;
       this.compact = run.lanes.length > COMPACT_FROM;
+      // Zoomed in on a big run, show only the steps that do something in view.
+      this.onlyInView = run.lanes.length > COMPACT_FROM;
+      this.found = -1; // the match of the step search last jumped to
       this.byLane = run.lanes.map(() => []);
       this.runLane = [];
       const put = (kind, list) => list.forEach((item, i) => {
@@ -178,6 +239,9 @@
       this.problem = run.lanes.map(() => false);
       run.bars.forEach((b) => { if (b.o === "error" || b.o === "failed") this.problem[b.l] = true; });
       this.parallel = run.chunks.filter((c) => c.steps.length > 1);
+      // Where each lane is busy ([a, b] in axis units): what "in view" means.
+      this.extents = this.byLane.map((list) => list.filter((e) => e.kind !== "m")
+        .map((e) => [e.item.a, Math.max(e.item.b, e.item.a)]));
       this.reqRows = this.packRequests();
       this.el = this.build();
     }
@@ -212,9 +276,17 @@
           ["attempts", int(r.attempts)], ["retries", int(r.retries)], ["requests", int(r.requests)],
           ["peak ∥", int(r.peak)],
         ].map(([k, v]) => h("div", null, h("dt", { text: k }), h("dd", { text: v }))))));
+      const relations = this.relations();
+      if (relations) root.append(relations);
       if (r.error) {
         root.append(h("div", { class: "run-error" }, h("b", { text: `${r.error.name}: ` }), r.error.message));
+        const d = r.error.d === undefined ? null : STACKS[r.error.d];
+        if (d) root.append(h("details", { class: "run-stack" }, h("summary", { text: "where it was raised" }), stackView(d)));
       }
+      root.append(h("div", { class: "data-row" },
+        dataBlock("event", r.payload),
+        dataBlock("output", r.output),
+        this.rawBlock()));
       root.append(h("div", { class: "gauges" },
         this.gauge("Steps used", r.steps, this.limits.steps, int),
         this.gauge("State size", r.state, this.limits.state, bytes)));
@@ -230,6 +302,32 @@
       return root;
     }
 
+    /** "invoked by" (the parent run) and "invoked" (child runs), as links to their sections. */
+    relations() {
+      const r = this.run;
+      const parts = [];
+      if (r.parent) parts.push(h("span", null, "invoked by ", this.ui.runLink(r.parent)));
+      if (r.children && r.children.length) {
+        const links = [];
+        r.children.forEach((id, i) => { if (i) links.push(", "); links.push(this.ui.runLink(id)); });
+        parts.push(h("span", null, "invoked ", ...links));
+      }
+      return parts.length ? h("div", { class: "relations" }, ...parts) : null;
+    }
+
+    /** The run's trace records as JSON, one per line (a budget may leave the middle out). */
+    rawBlock() {
+      const r = this.run;
+      if (!r.raw || !r.raw.length) return null;
+      const kept = r.raw.filter((rec) => rec.omitted === undefined).length;
+      const label = r.rawOmitted ? `${int(kept)} of ${int(kept + r.rawOmitted)}` : int(kept);
+      const text = r.raw.map((rec) => (rec.omitted === undefined ? JSON.stringify(rec)
+        : `… ${int(rec.omitted)} records left out here: the saved trace (.json) has them all …`)).join("\n");
+      return h("details", { class: "data raw", "data-block": "records" },
+        h("summary", null, h("b", { text: "trace records (JSON)" }), h("span", { class: "size", text: ` · ${label}` })),
+        h("pre", { class: "json raw-json", text }));
+    }
+
     // ------------------------------------------------------------ overview
     // A canvas of every visible lane at the fit scale, with the part of the
     // timeline in view outlined; click or drag on it to move there.
@@ -241,10 +339,9 @@
         const o = this.ovScale;
         if (!o) return;
         const box = this.ovWrap.getBoundingClientRect();
-        const sc = this.scroller;
         const unit = (e.clientX - box.left - PAD_L) / o.fit;
-        sc.scrollLeft = unit * this.ppu + PAD_L - (sc.clientWidth - LABEL_W) / 2;
-        sc.scrollTop = ((e.clientY - box.top) / o.rowH) * this.laneH - this.lanesInView() * this.laneH / 2;
+        const lane = o.lanes[Math.min(o.lanes.length - 1, Math.max(0, Math.floor((e.clientY - box.top) / o.rowH)))];
+        this.show(lane, unit, false);
       };
       this.ovWrap.addEventListener("pointerdown", (e) => {
         this.ovWrap.setPointerCapture?.(e.pointerId);
@@ -298,7 +395,7 @@
       paint(r.spans.filter((sp) => sp.k !== "planned"), 0.35);
       paint(r.bars, 1);
       ctx.globalAlpha = 1;
-      this.ovScale = { fit, rowH };
+      this.ovScale = { fit, rowH, lanes, row: rowOf };
       this.viewport();
     }
 
@@ -308,8 +405,12 @@
       const sc = this.scroller;
       const left = PAD_L + ((sc.scrollLeft - PAD_L) / this.ppu) * o.fit;
       const width = ((sc.clientWidth - LABEL_W) / this.ppu) * o.fit;
-      const top = (sc.scrollTop / this.laneH) * o.rowH;
-      const height = this.lanesInView() * o.rowH;
+      // The lanes in view, as rows of the overview (which keeps the idle ones).
+      const first = Math.floor(sc.scrollTop / this.laneH);
+      const inView = this.shown.slice(first, first + Math.ceil(this.lanesInView()));
+      const rows = inView.map((i) => o.row.get(i)).filter((row) => row !== undefined);
+      const top = rows.length ? Math.min(...rows) * o.rowH : 0;
+      const height = rows.length ? (Math.max(...rows) + 1) * o.rowH - top : o.rowH;
       Object.assign(this.ovView.style, { left: `${Math.max(0, left)}px`, width: `${Math.max(4, width)}px`,
         top: `${Math.max(0, top)}px`, height: `${Math.max(3, Math.min(84, height))}px` });
     }
@@ -338,9 +439,24 @@
           btn("+", "Zoom in (Ctrl + wheel)", () => this.setZoom(this.zoom * 1.6))),
         this.zoomLabel);
       if (this.run.lanes.length > 8) {
-        const search = h("input", { type: "search", placeholder: "Filter steps…", "aria-label": "Filter steps" });
-        search.addEventListener("input", () => { this.filter = search.value.trim().toLowerCase(); this.draw(); });
-        bar.append(search);
+        // Type to filter the steps; Enter (or the arrows) jumps from one match to the next.
+        const list = h("datalist", { id: `steps-${this.run.id}` },
+          ...this.run.lanes.map((lane) => h("option", { value: lane.name })));
+        const search = h("input", { type: "search", class: "step-search", placeholder: "Find steps…",
+          "aria-label": "Find steps", list: list.id, title: "Filter steps; Enter jumps to the next match" });
+        search.addEventListener("input", () => {
+          this.filter = search.value.trim().toLowerCase();
+          this.found = -1;
+          this.draw();
+        });
+        search.addEventListener("keydown", (e) => {
+          if (e.key !== "Enter") return;
+          e.preventDefault();
+          this.jump(e.shiftKey ? -1 : 1);
+        });
+        bar.append(search, list, h("span", { class: "group" },
+          btn("↑", "Previous match (Shift + Enter)", () => this.jump(-1)),
+          btn("↓", "Next match (Enter)", () => this.jump(1))));
       }
       if (this.problem.some(Boolean) && this.run.lanes.length > 1) {
         const box = h("input", { type: "checkbox" });
@@ -352,19 +468,77 @@
         box.checked = this.compact;
         box.addEventListener("change", () => { this.compact = box.checked; this.draw(); });
         bar.append(h("label", null, box, "compact"));
+        const inView = h("input", { type: "checkbox", class: "only-in-view" });
+        inView.checked = this.onlyInView;
+        inView.addEventListener("change", () => { this.onlyInView = inView.checked; this.draw(); });
+        bar.append(h("label", { title: "Zoomed in, hide the steps with nothing in view" }, inView, "only steps in view"));
       }
       this.countLabel = h("span", { class: "count" });
       bar.append(this.countLabel);
       return bar;
     }
 
+    /** Pixels per axis unit at the fit scale, and the most zoom the chart allows. */
+    scale() {
+      const total = this.run.total > 0 ? this.run.total : 1;
+      const avail = Math.max(320, this.scroller.clientWidth - LABEL_W - 2);
+      const fit = (avail - PAD_L - PAD_R) / total;
+      return { fit, maxZoom: Math.max(1, Math.min(400, (MAX_CHART_W - PAD_L - PAD_R) / (fit * total))) };
+    }
+
     setZoom(z, anchorX) {
       const sc = this.scroller;
       const anchor = anchorX === undefined ? (sc.clientWidth - LABEL_W) / 2 : anchorX;
       const unit = (sc.scrollLeft + anchor - PAD_L) / this.ppu;
-      this.zoom = Math.min(Math.max(z, 1), this.maxZoom || 64);
-      this.draw();
-      sc.scrollLeft = Math.max(0, unit * this.ppu + PAD_L - anchor);
+      const { fit, maxZoom } = this.scale();
+      this.zoom = Math.min(Math.max(z, 1), maxZoom);
+      this.draw(Math.max(0, unit * fit * this.zoom + PAD_L - anchor));
+      this.follow();
+    }
+
+    /** Whether lane ``i`` has a bar or span between units ``u0`` and ``u1``. */
+    busy(i, u0, u1) {
+      const ext = this.extents[i];
+      if (!ext.length) return true; // markers only: nothing to hide it for
+      return ext.some(([a, b]) => b >= u0 && a <= u1);
+    }
+
+    /** After a zoom, when none of the lanes in view is busy in view, scroll to one that is. */
+    follow() {
+      const sc = this.scroller;
+      const [u0, u1] = this.view;
+      const first = Math.floor(sc.scrollTop / this.laneH);
+      const rows = this.shown.slice(first, first + Math.ceil(this.lanesInView()));
+      if (!rows.length || rows.some((i) => this.busy(i, u0, u1))) return;
+      const row = this.shown.findIndex((i) => this.busy(i, u0, u1));
+      if (row >= 0) sc.scrollTop = row * this.laneH;
+    }
+
+    /** Jump to the next (``dir`` 1) or previous (-1) step the search matches. */
+    jump(dir) {
+      const matches = this.baseLanes();
+      if (!matches.length) return;
+      this.found = (this.found + dir + matches.length) % matches.length;
+      const lane = matches[this.found];
+      const ext = this.extents[lane];
+      const start = ext.length ? Math.min(...ext.map(([a]) => a)) : 0;
+      this.show(lane, start, true);
+      this.countLabel.textContent = `match ${int(this.found + 1)} of ${int(matches.length)} · ${this.countText()}`;
+    }
+
+    /** Scroll so that lane ``i`` is at the top and unit ``u`` in view; pin its card. */
+    show(i, u, pin) {
+      const sc = this.scroller;
+      const view = (sc.clientWidth - LABEL_W) / this.ppu;
+      const left = Math.max(0, (u - (pin ? view * 0.1 : view / 2)) * this.ppu + PAD_L);
+      this.draw(left);
+      const row = this.shown.indexOf(i);
+      if (row >= 0) sc.scrollTop = Math.max(0, row * this.laneH - (pin ? 0 : this.lanesInView() * this.laneH / 2));
+      this.viewport();
+      if (!pin || row < 0) return;
+      const label = this.labelNodes[row];
+      for (const n of [label, this.bgNodes[row]]) n.classList.add("found");
+      this.ui.pin(this.card(`l${i}`, true), label);
     }
 
     wire() {
@@ -386,6 +560,22 @@
         const target = e.target.closest ? e.target.closest("[data-k]") : null;
         if (target && sc.contains(target)) this.ui.pin(this.card(target.dataset.k, true), target);
       });
+      // Bars take the keyboard focus (Tab); Enter or Space pins the focused one's card.
+      sc.addEventListener("keydown", (e) => {
+        const target = e.target.closest ? e.target.closest("[data-k]") : null;
+        if (!target || (e.key !== "Enter" && e.key !== " ")) return;
+        e.preventDefault();
+        this.ui.pin(this.card(target.dataset.k, true), target);
+      });
+      // Scrolled sideways while zoomed in: which steps are in view changed.
+      let lastLeft = 0, pending = 0;
+      sc.addEventListener("scroll", () => {
+        if (sc.scrollLeft === lastLeft) return;
+        lastLeft = sc.scrollLeft;
+        if (!this.onlyInView || this.zoom <= 1.001) return;
+        clearTimeout(pending);
+        pending = setTimeout(() => this.draw(), 120);
+      });
     }
 
     hoverLane(e) {
@@ -402,7 +592,8 @@
       for (const n of [this.labelNodes?.[row], this.bgNodes?.[row]]) n?.classList.add("hover");
     }
 
-    visibleLanes() {
+    /** The lanes the search and "only steps with errors" keep. */
+    baseLanes() {
       const out = [];
       this.run.lanes.forEach((lane, i) => {
         if (this.problemsOnly && !this.problem[i]) return;
@@ -412,25 +603,41 @@
       return out;
     }
 
+    /** The lanes to draw: the base ones, less those idle in view when zoomed in. */
+    visibleLanes() {
+      const base = this.baseLanes();
+      if (!this.onlyInView || this.zoom <= 1.001) return base;
+      const [u0, u1] = this.view;
+      return base.filter((i) => this.busy(i, u0, u1));
+    }
+
+    countText() {
+      const n = this.run.lanes.length, shown = this.shown.length;
+      if (shown === n) return `${int(n)} step${n === 1 ? "" : "s"}`;
+      const idle = this.onlyInView && this.zoom > 1.001 ? " in view" : "";
+      return `${int(shown)} of ${int(n)} steps${idle}`;
+    }
+
     // ------------------------------------------------------------- drawing
-    draw() {
+    /** Draw the timeline, scrolled to ``scrollLeft`` (where it is, by default). */
+    draw(scrollLeft) {
       const r = this.run;
       const total = r.total > 0 ? r.total : 1;
-      const avail = Math.max(320, this.scroller.clientWidth - LABEL_W - 2);
-      const fit = (avail - PAD_L - PAD_R) / total;
-      this.maxZoom = Math.max(1, Math.min(400, (MAX_CHART_W - PAD_L - PAD_R) / (fit * total)));
+      const { fit, maxZoom } = this.scale();
+      this.maxZoom = maxZoom;
       this.zoom = Math.min(this.zoom, this.maxZoom);
       const ppu = (this.ppu = fit * this.zoom);
       const X = (u) => PAD_L + u * ppu;
       const width = Math.ceil(X(total) + PAD_R);
       this.laneH = this.compact ? 14 : 28;
-      const lanes = this.visibleLanes();
-      this.zoomLabel.textContent = `${+this.zoom.toFixed(this.zoom < 10 ? 1 : 0)}×`;
-      this.countLabel.textContent = lanes.length === r.lanes.length
-        ? `${int(r.lanes.length)} step${r.lanes.length === 1 ? "" : "s"}`
-        : `${int(lanes.length)} of ${int(r.lanes.length)} steps`;
-      const ticks = this.ticks(X, ppu);
       const sc = this.scroller;
+      const left = scrollLeft === undefined ? sc.scrollLeft : scrollLeft;
+      const span = Math.max(1, sc.clientWidth - LABEL_W);
+      this.view = [(left - PAD_L) / ppu, (left + span - PAD_L) / ppu];
+      const lanes = (this.shown = this.visibleLanes());
+      this.zoomLabel.textContent = `${+this.zoom.toFixed(this.zoom < 10 ? 1 : 0)}×`;
+      this.countLabel.textContent = this.countText();
+      const ticks = this.ticks(X, ppu);
       sc.classList.toggle("compact", this.compact);
       sc.style.setProperty("--label-w", `${LABEL_W}px`);
       const full = `${LABEL_W + width}px`;
@@ -451,7 +658,10 @@
         return node;
       });
       labels.append(...this.labelNodes);
-      if (!lanes.length) labels.append(h("div", { class: "lane-label", style: "height:40px", text: "no steps match" }));
+      if (!lanes.length) {
+        const why = this.baseLanes().length ? "no step does anything in view" : "no steps match";
+        labels.append(h("div", { class: "lane-label", style: "height:40px", text: why }));
+      }
       this.lanesSvg = this.lanes(X, width, lanes, ticks);
       mid.append(labels, this.lanesSvg);
       const foot = h("div", { class: "tl-foot", style: `width:${full}` },
@@ -459,7 +669,8 @@
           h("span", { text: `attempts executing · peak ${r.peak}` })), this.curve(X, width)));
       this.hovered = -1;
       sc.replaceChildren(top, mid, foot);
-      this.drawOverview(lanes);
+      sc.scrollLeft = left;
+      this.drawOverview(this.baseLanes());
     }
 
     ticks(X, ppu) {
@@ -578,7 +789,7 @@
               g.append(s("text", { class: `span-text ${it.k}`, x: x + 8, y: LH / 2 + 3.5, text: label }));
             }
           } else if (e.kind === "b") {
-            g.append(s("rect", { class: `bar ${outcomeClass(it.o)}`, x, y: inset, width: w, height: barH, rx: this.compact ? 1.5 : 3, "data-k": e.key, "data-outcome": it.o, "data-attempt": it.n }));
+            g.append(s("rect", { class: `bar ${outcomeClass(it.o)}`, x, y: inset, width: w, height: barH, rx: this.compact ? 1.5 : 3, "data-k": e.key, "data-outcome": it.o, "data-attempt": it.n, tabindex: 0, "aria-label": `${lane.name} attempt ${it.n} ${it.o}` }));
             if (!this.compact && w >= 30 && it.o !== "planned") {
               const long = it.err ? `#${it.n} ${it.err.name}` : "";
               const text = long && w >= long.length * 6 + 10 ? long : `#${it.n}`;
@@ -653,12 +864,19 @@
       const r = this.run;
       const lane = (it) => (it.l >= 0 ? r.lanes[it.l].name : "run");
       const hint = full ? null : h("div", { class: "hint", text: "click to pin" });
+      const output = (val, label) => {
+        if (!val) return null;
+        if (!full) return kv([[label, `${val.text.slice(0, 160)}${val.text.length > 160 ? "…" : ""}`, "mono"]]);
+        return h("div", { class: "card-data" }, h("div", { class: "card-data-head", text: `${label} · ${sizeNote(val)}` }),
+          h("pre", { class: "json", text: pretty(val) }));
+      };
       if (kind === "b") {
         const b = r.bars[+key.slice(1)];
+        const ln = b.l >= 0 ? r.lanes[b.l] : null;
         return h("div", null, title(lane(b), b.o === "error" ? "retried" : b.o, outcomeClass(b.o)),
           kv([["attempt", String(b.n)], ["virtual start", at(b.ts)], ["virtual end", at(b.te)],
             ["virtual duration", dur(b.te - b.ts)], ["wall", wall(b.w)], ["request", b.r, "mono"]]),
-          errorBox(b.err, full), hint);
+          b.o === "ok" && ln ? output(ln.val, "output") : null, errorBox(b.err, full), hint);
       }
       if (kind === "s") {
         const sp = r.spans[+key.slice(1)];
@@ -674,7 +892,9 @@
         const rows = [["op", sp.op], ["from", at(sp.ts)], ["until", sp.until === null ? "an event or invoke" : at(sp.until)],
           [sp.open ? "ends" : "resumed", at(sp.te)], ["duration", dur(sp.te - sp.ts)]];
         for (const [k, v] of Object.entries(sp.detail || {})) rows.push([k, v]);
-        return h("div", null, title(lane(sp), sp.k === "sleep" ? "sleeping" : words(sp.op || "waiting"), sp.k), kv(rows), hint);
+        const child = (sp.detail || {}).child_run_id;
+        const link = child && full ? h("div", { class: "card-link" }, "child run: ", this.ui.runLink(child)) : null;
+        return h("div", null, title(lane(sp), sp.k === "sleep" ? "sleeping" : words(sp.op || "waiting"), sp.k), kv(rows), link, hint);
       }
       if (kind === "q") {
         const q = r.reqs[+key.slice(1)];
@@ -702,7 +922,8 @@
           kv([["attempts", String(ln.n)], ["body ran", ln.x === null || ln.x === undefined ? null : `${ln.x}×`],
             ["first seen", items.length ? at(first) : null], ["last seen", items.length ? at(last) : null],
             ["in backoff", waits ? dur(waits) : null],
-            ["saved", ln.memo ? `${ln.memo}${ln.bytes !== null ? ` · ${bytes(ln.bytes)}` : ""}` : "not yet"]]), hint);
+            ["saved", ln.memo ? `${ln.memo}${ln.bytes !== null ? ` · ${bytes(ln.bytes)}` : ""}` : "not yet"]]),
+          output(ln.val, ln.memo === "error" ? "saved error" : "output"), hint);
       }
       if (kind === "c") {
         const c = r.chunks[+key.slice(1)];
@@ -720,12 +941,21 @@
   }
 
   // ----------------------------------------------------------- tooltip & pin
-  function makeUi() {
+  function makeUi(data) {
     const tipNode = h("div", { class: "tip", role: "tooltip", hidden: true });
     const pinNode = h("aside", { class: "pin", hidden: true, "aria-live": "polite" });
     body.append(tipNode, pinNode);
     let selected = null;
+    const runs = new Map(data.runs.map((r) => [r.id, r]));
     const ui = {
+      /** A link to the section of run ``id`` (plain text for a run the page lacks). */
+      runLink(id) {
+        const r = runs.get(id);
+        if (!r) return h("code", { text: id });
+        return h("a", { href: `#run-${id}`, class: "run-link", "data-run": id },
+          h("span", { class: `badge ${statusClass(r.status)}`, text: r.status }), ` ${r.fn} `,
+          h("code", { text: id }));
+      },
       tip(content, e) {
         tipNode.replaceChildren(content);
         tipNode.hidden = false;
@@ -768,11 +998,53 @@
       h("div", { class: "brand" }, logo(), h("div", null, h("h1", { text: data.title }),
         h("p", { text: `${runs.length} run${runs.length === 1 ? "" : "s"}${summary ? ` (${summary})` : ""} · ${int(data.records)} trace records · hover for details, click to pin` }))),
       h("div", { class: "legend" }, ...LEGEND.map(([k, label]) => h("span", null, swatch(k), label))));
-    if (runs.length > 1) {
-      head.append(h("nav", { class: "run-nav" }, ...runs.map((r) =>
-        h("a", { href: `#run-${r.id}` }, h("span", { class: `badge ${statusClass(r.status)}`, text: r.status }), r.fn))));
-    }
     return head;
+  }
+
+  /** Every run in a table that filters by text and status, hiding the runs' sections too. */
+  function runList(data, sections, ui) {
+    const runs = data.runs;
+    const t0 = Math.min(...runs.map((r) => r.t0));
+    const rows = runs.map((r) => ({ r, tr: h("tr", { "data-run-id": r.id, "data-status": r.status },
+      h("td", null, h("span", { class: `badge ${statusClass(r.status)}`, text: r.status })),
+      h("td", null, h("a", { href: `#run-${r.id}`, text: r.fn })),
+      h("td", { class: "mono", text: r.id }),
+      h("td", { text: r.event || "" }),
+      h("td", { class: "num", text: at(r.t0 - t0) }),
+      h("td", { class: "num", text: dur(r.dur) }),
+      h("td", { class: "num", text: int(r.lanes.length) }),
+      h("td", null, r.parent ? ui.runLink(r.parent) : "")) }));
+    const search = h("input", { type: "search", class: "run-search", placeholder: "Filter runs…",
+      "aria-label": "Filter runs by function, id, event or status" });
+    const on = new Set(runs.map((r) => r.status));
+    const count = h("span", { class: "count" });
+    const apply = () => {
+      const q = search.value.trim().toLowerCase();
+      let shown = 0;
+      for (const { r, tr } of rows) {
+        const text = [r.fn, r.id, r.event || "", r.status].some((t) => t.toLowerCase().includes(q));
+        const keep = text && on.has(r.status);
+        tr.hidden = !keep;
+        const section = sections.get(r.id);
+        if (section) section.hidden = !keep;
+        if (keep) shown++;
+      }
+      count.textContent = shown === runs.length ? `${int(runs.length)} runs` : `${int(shown)} of ${int(runs.length)} runs`;
+    };
+    search.addEventListener("input", apply);
+    const boxes = [...on].map((status) => {
+      const box = h("input", { type: "checkbox", "data-status": status });
+      box.checked = true;
+      box.addEventListener("change", () => { if (box.checked) on.add(status); else on.delete(status); apply(); });
+      return h("label", null, box, status);
+    });
+    apply();
+    const head = ["status", "function", "run id", "event", "queued", "virtual", "steps", "invoked by"];
+    return h("section", { class: "run-list" },
+      h("div", { class: "run-list-bar" }, h("b", { text: "runs" }), search, ...boxes, count),
+      h("div", { class: "run-table" }, h("table", null,
+        h("thead", null, h("tr", null, ...head.map((t) => h("th", { text: t })))),
+        h("tbody", null, ...rows.map(({ tr }) => tr)))));
   }
 
   function others(data) {
@@ -788,19 +1060,25 @@
 
   function main() {
     const data = JSON.parse(document.getElementById("report-data").textContent);
+    STACKS = data.stacks || [];
     const app = document.getElementById("app");
     app.replaceChildren(defs(), header(data));
-    const ui = makeUi();
+    const ui = makeUi(data);
     const views = [];
+    const sections = new Map();
+    const list = data.runs.length > 1 ? h("div", { class: "run-list-slot" }) : null;
+    if (list) app.append(list);
     for (const run of data.runs) {
       try {
         const view = new RunView(run, data.limits, ui);
         app.append(view.el);
         views.push(view);
+        sections.set(run.id, view.el);
       } catch (err) {
         errors.push(`run ${run.id}: ${err && err.stack ? err.stack : err}`);
       }
     }
+    if (list) list.replaceWith(runList(data, sections, ui));
     if (!data.runs.length) app.append(h("div", { class: "empty", text: "This trace has no runs." }));
     const extra = others(data);
     if (extra) app.append(extra);

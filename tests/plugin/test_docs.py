@@ -56,7 +56,9 @@ def test_the_example_runs_as_shown(
         if line.startswith("FAILED "):
             continue  # the short summary's width depends on the environment (CI=true)
         # Every line of the failure, except run ids, appears on the page as printed.
-        if " steps together" in line or line.startswith(("E         chunk", "seed=", "    plan")):
+        if " steps together" in line or line.startswith(
+            ("E         chunk", "seed=", "fault plan", "    plan", "    from ", "    import ")
+        ):
             assert re.sub(r"01[0-9A-Z]{24}", "RUNID", line) in re.sub(
                 r"01[0-9A-Z]{24}", "RUNID", shown
             ), line

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from conftest import paste
 from inngest_sim import Trace
 from inngest_sim.trace import RunQueued
 
@@ -194,9 +195,11 @@ def test_a_failing_test_reports_seed_plan_and_timeline(project: pytest.Pytester)
         [
             "*- inngest-sim timeline -*",
             "seed=5 (set by the marker)",
-            "fault plan:",
+            "fault plan, as code that rebuilds it (run it with seed=5):",
+            "    from inngest_sim import FaultPlan",
+            "",
             "    plan = FaultPlan(seed=0)",
-            "    plan.raises(builtins.ConnectionError('provider down'), step='s1', first=1)",
+            "    plan.raises(ConnectionError('provider down'), step='s1', first=1)",
             "",
             "+*0s  run * of plugin-tests-steps (t/steps)",
             "+*s1 * fault raises from rule rule-1",
@@ -206,6 +209,53 @@ def test_a_failing_test_reports_seed_plan_and_timeline(project: pytest.Pytester)
             "+*run * Completed",
         ]
     )
+
+
+def _plan_block(output: str) -> str:
+    """The fault plan's code in a failure section, as a user would copy it."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("fault plan, as code"))
+    block = []
+    for line in lines[start + 1 :]:
+        if line and not line.startswith("    "):
+            break
+        block.append(line.removeprefix("    "))
+    return "\n".join(block).strip() + "\n"
+
+
+def test_the_failure_sections_plan_runs_when_pasted(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_paste="""
+        import inngest
+        import pytest
+        from inngest_sim import FaultPlan
+        from app import client, steps
+
+        def plan():
+            faults = FaultPlan()
+            faults.raises(lambda ctx: ConnectionError(f"down {ctx.attempt}"), step="s0", first=1)
+            faults.raises(inngest.NonRetriableError("refused"), step="s1")
+            faults.lose_response(step="s9", when=lambda ctx: ctx.attempt == 0)
+            return faults
+
+        @pytest.mark.inngest_sim(
+            client=client, functions=[steps], faults=plan, assert_all_called=False
+        )
+        async def test_fails(inngest_sim):
+            await inngest_sim.run(steps)
+            assert False, "show the report"
+        """
+    )
+    result = project.runpytest(*RUN)
+    result.assert_outcomes(failed=1)
+    code = _plan_block(result.stdout.str())
+    assert code.splitlines()[:2] == ["import inngest", "from inngest_sim import FaultPlan"]
+    rebuilt = paste(code)["plan"]
+    assert [r.to_code() for r in rebuilt.rules] == [
+        "plan.raises(lambda ctx: ConnectionError(f\"down {ctx.attempt}\"), step='s0', first=1)",
+        "plan.raises(inngest.NonRetriableError('refused'), step='s1')",
+        "plan.lose_response(step='s9', when=lambda ctx: ctx.attempt == 0)",
+    ]
 
 
 def test_passing_tests_have_no_timeline_section(project: pytest.Pytester) -> None:
@@ -273,7 +323,7 @@ def test_unused_fault_rules_fail_the_test_at_teardown(project: pytest.Pytester) 
     result = project.runpytest(*RUN)
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(
-        ["*ERROR at teardown of test_unused*", "*ghost: raises(builtins.ValueError*"]
+        ["*ERROR at teardown of test_unused*", "*ghost: raises(ValueError*"]
     )
 
 

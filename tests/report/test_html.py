@@ -13,7 +13,14 @@ from inngest_sim import Limits, RunResult, Trace
 from inngest_sim.report import load_trace, main_report, render_html, write_html
 from inngest_sim.report._page import ASSETS, embed_json
 from inngest_sim.trace import RunQueued
-from tests.report.conftest import HOSTILE_MESSAGE, HOSTILE_QUOTES, HOSTILE_STEP, THOUSAND
+from tests.report.conftest import (
+    BIG,
+    BIG_GROUPS,
+    HOSTILE_MESSAGE,
+    HOSTILE_QUOTES,
+    HOSTILE_STEP,
+    HOSTILE_VALUE,
+)
 
 DATA = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
 
@@ -53,6 +60,14 @@ def test_hostile_step_ids_and_messages_stay_data(hostile_trace: Trace) -> None:
     messages = [b["err"]["message"] for run in data["runs"] for b in run["bars"] if b["err"]]
     assert HOSTILE_MESSAGE in messages
     assert data["title"] == '<b>"mine"</b>'
+    # The new fields carry hostile text too: payload, step output, run output, stacks, raw.
+    hostile = data["runs"][0]
+    assert json.loads(hostile["payload"]["text"])["data"]["note"] == HOSTILE_VALUE
+    assert json.loads(hostile["output"]["text"]) == {"out": HOSTILE_VALUE}
+    assert json.loads(hostile["lanes"][0]["val"]["text"]) == {"html": HOSTILE_VALUE}
+    assert hostile["raw"][0]["event"]["data"]["note"] == HOSTILE_VALUE  # run_queued, raw
+    assert any(HOSTILE_MESSAGE in stack["stack"] for stack in data["stacks"])
+    assert "<script>alert(1)" not in page  # the value's own tags stay escaped in the JSON
 
 
 def test_embedded_json_escapes_what_could_end_a_script() -> None:
@@ -62,22 +77,26 @@ def test_embedded_json_escapes_what_could_end_a_script() -> None:
     assert json.loads(text) == {"s": "</script><!-- & \u2028 \u2029", "n": None}
 
 
-def test_a_thousand_step_report_stays_small_and_fast(thousand_trace: Trace) -> None:
-    (queued,) = thousand_trace.of(RunQueued)
-    result = RunResult(thousand_trace, queued.run_id)
+def test_a_999_step_report_stays_small_and_fast(big_trace: Trace) -> None:
+    (queued,) = big_trace.of(RunQueued)
+    result = RunResult(big_trace, queued.run_id)
     assert result.status == "Completed"
-    assert len(result.steps) == THOUSAND
+    assert len(result.steps) == BIG
 
     started = time.perf_counter()
-    page = render_html(thousand_trace)
+    page = render_html(big_trace)
     elapsed = time.perf_counter() - started
 
     assert elapsed < 5
     assert len(page.encode()) < 1_500_000
-    (run,) = embedded(page)["runs"]
-    assert len(run["lanes"]) == THOUSAND
-    assert len(run["bars"]) == THOUSAND
-    assert run["steps"] == THOUSAND
+    data = embedded(page)
+    (run,) = data["runs"]
+    assert len(run["lanes"]) == BIG
+    assert len(run["bars"]) == BIG + BIG_GROUPS  # each group's retried step: two attempts
+    assert run["steps"] == BIG
+    # The 111 injected faults raised through the same frames: their stack is stored once.
+    assert len(data["stacks"]) == 1
+    assert {b["err"]["d"] for b in run["bars"] if b["err"]} == {0}
 
 
 def test_a_saved_and_loaded_trace_gives_the_same_page(demo_trace: Trace, tmp_path: Path) -> None:

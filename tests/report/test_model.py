@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from inngest_sim import RunResult, Trace
+from inngest_sim.report._frames import owner
 from inngest_sim.report._model import build_model
-from inngest_sim.trace import RetryScheduled, RunQueued, Waiting
+from inngest_sim.report._shared import RAW_BUDGET, VALUE_BUDGET, VALUE_LIMIT, Page
+from inngest_sim.trace import RetryScheduled, RunQueued, StepSaved, Waiting
 from tests.report.conftest import InvokeStarted
 
 
@@ -172,8 +175,114 @@ def test_a_wait_for_event_is_a_waiting_span_until_its_timeout(waiting_trace: Tra
         "x": None,
         "memo": None,
         "bytes": None,
+        "val": None,
     }
     assert span["te"] == span["until"] == 600
     assert span["detail"] == {"event": "app/approved", "if": "a < b"}
     assert run["status"] == "Running"
     assert run["peak"] == 0
+
+
+def test_the_event_output_and_step_outputs_are_shown_with_their_sizes(demo_trace: Trace) -> None:
+    (render, run), (doomed, failed) = runs(demo_trace)
+    queued = render.trace.of(RunQueued)[0]
+
+    assert json.loads(run["payload"]["text"]) == queued.event
+    assert run["payload"]["size"] == len(json.dumps(queued.event, separators=(",", ":")))
+    assert json.loads(run["output"]["text"]) == render.output == 3
+    lanes = {lane["name"]: lane for lane in run["lanes"]}
+    assert json.loads(lanes["plan"]["val"]["text"]) == [64, 128, 256]
+    (saved,) = [
+        r for r in render.trace.of(StepSaved) if r.run_id == render.run_id and r.step == "plan"
+    ]
+    assert lanes["plan"]["val"]["size"] == saved.bytes
+    assert render.steps["plan"].output == [64, 128, 256]
+    assert not lanes["plan"]["val"]["cut"]
+    assert lanes["cool-down"]["val"]["text"] == "null"  # a sleep saves no data
+    assert failed["output"] is None  # a failed run has no output, only its error
+    assert doomed.status == "Failed"
+
+
+def test_big_values_are_cut_to_a_preview_that_keeps_their_size() -> None:
+    page = Page()
+    big = {"text": "x" * 10_000}
+    shown = page.value(big)
+    assert shown["cut"]
+    assert len(shown["text"]) == VALUE_LIMIT
+    assert shown["text"].startswith('{"text":"xxx')
+    assert shown["text"].endswith("…")
+    assert shown["size"] == len(json.dumps(big, separators=(",", ":")))
+    assert page.value(big, size=12)["size"] == 12  # a step's stored size is what it shows
+    for _ in range(VALUE_BUDGET // VALUE_LIMIT):
+        page.value(big)
+    assert len(page.value(big)["text"]) < 200  # past the page's budget: a line of it
+
+
+def test_an_invoke_links_the_parent_and_the_child(family_trace: Trace) -> None:
+    parent_result, child_result = (
+        RunResult(family_trace, r.run_id) for r in family_trace.of(RunQueued)
+    )
+    (parent, child) = model(family_trace)["runs"]
+
+    assert parent_result.function_id.endswith("parent")
+    assert parent["children"] == [child_result.run_id] == [child["id"]]
+    assert child["parent"] == parent_result.run_id
+    assert parent["parent"] is None
+    (wait,) = [s for s in parent["spans"] if s["op"] == "InvokeFunction"]
+    assert wait["detail"]["child_run_id"] == child["id"]
+    assert json.loads(parent["output"]["text"]) == "rendered 3" == child_result.output
+
+
+def test_the_records_of_each_run_are_embedded_for_the_json_view(demo_trace: Trace) -> None:
+    for result, run in runs(demo_trace):
+        records = [r for r in demo_trace if getattr(r, "run_id", None) == result.run_id]
+        assert run["rawOmitted"] == 0
+        assert [r["seq"] for r in run["raw"]] == [r.seq for r in records]
+        assert run["raw"][0]["kind"] == "run_queued"
+
+
+def test_a_big_run_embeds_the_first_and_last_records_within_the_budget(big_trace: Trace) -> None:
+    (run,) = model(big_trace)["runs"]
+    records = [r for r in big_trace if getattr(r, "run_id", None)]
+    (marker,) = [i for i, r in enumerate(run["raw"]) if "omitted" in r]
+    kept = run["raw"][:marker] + run["raw"][marker + 1 :]
+    assert run["rawOmitted"] == run["raw"][marker]["omitted"] == len(records) - len(kept)
+    assert run["rawOmitted"] > 0
+    assert [r["seq"] for r in run["raw"][:marker]] == [r.seq for r in records[:marker]]
+    assert run["raw"][-1]["seq"] == records[-1].seq
+    compact = {"separators": (",", ":"), "ensure_ascii": False}
+    assert sum(len(json.dumps(r, **compact)) for r in kept) <= RAW_BUDGET
+
+
+def test_error_frames_say_whose_code_they_are(demo_trace: Trace, big_trace: Trace) -> None:
+    data = model(demo_trace)
+    (_, doomed) = data["runs"]
+    failed = next(b for b in doomed["bars"] if b["o"] == "failed")
+    frames = data["stacks"][failed["err"]["d"]]["frames"]
+    mine = [f for f in frames if f["who"] == "user"]
+    assert [f["fn"] for f in mine] == ["parse"]
+    assert mine[0]["file"].endswith("tests/report/conftest.py")
+    assert any(f["who"] == "sim" for f in frames)  # the probe that ran the body
+    assert "Traceback" in data["stacks"][failed["err"]["d"]]["stack"]
+    # An injected fault raised in inngest-sim: none of its frames is the user's.
+    big = model(big_trace)
+    (injected,) = big["stacks"]
+    assert injected["frames"]
+    assert {f["who"] for f in injected["frames"]} <= {"sim", "python", "sdk"}
+
+
+@pytest.mark.parametrize(
+    ("path", "who"),
+    [
+        ("/home/me/proj/inngest_sim/faults/_step.py", "sim"),
+        ("/venv/lib/python3.12/site-packages/inngest/_internal/step_lib/base.py", "sdk"),
+        ("/venv/lib/python3.12/site-packages/httpx/_client.py", "library"),
+        ("/usr/lib/python3.11/asyncio/tasks.py", "python"),
+        ("<frozen importlib._bootstrap>", "python"),
+        ("/home/me/proj/app/functions.py", "user"),
+        ("C:\\proj\\app\\functions.py", "user"),
+        ("C:\\venv\\Lib\\site-packages\\inngest\\x.py", "sdk"),
+    ],
+)
+def test_frame_owners(path: str, who: str) -> None:
+    assert owner(path) == who

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import builtins
-import datetime as dt
 import re
 
 import inngest
@@ -12,6 +10,7 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
+from conftest import paste
 from inngest_sim import FaultContext, FaultPlan, FaultRule, InvalidArgument
 from inngest_sim.assertions import assert_each_step_executed_once
 from inngest_sim.strategies import (
@@ -57,12 +56,11 @@ def test_plans_have_one_rule_per_step_within_the_bounds(plan: GeneratedFaultPlan
 def test_code_and_repr_are_readable_and_rebuild_the_plan(plan: GeneratedFaultPlan) -> None:
     code = plan.to_code()
     lines = code.splitlines()
-    assert lines[0] == "plan = FaultPlan(seed=0)"
-    assert all(RULE.fullmatch(line) for line in lines[1:]), code
-    namespace = {"FaultPlan": FaultPlan, "inngest": inngest, "dt": dt, "builtins": builtins}
-    exec(code, namespace)
-    rebuilt = namespace["plan"]
+    body = lines[lines.index("plan = FaultPlan(seed=0)") + 1 :]
+    assert all(RULE.fullmatch(line) for line in body), code
+    rebuilt = paste(code)["plan"]  # in a namespace that imports nothing for it
     assert isinstance(rebuilt, FaultPlan)
+    assert [r.to_code() for r in rebuilt.rules] == [r.to_code() for r in plan.rules]
     assert [_shape(r) for r in rebuilt.rules] == [_shape(r) for r in plan.rules]
     assert repr(plan) == "FaultPlan[" + ", ".join(map(repr, plan.injected)) + "]"
 
@@ -89,7 +87,7 @@ def test_each_kind_prints_as_the_code_a_person_would_write() -> None:
         settings=settings(database=None, derandomize=True),
     )
     assert repr(drawn) == "FaultPlan[retry_after('plan', first=1, seconds=1)]"
-    assert drawn.to_code().splitlines()[1] == (
+    assert drawn.to_code().splitlines()[-1] == (
         "plan.retry_after(1.0, message='injected retry-after fault', step='plan', first=1)"
     )
 
@@ -218,11 +216,31 @@ def test_reproducers_are_valid_python(
 
 def test_a_hand_written_plan_gets_the_imports_its_code_needs() -> None:
     plan = FaultPlan()
-    plan.raises(ConnectionError("down"), step="a")
-    code = reproducer(1, plan)
-    assert code.splitlines()[:2] == ["# Reproduce this example (seed=1):", "import builtins"]
-    assert "plan.raises(builtins.ConnectionError('down'), step='a')" in code
+    plan.raises(inngest.NonRetriableError("refused"), step="image-0")
+    plan.raises(lambda ctx: ConnectionError(f"down at {ctx.attempt}"), step="plan", first=1)
+    code = reproducer(1, plan, event={"name": "lecture/images", "data": {"count": 2}})
+    assert code.splitlines()[:3] == [
+        "# Reproduce this example (seed=1):",
+        "import inngest",
+        "from inngest_sim import FaultPlan, Simulator",
+    ]
+    assert "plan.raises(inngest.NonRetriableError('refused'), step='image-0')" in code
+    assert (
+        "plan.raises(lambda ctx: ConnectionError(f\"down at {ctx.attempt}\"), step='plan', " in code
+    )
     assert "faults=plan" in reproducer(2, None)
+
+
+def test_a_reproducer_runs_when_pasted_after_the_users_own_names() -> None:
+    plan = FaultPlan()
+    plan.transient(step="image-1", first=2)
+    code = reproducer(3, plan, event={"name": "lecture/images", "data": {"count": 2}})
+    users = "from tests.strategies._app import client, images as fn\nfunctions = [fn]\n"
+    namespace = paste(users + code + "\nRESULT.append(run)\n", top_level_await=True, RESULT=[])
+    (run,) = namespace["RESULT"]
+    assert run.status == "Completed"
+    assert [a.outcome for a in run.steps["image-1"].attempts] == ["error", "error", "ok"]
+    assert run.output == ["image-0.png", "image-1.png"]
 
 
 @settings(FAST, max_examples=10)
