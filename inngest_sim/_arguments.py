@@ -74,6 +74,7 @@ def check_constructor(options: Mapping[str, Any]) -> None:
     check_int("seed", options["seed"])
     check_bool("freeze_time", options["freeze_time"])
     check_bool("fail_on_assertion", options["fail_on_assertion"])
+    check_bool("checkpointing", options["checkpointing"])
     if options["start"] is not None:
         check_datetime("start", options["start"])
     clock = options["clock"]

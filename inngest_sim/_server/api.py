@@ -10,6 +10,7 @@ message a ``Published`` record.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,6 +29,7 @@ __all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi"]
 
 #: The API's endpoints by the name fault rules use for them, with their path prefix.
 API_ENDPOINTS = {
+    "checkpoint": "/v1/checkpoint/",
     "events": "/e/",
     "publish": "/v1/realtime/publish",
     "register": "/fn/register",
@@ -46,9 +48,18 @@ class ApiHost(Protocol):
         """A run's events and memos, for SDKs that fetch state through the API."""
         ...
 
+    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        """Save the steps a checkpointing SDK posts while its request is open (any
+        thread; returns once they are saved): the HTTP status and, when not 200, why."""
+        ...
+
 
 #: Gives the response an injected API fault asks for (or raises), or None.
 ApiFaultHook = Callable[[httpx.Request, str], "httpx.Response | None"]
+
+
+# Go serves checkpoints under both prefixes (the first was the private beta's).
+_CHECKPOINT = re.compile(r"^/v1/(?:checkpoint|http/runs)/([^/]+)/async$")
 
 
 def _json(status: int, payload: Any) -> httpx.Response:
@@ -100,6 +111,9 @@ class InngestApi:
             return self._run_state(path)
         if request.method == "POST" and path == "/v1/realtime/publish":
             return self._publish(request)
+        checkpoint = _CHECKPOINT.match(path)
+        if request.method == "POST" and checkpoint:
+            return self._checkpoint(request, checkpoint.group(1))
         return _json(404, {"error": f"inngest-sim does not serve {request.method} {path}"})
 
     def _register(self, request: httpx.Request) -> httpx.Response:
@@ -130,6 +144,19 @@ class InngestApi:
             return _json(404, {"error": f"no run for {path}"})
         events, memos = state
         return _json(200, events if parts[3] == "batch" else memos)
+
+    def _checkpoint(self, request: httpx.Request, run_id: str) -> httpx.Response:
+        status: int
+        message: str | None
+        try:
+            body = json.loads(request.content or b"null")
+        except json.JSONDecodeError as exc:
+            status, message = 400, f"checkpoint body is not JSON: {exc}"
+        else:
+            status, message = self.host.checkpoint(run_id, body)
+        if status == 200:
+            return httpx.Response(200)  # Go answers an empty 200
+        return _json(status, {"error": message, "data": {"run_id": run_id}, "status": status})
 
     def _publish(self, request: httpx.Request) -> httpx.Response:
         query = parse_qs(request.url.query.decode("ascii"))

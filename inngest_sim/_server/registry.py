@@ -12,7 +12,7 @@ from inngest_sim._server.cel import Expression
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-__all__ = ["FunctionSpec", "Registry", "Trigger"]
+__all__ = ["FunctionSpec", "Registry", "Trigger", "app_id_of"]
 
 MAX_TRIGGERS = 10
 
@@ -86,6 +86,11 @@ def _trigger(raw: Mapping[str, Any], where: str) -> Trigger:
     return Trigger(event=raw.get("event"), expression=compiled, cron=raw.get("cron"))
 
 
+def app_id_of(payload: Mapping[str, Any]) -> str:
+    """The app id a registration names: ``appname`` (Python), ``appName`` (TypeScript)."""
+    return str(payload.get("appname") or payload.get("appName") or payload.get("app_id") or "")
+
+
 class Registry:
     """The functions of one app, by full id (``<app>-<fn>``) and by local id."""
 
@@ -114,8 +119,7 @@ class Registry:
     def from_registration(cls, payload: Mapping[str, Any]) -> Registry:
         """The registry an SDK's registration payload (``POST /fn/register``) describes."""
         functions = payload.get("functions") or []
-        app_id = str(payload.get("appname") or payload.get("app_id") or "")
-        return cls(app_id, functions)
+        return cls(app_id_of(payload), functions)
 
     def triggered_by(self, event: Mapping[str, Any]) -> list[FunctionSpec]:
         return [s for s in self._by_id.values() if any(t.matches(event) for t in s.triggers)]
