@@ -84,7 +84,7 @@ def test_run_complete_is_an_op_the_executor_reads() -> None:
 
 def test_an_unknown_protocol_version_is_a_clear_protocol_error() -> None:
     headers = {**TS_HEADERS, "x-inngest-req-version": "7"}
-    with pytest.raises(ProtocolError, match="request version '7'.*speaks 1 and 2"):
+    with pytest.raises(ProtocolError, match=r"request version '7'.*speaks 1 and 2"):
         parse_reply(200, headers, b"null")
 
 
