@@ -180,7 +180,7 @@ class Pauses:
         data["_inngest"] = {
             "fn_id": spec.id,
             "correlation_id": f"{run.run_id}.{op.id}",
-            "source_app_id": self.registry.app_id,
+            "source_app_id": run.spec.app_id or self.registry.app_id,
             "source_fn_id": run.spec.id,
         }
         event = make_event(INVOKED_EVENT, data, ops.ids, ops.clock.now())

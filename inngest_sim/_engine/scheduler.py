@@ -160,6 +160,13 @@ class Scheduler:
                 self._fire_due()
                 return done()
 
+    async def wait_for_work(self) -> None:
+        """Until a timer is set or work is spawned (a server idles here between runs)."""
+        self._wakeup.clear()
+        if self.next_due() is not None or self._inflight:
+            return
+        await self._wakeup.wait()
+
     async def cancel_all(self) -> None:
         for task in self._inflight:
             task.cancel()

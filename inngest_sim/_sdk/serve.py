@@ -154,6 +154,10 @@ class Endpoint:
             raise signature
         return {"x-inngest-signature": signature}
 
+    def url_for(self, fn_id: str) -> str:
+        """The serve URL that runs ``fn_id`` (one URL here; several apps' in a subclass)."""
+        return self.url
+
     async def execute(
         self,
         *,
@@ -182,7 +186,7 @@ class Endpoint:
         }
         query = urlencode({"fnId": fn_id, "stepId": step_id})
         request = self.http.build_request(
-            "POST", f"{self.url}?{query}", content=raw, headers=headers
+            "POST", f"{self.url_for(fn_id)}?{query}", content=raw, headers=headers
         )
         response = await self.http.send(request, stream=True)
         try:

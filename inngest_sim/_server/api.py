@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from inngest_sim._ids import seeded_ulid
 from inngest_sim._server.events import check_events
 from inngest_sim.trace import ApiCalled, Published
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from inngest_sim._limits import Limits
     from inngest_sim.trace._recorder import Recorder
 
-__all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi"]
+__all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi", "RegisterHook"]
 
 #: The API's endpoints by the name fault rules use for them, with their path prefix.
 API_ENDPOINTS = {
@@ -56,6 +57,8 @@ class ApiHost(Protocol):
 
 #: Gives the response an injected API fault asks for (or raises), or None.
 ApiFaultHook = Callable[[httpx.Request, str], "httpx.Response | None"]
+#: Checks and takes a registration; returns why it is refused (a 400), or None.
+RegisterHook = Callable[[dict[str, Any]], "str | None"]
 
 
 # Go serves checkpoints under both prefixes (the first was the private beta's).
@@ -82,8 +85,10 @@ class InngestApi:
         host: ApiHost,
         *,
         faults: ApiFaultHook | None = None,
+        on_register: RegisterHook | None = None,
     ) -> None:
         self._lock = threading.Lock()
+        self.on_register = on_register
         self.limits = limits
         self.recorder = recorder
         self.host = host
@@ -121,6 +126,11 @@ class InngestApi:
             payload = json.loads(request.content or b"{}")
         except json.JSONDecodeError as exc:
             return _json(400, {"error": f"registration body is not JSON: {exc}"})
+        if not isinstance(payload, dict):
+            return _json(400, {"error": "a registration is a JSON object with 'functions'"})
+        problem = self.on_register(payload) if self.on_register is not None else None
+        if problem is not None:
+            return _json(400, {"error": problem, "status": 400})
         with self._lock:
             self.registrations.append(payload)
         return _json(200, {"ok": True, "modified": True})
@@ -134,6 +144,12 @@ class InngestApi:
         problem = check_events(events, self.limits)
         if problem:
             return _json(400, {"error": problem, "status": 400})
+        seed = request.headers.get("x-inngest-event-id-seed")
+        if seed:
+            # A retried send repeats its seed: its events get the same ids again.
+            for index, event in enumerate(events):
+                if not event.get("id"):
+                    event["id"] = seeded_ulid(seed, index) or ""
         ids = self.host.receive_events(events, "event-api")
         return _json(200, {"ids": ids, "status": 200})
 
