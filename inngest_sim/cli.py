@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "-u", "--url", action="append", default=[], metavar="URL", help="sync this app at start"
     )
     dev.add_argument("--clock", choices=("real", "virtual"), default="real")
+    dev.add_argument("--start", metavar="ISO", help="where virtual time starts (default: now)")
     dev.add_argument("--seed", type=int, default=0)
     dev.add_argument(
         "--no-auto-run",
@@ -114,6 +115,7 @@ def _dev(args: argparse.Namespace) -> int:
         port=args.port,
         urls=tuple(args.url),
         clock=args.clock,
+        start=args.start,
         seed=args.seed,
         auto_run=not args.no_auto_run,
         retry_delay=args.retry_delay,

@@ -13,17 +13,9 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from graphql import (
-    ExecutionResult,
-    GraphQLError,
-    GraphQLSchema,
-    build_schema,
-    execute,
-    parse,
-    validate,
-)
-
 if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
     from inngest_sim._dev.views import Views
 
 __all__ = ["SCHEMA_SDL", "SUPPORTED", "run_query"]
@@ -114,6 +106,10 @@ type FunctionRun {
 
 @functools.cache
 def _schema() -> GraphQLSchema:
+    # graphql-core is imported with the first query, not at start: `inngest-sim dev`
+    # must answer within a second of starting.
+    from graphql import build_schema
+
     return build_schema(SCHEMA_SDL)
 
 
@@ -144,6 +140,8 @@ class _Root:
 
 def run_query(views: Views, body: Any) -> dict[str, Any]:
     """One GraphQL request body (``{"query", "variables", "operationName"}``) answered."""
+    from graphql import ExecutionResult, GraphQLError, execute, parse, validate
+
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         return _errors(['a GraphQL request is a JSON object with a "query" string'])
     variables = body.get("variables")

@@ -8,6 +8,7 @@ from typing import Literal
 
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._limits import Limits
+from inngest_sim._protocol import ProtocolError, parse_iso_time
 from inngest_sim._retry import Backoff
 
 __all__ = ["DEFAULT_PORT", "DevOptions"]
@@ -24,6 +25,7 @@ class DevOptions:
         urls: serve URLs of apps to sync at start (``-u``).
         clock: ``real`` (sleeps and timeouts take real time) or ``virtual`` (time jumps
             to the next timer whenever no request is in flight).
+        start: where virtual time starts (an ISO time; default: now).
         seed: seeds run ids, event ids and backoff jitter.
         auto_run: False holds every run an event triggers until a test drains the queue.
         retry_delay: seconds between retries instead of Inngest's backoff table
@@ -36,6 +38,7 @@ class DevOptions:
     port: int = DEFAULT_PORT
     urls: tuple[str, ...] = ()
     clock: Literal["real", "virtual"] = "real"
+    start: str | None = None
     seed: int = 0
     auto_run: bool = True
     retry_delay: float | None = None
@@ -48,6 +51,13 @@ class DevOptions:
             raise InvalidArgument(f"port={self.port!r}: a TCP port is 0 (any free one) to 65535")
         if self.clock not in ("real", "virtual"):
             raise InvalidArgument(f"clock={self.clock!r}: choose 'real' or 'virtual'")
+        if self.start is not None:
+            if self.clock != "virtual":
+                raise InvalidArgument("--start sets where virtual time starts: add --clock virtual")
+            try:
+                parse_iso_time(self.start)
+            except ProtocolError as exc:
+                raise InvalidArgument(f"--start {self.start!r}: {exc}") from None
         for url in self.urls:
             if not url.startswith(("http://", "https://")):
                 raise InvalidArgument(
@@ -62,6 +72,10 @@ class DevOptions:
                 raise InvalidArgument(f"{name}={value!r}: give finite seconds >= 0")
         if self.request_timeout <= 0:
             raise InvalidArgument("request_timeout must be more than 0 seconds")
+
+    @property
+    def start_seconds(self) -> float | None:
+        return parse_iso_time(self.start) if self.start is not None else None
 
     @property
     def backoff(self) -> Backoff:

@@ -52,7 +52,9 @@ class DevServer:
 
     def __init__(self, options: DevOptions) -> None:
         self.options = options
-        self.clock: Clock = RealClock() if options.clock == "real" else VirtualClock()
+        self.clock: Clock = (
+            RealClock() if options.clock == "real" else VirtualClock(options.start_seconds)
+        )
         self.trace = Trace()
         self.registry = Registry("", [])
         self.apps = Apps(self.registry)
