@@ -8,38 +8,18 @@ then stops it; prints the minimum, median and maximum over the rounds.
 from __future__ import annotations
 
 import argparse
-import http.client
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 
-from inngest_sim._server.loopback import bind_loopback
-
-
-def _free_port() -> int:
-    sock = bind_loopback()
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-def _answers(port: int) -> bool:
-    # http.client, not httpx: a new httpx client builds an SSL context (tens of ms),
-    # which would be measured as the server's start.
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", "/dev")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
+from inngest_sim._dev.client import is_serving
+from inngest_sim._server.loopback import free_port
 
 
 def one_start(command: list[str]) -> float:
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [*command, "dev", "--port", str(port)],
@@ -48,7 +28,7 @@ def one_start(command: list[str]) -> float:
     )
     try:
         while time.perf_counter() - started < 20:
-            if _answers(port):
+            if is_serving(port):
                 return time.perf_counter() - started
             time.sleep(0.005)
         raise RuntimeError("inngest-sim dev did not answer within 20 s")

@@ -9,6 +9,7 @@ held runs, lists events and runs, and waits for a run to end.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import subprocess
 import sys
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inngest_sim._errors import SimError
+from inngest_sim._server.loopback import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-__all__ = ["DevServerClient", "dev_server"]
+__all__ = ["DevServerClient", "dev_server", "is_serving"]
 
 ENDED = ("COMPLETED", "FAILED", "CANCELLED")
 
@@ -95,15 +97,6 @@ class DevServerClient:
         self._call("POST", "/sim/apps", params={"url": url})
 
 
-def _free_port() -> int:
-    from inngest_sim._server.loopback import bind_loopback
-
-    sock = bind_loopback()
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 @contextlib.contextmanager
 def dev_server(
     *,
@@ -121,7 +114,7 @@ def dev_server(
             which the Python SDK's own test helpers read) at it, restoring them after.
         start_timeout: real seconds to wait for the server to answer.
     """
-    port = port or _free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "inngest_sim", "dev", "--port", str(port), *args]
     with tempfile.TemporaryDirectory(prefix="inngest-sim-dev-") as folder:
@@ -129,7 +122,7 @@ def dev_server(
         with log_path.open("wb") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_up(process, url, log_path, start_timeout)
+            _wait_until_up(process, port, log_path, start_timeout)
             names = ("INNGEST_BASE_URL", "INNGEST_DEV", "DEV_SERVER_PORT")
             saved = {name: os.environ.get(name) for name in names}
             if set_env:
@@ -154,7 +147,23 @@ def dev_server(
                 process.wait()
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path, timeout: float) -> None:
+def is_serving(port: int) -> bool:
+    """Whether ``inngest-sim dev`` answers ``GET /dev`` on ``port`` now.
+
+    http.client, not httpx: a new httpx client builds an SSL context (tens of
+    milliseconds), which a start-up poll would pay on every try.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        connection.request("GET", "/dev")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -162,10 +171,7 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path, timeou
                 f"inngest-sim dev exited with {process.returncode} before serving: "
                 f"{log.read_text('utf-8', 'replace')[-1000:]}"
             )
-        try:
-            if httpx.get(f"{url}/dev", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.02)
-    raise SimError(f"inngest-sim dev did not answer at {url} within {timeout:g}s")
+        if is_serving(port):
+            return
+        time.sleep(0.01)
+    raise SimError(f"inngest-sim dev did not answer on port {port} within {timeout:g}s")

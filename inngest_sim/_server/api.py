@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from inngest_sim._ids import seeded_ulid
-from inngest_sim._server.events import check_events
+from inngest_sim._server.events import check_event, check_events
 from inngest_sim.trace import ApiCalled, Published
 
 if TYPE_CHECKING:
@@ -141,16 +141,27 @@ class InngestApi:
         except json.JSONDecodeError as exc:
             return _json(400, {"error": f"body is not JSON: {exc}", "status": 400})
         events = payload if isinstance(payload, list) else [payload]
-        problem = check_events(events, self.limits)
-        if problem:
-            return _json(400, {"error": problem, "status": 400})
+        if len(events) > self.limits.max_events_per_send:
+            return _json(
+                400, {"ids": [], "error": check_events(events, self.limits), "status": 400}
+            )
+        # As Go's Event API: the events before the first bad one are taken, the rest not.
+        accepted: list[dict[str, Any]] = []
+        problem = None
+        for position, event in enumerate(events):
+            problem = check_event(event, position, self.limits)
+            if problem:
+                break
+            accepted.append(event)
         seed = request.headers.get("x-inngest-event-id-seed")
         if seed:
             # A retried send repeats its seed: its events get the same ids again.
-            for index, event in enumerate(events):
+            for index, event in enumerate(accepted):
                 if not event.get("id"):
                     event["id"] = seeded_ulid(seed, index) or ""
-        ids = self.host.receive_events(events, "event-api")
+        ids = self.host.receive_events(accepted, "event-api") if accepted else []
+        if problem:
+            return _json(400, {"ids": ids, "error": problem, "status": 400})
         return _json(200, {"ids": ids, "status": 200})
 
     def _run_state(self, path: str) -> httpx.Response:

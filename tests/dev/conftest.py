@@ -8,17 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from inngest_sim._server.loopback import bind_loopback
+from inngest_sim._server.loopback import free_port
 from tests.dev._capture_app import APP_DIR, start_app
 
 BUILD_HINT = f"cd {APP_DIR} && npm ci --ignore-scripts && npm run build"
-
-
-def free_port() -> int:
-    sock = bind_loopback()
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def require_ts_app() -> None:

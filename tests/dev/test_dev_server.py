@@ -17,9 +17,8 @@ import pytest
 import uvicorn
 
 from inngest_sim import SimError
-from inngest_sim._server.loopback import bind_loopback
+from inngest_sim._server.loopback import bind_loopback, free_port
 from inngest_sim.dev import DevServerClient, dev_server
-from tests.dev.conftest import free_port
 
 # The Python SDK suite's queries (pkg/test_core/test_core/helper.py), verbatim in shape.
 RUN_STATUS = """
@@ -341,3 +340,14 @@ def test_the_dev_server_refuses_a_port_in_use() -> None:
             pass
     finally:
         sock.close()
+
+
+def test_a_send_with_a_bad_event_takes_the_events_before_it(dev: DevServerClient) -> None:
+    """As Go's Event API: a partial success, the ids of what was taken, and the error."""
+    batch = [{"name": "py-dev/partial"}, {"name": ""}, {"name": "py-dev/partial"}]
+    answer = httpx.post(f"{dev.url}/e/key", json=batch)
+    assert answer.status_code == 400
+    body = answer.json()
+    assert len(body["ids"]) == 1
+    assert "event #1 has no name" in body["error"]
+    assert [e["internal_id"] for e in dev.events("py-dev/partial")] == body["ids"]
