@@ -106,7 +106,7 @@ class App:
         self.client._http_client._http_client_sync.close()
 
 
-def two_step_app(dev: DevServerClient, app_id: str) -> App:
+def two_step_app(dev: DevServerClient, app_id: str, *, sync: bool = True) -> App:
     app = App(dev, app_id)
     client = app.client
 
@@ -132,7 +132,8 @@ def two_step_app(dev: DevServerClient, app_id: str) -> App:
 
     app.functions = [two_steps, flaky]
     app.serve()
-    app.sync()
+    if sync:
+        app.sync()
     return app
 
 
@@ -351,3 +352,35 @@ def test_a_send_with_a_bad_event_takes_the_events_before_it(dev: DevServerClient
     assert len(body["ids"]) == 1
     assert "event #1 has no name" in body["error"]
     assert [e["internal_id"] for e in dev.events("py-dev/partial")] == body["ids"]
+
+
+def test_apps_named_with_u_are_synced_at_start_beside_others() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    first = two_step_app(DevServerClient(url), "py-first", sync=False)
+    second = two_step_app(DevServerClient(url), "py-second", sync=False)
+    try:
+        with dev_server(port=port, args=["-u", first.url, "-u", second.url], set_env=False):
+            apps = {a["id"]: a for a in httpx.get(f"{url}/dev").json()["apps"]}
+            assert set(apps) == {"py-first", "py-second"}
+            assert apps["py-first"]["url"] == first.url
+            second.client.send_sync(inngest.Event(name="py-second/go", data={"n": 2}))
+            run_id = _wait_for_new_run(DevServerClient(url), "py-second-two-steps")
+            assert wait_for_status(DevServerClient(url), run_id)["status"] == "COMPLETED"
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_the_run_state_api_and_realtime_publish_are_served(dev: DevServerClient, app: App) -> None:
+    app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 5}))
+    run_id = _wait_for_new_run(dev, "py-dev-two-steps")
+    wait_for_status(dev, run_id)
+    batch = httpx.get(f"{dev.url}/v0/runs/{run_id}/batch").json()
+    assert [e["data"] for e in batch] == [{"n": 5}]
+    actions = httpx.get(f"{dev.url}/v0/runs/{run_id}/actions").json()
+    assert len(actions) == 2
+    published = httpx.post(
+        f"{dev.url}/v1/realtime/publish", params={"channel": "c", "topic": "t"}, json={"x": 1}
+    )
+    assert published.status_code == 200
