@@ -63,6 +63,7 @@ class DevServer:
         self._ingest: Ingest | None = None
         self._held: HeldRuns | None = None
         self._driver: asyncio.Task[None] | None = None
+        self._sync_http: httpx.AsyncClient | None = None
         self._stopping = False
         self.api: InngestApi | None = None
 
@@ -103,9 +104,11 @@ class DevServer:
     async def sync_apps(self) -> None:
         """Sync the ``-u`` URLs (an app that does not answer is logged, not fatal)."""
         for url in self.options.urls:
-            await self.apps.sync_url(self._sync_http, url)
+            await self.sync_url(url)
 
     async def sync_url(self, url: str) -> str | None:
+        """PUT the app at ``url`` so it registers; why it did not, or None."""
+        assert self._sync_http is not None, "start() the dev server first"
         return await self.apps.sync_url(self._sync_http, url)
 
     async def stop(self) -> None:
@@ -114,7 +117,8 @@ class DevServer:
         if engine is not None:
             engine.scheduler.call_soon(lambda: None)  # wake the drive loop so it sees the stop
         if self._driver is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            # wait_for cancels the loop if it has not seen the stop within 5 s.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._driver, timeout=5)
         if engine is not None:
             await engine.scheduler.cancel_all()
