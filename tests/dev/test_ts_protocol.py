@@ -108,7 +108,8 @@ async def test_checkpointed_steps_are_saved_steps_with_an_ok_attempt(
         run = await sim.run("sequential", data={"n": 4})
     assert run.output == {"a": 5, "b": 50}
     assert len(run.requests) == 1
-    assert [c.steps for c in sim.trace.of(Checkpointed)] == [["step-a"], ["step-b"]]
+    assert [c.steps for c in run.checkpoints] == [["step-a"], ["step-b"]]
+    assert [c.status for c in run.checkpoints] == [200, 200]
     assert {key: step.outcome for key, step in run.steps.items()} == {
         "step-a": "ok",
         "step-b": "ok",
