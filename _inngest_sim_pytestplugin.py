@@ -4,7 +4,7 @@ A top-level module, like Hypothesis's plugin: pytest loads it in every session o
 environment where inngest-sim is installed, so it imports only pytest. The simulator,
 the SDK and CEL are imported when a fixture is first used.
 
-One marker and two fixtures::
+One marker and two fixtures (plus ``inngest_dev_server``, a session's ``inngest-sim dev``)::
 
     @pytest.mark.inngest_sim(client=client, functions=[assets], seed=3)
     async def test_assets(inngest_sim):
@@ -43,10 +43,12 @@ if TYPE_CHECKING:
 
     from inngest_sim._simulator import Simulator
     from inngest_sim._sync import SyncSimulator
+    from inngest_sim.dev import DevServerClient
     from inngest_sim.faults import FaultPlan
 
 __all__ = [
     "inngest_client",
+    "inngest_dev_server",
     "inngest_functions",
     "inngest_sim",
     "inngest_sim_sync",
@@ -372,6 +374,20 @@ def inngest_sim_sync(request: pytest.FixtureRequest) -> Iterator[SyncSimulator]:
         session.sim = sim.sim
         yield sim
     _finish(request, session)
+
+
+@pytest.fixture(scope="session")
+def inngest_dev_server() -> Iterator[DevServerClient]:
+    """``inngest-sim dev`` for the whole session, on a free loopback port.
+
+    ``INNGEST_BASE_URL`` and ``INNGEST_DEV`` point at it while the session runs, so apps
+    started afterwards talk to it; yields a :class:`~inngest_sim.dev.DevServerClient`.
+    For other flags, write a session fixture around ``inngest_sim.dev.dev_server(args=...)``.
+    """
+    from inngest_sim.dev import dev_server
+
+    with dev_server() as client:
+        yield client
 
 
 # ---------------------------------------------------------------------- report

@@ -35,7 +35,14 @@ def _request_parts(opts: dict[str, Any]) -> tuple[str, dict[str, str], dict[str,
         headers["authorization"] = key
     else:
         headers["authorization"] = f"Bearer {key}"
-    return str(opts.get("url", "")), headers, params
+    # Go's HTTP client writes header names canonically (X-Api-Key); a provider stub
+    # (or a test's) that reads them case-sensitively sees what the server sends.
+    canonical = {_canonical(name): value for name, value in headers.items()}
+    return str(opts.get("url", "")), canonical, params
+
+
+def _canonical(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
 def _scrub(text: str, key: str) -> str:

@@ -77,6 +77,7 @@ def check_constructor(options: Mapping[str, Any]) -> None:
     check_bool("freeze_gc", options["freeze_gc"])
     if options["accelerate"] is not None:
         check_bool("accelerate", options["accelerate"])
+    check_bool("checkpointing", options["checkpointing"])
     if options["start"] is not None:
         check_datetime("start", options["start"])
     clock = options["clock"]

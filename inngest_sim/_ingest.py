@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inngest_sim._server.events import LIFECYCLE_PREFIXES, lifecycle_events, normalise_event
 from inngest_sim.trace import EventReceived
@@ -12,11 +12,16 @@ if TYPE_CHECKING:
 
     from inngest_sim._engine.ports import RunOps
     from inngest_sim._engine.run import RunState
-    from inngest_sim._flow import FlowControl
     from inngest_sim._pauses import Pauses
-    from inngest_sim._server.registry import Registry
+    from inngest_sim._server.registry import FunctionSpec, Registry
 
-__all__ = ["Ingest"]
+__all__ = ["Ingest", "RunScheduler"]
+
+
+class RunScheduler(Protocol):
+    """Where a triggering event goes: flow control, or a queue that holds runs."""
+
+    def schedule(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> object: ...
 
 
 class Ingest:
@@ -26,7 +31,7 @@ class Ingest:
     (``inngest/function.finished``, ``.failed``, ``.cancelled``) come in here too.
     """
 
-    def __init__(self, registry: Registry, flow: FlowControl, pauses: Pauses) -> None:
+    def __init__(self, registry: Registry, flow: RunScheduler, pauses: Pauses) -> None:
         self.registry = registry
         self.flow = flow
         self.pauses = pauses

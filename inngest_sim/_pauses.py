@@ -17,7 +17,12 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument, UnknownFunctionError
-from inngest_sim._protocol import ProtocolError, parse_duration
+from inngest_sim._protocol import (
+    ProtocolError,
+    error_memo,
+    parse_duration,
+    parse_time_or_duration,
+)
 from inngest_sim._server.cel import Expression
 from inngest_sim._server.events import INVOKED_EVENT, make_event
 
@@ -126,7 +131,9 @@ class Pauses:
         if raw in (None, "") and default is not None:
             return default
         try:
-            seconds = parse_duration(str(raw)) if raw not in (None, "") else 0.0
+            # A duration ("1h"), or an ISO instant (the TypeScript SDK writes a Date so).
+            now = ops.clock.now()
+            seconds = parse_time_or_duration(str(raw), now) - now if raw is not None else 0.0
         except ProtocolError as exc:
             ops.fail(run, {"name": "InngestErrInvalidTimeout", "message": str(exc)})
             return None
@@ -173,7 +180,7 @@ class Pauses:
         data["_inngest"] = {
             "fn_id": spec.id,
             "correlation_id": f"{run.run_id}.{op.id}",
-            "source_app_id": self.registry.app_id,
+            "source_app_id": run.spec.app_id or self.registry.app_id,
             "source_fn_id": run.spec.id,
         }
         event = make_event(INVOKED_EVENT, data, ops.ids, ops.clock.now())
@@ -213,11 +220,11 @@ class Pauses:
             memo: dict[str, Any] = {"data": run.output}
         else:
             error = run.error or {}
-            memo = {
-                "error": {
+            memo = error_memo(
+                {
                     "name": error.get("name", "Error"),
                     "message": error.get("message", f"invoked run {run.status.lower()}"),
                     "stack": error.get("stack"),
                 }
-            }
+            )
         ops.resume(parent_id, op, memo)

@@ -19,18 +19,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KNOWN_OPCODES",
+    "PROTOCOL_VERSIONS",
+    "RUN_COMPLETE",
     "STEP_OUTPUT_OPS",
     "Op",
     "ProtocolError",
     "Reply",
     "build_body",
     "dumps",
+    "error_memo",
     "hash_step_id",
     "json_size",
     "normalise_error",
     "parse_duration",
     "parse_iso_time",
+    "parse_ops",
     "parse_reply",
+    "parse_sleep_target",
+    "parse_time_or_duration",
 ]
 
 Json = Any
@@ -38,9 +44,18 @@ Json = Any
 #: Ops that carry a step's result, and the memo key it is stored under.
 STEP_OUTPUT_OPS = {"StepRun": "data", "StepError": "error", "StepFailed": "error"}
 
-# Opcodes the Python SDK can emit (sdk-protocol.md section 2.3).
+#: The op a checkpointing SDK (TypeScript v4) ends a run with: ``{"op", "id", "data"}``.
+RUN_COMPLETE = "RunComplete"
+
+#: The request versions an SDK may answer with (``x-inngest-req-version``): 1 is the
+#: deprecated "optimizeParallelism: false" of the TypeScript SDK, 2 today's.
+PROTOCOL_VERSIONS = frozenset({"1", "2"})
+
+# Opcodes the Python SDK (sdk-protocol.md section 2.3) and the TypeScript SDK v4
+# (ts-sdk-v4-protocol.md section 2.3) can emit.
 KNOWN_OPCODES = frozenset(
     {
+        RUN_COMPLETE,
         "StepRun",
         "StepPlanned",
         "StepError",
@@ -119,26 +134,38 @@ def build_body(
     max_attempts: int,
     disable_immediate_execution: bool,
     use_api: bool,
+    fn_id: str | None = None,
+    qi_id: str | None = None,
 ) -> dict[str, Json]:
-    """The execution request body, shaped as the Go executor shapes it."""
+    """The execution request body, shaped as the Go executor shapes it.
+
+    ``fn_id`` (the function's UUID) and ``qi_id`` (the queue item's reference) are what
+    the Go server sends; a TypeScript v4 SDK checkpoints only when it gets both. Without
+    them it speaks the classic one-step-per-request protocol.
+    """
     if use_api:
         # Like the server: state is fetched through the run-state API instead.
         steps, events = {}, []
+    ctx: dict[str, Json] = {
+        "run_id": run_id,
+        "attempt": attempt,
+        "max_attempts": max_attempts,
+        "disable_immediate_execution": disable_immediate_execution,
+        "use_api": use_api,
+        "stack": {"stack": list(stack), "current": len(stack)},
+        "step_id": "step",
+    }
+    if fn_id is not None:
+        ctx["fn_id"] = fn_id
+    if qi_id is not None:
+        ctx["qi_id"] = qi_id
     return {
         "event": event,
         "events": events,
         "steps": dict(steps),
         "use_api": use_api,
         "version": 2,
-        "ctx": {
-            "run_id": run_id,
-            "attempt": attempt,
-            "max_attempts": max_attempts,
-            "disable_immediate_execution": disable_immediate_execution,
-            "use_api": use_api,
-            "stack": {"stack": list(stack), "current": len(stack)},
-            "step_id": "step",
-        },
+        "ctx": ctx,
     }
 
 
@@ -210,16 +237,44 @@ def _check_opts(opcode: str, opts: Mapping[str, Json], where: str) -> None:
 
 
 def _check_sleep(name: str | None, opts: Mapping[str, Json], where: str) -> None:
-    """A sleep names its end as an ISO time (Python SDK) or gives ``opts.duration``."""
     try:
-        if isinstance(name, str) and name[:1].isdigit():
-            parse_iso_time(name)
-        elif opts.get("duration") is not None:
-            parse_duration(str(opts["duration"]))
-        else:
-            raise ProtocolError(f"name {name!r} is not an ISO time and there is no opts.duration")
+        parse_sleep_target(name, opts, 0.0)
     except ProtocolError as exc:
         raise ProtocolError(f"{where}: {exc}") from None
+
+
+def parse_sleep_target(name: str | None, opts: Mapping[str, Json], now: float) -> float:
+    """When a ``Sleep`` op ends (POSIX seconds).
+
+    The Python SDK names the end as an ISO time; ``opts.duration`` is a Go-style
+    duration; the TypeScript SDK names ``step.sleep``'s duration as ``timeStr`` writes it
+    (``"3d"``, ``"1m30s"``, and ``""`` for zero) and ``sleepUntil``'s end as an ISO time.
+    """
+    if isinstance(name, str) and _ISO.match(name):
+        return parse_iso_time(name)
+    if opts.get("duration") is not None:
+        return now + parse_duration(str(opts["duration"]))
+    if name is None:
+        raise ProtocolError("a Sleep op needs a name (an ISO time or a duration) or opts.duration")
+    return parse_time_or_duration(name, now)
+
+
+def parse_time_or_duration(text: str, now: float) -> float:
+    """An ISO instant, or ``now`` plus a duration (``""`` is zero), as POSIX seconds.
+
+    Sleep names, ``waitForEvent`` and ``invoke`` timeouts come in either form: the
+    TypeScript SDK writes a ``Date`` as an ISO instant and a relative time as a duration.
+    """
+    if _ISO.match(text):
+        return parse_iso_time(text)
+    if not text.strip():
+        return now
+    try:
+        return now + parse_duration(text)
+    except ProtocolError:
+        raise ProtocolError(
+            f"{text!r} is neither an ISO-8601 time nor a duration such as '30s' or '1h30m'"
+        ) from None
 
 
 def _text(value: Json) -> str:
@@ -244,6 +299,24 @@ def normalise_error(raw: Json, fallback: str) -> dict[str, Json]:
     if stack is not None and not isinstance(stack, str):
         error["stack"] = _text(stack)
     return error
+
+
+def error_memo(error: Mapping[str, Json] | None) -> dict[str, Json]:
+    """A step's error as the executor stores it: ``{"error": {name, message[, stack]}}``.
+
+    The stack is left out when there is none: the TypeScript SDK rebuilds a memo whose
+    ``"stack"`` is null as ``Error: Unknown error``, losing the name and the message.
+    """
+    error = error or {}
+    stored = {"name": error.get("name") or "Error", "message": error.get("message") or ""}
+    if error.get("stack") is not None:
+        stored["stack"] = error["stack"]
+    return {"error": stored}
+
+
+def parse_ops(raw: Sequence[object]) -> tuple[Op, ...]:
+    """Ops as a 206 body or a checkpoint lists them; :class:`ProtocolError` if unreadable."""
+    return tuple(_parse_op(item, i) for i, item in enumerate(raw))
 
 
 def _unwrap_streamed(status: int, body: bytes) -> tuple[int, bytes, dict[str, str]]:
@@ -290,6 +363,13 @@ def _parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
             f"HTTP {status} without an x-inngest-sdk header: the response did not "
             "come from an Inngest SDK (is the URL the serve endpoint?)"
         )
+    version = headers.get("x-inngest-req-version")
+    if version is not None and version.strip() not in PROTOCOL_VERSIONS:
+        raise ProtocolError(
+            f"the SDK answered with request version {version!r}, which inngest-sim does not "
+            f"speak (it speaks {' and '.join(sorted(PROTOCOL_VERSIONS))}); use an SDK release "
+            "that speaks version 2 (inngest-py 0.5, inngest-js 3 and 4)"
+        )
     try:
         payload = json.loads(body) if body.strip() else None
     except json.JSONDecodeError as exc:
@@ -304,7 +384,7 @@ def _parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
             raise ProtocolError(
                 f"206 body must be a non-empty JSON array of ops, got {body[:200]!r}"
             )
-        ops = tuple(_parse_op(raw, i) for i, raw in enumerate(payload))
+        ops = parse_ops(payload)
         return Reply("ops", status, ops=ops, no_retry=no_retry, retry_after=retry_after)
     if 200 <= status < 300:
         return Reply("done", status, output=payload)

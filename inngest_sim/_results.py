@@ -14,6 +14,7 @@ from typing import Any
 from inngest_sim._spans import attempt_spans, group_overlapping, max_overlap
 from inngest_sim.trace import (
     BodyExecuted,
+    Checkpointed,
     RequestSent,
     ResponseHandled,
     RunEnded,
@@ -174,6 +175,12 @@ class RunResult:
             )
             for r in self.trace.of(RequestSent)
         ]
+
+    @property
+    def checkpoints(self) -> list[Checkpointed]:
+        """The checkpoints a checkpointing SDK (TypeScript v4) posted for this run: each
+        with the step ids it carried and the server's answer (200: saved)."""
+        return self.trace.of(Checkpointed)
 
     @property
     def completion_order(self) -> list[str]:

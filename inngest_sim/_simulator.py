@@ -21,7 +21,14 @@ from inngest_sim._arguments import check_constructor, events_to_send, run_events
 from inngest_sim._backends import AppBackend, Backend, HttpBackend, InProcessBackend
 from inngest_sim._bodies import BodyWatch
 from inngest_sim._clock import Clock, VirtualClock
-from inngest_sim._engine import OPCODES, EngineConfig, RunLoop, RunState, Scheduler
+from inngest_sim._engine import (
+    OPCODES,
+    EngineConfig,
+    RunLoop,
+    RunState,
+    Scheduler,
+    apply_checkpoint,
+)
 from inngest_sim._errors import (
     InvalidArgument,
     RunNotFinished,
@@ -110,6 +117,9 @@ class Simulator:
         serve_path: where the in-process app serves the functions.
         signing_key: the key execution requests are signed with; by default the
             client's, when it is in production mode (unsigned in dev mode).
+        checkpointing: send ``ctx.fn_id`` and ``ctx.qi_id`` as the Inngest server does,
+            so a TypeScript v4 SDK checkpoints the steps it runs (its default); False
+            drives the classic one-step-per-request protocol. The Python SDK ignores it.
         backend: how the SDK is reached (``Simulator.from_app`` and ``from_url`` make one).
         accelerate: fix two slow spots of the SDK's replay while the simulator is open
             (same bytes on the wire; see ``inngest_sim.accelerator_status()``); None
@@ -141,6 +151,7 @@ class Simulator:
         backend: Backend | None = None,
         accelerate: bool | None = None,
         freeze_gc: bool = False,
+        checkpointing: bool = True,
     ) -> None:
         check_constructor(locals())
         if clock is not None and start is not None:
@@ -168,6 +179,7 @@ class Simulator:
             max_requests_per_run=max_requests_per_run,
             request_latency=request_latency,
             fail_fast_errors=frozenset({"AssertionError"}) if fail_on_assertion else frozenset(),
+            checkpointing=checkpointing,
         )
         self._signing_key = signing_key if signing_key is not None else _signing_key(client)
         self._accelerate = accelerate
@@ -322,6 +334,11 @@ class Simulator:
     def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
         run = self._engine.runs.get(run_id)
         return (run.events, dict(run.memos)) if run else None
+
+    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        """Steps a checkpointing SDK ran inside an open request (any thread)."""
+        engine = self._engine
+        return engine.scheduler.call_blocking(lambda: apply_checkpoint(engine, run_id, body).pair())
 
     # ----------------------------------------------------------- accessors
     @property

@@ -3,6 +3,7 @@
 Commands:
   run      run any function (or every function of a client) from the shell
   report   render a saved trace as an HTML timeline (or a Perfetto / Chrome trace)
+  dev      serve a local Inngest dev server for any SDK's tests
 
 Mistakes a user can make (module not found, no such function, bad JSON, bad
 fault rule) print one line and exit with status 2; a run that did not complete
@@ -54,6 +55,33 @@ def _parser() -> argparse.ArgumentParser:
         "--output",
         help="the file to write (report.html, or report.perfetto.json for --format perfetto)",
     )
+
+    dev = commands.add_parser("dev", help="serve a local Inngest dev server on loopback")
+    dev.add_argument("--port", type=int, default=8288, help="the port (default 8288; 0: any)")
+    dev.add_argument(
+        "-u", "--url", action="append", default=[], metavar="URL", help="sync this app at start"
+    )
+    dev.add_argument("--clock", choices=("real", "virtual"), default="real")
+    dev.add_argument("--start", metavar="ISO", help="where virtual time starts (default: now)")
+    dev.add_argument("--seed", type=int, default=0)
+    dev.add_argument(
+        "--no-auto-run",
+        action="store_true",
+        help="hold triggered runs until a test drains them (POST /sim/queue/drain)",
+    )
+    dev.add_argument(
+        "--retry-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="wait this long between retries instead of Inngest's backoff (15 s, 30 s, ...)",
+    )
+    dev.add_argument(
+        "--no-checkpointing",
+        action="store_true",
+        help="drive TypeScript v4 apps one step per request (no ctx.fn_id/qi_id)",
+    )
+    dev.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
     return parser
 
 
@@ -89,9 +117,27 @@ def _report(args: argparse.Namespace) -> int:
     return main_report(args.trace, args.output, format=args.format)
 
 
+def _dev(args: argparse.Namespace) -> int:
+    from inngest_sim._dev.main import serve
+    from inngest_sim._dev.options import DevOptions
+
+    options = DevOptions(
+        port=args.port,
+        urls=tuple(args.url),
+        clock=args.clock,
+        start=args.start,
+        seed=args.seed,
+        auto_run=not args.no_auto_run,
+        retry_delay=args.retry_delay,
+        checkpointing=not args.no_checkpointing,
+        request_timeout=args.request_timeout,
+    )
+    return asyncio.run(serve(options))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"run": _run, "report": _report}[args.command]
+    command = {"run": _run, "report": _report, "dev": _dev}[args.command]
     try:
         return command(args)
     except SimError as exc:

@@ -8,6 +8,7 @@ a gate and listeners when it is built.
 
 from __future__ import annotations
 
+from inngest_sim._engine.checkpoint import CheckpointAnswer, apply_checkpoint, checkpoint_ids
 from inngest_sim._engine.loop import RunLoop
 from inngest_sim._engine.opcodes import OPCODES, STEP_OUTPUT_OPS
 from inngest_sim._engine.ports import (
@@ -31,6 +32,7 @@ __all__ = [
     "STEP_OUTPUT_OPS",
     "Admission",
     "Answer",
+    "CheckpointAnswer",
     "EngineConfig",
     "Gate",
     "OpHandler",
@@ -44,5 +46,7 @@ __all__ = [
     "Scheduler",
     "Timer",
     "WorkItem",
+    "apply_checkpoint",
+    "checkpoint_ids",
     "describe_request",
 ]

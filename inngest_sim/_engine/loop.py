@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._engine.checkpoint import checkpoint_ids
 from inngest_sim._engine.opcodes import OPCODES, handle_ops
 from inngest_sim._engine.ports import Admission, Answer, OpenGate, describe_request
 from inngest_sim._engine.run import RunState, WorkItem
@@ -76,6 +77,8 @@ class RunLoop:
         self.runs: dict[str, RunState] = {}
         self._wakes: set[float] = set()
         self._abandoned: set[asyncio.Future[Any]] = set()
+        # Requests waiting for their answer, by request id: a checkpoint names its request.
+        self._in_flight: dict[str, tuple[WorkItem, RequestSent]] = {}
 
     # ------------------------------------------------------------------ runs
     def run(self, run_id: str) -> RunState | None:
@@ -127,6 +130,16 @@ class RunLoop:
 
     def fail(self, run: RunState, error: dict[str, Any]) -> None:
         self.end_run(run, "Failed", output=error, error=error)
+
+    def complete(self, run: RunState, output: Any) -> None:
+        self.end_run(run, "Completed", output=output)
+
+    def in_flight(self, run_id: str, request_id: str | None) -> tuple[WorkItem, RequestSent] | None:
+        found = self._in_flight.get(request_id) if request_id else None
+        if found is not None and found[0].run.run_id == run_id:
+            return found
+        mine = [entry for entry in self._in_flight.values() if entry[0].run.run_id == run_id]
+        return mine[0] if len(mine) == 1 else None
 
     def cancel(self, run: RunState, reason: str) -> None:
         """End a run as Cancelled: queued work is dropped, late answers ignored."""
@@ -191,6 +204,7 @@ class RunLoop:
             self.fail(run, _too_many_requests(run, self.config.max_requests_per_run))
             return False
         use_api = run.state_bytes > limits.use_api_threshold_bytes
+        request_id = f"{run.run_id}-{run.requests}"
         body = build_body(
             event=run.event,
             events=run.events,
@@ -201,8 +215,8 @@ class RunLoop:
             max_attempts=run.spec.max_attempts,
             disable_immediate_execution=run.disable_immediate_execution,
             use_api=use_api,
+            **(checkpoint_ids(run.spec.id, request_id) if self.config.checkpointing else {}),
         )
-        request_id = f"{run.run_id}-{run.requests}"
         item.bodies_before = len(run.bodies)
         start = self.recorder.record(
             RequestSent,
@@ -214,7 +228,11 @@ class RunLoop:
             disable_immediate_execution=run.disable_immediate_execution,
             use_api=use_api,
         )
-        reply, size = await self._call(item, request_id, body)
+        self._in_flight[request_id] = (item, start)
+        try:
+            reply, size = await self._call(item, request_id, body)
+        finally:
+            del self._in_flight[request_id]
         wall = self.recorder.wall() - start.wall
         latency = self._latency(item)
         if latency <= 0:

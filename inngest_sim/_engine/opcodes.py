@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_sim._engine.run import WorkItem
 from inngest_sim._protocol import (
+    RUN_COMPLETE,
     STEP_OUTPUT_OPS,
     ProtocolError,
+    error_memo,
     json_size,
-    parse_duration,
-    parse_iso_time,
+    parse_sleep_target,
 )
 
 if TYPE_CHECKING:
@@ -49,14 +50,21 @@ def handle_ops(ops: RunOps, answer: Answer, table: OpTable) -> None:
             ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
             ops.retry_or_fail(answer.item, error, False, None)
             return
-    if len(reported) > 1:
+    # RunComplete ends the run; it is not a step to fan in.
+    steps = [op for op in reported if op.op != RUN_COMPLETE]
+    if len(steps) > 1:
         run.disable_immediate_execution = True
-        run.pending.update(op.id for op in reported)
-    # The server handles WaitForEvent before the other ops of a response.
-    for op in sorted(reported, key=lambda o: o.op != "WaitForEvent"):
+        run.pending.update(op.id for op in steps)
+    # The server handles WaitForEvent before the other ops of a response, and RunComplete
+    # after the steps that came with it (a checkpointing SDK's buffered StepRuns).
+    for op in sorted(reported, key=_handling_order):
         if not run.running:
             return
         _dispatch(ops, answer, op, table)
+
+
+def _handling_order(op: Op) -> int:
+    return 0 if op.op == "WaitForEvent" else 2 if op.op == RUN_COMPLETE else 1
 
 
 def _dispatch(ops: RunOps, answer: Answer, op: Op, table: OpTable) -> None:
@@ -74,6 +82,11 @@ def _dispatch(ops: RunOps, answer: Answer, op: Op, table: OpTable) -> None:
 
 def _step_ran(ops: RunOps, answer: Answer, op: Op) -> None:
     run, limits = answer.item.run, ops.config.limits
+    if op.id in run.memos:
+        # A checkpointing SDK may report again, in its answer, a step it checkpointed:
+        # the save is idempotent, as the server's is; the step still counts as done.
+        ops.complete_step(run, op)
+        return
     memo = {"data": op.data}
     size = answer.sizes.get(op.id)
     size = json_size(memo) if size is None else size
@@ -97,8 +110,7 @@ def _step_errored(ops: RunOps, answer: Answer, op: Op) -> None:
     if not final:
         ops.retry_or_fail(item, error, False, answer.reply.retry_after)
         return
-    memo = {"error": {k: error.get(k) for k in ("name", "message", "stack")}}
-    ops.save(run, op, memo)
+    ops.save(run, op, error_memo(error))
     ops.complete_step(run, op)
 
 
@@ -109,7 +121,7 @@ def _step_planned(ops: RunOps, answer: Answer, op: Op) -> None:
 def _sleep(ops: RunOps, answer: Answer, op: Op) -> None:
     run, now = answer.item.run, ops.clock.now()
     try:
-        until = _sleep_target(op, now)
+        until = parse_sleep_target(op.name, op.opts or {}, now)
     except ProtocolError as exc:
         # Unreadable like a malformed response: the attempt failed, retry it.
         run.seen_ops.discard(op.id)
@@ -123,14 +135,9 @@ def _sleep(ops: RunOps, answer: Answer, op: Op) -> None:
     ops.call_for(run, max(until, now), lambda: ops.resume(run.run_id, op, None))
 
 
-def _sleep_target(op: Op, now: float) -> float:
-    """The sleep's end: the ISO time in ``name`` (Python SDK) or ``opts.duration``."""
-    if isinstance(op.name, str) and op.name[:1].isdigit():
-        return parse_iso_time(op.name)
-    duration = (op.opts or {}).get("duration")
-    if duration is None:
-        raise ProtocolError(f"name {op.name!r} is not an ISO time and there is no opts.duration")
-    return now + parse_duration(str(duration))
+def _run_complete(ops: RunOps, answer: Answer, op: Op) -> None:
+    """A checkpointing SDK ran the function to its end inside the request."""
+    ops.complete(answer.item.run, op.data)
 
 
 def _unsupported(answer: Answer, op: Op) -> dict[str, Any]:
@@ -143,11 +150,12 @@ def _unsupported(answer: Answer, op: Op) -> dict[str, Any]:
     }
 
 
-#: The engine's own opcodes: step results, planned steps and sleeps.
+#: The engine's own opcodes: step results, planned steps, sleeps and a run's completion.
 OPCODES: dict[str, OpHandler] = {
     "StepRun": _step_ran,
     "StepError": _step_errored,
     "StepFailed": _step_errored,
     "StepPlanned": _step_planned,
     "Sleep": _sleep,
+    RUN_COMPLETE: _run_complete,
 }

@@ -50,6 +50,10 @@ class EngineConfig:
     max_requests_per_run: int = 20_000
     request_latency: float | Callable[[str, str | None], float] = 0.0
     fail_fast_errors: frozenset[str] = frozenset()
+    # Send ctx.fn_id and ctx.qi_id, as the Go server does: a TypeScript v4 SDK then
+    # checkpoints steps through the API and ends runs with RunComplete. Off: the classic
+    # one-step-per-request protocol.
+    checkpointing: bool = True
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -145,6 +149,15 @@ class RunOps(Protocol):
     def fail(self, run: RunState, error: dict[str, Any]) -> None: ...
 
     def cancel(self, run: RunState, reason: str) -> None: ...
+
+    def complete(self, run: RunState, output: Any) -> None:
+        """End ``run`` as Completed with ``output``."""
+        ...
+
+    def in_flight(self, run_id: str, request_id: str | None) -> tuple[WorkItem, RequestSent] | None:
+        """The request of ``run_id`` still waiting for its answer (``request_id``, or the
+        run's only one), with its ``RequestSent`` record; None when there is none."""
+        ...
 
 
 #: Handles one op of a 206 response.

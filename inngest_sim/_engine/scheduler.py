@@ -8,10 +8,11 @@ real clock the loop sleeps until the next timer, a finished request or a wakeup.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import heapq
 import itertools
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from inngest_sim._errors import SimError
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from inngest_sim._clock import Clock
 
 __all__ = ["Scheduler", "Timer"]
+
+T = TypeVar("T")
 
 
 class Timer:
@@ -69,6 +72,30 @@ class Scheduler:
             self.call_soon(callback)
         else:
             self.loop.call_soon_threadsafe(self.call_soon, callback)
+
+    def call_blocking(self, callback: Callable[[], T], *, timeout: float = 30.0) -> T:
+        """``callback()`` run on the loop, from any thread; returns its result.
+
+        On the loop's own thread it runs at once. From another thread the caller waits
+        (at most ``timeout`` real seconds) until the loop has run it: an SDK's checkpoint
+        must be saved before the SDK goes on, and before its answer is handled.
+        """
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            return callback()
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(callback())
+            except BaseException as exc:  # handed to the waiting thread
+                future.set_exception(exc)
+
+        self.loop.call_soon_threadsafe(run)
+        return future.result(timeout=timeout)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` as in-flight work: virtual time waits for it."""
@@ -132,6 +159,13 @@ class Scheduler:
             if target == until and (due is None or due > until):
                 self._fire_due()
                 return done()
+
+    async def wait_for_work(self) -> None:
+        """Until a timer is set or work is spawned (a server idles here between runs)."""
+        self._wakeup.clear()
+        if self.next_due() is not None or self._inflight:
+            return
+        await self._wakeup.wait()
 
     async def cancel_all(self) -> None:
         for task in self._inflight:

@@ -59,6 +59,9 @@ class FlowControl:
 
     def __init__(self, registry: Registry, *, seed: int) -> None:
         self.policies = {spec.id: parse_policy(spec) for spec in registry}
+        # The spec each policy was read from: a function synced again (inngest-sim dev)
+        # gets its new options.
+        self._read_from = {spec.id: spec for spec in registry}
         self.gate = FlowGate(on_start=self._first_request)
         self.cron = CronSchedules(registry, seed=seed, schedule=self.schedule)
         self._buckets: dict[tuple[str, str], Gcra] = {}  # (function id, option)
@@ -67,6 +70,9 @@ class FlowControl:
         self._singletons: dict[tuple[str, str | None], RunState] = {}
 
     def policy(self, spec: FunctionSpec) -> Policy:
+        if self._read_from.get(spec.id) is not spec:
+            self.policies[spec.id] = parse_policy(spec)
+            self._read_from[spec.id] = spec
         return self.policies[spec.id]
 
     def _gcra(self, fn_id: str, rate: RatePolicy, capacity: int) -> Gcra:

@@ -226,6 +226,10 @@ class Endpoint:
         self.url = url
         self._signing_key = signing_key
 
+    def url_for(self, fn_id: str) -> str:
+        """The serve URL that runs ``fn_id`` (one URL here; several apps' in a subclass)."""
+        return self.url
+
     async def execute(
         self,
         *,
@@ -250,7 +254,7 @@ class Endpoint:
             signing_key=self._signing_key,
         )
         request = self.http.build_request(
-            "POST", f"{self.url}?{built.query}", content=built.raw, headers=built.headers
+            "POST", f"{self.url_for(fn_id)}?{built.query}", content=built.raw, headers=built.headers
         )
         response = await self.http.send(request, stream=True)
         try:

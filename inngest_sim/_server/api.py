@@ -10,6 +10,7 @@ message a ``Published`` record.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,17 +18,19 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from inngest_sim._server.events import check_events
+from inngest_sim._ids import seeded_ulid
+from inngest_sim._server.events import check_event, check_events
 from inngest_sim.trace import ApiCalled, Published
 
 if TYPE_CHECKING:
     from inngest_sim._limits import Limits
     from inngest_sim.trace._recorder import Recorder
 
-__all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi"]
+__all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi", "RegisterHook"]
 
 #: The API's endpoints by the name fault rules use for them, with their path prefix.
 API_ENDPOINTS = {
+    "checkpoint": "/v1/checkpoint/",
     "events": "/e/",
     "publish": "/v1/realtime/publish",
     "register": "/fn/register",
@@ -46,9 +49,20 @@ class ApiHost(Protocol):
         """A run's events and memos, for SDKs that fetch state through the API."""
         ...
 
+    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        """Save the steps a checkpointing SDK posts while its request is open (any
+        thread; returns once they are saved): the HTTP status and, when not 200, why."""
+        ...
+
 
 #: Gives the response an injected API fault asks for (or raises), or None.
 ApiFaultHook = Callable[[httpx.Request, str], "httpx.Response | None"]
+#: Checks and takes a registration; returns why it is refused (a 400), or None.
+RegisterHook = Callable[[dict[str, Any]], "str | None"]
+
+
+# Go serves checkpoints under both prefixes (the first was the private beta's).
+_CHECKPOINT = re.compile(r"^/v1/(?:checkpoint|http/runs)/([^/]+)/async$")
 
 
 def _json(status: int, payload: Any) -> httpx.Response:
@@ -71,8 +85,10 @@ class InngestApi:
         host: ApiHost,
         *,
         faults: ApiFaultHook | None = None,
+        on_register: RegisterHook | None = None,
     ) -> None:
         self._lock = threading.Lock()
+        self.on_register = on_register
         self.limits = limits
         self.recorder = recorder
         self.host = host
@@ -100,6 +116,9 @@ class InngestApi:
             return self._run_state(path)
         if request.method == "POST" and path == "/v1/realtime/publish":
             return self._publish(request)
+        checkpoint = _CHECKPOINT.match(path)
+        if request.method == "POST" and checkpoint:
+            return self._checkpoint(request, checkpoint.group(1))
         return _json(404, {"error": f"inngest-sim does not serve {request.method} {path}"})
 
     def _register(self, request: httpx.Request) -> httpx.Response:
@@ -107,6 +126,11 @@ class InngestApi:
             payload = json.loads(request.content or b"{}")
         except json.JSONDecodeError as exc:
             return _json(400, {"error": f"registration body is not JSON: {exc}"})
+        if not isinstance(payload, dict):
+            return _json(400, {"error": "a registration is a JSON object with 'functions'"})
+        problem = self.on_register(payload) if self.on_register is not None else None
+        if problem is not None:
+            return _json(400, {"error": problem, "status": 400})
         with self._lock:
             self.registrations.append(payload)
         return _json(200, {"ok": True, "modified": True})
@@ -117,10 +141,27 @@ class InngestApi:
         except json.JSONDecodeError as exc:
             return _json(400, {"error": f"body is not JSON: {exc}", "status": 400})
         events = payload if isinstance(payload, list) else [payload]
-        problem = check_events(events, self.limits)
+        if len(events) > self.limits.max_events_per_send:
+            return _json(
+                400, {"ids": [], "error": check_events(events, self.limits), "status": 400}
+            )
+        # As Go's Event API: the events before the first bad one are taken, the rest not.
+        accepted: list[dict[str, Any]] = []
+        problem = None
+        for position, event in enumerate(events):
+            problem = check_event(event, position, self.limits)
+            if problem:
+                break
+            accepted.append(event)
+        seed = request.headers.get("x-inngest-event-id-seed")
+        if seed:
+            # A retried send repeats its seed: its events get the same ids again.
+            for index, event in enumerate(accepted):
+                if not event.get("id"):
+                    event["id"] = seeded_ulid(seed, index) or ""
+        ids = self.host.receive_events(accepted, "event-api") if accepted else []
         if problem:
-            return _json(400, {"error": problem, "status": 400})
-        ids = self.host.receive_events(events, "event-api")
+            return _json(400, {"ids": ids, "error": problem, "status": 400})
         return _json(200, {"ids": ids, "status": 200})
 
     def _run_state(self, path: str) -> httpx.Response:
@@ -130,6 +171,19 @@ class InngestApi:
             return _json(404, {"error": f"no run for {path}"})
         events, memos = state
         return _json(200, events if parts[3] == "batch" else memos)
+
+    def _checkpoint(self, request: httpx.Request, run_id: str) -> httpx.Response:
+        status: int
+        message: str | None
+        try:
+            body = json.loads(request.content or b"null")
+        except json.JSONDecodeError as exc:
+            status, message = 400, f"checkpoint body is not JSON: {exc}"
+        else:
+            status, message = self.host.checkpoint(run_id, body)
+        if status == 200:
+            return httpx.Response(200)  # Go answers an empty 200
+        return _json(status, {"error": message, "data": {"run_id": run_id}, "status": status})
 
     def _publish(self, request: httpx.Request) -> httpx.Response:
         query = parse_qs(request.url.query.decode("ascii"))

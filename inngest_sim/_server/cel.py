@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import cel
-
 from inngest_sim._errors import InvalidArgument
 
 if TYPE_CHECKING:
@@ -25,6 +23,10 @@ class Expression:
     __slots__ = ("_program", "source")
 
     def __init__(self, source: str, *, where: str) -> None:
+        # Imported on first use: the package also loads its command line (prompt_toolkit,
+        # rich), a tenth of a second that `inngest-sim dev` would pay at every start.
+        import cel
+
         self.source = source
         try:
             self._program = cel.compile(source)

@@ -18,6 +18,7 @@ __all__ = [
     "INVOKED_EVENT",
     "LIFECYCLE_PREFIXES",
     "SCHEDULED_EVENT",
+    "check_event",
     "check_events",
     "default_event",
     "lifecycle_events",
@@ -64,20 +65,28 @@ def check_events(events: list[Any], limits: Limits) -> str | None:
     if len(events) > limits.max_events_per_send:
         return f"Cannot have more than {limits.max_events_per_send} events in a batch"
     for position, event in enumerate(events):
-        if not isinstance(event, dict):
-            return f"event #{position} is {type(event).__name__}, expected an object"
-        name = event.get("name")
-        if not isinstance(name, str) or not name:
-            return f"event #{position} has no name; every event needs a 'name' string"
-        size = json_size(event)
-        if size > limits.max_event_bytes:
-            return (
-                f"Event is over the max size: Max {limits.max_event_bytes} bytes / "
-                f"Size {size} bytes (event {name!r})"
-            )
-        data = event.get("data")
-        if data is not None and not isinstance(data, dict):
-            return f"event {name!r}: data must be an object, got {type(data).__name__}"
+        problem = check_event(event, position, limits)
+        if problem:
+            return problem
+    return None
+
+
+def check_event(event: Any, position: int, limits: Limits) -> str | None:
+    """What is wrong with the ``position``-th event of a send, or None."""
+    if not isinstance(event, dict):
+        return f"event #{position} is {type(event).__name__}, expected an object"
+    name = event.get("name")
+    if not isinstance(name, str) or not name:
+        return f"event #{position} has no name; every event needs a 'name' string"
+    size = json_size(event)
+    if size > limits.max_event_bytes:
+        return (
+            f"Event is over the max size: Max {limits.max_event_bytes} bytes / "
+            f"Size {size} bytes (event {name!r})"
+        )
+    data = event.get("data")
+    if data is not None and not isinstance(data, dict):
+        return f"event {name!r}: data must be an object, got {type(data).__name__}"
     return None
 
 

@@ -6,7 +6,7 @@ import asyncio
 import socket
 from typing import Any
 
-__all__ = ["LoopbackServer", "bind_loopback"]
+__all__ = ["LoopbackServer", "bind_loopback", "free_port"]
 
 
 def bind_loopback(port: int = 0) -> socket.socket:
@@ -16,6 +16,14 @@ def bind_loopback(port: int = 0) -> socket.socket:
     sock.bind(("127.0.0.1", port))
     sock.listen(128)
     return sock
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (for a server another process starts)."""
+    sock = bind_loopback()
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
 
 
 class LoopbackServer:

@@ -12,7 +12,7 @@ from inngest_sim._server.cel import Expression
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-__all__ = ["FunctionSpec", "Registry", "Trigger"]
+__all__ = ["FunctionSpec", "Registry", "Trigger", "app_id_of"]
 
 MAX_TRIGGERS = 10
 
@@ -47,6 +47,7 @@ class FunctionSpec:
     retries: int
     url: str
     config: Mapping[str, Any]
+    app_id: str = ""
 
     @property
     def max_attempts(self) -> int:
@@ -77,6 +78,7 @@ class FunctionSpec:
             retries=retries,
             url=url,
             config=config,
+            app_id=app_id,
         )
 
 
@@ -86,14 +88,24 @@ def _trigger(raw: Mapping[str, Any], where: str) -> Trigger:
     return Trigger(event=raw.get("event"), expression=compiled, cron=raw.get("cron"))
 
 
+def app_id_of(payload: Mapping[str, Any]) -> str:
+    """The app id a registration names: ``appname`` (Python), ``appName`` (TypeScript)."""
+    return str(payload.get("appname") or payload.get("appName") or payload.get("app_id") or "")
+
+
 class Registry:
-    """The functions of one app, by full id (``<app>-<fn>``) and by local id."""
+    """Served functions by full id (``<app>-<fn>``) and by local id.
+
+    One app's (the simulator's), or several (``inngest-sim dev``: each app's
+    registration replaces that app's functions with :meth:`sync`).
+    """
 
     def __init__(self, app_id: str, configs: Sequence[Mapping[str, Any]]) -> None:
         self.app_id = app_id
-        self._by_id = {
-            spec.id: spec for spec in (FunctionSpec.from_config(c, app_id) for c in configs)
-        }
+        self._by_id: dict[str, FunctionSpec] = {}
+        self.apps: dict[str, tuple[FunctionSpec, ...]] = {}
+        if configs:
+            self.sync(app_id, configs)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._by_id.values())
@@ -104,18 +116,55 @@ class Registry:
     def get(self, fn_id: str) -> FunctionSpec:
         spec = self._by_id.get(fn_id) or self._by_id.get(f"{self.app_id}-{fn_id}")
         if spec is None:
+            by_slug = [s for s in self._by_id.values() if s.slug == fn_id]
+            spec = by_slug[0] if len(by_slug) == 1 else None
+        if spec is None:
             known = ", ".join(sorted(self._by_id)) or "(none)"
             raise UnknownFunctionError(
                 f"no function {fn_id!r} is served; served functions: {known}"
             )
         return spec
 
+    @staticmethod
+    def read(app_id: str, configs: Sequence[Mapping[str, Any]]) -> tuple[FunctionSpec, ...]:
+        """An app's functions, checked: ``InvalidArgument`` names what is wrong."""
+        specs: dict[str, FunctionSpec] = {}
+        for position, config in enumerate(configs):
+            if not isinstance(config, dict) or not isinstance(config.get("id"), str):
+                raise InvalidArgument(
+                    f"app {app_id!r}: function #{position} has no string 'id'; every "
+                    "function in a registration needs one"
+                )
+            spec = FunctionSpec.from_config(config, app_id)
+            if spec.id in specs:
+                raise InvalidArgument(
+                    f"app {app_id!r} registers the function {spec.id!r} twice; function ids "
+                    "must be unique within an app (rename one)"
+                )
+            specs[spec.id] = spec
+        return tuple(specs.values())
+
+    def sync(self, app_id: str, configs: Sequence[Mapping[str, Any]]) -> tuple[FunctionSpec, ...]:
+        """Replace ``app_id``'s functions with ``configs`` (checked first, all or nothing)."""
+        specs = self.read(app_id, configs)
+        for spec in specs:
+            owner = self._by_id.get(spec.id)
+            if owner is not None and owner.app_id != app_id:
+                raise InvalidArgument(
+                    f"app {app_id!r} registers the function {spec.id!r}, which app "
+                    f"{owner.app_id!r} already serves; function ids are global (rename one)"
+                )
+        for old in self.apps.get(app_id, ()):
+            self._by_id.pop(old.id, None)
+        self.apps[app_id] = specs
+        self._by_id.update((spec.id, spec) for spec in specs)
+        return specs
+
     @classmethod
     def from_registration(cls, payload: Mapping[str, Any]) -> Registry:
         """The registry an SDK's registration payload (``POST /fn/register``) describes."""
         functions = payload.get("functions") or []
-        app_id = str(payload.get("appname") or payload.get("app_id") or "")
-        return cls(app_id, functions)
+        return cls(app_id_of(payload), functions)
 
     def triggered_by(self, event: Mapping[str, Any]) -> list[FunctionSpec]:
         return [s for s in self._by_id.values() if any(t.matches(event) for t in s.triggers)]

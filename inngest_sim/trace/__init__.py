@@ -16,6 +16,7 @@ from inngest_sim._public import claim_public_names
 from inngest_sim.trace._records import (
     ApiCalled,
     BodyExecuted,
+    Checkpointed,
     EventReceived,
     FaultApplied,
     GenericRecord,
@@ -40,6 +41,7 @@ from inngest_sim.trace._trace import Trace
 __all__ = [
     "ApiCalled",
     "BodyExecuted",
+    "Checkpointed",
     "EventReceived",
     "FaultApplied",
     "GenericRecord",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 __all__ = [
     "ApiCalled",
     "BodyExecuted",
+    "Checkpointed",
     "EventReceived",
     "FaultApplied",
     "GenericRecord",
@@ -159,6 +160,23 @@ class StepSaved(Record):
     state_bytes: int
     step_count: int
     value: Any = None
+
+
+@_kind
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Checkpointed(Record):
+    """A checkpointing SDK posted the steps it ran inside request ``request_id``.
+
+    ``steps`` are the step ids it sent, ``status`` what the server answered (200: saved;
+    4xx: refused, ``message`` says why; the SDK then reports the steps in its answer).
+    """
+
+    kind: ClassVar[str] = "checkpointed"
+    run_id: str
+    request_id: str | None
+    steps: list[str]
+    status: int
+    message: str | None = None
 
 
 @_kind

@@ -25,17 +25,26 @@ FORBIDDEN = {
         "inngest_sim.assertions",
         "inngest_sim.report",
         "inngest_sim.timeline",
+        "inngest_sim._dev",
     ),
     "inngest_sim._server": (
         "inngest_sim._engine.loop",
         "inngest_sim._flow",
         "inngest_sim._simulator",
+        "inngest_sim._dev",
+    ),
+    # The dev server composes the rooms as the simulator does; it does not use the facade.
+    "inngest_sim._dev": (
+        "inngest_sim._simulator",
+        "inngest_sim._backends",
+        "inngest_sim._sdk.probe",
     ),
     "inngest_sim.faults": ("inngest_sim._engine", "inngest_sim._simulator", "inngest_sim._flow"),
     "inngest_sim._flow": (
         "inngest_sim._simulator",
         "inngest_sim._engine.loop",
         "inngest_sim.faults",
+        "inngest_sim._dev",
     ),
     # Views read results and traces only.
     "inngest_sim._results": ("inngest_sim._engine", "inngest_sim._simulator"),

@@ -112,6 +112,16 @@ async def test_a_500_with_the_sdk_header_and_no_body_says_so() -> None:
     }
 
 
+async def test_an_unknown_protocol_version_is_a_failed_attempt_that_names_it() -> None:
+    answer = Answer(206, {**SDK, "x-inngest-req-version": "9"}, b'[{"op":"StepRun","id":"x"}]')
+    run, _ = await _run([answer])
+
+    assert run.status == "Completed"  # the retry reached the real SDK
+    (message,) = _errors(run)
+    assert "request version '9', which inngest-sim does not speak" in message
+    assert run.run_id in message
+
+
 async def test_an_endless_body_is_cut_off_at_the_response_limit() -> None:
     limits = Limits(max_response_bytes=1024 * 1024)
     run, _ = await _run([Answer(206, SDK, endless=True)], limits=limits)

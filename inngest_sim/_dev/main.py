@@ -1,0 +1,60 @@
+"""``inngest-sim dev``: serve a :class:`DevServer` with uvicorn on a loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from inngest_sim._errors import InvalidArgument
+from inngest_sim._server.loopback import bind_loopback
+
+if TYPE_CHECKING:
+    from inngest_sim._dev.options import DevOptions
+
+__all__ = ["READY", "serve"]
+
+#: The line ``inngest-sim dev`` prints (stdout) once it answers HTTP.
+READY = "inngest-sim dev: serving on"
+
+
+def _bind(port: int):  # type: ignore[no-untyped-def]
+    try:
+        return bind_loopback(port)
+    except OSError as exc:
+        raise InvalidArgument(
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; is another dev "
+            "server running there? Stop it, or pick another port with --port"
+        ) from None
+
+
+async def serve(options: DevOptions) -> int:
+    """Serve until SIGINT or SIGTERM; 0 on a clean stop."""
+    import uvicorn
+
+    from inngest_sim._dev.http import build_app
+    from inngest_sim._dev.server import DevServer
+
+    logging.basicConfig(stream=sys.stderr, format="%(message)s")
+    logging.getLogger("inngest_sim.dev").setLevel(logging.INFO)
+    sock = _bind(options.port)
+    port = sock.getsockname()[1]
+    server = DevServer(options)
+    await server.start()
+    config = uvicorn.Config(build_app(server), log_level="warning", lifespan="off")
+    web = uvicorn.Server(config)
+    task = asyncio.ensure_future(web.serve(sockets=[sock]))
+    try:
+        # uvicorn has no event for "listening"; its own tests poll `started` the same way.
+        while not web.started and not task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.002)
+        if web.started:
+            mode = f"clock {options.clock}, auto-run {'on' if options.auto_run else 'off'}"
+            print(f"{READY} http://127.0.0.1:{port} ({mode})", flush=True)
+            await server.sync_apps()
+        await task
+    finally:
+        await server.stop()
+        sock.close()
+    return 0

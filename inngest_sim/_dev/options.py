@@ -1,0 +1,84 @@
+"""What ``inngest-sim dev`` is started with, checked once."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Literal
+
+from inngest_sim._errors import InvalidArgument
+from inngest_sim._limits import Limits
+from inngest_sim._protocol import ProtocolError, parse_iso_time
+from inngest_sim._retry import Backoff
+
+__all__ = ["DEFAULT_PORT", "DevOptions"]
+
+DEFAULT_PORT = 8288  # the Inngest dev server's
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DevOptions:
+    """``inngest-sim dev``'s settings (the command's flags, one for one).
+
+    Args:
+        port: the loopback port to serve on (0 picks a free one).
+        urls: serve URLs of apps to sync at start (``-u``).
+        clock: ``real`` (sleeps and timeouts take real time) or ``virtual`` (time jumps
+            to the next timer whenever no request is in flight).
+        start: where virtual time starts (an ISO time; default: now).
+        seed: seeds run ids, event ids and backoff jitter.
+        auto_run: False holds every run an event triggers until a test drains the queue.
+        retry_delay: seconds between retries instead of Inngest's backoff table
+            (15 s, 30 s, 1 min...): a shorter schedule for tests. None keeps the table.
+        checkpointing: send ``ctx.fn_id``/``ctx.qi_id`` so TypeScript v4 apps checkpoint.
+        request_timeout: real seconds to wait for one SDK request.
+        limits: the platform limits (Inngest's by default).
+    """
+
+    port: int = DEFAULT_PORT
+    urls: tuple[str, ...] = ()
+    clock: Literal["real", "virtual"] = "real"
+    start: str | None = None
+    seed: int = 0
+    auto_run: bool = True
+    retry_delay: float | None = None
+    checkpointing: bool = True
+    request_timeout: float = 30.0
+    limits: Limits = dataclasses.field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise InvalidArgument(f"port={self.port!r}: a TCP port is 0 (any free one) to 65535")
+        if self.clock not in ("real", "virtual"):
+            raise InvalidArgument(f"clock={self.clock!r}: choose 'real' or 'virtual'")
+        if self.start is not None:
+            if self.clock != "virtual":
+                raise InvalidArgument("--start sets where virtual time starts: add --clock virtual")
+            try:
+                parse_iso_time(self.start)
+            except ProtocolError as exc:
+                raise InvalidArgument(f"--start {self.start!r}: {exc}") from None
+        for url in self.urls:
+            if not url.startswith(("http://", "https://")):
+                raise InvalidArgument(
+                    f"-u {url!r}: an app's serve URL starts with http:// or https://, "
+                    "e.g. http://127.0.0.1:3000/api/inngest"
+                )
+        for name in ("retry_delay", "request_timeout"):
+            value = getattr(self, name)
+            if value is None and name == "retry_delay":
+                continue
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise InvalidArgument(f"{name}={value!r}: give finite seconds >= 0")
+        if self.request_timeout <= 0:
+            raise InvalidArgument("request_timeout must be more than 0 seconds")
+
+    @property
+    def start_seconds(self) -> float | None:
+        return parse_iso_time(self.start) if self.start is not None else None
+
+    @property
+    def backoff(self) -> Backoff:
+        if self.retry_delay is None:
+            return Backoff()
+        return Backoff(table=(float(self.retry_delay),), jitter=0.0)

@@ -1,0 +1,197 @@
+"""``DevServer``: the composition root of ``inngest-sim dev``.
+
+It builds the same rooms as ``Simulator._start`` (clock and scheduler, the trace
+recorder, the Inngest API, the registry, flow control, pauses, the AI gateway and the
+run loop), but for several apps at once: functions come and go as apps sync, each is
+run at the URL its app registered, and the scheduler's drive loop runs for the
+server's whole life on the clock it was given (real, or virtual with autojump).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from inngest_sim._ai import AiGateway
+from inngest_sim._clock import RealClock, VirtualClock
+from inngest_sim._dev.apps import Apps
+from inngest_sim._dev.endpoint import RoutedEndpoint
+from inngest_sim._dev.held import HeldRuns
+from inngest_sim._engine import (
+    OPCODES,
+    EngineConfig,
+    RunLoop,
+    Scheduler,
+    apply_checkpoint,
+)
+from inngest_sim._flow import FlowControl
+from inngest_sim._ids import IdSource
+from inngest_sim._ingest import Ingest
+from inngest_sim._pauses import Pauses
+from inngest_sim._server.api import InngestApi
+from inngest_sim._server.registry import Registry
+from inngest_sim.trace import Record, RunEnded, Trace
+from inngest_sim.trace._recorder import Recorder
+
+if TYPE_CHECKING:
+    from inngest_sim._clock import Clock
+    from inngest_sim._dev.options import DevOptions
+    from inngest_sim._engine.run import RunState
+
+__all__ = ["DevServer"]
+
+log = logging.getLogger("inngest_sim.dev")
+
+
+class DevServer:
+    """The engine behind ``inngest-sim dev``; serve :meth:`asgi` once :meth:`start` ran."""
+
+    def __init__(self, options: DevOptions) -> None:
+        self.options = options
+        self.clock: Clock = (
+            RealClock() if options.clock == "real" else VirtualClock(options.start_seconds)
+        )
+        self.trace = Trace()
+        self.registry = Registry("", [])
+        self.apps = Apps(self.registry)
+        self._exit = contextlib.AsyncExitStack()
+        self._engine: RunLoop | None = None
+        self._ingest: Ingest | None = None
+        self._held: HeldRuns | None = None
+        self._driver: asyncio.Task[None] | None = None
+        self._sync_http: httpx.AsyncClient | None = None
+        self._stopping = False
+        self.api: InngestApi | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        options = self.options
+        scheduler = Scheduler(self.clock, asyncio.get_running_loop())
+        recorder = Recorder(self.trace, self.clock)
+        self.api = InngestApi(options.limits, recorder, self, on_register=self.apps.register)
+        flow = FlowControl(self.registry, seed=options.seed)
+        pauses = Pauses(self.registry)
+        ai = AiGateway(None, timeout=options.request_timeout)
+        self._exit.push_async_callback(ai.aclose)
+        self._held = HeldRuns(flow, hold=not options.auto_run)
+        self._ingest = Ingest(self.registry, self._held, pauses)
+        http = httpx.AsyncClient(timeout=None)
+        self._exit.push_async_callback(http.aclose)
+        self._sync_http = http
+        config = EngineConfig(
+            limits=options.limits,
+            backoff=options.backoff,
+            seed=options.seed,
+            request_timeout=options.request_timeout,
+            checkpointing=options.checkpointing,
+        )
+        self._engine = RunLoop(
+            RoutedEndpoint(http, self.registry),
+            scheduler,
+            recorder,
+            IdSource(options.seed),
+            config,
+            gate=flow.gate,
+            opcodes={**OPCODES, **pauses.opcodes, **ai.opcodes},
+            listeners=[flow, pauses, self._ingest],
+        )
+        self._driver = asyncio.ensure_future(self._drive())
+
+    async def sync_apps(self) -> None:
+        """Sync the ``-u`` URLs (an app that does not answer is logged, not fatal)."""
+        for url in self.options.urls:
+            await self.sync_url(url)
+
+    async def sync_url(self, url: str) -> str | None:
+        """PUT the app at ``url`` so it registers; why it did not, or None."""
+        assert self._sync_http is not None, "start() the dev server first"
+        return await self.apps.sync_url(self._sync_http, url)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        engine = self._engine
+        if engine is not None:
+            engine.scheduler.call_soon(lambda: None)  # wake the drive loop so it sees the stop
+        if self._driver is not None:
+            # wait_for cancels the loop if it has not seen the stop within 5 s.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._driver, timeout=5)
+        if engine is not None:
+            await engine.scheduler.cancel_all()
+            await engine.aclose()
+        await self._exit.aclose()
+
+    async def _drive(self) -> None:
+        """Run timers and requests for the server's whole life."""
+        engine = self.engine
+        while not self._stopping:
+            try:
+                await engine.scheduler.drive(lambda: self._stopping)
+                if not self._stopping:
+                    await engine.scheduler.wait_for_work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug in one run must not stop every other one
+                log.exception("inngest-sim dev: an error in the run loop (a bug; please report)")
+
+    # ----------------------------------------------------------- accessors
+    @property
+    def engine(self) -> RunLoop:
+        if self._engine is None:
+            raise RuntimeError("the dev server is not started")
+        return self._engine
+
+    @property
+    def ingest(self) -> Ingest:
+        assert self._ingest is not None
+        return self._ingest
+
+    @property
+    def held(self) -> HeldRuns:
+        assert self._held is not None
+        return self._held
+
+    # ------------------------------------------------------------- ApiHost
+    def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
+        # Taken at once on the loop (uvicorn calls the API there): a test that sends an
+        # event and then drains the queue finds the event's runs in it.
+        engine, ingest = self.engine, self.ingest
+        return engine.scheduler.call_blocking(lambda: ingest.receive(engine, events, source))
+
+    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        run = self.engine.runs.get(run_id)
+        return (run.events, dict(run.memos)) if run else None
+
+    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        engine = self.engine
+        status, message = engine.scheduler.call_blocking(
+            lambda: apply_checkpoint(engine, run_id, body).pair()
+        )
+        if status != 200:
+            log.warning("checkpoint for run %s answered %d: %s", run_id, status, message)
+        return status, message
+
+    # ---------------------------------------------------------------- queue
+    def drain(self) -> list[RunState]:
+        """Start every held run (call on the server's loop)."""
+        return self.held.drain(self.engine)
+
+    async def wait_for(self, runs: list[RunState], timeout: float) -> None:
+        """Until every one of ``runs`` has ended, or ``timeout`` real seconds."""
+        ended = asyncio.Event()
+
+        def check(record: Record) -> None:
+            if isinstance(record, RunEnded) and not any(r.running for r in runs):
+                ended.set()
+
+        unsubscribe = self.trace.subscribe(check)
+        try:
+            if any(r.running for r in runs):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), timeout)
+        finally:
+            unsubscribe()

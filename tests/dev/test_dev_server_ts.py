@@ -1,0 +1,122 @@
+"""The TypeScript app driven through ``inngest-sim dev`` (Node on loopback), as it would
+be against the Inngest dev server: synced with a PUT, triggered through the Event API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from inngest_sim.dev import DevServerClient, dev_server
+from tests.dev._capture_app import RunningApp, start_app
+from tests.dev.conftest import require_ts_app
+
+
+def send(dev: DevServerClient, name: str, data: dict[str, Any] | None = None) -> str:
+    answer = httpx.post(f"{dev.url}/e/NO_EVENT_KEY_SET", json={"name": name, "data": data or {}})
+    assert answer.status_code == 200, answer.text
+    (event_id,) = answer.json()["ids"]
+    return str(event_id)
+
+
+def run_of(dev: DevServerClient, event_id: str, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = httpx.get(f"{dev.url}/v1/events/{event_id}/runs").json().get("data") or []
+        if runs:
+            return str(runs[0]["id"])
+        time.sleep(0.02)
+    raise AssertionError(f"event {event_id} started no run within {timeout}s")
+
+
+def records(dev: DevServerClient, run_id: str, kind: str) -> list[dict[str, Any]]:
+    trace = httpx.get(f"{dev.url}/sim/runs/{run_id}/trace").json()
+    return [r for r in trace["records"] if r["kind"] == kind]
+
+
+class _Served:
+    def __init__(self, dev: DevServerClient, app: RunningApp) -> None:
+        self.dev, self.app = dev, app
+
+
+def _serve(args: list[str]) -> Iterator[_Served]:
+    require_ts_app()
+    with dev_server(args=args, set_env=False) as dev:
+        app = start_app(dev.url, checkpointing=True)
+        try:
+            assert httpx.put(app.serve_url, timeout=10).status_code == 200
+            yield _Served(dev, app)
+        finally:
+            app.stop()
+
+
+@pytest.fixture(scope="module")
+def real() -> Iterator[_Served]:
+    yield from _serve([])
+
+
+@pytest.fixture(scope="module")
+def virtual() -> Iterator[_Served]:
+    # The app's far-future instants (2031) are within a year of this start.
+    yield from _serve(["--clock", "virtual", "--start", "2030-01-01T00:00:00Z"])
+
+
+def test_the_ts_app_syncs_under_its_app_name(real: _Served) -> None:
+    apps = httpx.get(f"{real.dev.url}/dev").json()["apps"]
+    (app,) = [a for a in apps if a["id"] == "ts-app"]
+    assert "ts-app-fanout" in app["functions"]
+    assert app["sdk"] == "js:v4.24.0"
+
+
+def test_the_chunked_fanout_checkpoints_as_on_the_server(real: _Served) -> None:
+    dev = real.dev
+    run_id = run_of(dev, send(dev, "ts/fanout", {"count": 12, "chunk": 5}))
+    run = dev.wait_for_run(run_id)
+    assert run["status"] == "COMPLETED"
+    assert [s["name"] for s in run["steps"]][:3] == ["image-0", "image-1", "image-2"]
+    assert len(records(dev, run_id, "request_sent")) == 16
+    assert [c["steps"] for c in records(dev, run_id, "checkpointed")] == [["persist"]]
+
+
+def test_a_wait_is_matched_by_an_event_sent_later(real: _Served) -> None:
+    dev = real.dev
+    # An ISO deadline an hour away (real time: a wait may last at most a year).
+    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    data = {"id": "A-9", "deadline": deadline.isoformat(timespec="milliseconds")}
+    run_id = run_of(dev, send(dev, "ts/approval.requested", data))
+    deadline = time.monotonic() + 10
+    while not records(dev, run_id, "waiting") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (waiting,) = records(dev, run_id, "waiting")
+    assert waiting["detail"]["if"] == "event.data.id == async.data.id"
+    send(dev, "ts/approval", {"id": "A-9", "by": "lead"})
+    run = dev.wait_for_run(run_id)
+    assert run["status"] == "COMPLETED"
+    assert run["output"] == '{"approved":true,"by":"lead"}'
+
+
+def test_invoke_and_send_event_go_through_the_server(virtual: _Served) -> None:
+    dev = virtual.dev
+    invoker = dev.wait_for_run(run_of(dev, send(dev, "ts/invoke", {"n": 4})))
+    assert invoker["output"] == '{"child":{"doubled":8}}'
+    sender = dev.wait_for_run(run_of(dev, send(dev, "ts/send", {"from": "e2e"})))
+    assert sender["status"] == "COMPLETED"
+    followups = dev.events("ts/followup")
+    assert followups
+    assert followups[-1]["data"] == {"from": "e2e"}
+    assert followups[-1]["source"] == "event-api"
+
+
+def test_virtual_time_skips_the_sleeps(virtual: _Served) -> None:
+    dev = virtual.dev
+    started = time.monotonic()
+    run = dev.wait_for_run(run_of(dev, send(dev, "ts/sleeps")))
+    assert run["status"] == "COMPLETED"
+    assert run["output"] == '"awake"'
+    assert time.monotonic() - started < 10  # three days and a year of sleeps, skipped
+    sleeps = records(dev, run["id"], "waiting")
+    assert [s["step"] for s in sleeps] == ["sleep-3d", "sleep-90s", "sleep-zero", "sleep-until"]
