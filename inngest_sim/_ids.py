@@ -6,7 +6,7 @@ import base64
 import binascii
 import random
 
-__all__ = ["IdSource", "seeded_ulid"]
+__all__ = ["IdSource", "SeededEventIds"]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -29,19 +29,31 @@ class IdSource:
         return _encode(int(now * 1000), 10) + _encode(self._rng.getrandbits(80), 16)
 
 
-def seeded_ulid(seed: str, index: int) -> str | None:
-    """The id the server gives the ``index``-th event of a send whose
-    ``x-inngest-event-id-seed`` header is ``seed`` (``"<ms>,<base64 of 10 bytes>"``).
+class SeededEventIds:
+    """Ids for the events of a send that carries an ``x-inngest-event-id-seed`` header.
 
-    A retried send carries the same seed, so its events get the same ids. None when
-    the header is not in that form (the server then makes fresh ids).
+    The header is ``"<ms>,<base64 of 10 bytes>"`` and a retried send repeats it, so the
+    server gives its events the same ids again (Go derives them from the header). Here
+    the time part is the header's milliseconds, but the random part comes from the
+    simulator's seed, drawn the first time a header is seen: the SDK fills the header
+    from ``secrets``, and ids taken from it would differ on every run of a test.
     """
-    millis, _, entropy = seed.partition(",")
-    try:
-        raw = base64.b64decode(entropy, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if not millis.isdigit() or len(raw) != 10:
-        return None
-    random_part = (int.from_bytes(raw, "big") + index) % (1 << 80)
-    return _encode(int(millis) % (1 << 48), 10) + _encode(random_part, 16)
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(f"event-ids-{seed}")
+        self._bases: dict[str, int] = {}
+
+    def id_for(self, header: str, index: int) -> str | None:
+        """The ``index``-th event's id; None when the header is not in that form."""
+        millis, _, entropy = header.partition(",")
+        try:
+            raw = base64.b64decode(entropy, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        if not millis.isdigit() or len(raw) != 10:
+            return None
+        base = self._bases.get(header)
+        if base is None:
+            base = self._bases[header] = self._rng.getrandbits(80)
+        random_part = (base + index) % (1 << 80)
+        return _encode(int(millis) % (1 << 48), 10) + _encode(random_part, 16)

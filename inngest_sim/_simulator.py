@@ -249,7 +249,11 @@ class Simulator:
         if self.faults is not None:
             self.faults.reset()
         self.api = InngestApi(
-            self.limits, recorder, self, faults=ApiFaults(injector) if injector else None
+            self.limits,
+            recorder,
+            self,
+            faults=ApiFaults(injector) if injector else None,
+            seed=self.seed,
         )
         if self.client is not None:
             self._exit.callback(route_client(self.client, self.api.handle))

@@ -72,7 +72,9 @@ class DevServer:
         options = self.options
         scheduler = Scheduler(self.clock, asyncio.get_running_loop())
         recorder = Recorder(self.trace, self.clock)
-        self.api = InngestApi(options.limits, recorder, self, on_register=self.apps.register)
+        self.api = InngestApi(
+            options.limits, recorder, self, on_register=self.apps.register, seed=options.seed
+        )
         flow = FlowControl(self.registry, seed=options.seed)
         pauses = Pauses(self.registry)
         ai = AiGateway(None, timeout=options.request_timeout)

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from inngest_sim._ids import seeded_ulid
+from inngest_sim._ids import SeededEventIds
 from inngest_sim._server.events import check_event, check_events
 from inngest_sim.trace import ApiCalled, Published
 
@@ -86,8 +86,10 @@ class InngestApi:
         *,
         faults: ApiFaultHook | None = None,
         on_register: RegisterHook | None = None,
+        seed: int = 0,
     ) -> None:
         self._lock = threading.Lock()
+        self._event_ids = SeededEventIds(seed)
         self.on_register = on_register
         self.limits = limits
         self.recorder = recorder
@@ -156,9 +158,10 @@ class InngestApi:
         seed = request.headers.get("x-inngest-event-id-seed")
         if seed:
             # A retried send repeats its seed: its events get the same ids again.
-            for index, event in enumerate(accepted):
-                if not event.get("id"):
-                    event["id"] = seeded_ulid(seed, index) or ""
+            with self._lock:  # the loopback server calls in from its own thread
+                for index, event in enumerate(accepted):
+                    if not event.get("id"):
+                        event["id"] = self._event_ids.id_for(seed, index) or ""
         ids = self.host.receive_events(accepted, "event-api") if accepted else []
         if problem:
             return _json(400, {"ids": ids, "error": problem, "status": 400})

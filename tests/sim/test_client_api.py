@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import inngest
 from inngest.experimental import realtime
 
@@ -89,3 +90,45 @@ async def test_the_same_executor_runs_on_the_real_clock() -> None:
     # On the real clock nothing is frozen: the run's time is the wall's.
     now = dt.datetime.now(dt.UTC)
     assert abs((now - run.queued_at).total_seconds()) < 60
+
+
+async def test_event_ids_repeat_with_the_seed_though_the_sdk_seeds_them_from_secrets() -> None:
+    # The SDK puts fresh `secrets` entropy in x-inngest-event-id-seed on every send; ids
+    # taken from it would make two runs of one test differ.
+    sent = []
+    for _ in range(2):
+        client, on_ping = _pair()
+        start = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+        async with Simulator(client, [on_ping], seed=7, start=start) as sim:
+            ids = await client.send(
+                [inngest.Event(name="c/ping", data={"n": 1}), inngest.Event(name="c/ping")]
+            )
+            await sim.settle()
+        sent.append(ids)
+
+    assert sent[0] == sent[1]
+    assert len(set(sent[0])) == 2
+
+
+async def test_a_retried_send_with_the_same_seed_header_gets_the_same_ids() -> None:
+    client, on_ping = _pair()
+    async with Simulator(client, [on_ping]) as sim:
+        assert sim.api is not None
+
+        def send(seed: str) -> list[str]:
+            request = httpx.Request(
+                "POST",
+                "http://inngest-sim.invalid/e/key",
+                json=[{"name": "c/other"}, {"name": "c/other"}],
+                headers={"x-inngest-event-id-seed": seed},
+            )
+            ids: list[str] = sim.api.handle(request).json()["ids"]
+            return ids
+
+        first = send("1893456000000,AAECAwQFBgcICQ==")
+        again = send("1893456000000,AAECAwQFBgcICQ==")
+        other = send("1893456000000,CQgHBgUEAwIBAA==")
+
+    assert first == again
+    assert set(first).isdisjoint(other)
+    assert all(i.startswith("01Q3DCBD00") for i in first)  # the header's milliseconds
