@@ -4,15 +4,17 @@ A top-level module, like Hypothesis's plugin: pytest loads it in every session o
 environment where inngest-sim is installed, so it imports only pytest. The simulator,
 the SDK and CEL are imported when a fixture is first used.
 
-One marker and two fixtures (plus ``inngest_dev_server``, a session's ``inngest-sim dev``)::
+One marker and two fixtures (plus ``inngest_dev_server``, a session's ``inngest-sim dev``):
 
-    @pytest.mark.inngest_sim(client=client, functions=[assets], seed=3)
-    async def test_assets(inngest_sim):
-        run = await inngest_sim.run(assets)
-        assert run.status == "Completed"
+```python
+@pytest.mark.inngest_sim(client=client, functions=[assets], seed=3)
+async def test_assets(inngest_sim):
+    run = await inngest_sim.run(assets)
+    assert run.status == "Completed"
+```
 
-``inngest_sim`` yields a started :class:`~inngest_sim.Simulator` (async tests),
-``inngest_sim_sync`` a started :class:`~inngest_sim.SyncSimulator`. The marker's
+``inngest_sim`` yields a started ``inngest_sim.Simulator`` (async tests),
+``inngest_sim_sync`` a started ``inngest_sim.SyncSimulator``. The marker's
 keyword arguments go to the constructor; ``client`` and ``functions`` may come
 from the ``inngest_client`` and ``inngest_functions`` fixtures instead. When a
 test fails, its report gets an "inngest-sim timeline" section with the seed,
@@ -341,7 +343,7 @@ def _async_fixture(fixture: Any) -> Any:
 
 
 async def inngest_sim(request: pytest.FixtureRequest) -> AsyncIterator[Simulator]:
-    """A started :class:`~inngest_sim.Simulator`, configured by ``@pytest.mark.inngest_sim``.
+    """A started ``inngest_sim.Simulator``, configured by ``@pytest.mark.inngest_sim``.
 
     ``fail_on_assertion`` is on: an ``AssertionError`` in function code fails the run
     at once. Unused fault rules fail the test at teardown (``assert_all_called=False``
@@ -362,9 +364,9 @@ inngest_sim = _async_fixture(inngest_sim)
 
 @pytest.fixture
 def inngest_sim_sync(request: pytest.FixtureRequest) -> Iterator[SyncSimulator]:
-    """A started :class:`~inngest_sim.SyncSimulator` for tests that are not ``async``.
+    """A started ``inngest_sim.SyncSimulator`` for tests that are not ``async``.
 
-    Configured like :func:`inngest_sim`, by the same marker.
+    Configured like ``inngest_sim``, by the same marker.
     """
     from inngest_sim._sync import SyncSimulator
 
@@ -381,7 +383,7 @@ def inngest_dev_server() -> Iterator[DevServerClient]:
     """``inngest-sim dev`` for the whole session, on a free loopback port.
 
     ``INNGEST_BASE_URL`` and ``INNGEST_DEV`` point at it while the session runs, so apps
-    started afterwards talk to it; yields a :class:`~inngest_sim.dev.DevServerClient`.
+    started afterwards talk to it; yields a ``inngest_sim.dev.DevServerClient``.
     For other flags, write a session fixture around ``inngest_sim.dev.dev_server(args=...)``.
     """
     from inngest_sim.dev import dev_server

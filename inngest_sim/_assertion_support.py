@@ -1,6 +1,6 @@
 """What assertion failures show: step tables, timelines, and argument checks.
 
-Private helpers of :mod:`inngest_sim.assertions`, kept apart so the public
+Private helpers of ``inngest_sim.assertions``, kept apart so the public
 module reads as the list of questions it answers.
 """
 

@@ -1,6 +1,6 @@
 """How the simulator reaches the SDK: in-process, an app of yours, or a URL.
 
-Each backend builds the :class:`~inngest_sim._sdk.serve.Endpoint` the run loop posts
+Each backend builds the ``inngest_sim._sdk.serve.Endpoint`` the run loop posts
 to, and says what it supports, as temporalio's ``WorkflowEnvironment`` backends do:
 only an SDK running in this process can be watched from inside ``step.run`` (body
 executions, in-step faults), and only a remote SDK needs the simulator's Inngest API
@@ -127,6 +127,7 @@ class InProcessBackend:
         signing_key: str | None,
         wrap: WrapEndpoint,
     ) -> ServeEndpoint:
+        """The endpoint the simulator sends execution requests to; cleanup goes on ``stack``."""
         if self.transport == "asgi":
             app = build_asgi_app(client, functions, self.serve_path)
             return _in_process(stack, app, self.serve_path, signing_key, wrap)
@@ -160,6 +161,7 @@ class AppBackend:
         signing_key: str | None,
         wrap: WrapEndpoint,
     ) -> ServeEndpoint:
+        """The endpoint the simulator sends execution requests to; cleanup goes on ``stack``."""
         return _in_process(stack, self.app, self.serve_path, signing_key, wrap)
 
 
@@ -188,4 +190,5 @@ class HttpBackend:
         signing_key: str | None,
         wrap: WrapEndpoint,
     ) -> ServeEndpoint:
+        """The endpoint the simulator sends execution requests to; cleanup goes on ``stack``."""
         return wrap(_endpoint(stack, httpx.AsyncHTTPTransport(), self.url, signing_key))

@@ -2,7 +2,7 @@
 
 As a body starts, the run notes it (an error answer that names no step is charged to
 it), an in-step fault may replace it, and otherwise a ``BodyExecuted`` record says it
-really ran; while it runs, wall-clock time moves (see :mod:`inngest_sim._wallclock`).
+really ran; while it runs, wall-clock time moves (see ``inngest_sim._wallclock``).
 After it returns, an in-step fault may still lose its result.
 """
 

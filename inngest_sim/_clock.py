@@ -2,9 +2,9 @@
 
 The scheduler never branches on which one it has. It asks the clock two questions,
 as trio's run loop asks its ``Clock``: how many real seconds until a deadline comes
-by itself (:meth:`Clock.real_seconds_until`; a virtual clock never moves on its own),
+by itself (``Clock.real_seconds_until``; a virtual clock never moves on its own),
 and whether the clock will jump to a deadline now that nothing else can run
-(:meth:`Clock.reach`). A :class:`VirtualClock` jumps when it autojumps, or when a test
+(``Clock.reach``). A ``VirtualClock`` jumps when it autojumps, or when a test
 asks time to move (``sim.advance``); inside ``sim.hold_time()`` it does not.
 """
 
@@ -31,7 +31,9 @@ class Clock(Protocol):
         """Whether time moves only when the simulator moves it."""
         ...
 
-    def now(self) -> float: ...
+    def now(self) -> float:
+        """The current time, in seconds since the epoch."""
+        ...
 
     def real_seconds_until(self, deadline: float) -> float | None:
         """Real seconds until ``deadline`` comes by itself; None when it never does."""
@@ -78,6 +80,7 @@ class VirtualClock:
             listener(self._now)
 
     def now(self) -> float:
+        """The current time, in seconds since the epoch."""
         return self._now
 
     def datetime(self) -> dt.datetime:
@@ -111,9 +114,11 @@ class VirtualClock:
             self._moved()
 
     def real_seconds_until(self, deadline: float) -> float | None:
-        return None  # virtual time never passes by itself
+        """None: virtual time never passes by itself."""
+        return None
 
     def reach(self, deadline: float, *, asked: bool) -> bool:
+        """Jump to ``deadline`` when autojumping or ``asked``; whether the clock is there."""
         if self.autojump or asked:
             self.advance_to(deadline)
         return self._now >= deadline
@@ -125,10 +130,13 @@ class RealClock:
     is_virtual = False
 
     def now(self) -> float:
+        """The current time, in seconds since the epoch."""
         return time.time()
 
     def real_seconds_until(self, deadline: float) -> float | None:
+        """The real seconds left until ``deadline`` (0 once it has passed)."""
         return max(0.0, deadline - time.time())
 
     def reach(self, deadline: float, *, asked: bool) -> bool:
-        return time.time() >= deadline  # real time cannot be made to jump
+        """Whether ``deadline`` has come: real time cannot be made to jump."""
+        return time.time() >= deadline

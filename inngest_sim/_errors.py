@@ -1,16 +1,18 @@
 """Errors raised by inngest_sim itself.
 
-The hierarchy::
+The hierarchy:
 
-    SimError                      base of everything the simulator raises
-    ├── InvalidArgument           a value passed to the simulator is wrong (also ValueError)
-    ├── UnknownFunctionError      no served function has that id (also LookupError)
-    ├── EventRejected             the Event API refused an event, as Inngest would
-    ├── SdkBridgeError            the installed SDK does not look like the one we drive
-    ├── NondeterminismError       a replay of a run took another path (also AssertionError)
-    ├── RunNotFinished            a run did not end within the bounds given to ``wait``
-    ├── SimulatorStalled          nothing can make progress, yet the awaited runs have not ended
-    └── UnusedFaultRule           a fault rule never matched (also AssertionError)
+```text
+SimError                      base of everything the simulator raises
+├── InvalidArgument           a value passed to the simulator is wrong (also ValueError)
+├── UnknownFunctionError      no served function has that id (also LookupError)
+├── EventRejected             the Event API refused an event, as Inngest would
+├── SdkBridgeError            the installed SDK does not look like the one we drive
+├── NondeterminismError       a replay of a run took another path (also AssertionError)
+├── RunNotFinished            a run did not end within the bounds given to ``wait``
+├── SimulatorStalled          nothing can make progress, yet the awaited runs have not ended
+└── UnusedFaultRule           a fault rule never matched (also AssertionError)
+```
 
 Outcomes of *runs* (a step limit, a failed function) are never raised: they are
 recorded on the run's result, because a failing run is a normal thing to test.

@@ -46,6 +46,7 @@ class Limits:
                 )
 
     def step_limit_error(self) -> dict[str, Any]:
+        """The run's error when it passes ``max_steps`` (``InngestErrFunctionOverflowed``)."""
         return {
             "name": "InngestErrFunctionOverflowed",
             "message": f"The function run exceeded the step limit of {self.max_steps} steps.",
@@ -53,6 +54,7 @@ class Limits:
         }
 
     def ops_limit_error(self, count: int) -> dict[str, Any]:
+        """The error for an answer with more ops than one request may report."""
         return {
             "name": "InngestErrFunctionOverflowed",
             "message": (
@@ -62,6 +64,7 @@ class Limits:
         }
 
     def state_limit_error(self) -> dict[str, Any]:
+        """The run's error when its state passes ``max_state_bytes``."""
         message = f"The function run exceeded the state size limit of {self.max_state_bytes} bytes."
         return {
             "name": "InngestErrStateOverflowed",
@@ -81,6 +84,7 @@ class Limits:
         }
 
     def response_size_error(self, size: int) -> dict[str, Any]:
+        """A step's error when its output passes ``max_response_bytes``."""
         return {
             "name": "Error",
             "code": "output_too_large",
@@ -91,6 +95,7 @@ class Limits:
         }
 
     def sleep_limit_error(self, step: str, target: str) -> dict[str, Any]:
+        """The error for a sleep or wait past ``max_sleep`` (``InngestErrTimeoutTooLong``)."""
         return {
             "name": "InngestErrTimeoutTooLong",
             "message": (

@@ -6,8 +6,8 @@ is offered to the pauses that exist when it arrives, in the order they were crea
 a pause written later (by a run the same event starts, say) never sees it.
 ``invoke`` starts a child run and resumes the parent when the child ends.
 
-:class:`Pauses` gives the run loop its ``WaitForEvent`` and ``InvokeFunction``
-handlers (:attr:`Pauses.opcodes`) and listens to every run's start (cancellation
+``Pauses`` gives the run loop its ``WaitForEvent`` and ``InvokeFunction``
+handlers (``Pauses.opcodes``) and listens to every run's start (cancellation
 pauses) and end (a child answering, a run's pauses dropped).
 """
 

@@ -315,7 +315,7 @@ def error_memo(error: Mapping[str, Json] | None) -> dict[str, Json]:
 
 
 def parse_ops(raw: Sequence[object]) -> tuple[Op, ...]:
-    """Ops as a 206 body or a checkpoint lists them; :class:`ProtocolError` if unreadable."""
+    """Ops as a 206 body or a checkpoint lists them; ``ProtocolError`` if unreadable."""
     return tuple(_parse_op(item, i) for i, item in enumerate(raw))
 
 
@@ -339,7 +339,7 @@ def _unwrap_streamed(status: int, body: bytes) -> tuple[int, bytes, dict[str, st
 
 
 def parse_reply(status: int, headers: Mapping[str, str], body: bytes) -> Reply:
-    """Read an SDK response. Raises :class:`ProtocolError` for anything unreadable."""
+    """Read an SDK response. Raises ``ProtocolError`` for anything unreadable."""
     try:
         return _parse_reply(status, headers, body)
     except ProtocolError:

@@ -101,7 +101,7 @@ async def check_replay(
 ) -> ReplayReport:
     """Replay ``run`` from each prefix of its saved steps, up to the first divergence.
 
-    Raises :class:`NondeterminismError` there, or with ``raise_on_divergence=False``
+    Raises ``NondeterminismError`` there, or with ``raise_on_divergence=False``
     returns a report whose ``divergence`` says what went wrong (``ok`` is then False).
     """
     __tracebackhide__ = True

@@ -78,6 +78,13 @@ class StepResult:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RequestRecord:
+    """One execution request of a run: what it asked for and how the SDK answered.
+
+    ``step_id`` is ``"step"`` for a discovery request, else the hashed id of the step
+    it targets (``target`` is that step's id as written); ``status`` is the HTTP status
+    (None while it is in flight) and ``ops`` the opcodes the answer reported.
+    """
+
     request_id: str
     step_id: str
     target: str | None

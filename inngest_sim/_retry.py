@@ -51,6 +51,7 @@ class Backoff:
             )
 
     def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before retry ``attempt`` (0-based), jitter drawn from ``rng``."""
         base = self.table[min(attempt, len(self.table) - 1)]
         return base + (rng.uniform(0, self.jitter) if self.jitter else 0.0)
 

@@ -81,11 +81,13 @@ T = TypeVar("T")
 class Simulator:
     """A fake Inngest server that drives the real SDK through its serve endpoint.
 
-    Use it as an async context manager::
+    Use it as an async context manager:
 
-        async with Simulator(client, [my_fn]) as sim:
-            run = await sim.run(my_fn, data={"lecture_id": "l1"})
-            assert run.status == "Completed"
+    ```python
+    async with Simulator(client, [my_fn]) as sim:
+        run = await sim.run(my_fn, data={"lecture_id": "l1"})
+        assert run.status == "Completed"
+    ```
 
     Args:
         client: the ``inngest.Inngest`` client the functions belong to (dev mode, or
@@ -94,7 +96,7 @@ class Simulator:
         limits: platform limits; Inngest's by default.
         seed: seeds run ids, backoff jitter and every other random choice.
         backoff: retry delays; ``Backoff(jitter=0)`` gives exact schedules.
-        clock: a :class:`VirtualClock` (default) or :class:`RealClock`.
+        clock: a ``VirtualClock`` (default) or ``RealClock``.
         start: where a new virtual clock starts (default: now).
         freeze_time: make wall-clock reads in function code (``datetime.now()``,
             ``time.time()``...) read the virtual clock; inside step bodies it moves on in
@@ -104,7 +106,7 @@ class Simulator:
         request_timeout: real seconds to wait for one SDK request before it counts as
             a failed attempt (30 by default: a hung app costs a test suite seconds per
             attempt, not minutes).
-        faults: a :class:`FaultPlan` to inject.
+        faults: a ``FaultPlan`` to inject.
         fail_on_assertion: an ``AssertionError`` in function code fails the run at once.
         completion_order: the order in which parallel steps finish: a seed, a list
             of step id globs (first finishes first) or a latency callable. It gives
@@ -212,7 +214,7 @@ class Simulator:
         """Drive a serve endpoint over HTTP (``http://127.0.0.1:8000/api/inngest``).
 
         The simulator serves the Inngest API on ``127.0.0.1:api_port`` (a free port
-        when 0; see :attr:`api_url`). Point the served app's client at it, e.g.
+        when 0; see ``api_url``). Point the served app's client at it, e.g.
         ``INNGEST_DEV=http://127.0.0.1:<api_port>`` or
         ``Inngest(api_base_url=..., event_api_base_url=...)``.
         """
@@ -251,7 +253,7 @@ class Simulator:
         self.api = InngestApi(
             self.limits,
             recorder,
-            self,
+            _ApiHost(self),
             faults=ApiFaults(injector) if injector else None,
             seed=self.seed,
         )
@@ -323,26 +325,6 @@ class Simulator:
     def _step_key(self, run_id: str, step_hash: str) -> str | None:
         run = self._run_of(run_id)
         return run.keys.get(step_hash) if run is not None else None
-
-    # ------------------------------------------------------------- ApiHost
-    def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
-        """Events from the SDK (any thread): ids fixed now, runs started on the loop."""
-        # Ids are fixed here so the SDK gets them back at once.
-        engine, ingest = self._engine, self._started(self._ingest)
-        prepared = [ingest.normalise(engine, e) for e in events]
-        engine.scheduler.call_soon_threadsafe(
-            lambda: _discard(ingest.receive(engine, prepared, source))
-        )
-        return [e["id"] for e in prepared]
-
-    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-        run = self._engine.runs.get(run_id)
-        return (run.events, dict(run.memos)) if run else None
-
-    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
-        """Steps a checkpointing SDK ran inside an open request (any thread)."""
-        engine = self._engine
-        return engine.scheduler.call_blocking(lambda: apply_checkpoint(engine, run_id, body).pair())
 
     # ----------------------------------------------------------- accessors
     @property
@@ -431,7 +413,7 @@ class Simulator:
     async def send(self, events: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[str]:
         """Send events as ``client.send`` would; matching functions start runs.
 
-        Returns the event ids. Use :meth:`settle` or :meth:`runs_for` to wait.
+        Returns the event ids. Use ``settle`` or ``runs_for`` to wait.
         """
         batch = events_to_send(events, self.limits)
         return self._started(self._ingest).receive(self._engine, batch, "simulator")
@@ -492,7 +474,7 @@ class Simulator:
     ) -> ReplayReport:
         """Replay a finished run from every prefix of its saved steps.
 
-        Raises :class:`NondeterminismError` naming the first step where the replay
+        Raises ``NondeterminismError`` naming the first step where the replay
         leaves the original path; with ``raise_on_divergence=False`` the returned
         report says it instead (``report.ok``, ``report.divergence``). No step body
         runs during the check.
@@ -510,7 +492,7 @@ class Simulator:
 
     @contextlib.contextmanager
     def hold_time(self) -> Iterator[None]:
-        """Inside this block virtual time moves only through :meth:`advance`.
+        """Inside this block virtual time moves only through ``advance``.
 
         Useful to send events at chosen virtual moments: nothing due later runs
         until the test advances the clock.
@@ -537,7 +519,7 @@ class Simulator:
         """Move virtual time forward to ``when``, running everything due on the way.
 
         ``when`` is an aware ``datetime`` not before the simulator's now: the
-        counterpart of time-machine's ``move_to``, as :meth:`advance` is of ``shift``.
+        counterpart of time-machine's ``move_to``, as ``advance`` is of ``shift``.
         """
         if not isinstance(when, dt.datetime):
             raise InvalidArgument(
@@ -554,6 +536,33 @@ class Simulator:
                 f"before the simulator's now ({at}): time can't go backwards"
             )
         await self.advance(max(0.0, target - now))
+
+
+class _ApiHost:
+    """What the simulator's Inngest API hands work to (kept off the public class)."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
+        """Events from the SDK (any thread): ids fixed now, runs started on the loop."""
+        # Ids are fixed here so the SDK gets them back at once.
+        engine, ingest = self.sim._engine, self.sim._started(self.sim._ingest)
+        prepared = [ingest.normalise(engine, e) for e in events]
+        engine.scheduler.call_soon_threadsafe(
+            lambda: _discard(ingest.receive(engine, prepared, source))
+        )
+        return [e["id"] for e in prepared]
+
+    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        """A run's events and memos, for an SDK that fetches them (``use_api``)."""
+        run = self.sim._engine.runs.get(run_id)
+        return (run.events, dict(run.memos)) if run else None
+
+    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        """Steps a checkpointing SDK ran inside an open request (any thread)."""
+        engine = self.sim._engine
+        return engine.scheduler.call_blocking(lambda: apply_checkpoint(engine, run_id, body).pair())
 
 
 class _ProbeListener:

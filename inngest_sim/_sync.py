@@ -1,7 +1,7 @@
 """``SyncSimulator``: the simulator for tests that are not ``async``.
 
 The simulator and its event loop live in a background thread. Each coroutine method
-of :class:`Simulator` (listed once, in :data:`BLOCKING`, and pinned by a parity test)
+of ``Simulator`` (listed once, in ``BLOCKING``, and pinned by a parity test)
 becomes a blocking method here; everything that touches the simulator's state runs on
 the loop's thread, read-only views are read through.
 """
@@ -24,17 +24,19 @@ __all__ = ["BLOCKING", "SyncSimulator"]
 
 T = TypeVar("T")
 
-#: The coroutine methods of :class:`Simulator`, mirrored as blocking methods.
+#: The coroutine methods of ``Simulator``, mirrored as blocking methods.
 BLOCKING = ("advance", "advance_to", "check_replay", "run", "send", "settle", "trigger", "wait")
 
 
 class SyncSimulator:
-    """Blocking facade over :class:`Simulator`; takes the same arguments.
+    """Blocking facade over ``Simulator``; takes the same arguments.
 
-    Example::
+    Example:
 
-        with SyncSimulator(client, [my_fn]) as sim:
-            run = sim.run(my_fn, data={"id": 1})
+    ```python
+    with SyncSimulator(client, [my_fn]) as sim:
+        run = sim.run(my_fn, data={"id": 1})
+    ```
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -86,7 +88,7 @@ class SyncSimulator:
 
     @contextlib.contextmanager
     def hold_time(self) -> Iterator[None]:
-        """:meth:`Simulator.hold_time`, entered and left on the simulator's thread."""
+        """``Simulator.hold_time``, entered and left on the simulator's thread."""
         held = self.sim.hold_time()
         self._on_loop(held.__enter__)
         try:

@@ -1,6 +1,6 @@
 """Checking what users pass in: one phrasing for every refusal.
 
-Every check raises :class:`InvalidArgument` saying what was given (``name=value``, with its
+Every check raises ``InvalidArgument`` saying what was given (``name=value``, with its
 type when that is the problem), what was expected, and how to fix it.
 """
 

@@ -1,16 +1,18 @@
 """Assertion helpers that read like the questions a test asks about a run.
 
-Each helper takes the :class:`~inngest_sim.RunResult` that ``sim.run()`` returned
+Each helper takes the ``inngest_sim.RunResult`` that ``sim.run()`` returned
 (it reads the run's trace only, so a result rebuilt from a saved trace works
-too) and raises :class:`AssertionError` whose message shows the part of the
+too) and raises ``AssertionError`` whose message shows the part of the
 timeline that answers the question: the affected steps, their attempts, how
-many times their bodies really ran and which faults hit them::
+many times their bodies really ran and which faults hit them:
 
-    from inngest_sim.assertions import assert_attempts, assert_completed
+```python
+from inngest_sim.assertions import assert_attempts, assert_completed
 
-    run = await sim.run(assets)
-    assert_completed(run)
-    assert_attempts(run, "image-0-1", ["error", "error", "ok"])
+run = await sim.run(assets)
+assert_completed(run)
+assert_attempts(run, "image-0-1", ["error", "error", "ok"])
+```
 """
 
 from __future__ import annotations
@@ -307,7 +309,7 @@ def assert_within_limits(run: RunResult, limits: Limits | None = None) -> LimitU
     """Assert the run stayed under the step and state limits, and return the margin.
 
     Pass ``sim.limits`` when the simulator ran with lowered limits, or stricter
-    :class:`~inngest_sim.Limits` to check a budget below Inngest's.
+    ``inngest_sim.Limits`` to check a budget below Inngest's.
 
     Args:
         run: the run to check.

@@ -1,13 +1,13 @@
 """Run ``inngest-sim dev`` from Python tests: a context manager and a client.
 
-::
+```python
+from inngest_sim.dev import dev_server
 
-    from inngest_sim.dev import dev_server
-
-    with dev_server(args=["--no-auto-run"]) as dev:   # INNGEST_BASE_URL points at it
-        ...  # start your app, PUT its serve URL to sync it, send events
-        runs = dev.drain()
-        assert runs[0]["status"] == "COMPLETED"
+with dev_server(args=["--no-auto-run"]) as dev:   # INNGEST_BASE_URL points at it
+    ...  # start your app, PUT its serve URL to sync it, send events
+    runs = dev.drain()
+    assert runs[0]["status"] == "COMPLETED"
+```
 
 See ``docs/dev-server.md``.
 """

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from _inngest_sim_pytestplugin import (
     inngest_client,
+    inngest_dev_server,
     inngest_functions,
     inngest_sim,
     inngest_sim_sync,
 )
 
-__all__ = ["inngest_client", "inngest_functions", "inngest_sim", "inngest_sim_sync"]
+__all__ = [
+    "inngest_client",
+    "inngest_dev_server",
+    "inngest_functions",
+    "inngest_sim",
+    "inngest_sim_sync",
+]

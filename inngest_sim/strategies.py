@@ -1,29 +1,31 @@
 """Hypothesis strategies for fault plans, trigger events and seeds.
 
-Property tests draw a :class:`~inngest_sim.FaultPlan` and a seed, run a
+Property tests draw a ``inngest_sim.FaultPlan`` and a seed, run a
 function in the simulator and check a property that must hold under any of
-those faults::
+those faults:
 
-    from hypothesis import given, settings
-    from inngest_sim import Simulator
-    from inngest_sim.strategies import explain, fault_plans, seeds
+```python
+from hypothesis import given, settings
+from inngest_sim import Simulator
+from inngest_sim.strategies import explain, fault_plans, seeds
 
-    @settings(max_examples=25, deadline=None)
-    @given(plan=fault_plans(["plan", "image-0", "image-1"]), seed=seeds())
-    def test_images_survive_faults(plan, seed):
-        explain(plan, seed)  # a failing example prints code that reproduces it
-        run = asyncio.run(run_images(plan, seed))
-        assert run.status == ("Failed" if plan.unrecoverable_steps else "Completed")
+@settings(max_examples=25, deadline=None)
+@given(plan=fault_plans(["plan", "image-0", "image-1"]), seed=seeds())
+def test_images_survive_faults(plan, seed):
+    explain(plan, seed)  # a failing example prints code that reproduces it
+    run = asyncio.run(run_images(plan, seed))
+    assert run.status == ("Failed" if plan.unrecoverable_steps else "Completed")
+```
 
 Plans are built from small primitives (one ``(step, kind, count)`` rule per
 step), so Hypothesis shrinks a failure to the fewest rules and failures, and
 ``repr(plan)`` reads like ``FaultPlan[transient('image-1', first=2)]``. A
 strategy's own repr is the call that made it (``fault_plans(['a', 'b'], max_rules=2)``),
-and a bad argument raises :class:`InvalidArgument`, which is both Hypothesis's
+and a bad argument raises ``InvalidArgument``, which is both Hypothesis's
 and inngest_sim's.
 
-Importing this module registers the settings profiles :data:`PROFILE`
-(``"inngest-sim"``) and :data:`CI_PROFILE` for tests that run a simulator per
+Importing this module registers the settings profiles ``PROFILE``
+(``"inngest-sim"``) and ``CI_PROFILE`` for tests that run a simulator per
 example; load one with ``settings.load_profile(PROFILE)``.
 This is the only module of inngest_sim that imports Hypothesis.
 """
@@ -62,22 +64,25 @@ __all__ = [
     "seeds",
 ]
 
-#: The kinds of fault :func:`fault_plans` draws from: ``FaultPlan`` method names, as
-#: everywhere else (the command line's kinds, ``rule.to_code()``).
 KINDS: Final = DRAWN_KINDS
+"""The kinds of fault ``fault_plans`` draws from: ``FaultPlan`` method names, as
+everywhere else (the command line's kinds, ``rule.to_code()``).
+"""
 
 ErrorSource = BaseException | Callable[[], BaseException]
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
-#: A settings profile for property tests that run a simulator per example: no
-#: deadline (one example is a whole simulation), no too-slow health check, and no
-#: *explain* phase (after a failure it re-runs ~200 examples under a tracer: 15-20 s
-#: with a simulator). Load it with ``settings.load_profile(PROFILE)``.
 PROFILE: Final = "inngest-sim"
-#: :data:`PROFILE` for CI: the same examples on every run (``derandomize=True``), no
-#: example database, and the failing example's blob printed so it can be replayed.
+"""A settings profile for property tests that run a simulator per example: no
+deadline (one example is a whole simulation), no too-slow health check, and no
+*explain* phase (after a failure it re-runs ~200 examples under a tracer: 15-20 s
+with a simulator). Load it with ``settings.load_profile(PROFILE)``.
+"""
 CI_PROFILE: Final = "inngest-sim-ci"
+"""``PROFILE`` for CI: the same examples on every run (``derandomize=True``), no
+example database, and the failing example's blob printed so it can be replayed.
+"""
 
 settings.register_profile(
     PROFILE,
@@ -98,7 +103,7 @@ class InvalidArgument(hypothesis.errors.InvalidArgument, _errors.InvalidArgument
     """A strategy was given a bad argument; the message says how to fix it.
 
     Both Hypothesis's ``hypothesis.errors.InvalidArgument`` (as Hypothesis's own
-    strategies raise) and :class:`inngest_sim.InvalidArgument`, so either ``except``
+    strategies raise) and ``inngest_sim.InvalidArgument``, so either ``except``
     catches it.
     """
 
@@ -168,14 +173,14 @@ class InjectedFault:
 
 
 class GeneratedFaultPlan(FaultPlan):
-    """A :class:`~inngest_sim.FaultPlan` drawn by :func:`fault_plans`.
+    """A ``inngest_sim.FaultPlan`` drawn by ``fault_plans``.
 
     ``injected`` lists its faults in a readable form, one per step. It can also be
     built by hand, e.g. to pin a shrunk example in a regular test.
 
     Args:
         injected: the faults, at most one per step.
-        retries: the retries of the function under test, for :attr:`unrecoverable_steps`.
+        retries: the retries of the function under test, for ``unrecoverable_steps``.
     """
 
     def __init__(self, injected: Sequence[InjectedFault], *, retries: int) -> None:
@@ -366,7 +371,7 @@ def fault_plans(
         step_ids: the steps (or step-id globs) that may fail.
         min_rules: the fewest rules in a plan.
         max_rules: the most rules in a plan (at most ``len(step_ids)``).
-        kinds: which of :data:`KINDS` to draw from, simplest first.
+        kinds: which of ``KINDS`` to draw from, simplest first.
         min_failures: the fewest failing attempts of a step.
         max_failures: the most failing attempts of a step; ``retries`` by default,
             so every transient, lose-response and retry-after fault is recoverable.
@@ -378,7 +383,7 @@ def fault_plans(
         max_retry_after: the longest ``RetryAfterError`` delay drawn, in seconds.
 
     Returns:
-        A strategy for :class:`GeneratedFaultPlan` (a ``FaultPlan``).
+        A strategy for ``GeneratedFaultPlan`` (a ``FaultPlan``).
     """
     steps = _check_steps(step_ids)
     chosen = _check_kinds(kinds)
@@ -481,7 +486,7 @@ def reproducer(seed: int, plan: FaultPlan | None, *, event: Mapping[str, Any] | 
 
 
 def explain(plan: FaultPlan | None, seed: int, *, event: Mapping[str, Any] | None = None) -> str:
-    """Attach :func:`reproducer` code to the current Hypothesis example.
+    """Attach ``reproducer`` code to the current Hypothesis example.
 
     Call it at the start of a ``@given`` test: when an example fails, Hypothesis
     prints the note under the minimal failing example. Outside a Hypothesis test

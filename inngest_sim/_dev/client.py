@@ -74,6 +74,7 @@ class DevServerClient:
         return list(self._call("GET", "/sim/events", params=params)["events"])
 
     def runs(self) -> list[dict[str, Any]]:
+        """Every run the dev server knows, as ``GET /sim/runs`` lists them."""
         return list(self._call("GET", "/sim/runs")["runs"])
 
     def run(self, run_id: str) -> dict[str, Any]:
@@ -81,7 +82,7 @@ class DevServerClient:
         return dict(self._call("GET", f"/sim/runs/{run_id}"))
 
     def wait_for_run(self, run_id: str, *, timeout: float = 30.0) -> dict[str, Any]:
-        """Poll until the run has ended; :class:`SimError` after ``timeout`` real seconds."""
+        """Poll until the run has ended; ``SimError`` after ``timeout`` real seconds."""
         deadline = time.monotonic() + timeout
         while True:
             with contextlib.suppress(SimError):

@@ -1,7 +1,7 @@
 """The dev server's HTTP side: one ASGI app (Starlette) on one loopback port.
 
 - The Inngest API SDKs call (``POST /fn/register``, ``/e/{key}``, ``/v0/runs/...``,
-  realtime publish, ``/v1/checkpoint/...``): :class:`~inngest_sim._server.api.InngestApi`.
+  realtime publish, ``/v1/checkpoint/...``): ``inngest_sim._server.api.InngestApi``.
 - What test suites read: ``POST /v0/gql``, ``GET /v1/events``, ``GET /v1/runs/{id}``,
   ``GET /dev``, ``POST /v0/connect/start`` (the Python suite's readiness probe).
 - inngest-sim's own, under ``/sim``: the run list, each run's trace (JSON) and report

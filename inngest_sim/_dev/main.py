@@ -1,4 +1,4 @@
-"""``inngest-sim dev``: serve a :class:`DevServer` with uvicorn on a loopback port."""
+"""``inngest-sim dev``: serve a ``DevServer`` with uvicorn on a loopback port."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ log = logging.getLogger("inngest_sim.dev")
 
 
 class DevServer:
-    """The engine behind ``inngest-sim dev``; serve :meth:`asgi` once :meth:`start` ran."""
+    """The engine behind ``inngest-sim dev``; serve ``asgi`` once ``start`` ran."""
 
     def __init__(self, options: DevOptions) -> None:
         self.options = options

@@ -214,7 +214,7 @@ class Views:
         return out
 
     def event_runs(self, event_id: str) -> list[str]:
-        """The runs an event started; :class:`NotFound` for an event never received."""
+        """The runs an event started; ``NotFound`` for an event never received."""
         if not any(r.event.get("id") == event_id for r in self.trace.of(EventReceived)):
             raise NotFound(f"event not found: {event_id}")
         return [r.run_id for r in self.trace.of(RunQueued) if event_id in r.event_ids]

@@ -2,7 +2,7 @@
 
 ``RunLoop`` sends one SDK request per work item and handles each answer as the Go
 executor does. Everything around it (flow control, pauses, AI calls, lifecycle events)
-talks to it through :class:`~inngest_sim._engine.ports.RunOps` and gives it handlers,
+talks to it through ``inngest_sim._engine.ports.RunOps`` and gives it handlers,
 a gate and listeners when it is built.
 """
 

@@ -1,10 +1,10 @@
 """Checkpoints: steps a TypeScript v4 SDK ran inside a request and posts while it is open.
 
 The SDK checkpoints only when the request carries ``ctx.fn_id`` and ``ctx.qi_id``
-(:func:`checkpoint_ids`). It then posts ``/v1/checkpoint/{run_id}/async`` with the
+(``checkpoint_ids``). It then posts ``/v1/checkpoint/{run_id}/async`` with the
 ``StepRun`` ops it ran, awaits the answer and goes on running the function in the same
 request, which ends with the next async op, planned steps, an error or ``RunComplete``.
-:func:`apply_checkpoint` is the server's side (``pkg/execution/checkpoint`` in Go):
+``apply_checkpoint`` is the server's side (``pkg/execution/checkpoint`` in Go):
 each step is saved through the run loop's port and counted against the limits, a step
 already saved is skipped, anything but ``StepRun`` is refused, and the answer is never
 409 (the SDK fails the run on a stale dispatch).

@@ -3,8 +3,8 @@
 Follows sdk-protocol.md section 8 and the Go executor it summarises: memoized replay,
 immediate execution, planned steps fanned out as targeted requests, WAIT fan-in
 coalesced into one discovery, RACE discovery after each completion, per-item retry
-budgets, and the platform limits. What each opcode does is in :mod:`.opcodes`; when
-requests may go out is the :class:`~.ports.Gate`'s decision; faults live in the
+budgets, and the platform limits. What each opcode does is in ``.opcodes``; when
+requests may go out is the ``.ports.Gate``'s decision; faults live in the
 endpoint's transport, so an injected failure reaches this loop as a real one would.
 """
 

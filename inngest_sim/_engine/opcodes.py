@@ -1,8 +1,8 @@
 """How the engine handles each opcode of a 206 response, as the Go executor does.
 
-:func:`handle_ops` applies what holds for a whole response (the ops limit, each step
+``handle_ops`` applies what holds for a whole response (the ops limit, each step
 output measured once, parallel planning, ``WaitForEvent`` first) and dispatches each op
-through one table: :data:`OPCODES` here for the step opcodes and sleeps, merged with the
+through one table: ``OPCODES`` here for the step opcodes and sleeps, merged with the
 tables the pauses (wait for event, invoke) and the AI gateway return.
 """
 

@@ -1,10 +1,10 @@
 """The engine's seams: what the rooms around the run loop use of it, and give it.
 
-* :class:`RunOps` is the narrow port that opcode handlers, flow control, pauses and the
+* ``RunOps`` is the narrow port that opcode handlers, flow control, pauses and the
   AI gateway call: save a step, resume a waiting one, fail or cancel a run, retry, start
   a (child) run, schedule a timer that belongs to a run, record.
-* The rooms give the loop an opcode table (:data:`OpHandler` by opcode), a :class:`Gate`
-  that decides when requests go out, and :class:`RunListener`s told of each run's start
+* The rooms give the loop an opcode table (``OpHandler`` by opcode), a ``Gate``
+  that decides when requests go out, and ``RunListener``s told of each run's start
   and end. They *return* these; nothing writes into the loop after it is built.
 """
 

@@ -40,7 +40,7 @@ class Timer:
 
 
 class Scheduler:
-    """Timers on ``clock``, tasks in flight, and :meth:`drive`, which runs them."""
+    """Timers on ``clock``, tasks in flight, and ``drive``, which runs them."""
 
     def __init__(self, clock: Clock, loop: asyncio.AbstractEventLoop) -> None:
         self.clock = clock

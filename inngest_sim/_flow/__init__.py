@@ -1,13 +1,13 @@
 """Flow control: whether, when and with which events a function's run starts.
 
-:meth:`FlowControl.schedule` is where an event becomes a run. It applies the
+``FlowControl.schedule`` is where an event becomes a run. It applies the
 function's options in the server's order (executor-semantics.md section 4), except
 that a repeated event id is caught first: event id → rate limit / idempotency →
 batching or debounce → singleton → the run is created.
 
 Every run, however it was created (event, ``Simulator.run``, invoke, cron), then
 gets its priority, concurrency slots, throttle and timeouts when it starts
-(:meth:`FlowControl.run_started`); the :class:`~.gate.FlowGate` enforces them per
+(``FlowControl.run_started``); the ``.gate.FlowGate`` enforces them per
 request. Each decision is a record in the trace.
 """
 
@@ -54,7 +54,7 @@ class FlowControl:
 
     Reads and checks every function's options when it is built (``InvalidArgument``
     for options the server would reject), then gives the run loop its gate
-    (:attr:`gate`) and listens to every run's start and end.
+    (``gate``) and listens to every run's start and end.
     """
 
     def __init__(self, registry: Registry, *, seed: int) -> None:

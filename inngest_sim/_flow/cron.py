@@ -8,7 +8,7 @@ Inngest accepts them; parsing is croniter's.
 
 A schedule recurs forever, so if it were an ordinary timer ``Simulator.settle()``
 ("drive until nothing is left") would never return. Cron instants therefore fire
-only inside :meth:`CronSchedules.arm` windows, which ``Simulator.advance(delta)``
+only inside ``CronSchedules.arm`` windows, which ``Simulator.advance(delta)``
 opens: every instant in the window fires at its own virtual time, interleaved with
 the other timers. ``settle``, ``wait`` and ``run`` fire none, and an instant they
 move past is not fired later.

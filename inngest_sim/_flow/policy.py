@@ -1,7 +1,7 @@
 """A function's flow-control options, read and checked once at registration.
 
 The SDK reports the options as JSON (sdk-protocol.md section 6.1); this module turns
-them into typed policies and rejects, with :class:`InvalidArgument`, what the
+them into typed policies and rejects, with ``InvalidArgument``, what the
 Inngest server would reject when the app syncs (executor-semantics.md sections 0
 and 4). Every message names the function and the option, and says how to fix it.
 """

@@ -2,7 +2,7 @@
 
 Every SDK request replays the function from the top, so a run of n steps replays
 about n²/2 steps. Two spots in the SDK (0.5.x) make each replayed step dearer than
-it needs to be, and :func:`accelerated` fixes both for as long as it is open:
+it needs to be, and ``accelerated`` fixes both for as long as it is open:
 
 ``StepMemos.pop`` in constant time
     The SDK removes each memo it replays by rebuilding the whole memo dict, which
@@ -41,9 +41,9 @@ Scope and safety
       ``inngest.experimental.mocked``, runs the stock SDK. Code that runs *while*
       a simulator runs (another thread, say) is accelerated too.
     * It installs only on an SDK whose patched code was checked, line for line,
-      against this module: the versions in :data:`ACCEPTED_VERSIONS`, and only if
+      against this module: the versions in ``ACCEPTED_VERSIONS``, and only if
       each attribute it replaces is still the SDK's own and has the expected shape.
-      Otherwise it does nothing; :func:`accelerator_status` says why.
+      Otherwise it does nothing; ``accelerator_status`` says why.
     * A restore never clobbers someone else's patch: an attribute that was
       replaced again while the accelerator was installed is left as it is.
 
@@ -190,7 +190,7 @@ def _sdk_own(owner: type, name: str, module: str, needs: set[str]) -> Any:
 
 
 def _patches() -> tuple[str, list[_Patch]]:
-    """The SDK version and the patches for it; raises :class:`_Unsupported`."""
+    """The SDK version and the patches for it; raises ``_Unsupported``."""
     try:
         from inngest._internal import const, types
         from inngest._internal.execution_lib import models

@@ -2,7 +2,7 @@
 
 The SDK keeps one ``httpx.AsyncClient`` and one ``httpx.Client`` (for sync code);
 swapping their transports sends register, Event API, run-state and realtime
-calls to :class:`InngestApi` in-process, with no sockets and no global patching.
+calls to ``InngestApi`` in-process, with no sockets and no global patching.
 """
 
 from __future__ import annotations

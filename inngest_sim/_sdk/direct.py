@@ -1,13 +1,13 @@
 """An in-process serve endpoint that calls the SDK's own request handler directly.
 
 The default in-process path is httpx → ``ASGITransport`` → FastAPI → the SDK's
-FastAPI adapter → ``CommHandler``. :class:`DirectEndpoint` keeps both ends and
+FastAPI adapter → ``CommHandler``. ``DirectEndpoint`` keeps both ends and
 drops the middle: it builds the handler as ``inngest.fast_api.serve`` does, hands
 it the same body bytes, headers, query, URL and path the adapter would derive
 from the same request, and turns its answer into the ``httpx.Response`` the
 executor would have read (body serialised as the adapter does, streams drained,
 header names lower-cased as Starlette sends them). It has the interface of
-:class:`inngest_sim._sdk.serve.Endpoint`.
+``inngest_sim._sdk.serve.Endpoint``.
 
 What the SDK sees differently: ``CommRequest.raw_request`` is a Starlette
 ``Request`` over a plain ASGI scope, without the ``app``, ``router`` and

@@ -242,7 +242,7 @@ class Endpoint:
     ) -> httpx.Response:
         """POST one execution request; the answer is read whole, up to ``max_bytes``.
 
-        Raises :class:`ResponseTooLarge` as soon as the body passes ``max_bytes``: an
+        Raises ``ResponseTooLarge`` as soon as the body passes ``max_bytes``: an
         endless body must not grow memory until a timeout.
         """
         built = execution_request(

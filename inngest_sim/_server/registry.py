@@ -97,7 +97,7 @@ class Registry:
     """Served functions by full id (``<app>-<fn>``) and by local id.
 
     One app's (the simulator's), or several (``inngest-sim dev``: each app's
-    registration replaces that app's functions with :meth:`sync`).
+    registration replaces that app's functions with ``sync``).
     """
 
     def __init__(self, app_id: str, configs: Sequence[Mapping[str, Any]]) -> None:

@@ -1,6 +1,6 @@
 """Fault injection: rules that read like respx routes, with typed effects at three layers.
 
-A :class:`FaultPlan` holds rules; each is a pattern (function and step id globs, the
+A ``FaultPlan`` holds rules; each is a pattern (function and step id globs, the
 attempts it applies to, a predicate, a probability) and an effect:
 
 * **inside a step** (in-process only): ``raises(exc)``, ``transient()``,

@@ -7,10 +7,11 @@ from typing import Literal
 
 __all__ = ["FaultContext", "Layer"]
 
-#: ``step``: before a step body runs; ``step_after``: after it returned; ``request``:
-#: the execution request before the SDK sees it; ``response``: its answer; ``api``: the
-#: SDK's own call to the Inngest API.
 Layer = Literal["step", "step_after", "request", "response", "api"]
+"""``step``: before a step body runs; ``step_after``: after it returned; ``request``:
+the execution request before the SDK sees it; ``response``: its answer; ``api``: the
+SDK's own call to the Inngest API.
+"""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """What a fault does: one small class per effect, which knows its layer, how to apply
 itself and how to print itself as the builder call that makes it.
 
-The class's ``kind`` is the one name of the effect everywhere: the :class:`FaultPlan`
+The class's ``kind`` is the one name of the effect everywhere: the ``FaultPlan``
 method, the command line's ``KIND:TARGET:options`` strings and the strategies' kinds.
 
 * **step** effects make the step body raise (``raises``, ``transient``, ``non_retriable``,
@@ -62,6 +62,7 @@ class Effect:
         return []
 
     def describe(self) -> str:
+        """The effect as its kind and arguments, e.g. ``status(code=502)``."""
         args = ", ".join(c.text for c in self.code_args())
         return f"{self.kind}({args})" if args else self.kind
 
@@ -87,7 +88,7 @@ class Raise(StepEffect):
     """The body raises ``side_effect`` instead of running.
 
     ``side_effect`` is an exception (class or instance), a callable taking the
-    :class:`FaultContext` and returning one (or None for no fault), or a list of those
+    ``FaultContext`` and returning one (or None for no fault), or a list of those
     consumed one matching call at a time.
     """
 
@@ -266,7 +267,6 @@ class ApiTimeout(TransportEffect):
         return [Code(repr(self.endpoint))]
 
 
-#: Every effect by its kind: the one vocabulary of builder methods, CLI kinds, strategies.
 KINDS: dict[str, type[Effect]] = {
     cls.kind: cls
     for cls in (
@@ -283,5 +283,6 @@ KINDS: dict[str, type[Effect]] = {
         ApiTimeout,
     )
 }
-#: The kinds hypothesis strategies draw from, simplest first.
+"""Every effect by its kind: the one vocabulary of builder methods, CLI kinds, strategies."""
 DRAWN_KINDS = ("transient", "non_retriable", "lose_response", "retry_after")
+"""The kinds hypothesis strategies draw from, simplest first."""

@@ -1,6 +1,6 @@
 """Faults on the network between the executor and the serve endpoint.
 
-:class:`FaultEndpoint` wraps whatever endpoint the backend built (the SDK's handler
+``FaultEndpoint`` wraps whatever endpoint the backend built (the SDK's handler
 in-process, an app, a URL), so an injected failure reaches the executor as a real one
 would: a connect error or a timeout is the real ``httpx`` exception, a proxy's status is
 an HTTP answer without the SDK's headers, and a lost response is a connection dropped

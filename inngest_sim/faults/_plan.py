@@ -1,6 +1,6 @@
 """Fault rules that read like respx routes: a pattern and a typed effect.
 
-A :class:`FaultPlan` holds rules; the first rule that matches a call applies. A rule's
+A ``FaultPlan`` holds rules; the first rule that matches a call applies. A rule's
 pattern is a function id glob, a step id glob (for API rules: the endpoint), the
 attempts it applies to, an optional ``when`` predicate and a ``probability``.
 """
@@ -49,7 +49,7 @@ PATTERN_KEYS = ("function", "attempts", "first", "when", "probability", "name")
 
 @dataclasses.dataclass(eq=False)
 class FaultRule:
-    """One pattern and its effect. Build rules through :class:`FaultPlan` methods."""
+    """One pattern and its effect. Build rules through ``FaultPlan`` methods."""
 
     name: str
     effect: Effect
@@ -118,9 +118,11 @@ class FaultRule:
         return self.code().text
 
     def describe(self) -> str:
+        """The rule in one line: its name and the builder call that makes it."""
         return f"{self.name}: {self.code(named=False).text.removeprefix('plan.')}"
 
     def matches(self, ctx: FaultContext, rng: random.Random) -> bool:
+        """Whether the rule applies at ``ctx`` (its probability drawn from ``rng``)."""
         if ctx.layer != self.layer:
             return False
         if ctx.function_id is not None and not _fn_matches(self.function, ctx.function_id):
@@ -299,7 +301,7 @@ class FaultPlan:
         return None
 
     def assert_all_called(self) -> None:
-        """Fail with :class:`UnusedFaultRule` naming every rule that never matched."""
+        """Fail with ``UnusedFaultRule`` naming every rule that never matched."""
         __tracebackhide__ = True
         unused = [rule.describe() for rule in self.rules if not rule.called]
         if unused:
@@ -315,7 +317,7 @@ class FaultPlan:
         return self._program().render()
 
     def _program(self) -> Program:
-        """:meth:`to_code` as a program that reproducers add their own lines to."""
+        """``to_code`` as a program that reproducers add their own lines to."""
         program = Program(["from inngest_sim import FaultPlan"])
         program.add(Code(f"plan = FaultPlan(seed={self.seed})"), "the plan")
         for rule in self.rules:

@@ -1,17 +1,19 @@
 """Fault rules as short strings, for the command line: ``KIND[:TARGET][:key=value,...]``.
 
-Examples::
+Examples:
 
-    transient:image-1-*:first=2       the step body raises ConnectionError, twice
-    non_retriable:image-0-0           NonRetriableError (the step fails)
-    retry_after:music:seconds=30      RetryAfterError(30 s), once
-    lose_response:image-3-0:attempts=0  the step runs, its response is lost
-    status:video-*:code=502           a proxy answers 502 before the SDK sees the request
-    connect_error:*  /  timeout:*     the request never reaches the SDK
-    api_error:events:status=503       the Event API answers 503 to the SDK
-    api_timeout:publish               realtime publish times out
+```text
+transient:image-1-*:first=2       the step body raises ConnectionError, twice
+non_retriable:image-0-0           NonRetriableError (the step fails)
+retry_after:music:seconds=30      RetryAfterError(30 s), once
+lose_response:image-3-0:attempts=0  the step runs, its response is lost
+status:video-*:code=502           a proxy answers 502 before the SDK sees the request
+connect_error:*  /  timeout:*     the request never reaches the SDK
+api_error:events:status=503       the Event API answers 503 to the SDK
+api_timeout:publish               realtime publish times out
+```
 
-KIND is a :class:`FaultPlan` method name; TARGET is the step id glob (the endpoint for
+KIND is a ``FaultPlan`` method name; TARGET is the step id glob (the endpoint for
 ``api_*`` kinds). Every kind takes ``first=N``, ``attempts=0|1``, ``function=GLOB`` and
 ``probability=P``; some take more (``message=``, ``seconds=``, ``code=``, ``status=``).
 """
@@ -58,7 +60,6 @@ def _pattern(options: dict[str, str]) -> dict[str, Any]:
 
 _Build = Callable[[FaultPlan, str, dict[str, str]], FaultRule]
 
-#: Each kind the strings take: its own options, and how it builds the rule.
 TEXT_KINDS: dict[str, tuple[tuple[str, ...], _Build]] = {
     "transient": (
         ("message",),
@@ -91,6 +92,7 @@ TEXT_KINDS: dict[str, tuple[tuple[str, ...], _Build]] = {
     ),
     "api_timeout": ((), lambda plan, target, o: plan.api_timeout(target, **_pattern(o))),
 }
+"""Each kind the strings take: its own options, and how it builds the rule."""
 
 
 def _kw(options: dict[str, str], key: str) -> dict[str, str]:
@@ -130,7 +132,7 @@ def _check_options(kind: str, own: tuple[str, ...], options: dict[str, str]) -> 
 
 
 def parse_fault_rules(rules: Iterable[str], *, seed: int = 0) -> FaultPlan:
-    """A :class:`FaultPlan` from rule strings; raises InvalidArgument naming the bad rule."""
+    """A ``FaultPlan`` from rule strings; raises InvalidArgument naming the bad rule."""
     if isinstance(rules, str):
         raise InvalidArgument(f"rules={rules!r} is one string; pass a list of rule strings")
     plan = FaultPlan(seed=seed)

@@ -63,7 +63,7 @@ def render_html(trace: Trace, *, title: str | None = None, limits: Limits | None
 def write_html(
     trace: Trace, path: str | Path, *, title: str | None = None, limits: Limits | None = None
 ) -> Path:
-    """Write :func:`render_html` to ``path`` (making its directory) and return the path."""
+    """Write ``render_html`` to ``path`` (making its directory) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(trace, title=title, limits=limits), encoding="utf-8")

@@ -36,7 +36,7 @@ def owner(path: str) -> str:
 
 
 def frames(stack: str) -> list[dict[str, object]]:
-    """``[{file, line, fn, code, who}, ...]``, outermost first, at most :data:`FRAME_LIMIT`."""
+    """``[{file, line, fn, code, who}, ...]``, outermost first, at most ``FRAME_LIMIT``."""
     found: list[dict[str, object]] = []
     lines = stack.splitlines()
     for i, line in enumerate(lines):

@@ -3,7 +3,7 @@
 Each run becomes lanes (one per step, in the order steps first appeared) and
 elements on them: attempt bars, spans (backoff, sleep, wait, planned), the SDK
 requests of the run lane and markers. Every element starts and ends at a
-:class:`Stop`, and the run's :class:`TimeLayout` turns stops into axis units.
+``Stop``, and the run's ``TimeLayout`` turns stops into axis units.
 Record kinds this module does not know become generic markers, so a trace
 from a newer simulator still renders.
 """

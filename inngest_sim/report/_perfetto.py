@@ -352,7 +352,7 @@ def _flows(processes: list[_Process], spans: dict[str, tuple[int, int]]) -> list
 
 
 def write_perfetto(trace: Trace, path: str | Path) -> Path:
-    """Write :func:`to_perfetto` to ``path`` as JSON (making its directory); return it."""
+    """Write ``to_perfetto`` to ``path`` as JSON (making its directory); return it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(to_perfetto(trace), separators=(",", ":")), encoding="utf-8")

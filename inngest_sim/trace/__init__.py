@@ -1,13 +1,15 @@
 """The trace: every request, attempt, wait, fault and flow-control decision of a simulation.
 
-``sim.trace`` is a :class:`Trace` of frozen records; ``RunResult``, the assertions, the
+``sim.trace`` is a ``Trace`` of frozen records; ``RunResult``, the assertions, the
 timeline and the HTML report all read it, and ``Trace.save``/``Trace.load`` round-trip it
-through JSON. Filter it with ``trace.of(RecordClass, run_id=...)``::
+through JSON. Filter it with ``trace.of(RecordClass, run_id=...)``:
 
-    from inngest_sim.trace import FaultApplied, RetryScheduled
+```python
+from inngest_sim.trace import FaultApplied, RetryScheduled
 
-    faults = sim.trace.of(FaultApplied)
-    delays = [r.delay for r in sim.trace.of(RetryScheduled, run.run_id)]
+faults = sim.trace.of(FaultApplied)
+delays = [r.delay for r in sim.trace.of(RetryScheduled, run.run_id)]
+```
 """
 
 from __future__ import annotations

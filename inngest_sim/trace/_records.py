@@ -2,7 +2,7 @@
 
 Each record carries ``seq`` (its position in the trace), ``t`` (virtual POSIX seconds)
 and ``wall`` (real seconds since the simulator started). ``kind`` names the record in
-JSON; :func:`record_class` maps it back.
+JSON; ``record_class`` maps it back.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class Record:
     wall: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data, with its ``kind``."""
         return {"kind": self.kind, **dataclasses.asdict(self)}
 
 

@@ -58,6 +58,7 @@ class Trace:
             self._by_run.setdefault(run_id, []).append(record)
 
     def append(self, record: Record) -> None:
+        """Add ``record`` and tell every subscriber (the simulator records through this)."""
         self._store(record)
         for listener in self._listeners:
             listener(record)
@@ -90,14 +91,15 @@ class Trace:
 
     # ------------------------------------------------------------------ JSON
     def to_json(self) -> str:
+        """The whole trace as JSON (``from_json`` reads it back)."""
         return json.dumps({"version": VERSION, "records": [r.to_dict() for r in self._records]})
 
     @classmethod
     def from_json(cls, text: str, *, lenient: bool = False) -> Trace:
-        """A trace from :meth:`to_json` output.
+        """A trace from ``to_json`` output.
 
         Raises ``ValueError`` on a record of an unknown kind or with unknown fields;
-        with ``lenient=True`` such records become :class:`GenericRecord` instead (a trace
+        with ``lenient=True`` such records become ``GenericRecord`` instead (a trace
         written by a newer simulator still loads).
         """
         payload = json.loads(text)
@@ -107,12 +109,14 @@ class Trace:
         return cls(_record(raw, lenient) for raw in raw_records)
 
     def save(self, path: str | Path) -> Path:
+        """Write the trace as JSON to ``path``; returns the path."""
         path = Path(path)
         path.write_text(self.to_json(), encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: str | Path, *, lenient: bool = False) -> Trace:
+        """Read a trace written by ``save`` (``lenient``: as ``from_json`` takes it)."""
         return cls.from_json(Path(path).read_text(encoding="utf-8"), lenient=lenient)
 
 
