@@ -14,14 +14,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._dev.main import READY
 from inngest_sim._errors import SimError
-from inngest_sim._server.loopback import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -82,16 +82,21 @@ class DevServerClient:
         return dict(self._call("GET", f"/sim/runs/{run_id}"))
 
     def wait_for_run(self, run_id: str, *, timeout: float = 30.0) -> dict[str, Any]:
-        """Poll until the run has ended; ``SimError`` after ``timeout`` real seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(SimError):
-                run = self.run(run_id)
-                if run["status"] in ENDED:
-                    return run
-            if time.monotonic() > deadline:
-                raise SimError(f"run {run_id} did not end within {timeout:g}s")
-            time.sleep(0.05)
+        """The run once it has ended; ``SimError`` after ``timeout`` real seconds.
+
+        One request: the server answers ``GET /sim/runs/{id}?wait=`` when the run ends.
+        """
+        run = dict(
+            self._call(
+                "GET",
+                f"/sim/runs/{run_id}",
+                params={"wait": f"{timeout:g}"},
+                timeout=timeout + 10,
+            )
+        )
+        if run["status"] not in ENDED:
+            raise SimError(f"run {run_id} did not end within {timeout:g}s ({run['status']})")
+        return run
 
     def sync(self, url: str) -> None:
         """Have the server sync the app served at ``url``."""
@@ -109,26 +114,28 @@ def dev_server(
     """Run ``inngest-sim dev`` for the block; yields a client for it.
 
     Args:
-        port: the port (0 picks a free one).
+        port: the port (0: the server picks a free one and reports it).
         args: more command-line flags, e.g. ``["--no-auto-run", "--clock", "virtual"]``.
         set_env: point ``INNGEST_BASE_URL`` and ``INNGEST_DEV`` (and ``DEV_SERVER_PORT``,
             which the Python SDK's own test helpers read) at it, restoring them after.
         start_timeout: real seconds to wait for the server to answer.
     """
-    port = port or free_port()
-    url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "inngest_sim", "dev", "--port", str(port), *args]
     with tempfile.TemporaryDirectory(prefix="inngest-sim-dev-") as folder:
         log_path = Path(folder) / "dev.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        output = _Output(process, log_path)
         try:
-            _wait_until_up(process, port, log_path, start_timeout)
+            url = output.wait_until_serving(start_timeout)
             names = ("INNGEST_BASE_URL", "INNGEST_DEV", "DEV_SERVER_PORT")
             saved = {name: os.environ.get(name) for name in names}
             if set_env:
                 os.environ.update(
-                    {"INNGEST_BASE_URL": url, "INNGEST_DEV": "1", "DEV_SERVER_PORT": str(port)}
+                    {
+                        "INNGEST_BASE_URL": url,
+                        "INNGEST_DEV": "1",
+                        "DEV_SERVER_PORT": url.rsplit(":", 1)[1],
+                    }
                 )
             try:
                 yield DevServerClient(url)
@@ -146,6 +153,53 @@ def dev_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            output.close()
+
+
+class _Output:
+    """The server's output, copied to a log by a thread that also spots the ready line.
+
+    Reading the line the server prints once it answers (``READY`` and its URL) needs no
+    polling, and with ``--port 0`` it is how the port is learnt. The thread drains the
+    pipe to the end, so a chatty server never blocks on a full pipe.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.process, self.log = process, log
+        self.url: str | None = None
+        self._changed = threading.Event()
+        self._thread = threading.Thread(target=self._copy, name="inngest-sim-dev-output")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _copy(self) -> None:
+        assert self.process.stdout is not None
+        with self.log.open("wb") as log:
+            for line in self.process.stdout:
+                log.write(line)
+                log.flush()
+                text = line.decode("utf-8", "replace")
+                if self.url is None and text.startswith(READY):
+                    self.url = text[len(READY) :].split()[0]
+                    self._changed.set()
+        self._changed.set()  # the process closed its output: it has ended
+
+    def wait_until_serving(self, timeout: float) -> str:
+        if not self._changed.wait(timeout):
+            raise SimError(f"inngest-sim dev did not start serving within {timeout:g}s")
+        if self.url is None:
+            self.process.wait()
+            raise SimError(
+                f"inngest-sim dev exited with {self.process.returncode} before serving: "
+                f"{self.log.read_text('utf-8', 'replace')[-1000:]}"
+            )
+        return self.url
+
+    def close(self) -> None:
+        """Once the process has ended: the rest of its output, and the pipe closed."""
+        self._thread.join(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def is_serving(port: int) -> bool:
@@ -162,17 +216,3 @@ def is_serving(port: int) -> bool:
         return False
     finally:
         connection.close()
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SimError(
-                f"inngest-sim dev exited with {process.returncode} before serving: "
-                f"{log.read_text('utf-8', 'replace')[-1000:]}"
-            )
-        if is_serving(port):
-            return
-        time.sleep(0.01)
-    raise SimError(f"inngest-sim dev did not answer on port {port} within {timeout:g}s")

@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from inngest_sim._dev.graphql import run_query
 from inngest_sim._dev.views import NotFound, Views
+from inngest_sim.trace import record_class
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -112,6 +113,15 @@ def build_app(server: DevServer) -> Any:
     async def sim_run(request: Request) -> JSONResponse:
         run_id = request.path_params["run_id"]
         try:
+            wait = _seconds(request, "wait", 0.0)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        state = server.engine.runs.get(run_id)
+        if wait and state is not None and state.running:
+            # ?wait=S answers once the run has ended (or after S seconds): a client waits
+            # with one request instead of polling.
+            await server.wait_for([state], wait)
+        try:
             run = views.run(run_id)
             spans = views.spans(run_id)
         except NotFound as exc:
@@ -122,6 +132,26 @@ def build_app(server: DevServer) -> Any:
         run_id = request.path_params["run_id"]
         if run_id not in server.trace.run_ids():
             return _not_found(NotFound(f"no run {run_id}"))
+        until = request.query_params.get("until")
+        if until is not None:
+            # ?until=KIND[&timeout=S]: answer once the run has a record of that kind (a
+            # test waits for "waiting" before it sends the event a wait is for).
+            if record_class(until) is None:
+                return JSONResponse(
+                    {
+                        "error": f"?until={until!r} is not a record kind; give one as traces "
+                        "write it, e.g. waiting, step_saved, run_ended"
+                    },
+                    status_code=400,
+                )
+            try:
+                timeout = _seconds(request, "timeout", 30.0)
+            except ValueError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            trace = server.trace
+            await server.wait_until(
+                lambda: any(r.kind == until for r in trace.for_run(run_id)), timeout
+            )
         return Response(server.trace.for_run(run_id).to_json(), media_type="application/json")
 
     async def sim_report(request: Request) -> Response:

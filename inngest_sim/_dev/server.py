@@ -34,10 +34,12 @@ from inngest_sim._ingest import Ingest
 from inngest_sim._pauses import Pauses
 from inngest_sim._server.api import InngestApi
 from inngest_sim._server.registry import Registry
-from inngest_sim.trace import Record, RunEnded, Trace
+from inngest_sim.trace import Record, Trace
 from inngest_sim.trace._recorder import Recorder
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from inngest_sim._clock import Clock
     from inngest_sim._dev.options import DevOptions
     from inngest_sim._engine.run import RunState
@@ -184,16 +186,24 @@ class DevServer:
 
     async def wait_for(self, runs: list[RunState], timeout: float) -> None:
         """Until every one of ``runs`` has ended, or ``timeout`` real seconds."""
-        ended = asyncio.Event()
+        await self.wait_until(lambda: not any(r.running for r in runs), timeout)
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Until ``condition()`` holds, checked as each record is written; whether it does.
+
+        Waits at most ``timeout`` real seconds: a client waits with one request.
+        """
+        met = asyncio.Event()
 
         def check(record: Record) -> None:
-            if isinstance(record, RunEnded) and not any(r.running for r in runs):
-                ended.set()
+            if condition():
+                met.set()
 
         unsubscribe = self.trace.subscribe(check)
         try:
-            if any(r.running for r in runs):
+            if not condition():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(ended.wait(), timeout)
+                    await asyncio.wait_for(met.wait(), timeout)
         finally:
             unsubscribe()
+        return condition()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,16 +47,11 @@ def gql(dev: DevServerClient, query: str, **variables: Any) -> dict[str, Any]:
 
 
 def wait_for_status(dev: DevServerClient, run_id: str, timeout: float = 20) -> dict[str, Any]:
-    """As the suite's wait_for_run_status: errors mean "not yet", RUNNING means poll on."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = gql(dev, RUN_STATUS, run_id=run_id)
-        if not body.get("errors"):
-            run = body["data"]["run"]
-            if run["status"] in ("COMPLETED", "FAILED", "CANCELLED"):
-                return {**run, "payloads": body["data"]["runTrigger"]["payloads"]}
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not end within {timeout}s")
+    """The run's GraphQL status and trigger once it has ended (the server says when)."""
+    dev.wait_for_run(run_id, timeout=timeout)
+    body = gql(dev, RUN_STATUS, run_id=run_id)
+    assert not body.get("errors"), body
+    return {**body["data"]["run"], "payloads": body["data"]["runTrigger"]["payloads"]}
 
 
 class App:
@@ -87,17 +81,13 @@ class App:
         return self.url
 
     def sync(self) -> None:
-        """As the suite's register(): a bare PUT to the app, retried until it answers."""
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                response = httpx.put(self.url, timeout=5)
-                assert response.status_code == 200, response.text
-                return
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        """As the suite's register(): a bare PUT to the app.
+
+        The app's socket listens before its server starts, so the PUT waits in the
+        socket's queue rather than failing while uvicorn starts.
+        """
+        response = httpx.put(self.url, timeout=10)
+        assert response.status_code == 200, response.text
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -161,13 +151,9 @@ def test_an_app_synced_with_a_put_has_its_functions_on_the_server(
 
 def test_an_event_runs_the_function_and_graphql_shows_it(dev: DevServerClient, app: App) -> None:
     (event_id,) = app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 7}))
-    deadline = time.monotonic() + 10
-    runs: list[str] = []
-    while not runs and time.monotonic() < deadline:
-        body = gql(dev, EVENT_RUNS, event_id=event_id)
-        runs = [r["id"] for r in (body["data"] or {}).get("event", {}).get("functionRuns") or []]
-        time.sleep(0.02)
-    (run_id,) = runs
+    # The server starts an event's runs before it answers the send.
+    body = gql(dev, EVENT_RUNS, event_id=event_id)
+    (run_id,) = [r["id"] for r in body["data"]["event"]["functionRuns"]]
 
     run = wait_for_status(dev, run_id)
     assert run["status"] == "COMPLETED"
@@ -184,8 +170,7 @@ def test_an_event_runs_the_function_and_graphql_shows_it(dev: DevServerClient, a
 
 
 def test_a_step_that_failed_once_shows_its_retry_and_output(dev: DevServerClient, app: App) -> None:
-    app.client.send_sync(inngest.Event(name="py-dev/flaky"))
-    run_id = _wait_for_new_run(dev, "py-dev-flaky")
+    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/flaky")))
     run = wait_for_status(dev, run_id)
     assert run["status"] == "COMPLETED"
     assert json.loads(run["output"]) == "ok"
@@ -217,8 +202,7 @@ def test_events_are_listed_with_the_ids_the_send_returned(dev: DevServerClient, 
 
 
 def test_each_run_has_a_trace_and_a_report_at_a_url(dev: DevServerClient, app: App) -> None:
-    app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 1}))
-    run_id = _wait_for_new_run(dev, "py-dev-two-steps")
+    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 1})))
     wait_for_status(dev, run_id)
     trace = httpx.get(f"{dev.url}/sim/runs/{run_id}/trace").json()
     kinds = {r["kind"] for r in trace["records"]}
@@ -231,19 +215,11 @@ def test_each_run_has_a_trace_and_a_report_at_a_url(dev: DevServerClient, app: A
     assert f"/sim/runs/{run_id}/report" in index
 
 
-def _wait_for_new_run(dev: DevServerClient, function_id: str, timeout: float = 10) -> str:
-    """The newest run of ``function_id`` that is not yet among those seen before."""
-    seen = getattr(_wait_for_new_run, "seen", set())
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        fresh = [r["id"] for r in dev.runs() if r["functionID"] == function_id]
-        fresh = [r for r in fresh if r not in seen]
-        if fresh:
-            seen.add(fresh[-1])
-            _wait_for_new_run.seen = seen  # type: ignore[attr-defined]
-            return fresh[-1]
-        time.sleep(0.02)
-    raise AssertionError(f"no new run of {function_id} within {timeout}s")
+def _run_of(dev: DevServerClient, event_ids: list[str]) -> str:
+    """The one run the event started: it exists once the send has been answered."""
+    (event_id,) = event_ids
+    (run,) = httpx.get(f"{dev.url}/v1/events/{event_id}/runs").json()["data"]
+    return str(run["id"])
 
 
 # ------------------------------------------------------------------ drain mode
@@ -323,8 +299,8 @@ def test_a_checkpoint_for_an_unknown_run_is_a_404_that_says_so(dev: DevServerCli
 def test_a_run_whose_app_went_away_fails_with_the_reason(dev: DevServerClient) -> None:
     gone = two_step_app(dev, "py-gone")
     gone.stop()
-    httpx.post(f"{dev.url}/e/key", json={"name": "py-gone/go"})
-    run_id = _wait_for_new_run(dev, "py-gone-two-steps")
+    sent = httpx.post(f"{dev.url}/e/key", json={"name": "py-gone/go"}).json()["ids"]
+    run_id = _run_of(dev, sent)
     run = wait_for_status(dev, run_id)
     assert run["status"] == "FAILED"
     assert "request failed: ConnectError" in json.loads(run["output"])["message"]
@@ -364,8 +340,10 @@ def test_apps_named_with_u_are_synced_at_start_beside_others() -> None:
             apps = {a["id"]: a for a in httpx.get(f"{url}/dev").json()["apps"]}
             assert set(apps) == {"py-first", "py-second"}
             assert apps["py-first"]["url"] == first.url
-            second.client.send_sync(inngest.Event(name="py-second/go", data={"n": 2}))
-            run_id = _wait_for_new_run(DevServerClient(url), "py-second-two-steps")
+            run_id = _run_of(
+                DevServerClient(url),
+                second.client.send_sync(inngest.Event(name="py-second/go", data={"n": 2})),
+            )
             assert wait_for_status(DevServerClient(url), run_id)["status"] == "COMPLETED"
     finally:
         first.stop()
@@ -373,8 +351,7 @@ def test_apps_named_with_u_are_synced_at_start_beside_others() -> None:
 
 
 def test_the_run_state_api_and_realtime_publish_are_served(dev: DevServerClient, app: App) -> None:
-    app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 5}))
-    run_id = _wait_for_new_run(dev, "py-dev-two-steps")
+    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 5})))
     wait_for_status(dev, run_id)
     batch = httpx.get(f"{dev.url}/v0/runs/{run_id}/batch").json()
     assert [e["data"] for e in batch] == [{"n": 5}]
@@ -384,3 +361,19 @@ def test_the_run_state_api_and_realtime_publish_are_served(dev: DevServerClient,
         f"{dev.url}/v1/realtime/publish", params={"channel": "c", "topic": "t"}, json={"x": 1}
     )
     assert published.status_code == 200
+
+
+def test_waiting_on_the_server_takes_known_kinds_and_bounded_seconds(
+    dev: DevServerClient, app: App
+) -> None:
+    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 2})))
+    ended = httpx.get(f"{dev.url}/sim/runs/{run_id}/trace", params={"until": "run_ended"})
+    assert "run_ended" in {r["kind"] for r in ended.json()["records"]}
+
+    unknown = httpx.get(f"{dev.url}/sim/runs/{run_id}/trace", params={"until": "finished"})
+    assert unknown.status_code == 400
+    assert "?until='finished' is not a record kind" in unknown.json()["error"]
+    too_long = httpx.get(f"{dev.url}/sim/runs/{run_id}", params={"wait": "1e9"})
+    assert too_long.status_code == 400
+    assert "?wait=1e9: give 0 to 600 seconds" in too_long.json()["error"]
+    assert dev.wait_for_run(run_id)["status"] == "COMPLETED"
