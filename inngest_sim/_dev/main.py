@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["READY", "serve"]
 
-#: The line ``inngest-sim dev`` prints (stdout) once it answers HTTP.
+#: The line ``inngest-sim dev`` prints (stdout) once it answers HTTP and has synced its apps.
 READY = "inngest-sim dev: serving on"
 
 
@@ -50,9 +50,11 @@ async def serve(options: DevOptions) -> int:
         while not web.started and not task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.002)
         if web.started:
+            # The -u apps register through the server, so they sync once it answers; the
+            # ready line comes after them, so whoever waits for it finds them synced.
+            await server.sync_apps()
             mode = f"clock {options.clock}, auto-run {'on' if options.auto_run else 'off'}"
             print(f"{READY} http://127.0.0.1:{port} ({mode})", flush=True)
-            await server.sync_apps()
         await task
     finally:
         await server.stop()
