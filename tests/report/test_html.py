@@ -3,7 +3,6 @@ from __future__ import annotations
 import importlib.resources
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +76,14 @@ def test_embedded_json_escapes_what_could_end_a_script() -> None:
     assert json.loads(text) == {"s": "</script><!-- & \u2028 \u2029", "n": None}
 
 
-def test_a_999_step_report_stays_small_and_fast(big_trace: Trace) -> None:
+def test_a_999_step_report_stays_small(big_trace: Trace) -> None:
     (queued,) = big_trace.of(RunQueued)
     result = RunResult(big_trace, queued.run_id)
     assert result.status == "Completed"
     assert len(result.steps) == BIG
 
-    started = time.perf_counter()
     page = render_html(big_trace)
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 5
     assert len(page.encode()) < 1_500_000
     data = embedded(page)
     (run,) = data["runs"]
