@@ -4,14 +4,16 @@ The default in-process path is httpx → ``ASGITransport`` → FastAPI → the S
 FastAPI adapter → ``CommHandler``. ``DirectEndpoint`` keeps both ends and
 drops the middle: it builds the handler as ``inngest.fast_api.serve`` does, hands
 it the same body bytes, headers, query, URL and path the adapter would derive
-from the same request, and turns its answer into the ``httpx.Response`` the
-executor would have read (body serialised as the adapter does, streams drained,
-header names lower-cased as Starlette sends them). It has the interface of
+from the same request, and turns its answer into what the executor would have read
+from an ``httpx.Response`` (body serialised as the adapter does, streams drained,
+header names lower-cased as Starlette sends them), as a ``DirectAnswer``: the
+executor reads status, headers and body once, and building an ``httpx.Response``
+for that cost more than the rest of the endpoint. It has the interface of
 ``inngest_sim._sdk.serve.Endpoint``.
 
 What the SDK sees differently: ``CommRequest.raw_request`` is a Starlette
 ``Request`` over a plain ASGI scope, without the ``app``, ``router`` and
-``route`` entries FastAPI adds. Responses carry no ``.request``. The FastAPI and
+``route`` entries FastAPI adds. The FastAPI and
 ASGI path stays for ``Simulator.from_app`` and ``from_url``.
 
 Registration works as before: ``sync()`` calls the handler's ``put``, and the SDK
@@ -41,7 +43,7 @@ from inngest_sim._sdk.serve import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["DirectEndpoint"]
+__all__ = ["DirectAnswer", "DirectEndpoint"]
 
 # What httpx.ASGITransport puts in every scope.
 _ASGI_CLIENT: Final = ("127.0.0.1", 123)
@@ -66,6 +68,34 @@ def _unused(request: httpx.Request) -> httpx.Response:
 
 async def _no_more_body() -> dict[str, Any]:
     return {"type": "http.disconnect"}
+
+
+class AnswerHeaders(dict[str, str]):
+    """Header names (lower-case) to values, and ``raw``: the pairs as sent, in order."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
+        self.raw = raw
+
+
+class DirectAnswer:
+    """An answer of the SDK's handler, as an ``httpx.Response`` read whole would give it."""
+
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], content: bytes):
+        self.status_code = status_code
+        self.headers = AnswerHeaders(raw_headers)
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def __repr__(self) -> str:
+        return f"<DirectAnswer [{self.status_code}]>"
 
 
 class DirectEndpoint:
@@ -107,7 +137,7 @@ class DirectEndpoint:
         request_id: str,
         body: dict[str, Any],
         max_bytes: int | None = None,
-    ) -> httpx.Response:
+    ) -> DirectAnswer:
         built = execution_request(
             fn_id=fn_id,
             step_id=step_id,
@@ -128,7 +158,7 @@ class DirectEndpoint:
             raise ResponseTooLarge(len(response.content))
         return response
 
-    async def sync(self) -> httpx.Response:
+    async def sync(self) -> DirectAnswer:
         """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
         headers = [
             (b"host", self._host),
@@ -141,7 +171,7 @@ class DirectEndpoint:
 
     async def _send(
         self, method: str, headers: list[tuple[bytes, bytes]], raw: bytes, query: str
-    ) -> httpx.Response:
+    ) -> DirectAnswer:
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -188,10 +218,12 @@ class DirectEndpoint:
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:  # what a web server in front of the adapter would answer
-            text = f"Internal Server Error ({type(exc).__name__}: {exc})"
-            return httpx.Response(500, text=text)
+            text = f"Internal Server Error ({type(exc).__name__}: {exc})".encode()
+            length = str(len(text)).encode("latin-1")
+            plain = [(b"content-length", length), (b"content-type", b"text/plain; charset=utf-8")]
+            return DirectAnswer(500, plain, text)
 
-    async def _to_response(self, response: Any) -> httpx.Response:
+    async def _to_response(self, response: Any) -> DirectAnswer:
         """What ``inngest.fast_api._to_response`` sends, as httpx would read it."""
         if response.stream is not None:
             # A StreamingResponse: no content-length, the chunks in order. Starlette
@@ -213,11 +245,7 @@ class DirectEndpoint:
                 status < 200 or status in (204, 304)
             ):
                 headers.append((b"content-length", str(len(content)).encode("latin-1")))
-        result = httpx.Response(
-            response.status_code, headers=headers, stream=httpx.ByteStream(content)
-        )
-        result.read()
-        return result
+        return DirectAnswer(response.status_code, headers, content)
 
 
 def _encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

@@ -18,11 +18,12 @@ from urllib.parse import urlencode
 import httpx
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 
 __all__ = [
     "Endpoint",
+    "EndpointAnswer",
     "ExecutionRequest",
     "ResponseTooLarge",
     "ServeEndpoint",
@@ -146,6 +147,22 @@ class ResponseTooLarge(Exception):
         self.read = read
 
 
+class EndpointAnswer(Protocol):
+    """An answer the executor reads whole: an ``httpx.Response``, or the direct endpoint's."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+
 class ServeEndpoint(Protocol):
     """Where execution requests go: an in-process handler, an app, or a URL."""
 
@@ -161,11 +178,11 @@ class ServeEndpoint(Protocol):
         request_id: str,
         body: dict[str, Any],
         max_bytes: int | None = None,
-    ) -> httpx.Response:
+    ) -> EndpointAnswer:
         """POST one execution request; the answer is read whole, up to ``max_bytes``."""
         ...
 
-    async def sync(self) -> httpx.Response:
+    async def sync(self) -> EndpointAnswer:
         """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
         ...
 

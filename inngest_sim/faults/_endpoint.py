@@ -28,7 +28,7 @@ from inngest_sim.faults._effects import TransportEffect
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from inngest_sim._sdk.serve import ServeEndpoint
+    from inngest_sim._sdk.serve import EndpointAnswer, ServeEndpoint
     from inngest_sim.faults._injector import FaultInjector
     from inngest_sim.faults._plan import FaultRule
 
@@ -60,7 +60,7 @@ class FaultEndpoint:
     def url(self) -> str:
         return self.inner.url
 
-    async def sync(self) -> httpx.Response:
+    async def sync(self) -> EndpointAnswer:
         return await self.inner.sync()
 
     async def execute(
@@ -72,11 +72,11 @@ class FaultEndpoint:
         request_id: str,
         body: dict[str, Any],
         max_bytes: int | None = None,
-    ) -> httpx.Response:
+    ) -> EndpointAnswer:
         target = None if step_id == DISCOVERY else self.step_key(run_id, step_id)
         ctx = FaultContext("request", fn_id, target, int(body["ctx"]["attempt"]), run_id=run_id)
         call = {"fn_id": fn_id, "step_id": step_id, "run_id": run_id, "request_id": request_id}
-        request = httpx.Request("POST", self.inner.url, params={"fnId": fn_id, "stepId": step_id})
+        request = _RequestFor(self.inner.url, fn_id, step_id)
         if self.injector.could_hit("request"):
             step = target
             if step is None and not body["ctx"]["disable_immediate_execution"]:
@@ -110,12 +110,22 @@ def _at(ctx: FaultContext, layer: Any, step: str | None) -> FaultContext:
     return FaultContext(layer, ctx.function_id, step, ctx.attempt, run_id=ctx.run_id)
 
 
-def _apply(rule: FaultRule, request: httpx.Request) -> httpx.Response:
+class _RequestFor:
+    """The ``httpx.Request`` a fault's answer names, built only when a fault applies."""
+
+    def __init__(self, url: str, fn_id: str, step_id: str) -> None:
+        self.url, self.fn_id, self.step_id = url, fn_id, step_id
+
+    def build(self) -> httpx.Request:
+        return httpx.Request("POST", self.url, params={"fnId": self.fn_id, "stepId": self.step_id})
+
+
+def _apply(rule: FaultRule, request: _RequestFor) -> httpx.Response:
     assert isinstance(rule.effect, TransportEffect)
-    return rule.effect.apply(request, rule.name)
+    return rule.effect.apply(request.build(), rule.name)
 
 
-def _steps_that_ran(response: httpx.Response) -> list[str]:
+def _steps_that_ran(response: EndpointAnswer) -> list[str]:
     try:
         reply = parse_reply(response.status_code, response.headers, response.content)
     except ProtocolError:
