@@ -48,6 +48,7 @@ from inngest_sim._sdk.accelerator import accelerated
 from inngest_sim._sdk.bridge import route_client
 from inngest_sim._sdk.probe import Probe
 from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
+from inngest_sim._sdk.sync_cache import registrations
 from inngest_sim._server.api import InngestApi
 from inngest_sim._server.events import default_event
 from inngest_sim._server.loopback import LoopbackServer
@@ -277,7 +278,9 @@ class Simulator:
             assert isinstance(self.clock, VirtualClock)
             wall_clock = WallClock(self.clock)
             self._exit.enter_context(wall_clock.started())
-        self._registry = await self._sync(endpoint)
+        self._registry = await self._sync(
+            endpoint, replayable=injector is None or not injector.could_hit("api")
+        )
         self._flow = FlowControl(self._registry, seed=self.seed)  # checks every function's options
         pauses = Pauses(self._registry)
         ai = AiGateway(self._ai_client, timeout=self._config.request_timeout)
@@ -300,9 +303,29 @@ class Simulator:
             listeners=listeners,
         )
 
-    async def _sync(self, endpoint: ServeEndpoint) -> Registry:
-        """Ask the SDK to register; the functions it reports are the registry."""
+    async def _sync(self, endpoint: ServeEndpoint, *, replayable: bool) -> Registry:
+        """Ask the SDK to register; the functions it reports are the registry.
+
+        On the direct in-process endpoint a registration the SDK already made for the same
+        client and functions is replayed into the API instead (``_sdk.sync_cache``): the
+        same request, so the same trace and registry. Not while API faults could apply,
+        as the SDK's reaction to a failed registration is part of what they test.
+        """
         assert self.api is not None
+        backend = self.backend
+        cache = (
+            (self.client, self._functions, backend.serve_path, self._signing_key)
+            if replayable
+            and self.client is not None
+            and isinstance(backend, InProcessBackend)
+            and backend.transport == "direct"
+            else None
+        )
+        if cache is not None and (request := registrations.get(*cache)) is not None:
+            # No API fault applies and this API takes any registration it can read, as
+            # it took this one before: the request registers again, as the SDK's would.
+            self.api.handle(request)
+            return Registry.from_registration(self.api.registrations[-1])
         try:
             response = await endpoint.sync()
         except httpx.HTTPError as exc:
@@ -317,6 +340,8 @@ class Simulator:
                 "(is_production=False) and, for from_url(), its INNGEST_API_BASE_URL set "
                 f"to the simulator's API? Body: {response.text[:300]}"
             )
+        if cache is not None:
+            registrations.put(*cache, self.api.registration_requests[-1])
         return Registry.from_registration(self.api.registrations[-1])
 
     def _run_of(self, run_id: str) -> RunState | None:

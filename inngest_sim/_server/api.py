@@ -96,6 +96,8 @@ class InngestApi:
         self.host = host
         self.faults = faults
         self.registrations: list[dict[str, Any]] = []
+        # The request of each accepted registration, beside its payload.
+        self.registration_requests: list[httpx.Request] = []
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -135,6 +137,7 @@ class InngestApi:
             return _json(400, {"error": problem, "status": 400})
         with self._lock:
             self.registrations.append(payload)
+            self.registration_requests.append(request)
         return _json(200, {"ok": True, "modified": True})
 
     def _events(self, request: httpx.Request) -> httpx.Response:
