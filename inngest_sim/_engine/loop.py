@@ -122,9 +122,8 @@ class RunLoop:
             step_count=run.step_count,
             state_bytes=run.state_bytes,
         )
-        for timer in run.timers:
+        for timer in list(run.timers):
             timer.cancel()
-        run.timers.clear()
         for listener in self.listeners:
             listener.run_ended(self, run)
 
@@ -150,9 +149,7 @@ class RunLoop:
         self.call_for(item.run, self.clock.now() + delay, lambda: self._dispatch(item))
 
     def call_for(self, run: RunState, when: float, callback: Callable[[], None]) -> Timer:
-        timer = self.scheduler.call_at(when, callback)
-        run.timers.append(timer)
-        return timer
+        return self.scheduler.call_at(when, callback, owner=run.timers)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         self.scheduler.spawn(coro)

@@ -41,9 +41,9 @@ class RunState:
     # Step bodies that started, in order, as the in-process probe reports them: an
     # error answer that names no step is charged to the body that ran for it.
     bodies: list[str] = dataclasses.field(default_factory=list)
-    # Timers that exist for this run (retries, sleeps, wait and cancel expiries):
-    # cancelled when it ends, so they neither fire nor keep virtual time moving.
-    timers: list[Timer] = dataclasses.field(default_factory=list)
+    # The run's pending timers (retries, sleeps, wait and cancel expiries): cancelled
+    # when it ends, so they neither fire nor keep virtual time moving.
+    timers: set[Timer] = dataclasses.field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.state_bytes = sum(json_size(e) for e in self.events)

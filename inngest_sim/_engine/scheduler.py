@@ -27,16 +27,42 @@ T = TypeVar("T")
 
 
 class Timer:
-    """A pending callback; a cancelled timer neither fires nor keeps time moving."""
+    """A pending callback; a cancelled timer neither fires nor keeps time moving.
 
-    __slots__ = ("callback", "cancelled")
+    ``owner``, when given, is a set that holds the timer while it is pending (a run's
+    timers, to cancel when the run ends); a timer leaves it when it fires or is
+    cancelled, so a long run does not keep every timer it ever had, and their
+    callbacks, alive.
+    """
 
-    def __init__(self, callback: Callable[[], None]) -> None:
+    __slots__ = ("callback", "cancelled", "owner")
+
+    def __init__(self, callback: Callable[[], None], owner: set[Timer] | None = None) -> None:
         self.callback = callback
         self.cancelled = False
+        self.owner = owner
+        if owner is not None:
+            owner.add(self)
 
     def cancel(self) -> None:
         self.cancelled = True
+        self._leave()
+
+    def fire(self) -> None:
+        callback = self.callback
+        self.cancelled = True  # fired: a later cancel() changes nothing
+        self.callback = _fired
+        self._leave()
+        callback()
+
+    def _leave(self) -> None:
+        if self.owner is not None:
+            self.owner.discard(self)
+            self.owner = None
+
+
+def _fired() -> None:
+    """What a fired timer holds instead of its callback (and whatever that kept alive)."""
 
 
 class Scheduler:
@@ -50,11 +76,13 @@ class Scheduler:
         self._inflight: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
 
-    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+    def call_at(
+        self, when: float, callback: Callable[[], None], *, owner: set[Timer] | None = None
+    ) -> Timer:
         if not math.isfinite(when):
             # A NaN deadline would break the heap's order and spin the loop: a bug upstream.
             raise SimError(f"a timer at {when!r} is not a time; this is a bug in inngest-sim")
-        timer = Timer(callback)
+        timer = Timer(callback, owner)
         heapq.heappush(self._timers, (when, next(self._order), timer))
         self._wakeup.set()
         return timer
@@ -112,7 +140,7 @@ class Scheduler:
         while self._timers and self._timers[0][0] <= now:
             _, _, timer = heapq.heappop(self._timers)
             if not timer.cancelled:
-                timer.callback()
+                timer.fire()
 
     async def _wait(self, timeout: float | None) -> None:
         """Until an in-flight task ends, something is scheduled, or ``timeout`` passes."""

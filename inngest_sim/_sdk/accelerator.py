@@ -1,8 +1,9 @@
-"""The SDK accelerator: two fixes to the inngest SDK's replay, only while a simulator runs.
+"""The SDK accelerator: fixes to the inngest SDK's requests, only while a simulator runs.
 
 Every SDK request replays the function from the top, so a run of n steps replays
 about n²/2 steps. Two spots in the SDK (0.5.x) make each replayed step dearer than
-it needs to be, and ``accelerated`` fixes both for as long as it is open:
+it needs to be, and one makes each request's memory outlive it; ``accelerated``
+fixes the three for as long as it is open:
 
 ``StepMemos.pop`` in constant time
     The SDK removes each memo it replays by rebuilding the whole memo dict, which
@@ -18,7 +19,18 @@ No reference cycle per replayed step
     and then points the step at one shared "already released" marker. The SDK
     reads that attribute only in ``release``, and only to ask ``done()``.
 
-Neither changes what the SDK sends or returns: the equivalence tests in
+No reference cycle per request
+    Each request's ``Step`` (``StepSync`` for sync functions), the ``ctx.step`` a
+    function gets, makes an ``AI`` (``ctx.step.ai``) that points back at it, and
+    through the step that cycle holds the request's execution, parsed memos and
+    middleware until the collector runs: with parallel steps several requests are
+    in flight, and that garbage was most of a run's peak memory. The replacement
+    ``__init__`` runs the SDK's own and then gives the ``AI`` a weak proxy of its
+    step: the same attributes while the step lives, which is as long as the
+    function's ``ctx`` does. It is skipped, alone, on an SDK whose classes look
+    otherwise.
+
+None of them changes what the SDK sends or returns: the equivalence tests in
 ``tests/perf/`` compare traces, wire bytes and replay checks with and without it.
 
 ``gc.freeze()`` (optional, off by default)
@@ -63,6 +75,7 @@ import gc
 import inspect
 import os
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -80,7 +93,9 @@ __all__ = [
 #: SDK versions whose ``StepMemos`` and ``ReportedStep`` (and every reader of the
 #: attributes patched here) match inngest 0.5.19, checked against the SDK's tagged
 #: sources; only 0.5.19 is exercised by the tests. 0.5.0-0.5.9 differ in annotations
-#: only, but inngest-sim needs 0.5.19 for other reasons.
+#: only, but inngest-sim needs 0.5.19 for other reasons. The ``Step``/``AI`` fix was
+#: read against 0.5.19 and is checked by shape on each version (and at run time: it
+#: swaps only an ``AI`` whose step is the one just built).
 ACCEPTED_VERSIONS: Final = frozenset(f"0.5.{minor}" for minor in range(10, 20))
 
 ENV_VAR: Final = "INNGEST_SIM_ACCELERATE"
@@ -165,6 +180,16 @@ async def _release(self: Any) -> None:
     self._release_signal = _RELEASED
 
 
+def _make_step_init(original: Callable[..., None]) -> Callable[..., None]:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        ai = self.__dict__.get("ai")
+        if ai is not None and ai.__dict__.get("_step") is self:
+            ai._step = weakref.proxy(self)
+
+    return __init__
+
+
 # ------------------------------------------------------------------- checks
 class _Unsupported(Exception):
     """This SDK is not one the accelerator knows; the message says why."""
@@ -196,7 +221,7 @@ def _patches() -> tuple[str, list[_Patch]]:
     try:
         from inngest._internal import const, types
         from inngest._internal.execution_lib import models
-        from inngest._internal.step_lib import base
+        from inngest._internal.step_lib import base, step_async, step_sync
     except ImportError as exc:
         raise _Unsupported(f"the inngest SDK's internals did not import ({exc})") from exc
     version = str(getattr(const, "VERSION", "unknown"))
@@ -213,7 +238,24 @@ def _patches() -> tuple[str, list[_Patch]]:
     return version, [
         _Patch(memos, "pop", pop, _make_pop(types.empty_sentinel)),
         _Patch(step, "release", release, _release),
+        *_step_ai_patch(step_async, "Step"),
+        *_step_ai_patch(step_sync, "StepSync"),
     ]
+
+
+def _step_ai_patch(module: Any, step_class: str) -> list[_Patch]:
+    """The ``Step`` <-> ``AI`` cycle fix for one step module, if its shape is the known one."""
+    step, ai = getattr(module, step_class, None), getattr(module, "AI", None)
+    if not isinstance(step, type) or not isinstance(ai, type):
+        return []
+    try:
+        init = _sdk_own(step, "__init__", module.__name__, {"ai", "AI"})
+        _sdk_own(ai, "__init__", module.__name__, {"_step"})
+    except _Unsupported:
+        return []
+    if "__weakref__" not in dir(step):
+        return []
+    return [_Patch(step, "__init__", init, _make_step_init(init))]
 
 
 def _probe_pop(memos: Any, empty: object) -> None:

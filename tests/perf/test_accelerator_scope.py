@@ -13,9 +13,10 @@ import inngest
 import pytest
 from inngest._internal import const, server_lib, types
 from inngest._internal.execution_lib import models
-from inngest._internal.step_lib import base
+from inngest._internal.step_lib import base, step_async, step_sync
 from inngest.experimental import mocked
 
+from inngest_sim import Simulator
 from inngest_sim._sdk.accelerator import (
     _FROZEN_AT_IMPORT,
     ENV_VAR,
@@ -25,12 +26,17 @@ from inngest_sim._sdk.accelerator import (
 
 POP = base.StepMemos.__dict__["pop"]
 RELEASE = models.ReportedStep.__dict__["release"]
+# Every attribute the accelerator replaces, with the SDK's own value.
+STOCK = {
+    (base.StepMemos, "pop"): POP,
+    (models.ReportedStep, "release"): RELEASE,
+    (step_async.Step, "__init__"): step_async.Step.__dict__["__init__"],
+    (step_sync.StepSync, "__init__"): step_sync.StepSync.__dict__["__init__"],
+}
 
 
 def _sdk_is_stock() -> bool:
-    return (
-        base.StepMemos.__dict__["pop"] is POP and models.ReportedStep.__dict__["release"] is RELEASE
-    )
+    return all(owner.__dict__[name] is value for (owner, name), value in STOCK.items())
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +54,10 @@ def test_it_is_installed_inside_its_scope_only_and_restores_the_very_originals()
         assert status.active
         assert status.scopes == 1
         assert status.sdk_version == "0.5.19"
-        assert base.StepMemos.pop is not POP
-        assert models.ReportedStep.release is not RELEASE
+        for owner, name in STOCK:
+            assert owner.__dict__[name] is not STOCK[owner, name], (owner, name)
+        for patched in ("StepMemos.pop", "ReportedStep.release", "Step.__init__", "StepSync."):
+            assert patched in status.reason
     assert _sdk_is_stock()
 
 
@@ -198,6 +206,44 @@ def test_a_released_step_is_freed_without_the_cycle_collector() -> None:
     finally:
         gc.enable()
     assert (stock, fast) == (True, False)  # the SDK's own release leaves a cycle
+
+
+def test_a_request_is_freed_without_the_cycle_collector() -> None:
+    """The SDK's per-request objects die with the request (its Step <-> AI cycle is
+    broken), so parallel requests in flight do not pile up garbage."""
+    client = inngest.Inngest(app_id="acc-cycles", is_production=False)
+    seen: list[weakref.ref[Any]] = []
+
+    class Watch(inngest.Middleware):  # one per request, held by the request's objects
+        def __init__(self, client: inngest.Inngest, raw_request: object) -> None:
+            super().__init__(client, raw_request)
+            seen.append(weakref.ref(self))
+
+    client.middleware = [Watch]  # type: ignore[attr-defined]
+
+    @client.create_function(fn_id="fan", trigger=inngest.TriggerEvent(event="acc/fan"))
+    async def fan(ctx: inngest.Context) -> int:
+        a = await ctx.step.run("a", lambda: 1)
+        both = await ctx.group.parallel(
+            (lambda: ctx.step.run("b", lambda: 2), lambda: ctx.step.run("c", lambda: 3))
+        )
+        return a + sum(both)
+
+    async def alive_after_a_run(accelerate: bool) -> tuple[int, int]:
+        seen.clear()
+        async with Simulator(client, [fan], accelerate=accelerate) as sim:
+            run = await sim.run(fan)
+            assert run.output == 6
+            return sum(ref() is not None for ref in seen), len(seen)
+
+    gc.disable()
+    try:
+        stock = asyncio.run(alive_after_a_run(False))
+        fast = asyncio.run(alive_after_a_run(True))
+    finally:
+        gc.enable()
+    assert stock[0] == stock[1] > 3  # every request's objects wait for the collector
+    assert fast == (0, stock[1])
 
 
 def test_gc_freeze_is_scoped_and_leaves_someone_elses_freeze_alone() -> None:
