@@ -10,7 +10,8 @@ the trace and the registry are the same either way. Only the SDK's work is skipp
 
 What may change the request is in the key; the functions are compared by identity (a
 function rebuilt is a new function). Nothing is kept for a registration the API did not
-accept, so a failing one always goes through the SDK again.
+accept, so a failing one always goes through the SDK again. Client and functions are held
+weakly: a test's own app is not kept alive by having been registered once.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class SyncCache:
         kept = self._for(client).get(_key(client, functions, serve_path, signing_key))
         if kept is None or len(kept.functions) != len(functions):
             return None
-        if any(a is not b for a, b in zip(kept.functions, functions, strict=True)):
+        if any(ref() is not f for ref, f in zip(kept.functions, functions, strict=True)):
             return None
         return kept.request
 
@@ -54,8 +55,11 @@ class SyncCache:
         signing_key: str | None,
         request: httpx.Request,
     ) -> None:
-        key = _key(client, functions, serve_path, signing_key)
-        self._for(client)[key] = _Kept(tuple(functions), request)
+        try:
+            refs = tuple(weakref.ref(f) for f in functions)
+        except TypeError:  # a function that cannot be weakly referenced: keep nothing
+            return
+        self._for(client)[_key(client, functions, serve_path, signing_key)] = _Kept(refs, request)
 
     def clear(self) -> None:
         self._by_client.clear()
@@ -70,7 +74,7 @@ class SyncCache:
 class _Kept:
     __slots__ = ("functions", "request")
 
-    def __init__(self, functions: tuple[Any, ...], request: httpx.Request) -> None:
+    def __init__(self, functions: tuple[weakref.ref[Any], ...], request: httpx.Request) -> None:
         self.functions, self.request = functions, request
 
 

@@ -7,6 +7,8 @@ must step aside whenever the SDK's own sync could come out differently.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -119,3 +121,17 @@ async def test_a_refused_registration_is_not_kept(sdk_syncs: list[str]) -> None:
     await _run(client, functions)
 
     assert sdk_syncs == ["cache-refused", "cache-refused"]
+
+
+async def test_a_registered_app_is_not_kept_alive_by_the_cache(sdk_syncs: list[str]) -> None:
+    client, functions = _app("cache-alive")
+    await _run(client, functions)
+    await _run(client, functions)
+    assert sdk_syncs == ["cache-alive"]
+    client_ref, function_ref = weakref.ref(client), weakref.ref(functions[0])
+
+    del client, functions
+    gc.collect()
+
+    assert client_ref() is None
+    assert function_ref() is None
