@@ -123,8 +123,18 @@ async def test_a_refused_registration_is_not_kept(sdk_syncs: list[str]) -> None:
     assert sdk_syncs == ["cache-refused", "cache-refused"]
 
 
+def _app_whose_function_uses_its_client() -> tuple[inngest.Inngest, list[Any]]:
+    client = inngest.Inngest(app_id="cache-alive", is_production=False)
+
+    @client.create_function(fn_id="tells", trigger=inngest.TriggerEvent(event="cache/tell"))
+    async def tells(ctx: inngest.Context) -> str:
+        return client.app_id  # as apps do: the function refers to its client
+
+    return client, [tells]
+
+
 async def test_a_registered_app_is_not_kept_alive_by_the_cache(sdk_syncs: list[str]) -> None:
-    client, functions = _app("cache-alive")
+    client, functions = _app_whose_function_uses_its_client()
     await _run(client, functions)
     await _run(client, functions)
     assert sdk_syncs == ["cache-alive"]
