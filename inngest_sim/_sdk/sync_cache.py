@@ -59,7 +59,12 @@ class SyncCache:
             refs = tuple(weakref.ref(f) for f in functions)
         except TypeError:  # a function that cannot be weakly referenced: keep nothing
             return
-        self._for(client)[_key(client, functions, serve_path, signing_key)] = _Kept(refs, request)
+        table = self._for(client)
+        # A client reused across hypothesis examples registers new functions each time:
+        # what was kept for functions that are gone can never be asked for again.
+        for key in [k for k, kept in table.items() if not kept.alive()]:
+            del table[key]
+        table[_key(client, functions, serve_path, signing_key)] = _Kept(refs, request)
 
     def clear(self) -> None:
         self._by_client.clear()
@@ -76,6 +81,9 @@ class _Kept:
 
     def __init__(self, functions: tuple[weakref.ref[Any], ...], request: httpx.Request) -> None:
         self.functions, self.request = functions, request
+
+    def alive(self) -> bool:
+        return all(ref() is not None for ref in self.functions)
 
 
 def _key(

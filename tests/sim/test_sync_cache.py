@@ -145,3 +145,21 @@ async def test_a_registered_app_is_not_kept_alive_by_the_cache(sdk_syncs: list[s
 
     assert client_ref() is None
     assert function_ref() is None
+
+
+async def test_a_reused_client_keeps_one_registration_per_live_function_set(
+    sdk_syncs: list[str],
+) -> None:
+    client = inngest.Inngest(app_id="cache-reused", is_production=False)
+    for n in range(5):  # as a hypothesis test does: new functions, same client, each example
+
+        @client.create_function(fn_id="f", trigger=inngest.TriggerEvent(event="cache/f"))
+        async def f(ctx: inngest.Context, n: int = n) -> int:
+            return n
+
+        await _run(client, [f])
+        del f
+        gc.collect()
+
+    assert len(sdk_syncs) == 5
+    assert len(registrations._for(client)) == 1  # only the last example's is kept
