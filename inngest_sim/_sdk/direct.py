@@ -43,7 +43,7 @@ from inngest_sim._sdk.serve import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["DirectAnswer", "DirectEndpoint"]
+__all__ = ["AnswerHeaders", "DirectAnswer", "DirectEndpoint"]
 
 # What httpx.ASGITransport puts in every scope.
 _ASGI_CLIENT: Final = ("127.0.0.1", 123)
@@ -71,7 +71,11 @@ async def _no_more_body() -> dict[str, Any]:
 
 
 class AnswerHeaders(dict[str, str]):
-    """Header names (lower-case) to values, and ``raw``: the pairs as sent, in order."""
+    """Header names to values, and ``raw``: the pairs as sent, in order.
+
+    Names are lower-case, as Starlette sends them, and so are lookups: unlike
+    ``httpx.Headers`` this is a plain dict (the executor lower-cases what it reads).
+    """
 
     __slots__ = ("raw",)
 
