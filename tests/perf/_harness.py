@@ -48,20 +48,28 @@ def normalised(trace: Any) -> list[dict[str, Any]]:
 
 
 class _Recorder:
-    """Wraps an endpoint; keeps each response as the executor reads it."""
+    """Wraps an endpoint; keeps each response as the executor reads it, in request order.
+
+    In the order the requests were sent, not the order they were answered in: sync
+    functions run in worker threads, so parallel requests finish in whatever order the
+    threads do (the simulator handles them in a fixed order regardless).
+    """
 
     def __init__(self, inner: Any, responses: list[Any]) -> None:
         self.inner, self.url, self._responses = inner, inner.url, responses
 
-    def _keep(self, response: httpx.Response) -> httpx.Response:
-        self._responses.append((response.status_code, response.headers.raw, response.content))
-        return response
+    async def _keep(self, answer: Any) -> httpx.Response:
+        slot = len(self._responses)
+        self._responses.append(None)  # this request's place, taken when it is sent
+        response = await answer
+        self._responses[slot] = (response.status_code, response.headers.raw, response.content)
+        return response  # type: ignore[no-any-return]
 
     async def execute(self, **request: Any) -> httpx.Response:
-        return self._keep(await self.inner.execute(**request))
+        return await self._keep(self.inner.execute(**request))
 
     async def sync(self) -> httpx.Response:
-        return self._keep(await self.inner.sync())
+        return await self._keep(self.inner.sync())
 
 
 @dataclasses.dataclass(frozen=True)
