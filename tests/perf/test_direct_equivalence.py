@@ -22,7 +22,13 @@ from inngest_sim._sdk.serve import (
 
 from ._harness import outcome
 from ._scenarios import SCENARIOS
-from ._verdicts import assert_same, exercised, without_body_sizes, without_volatile
+from ._verdicts import (
+    assert_same,
+    exercised,
+    with_concurrent_bodies_by_step,
+    without_body_sizes,
+    without_volatile,
+)
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -35,7 +41,11 @@ async def test_a_scenario_runs_the_same_through_the_direct_endpoint(name: str) -
     assert_same(
         without_volatile(asgi.responses), without_volatile(direct.responses), "SDK response"
     )
-    assert_same(asgi.trace, direct.trace, "trace record")
+    assert_same(
+        with_concurrent_bodies_by_step(asgi.trace),
+        with_concurrent_bodies_by_step(direct.trace),
+        "trace record",
+    )
     assert direct.replays == asgi.replays
 
 
