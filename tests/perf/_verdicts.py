@@ -31,26 +31,22 @@ def _untimed(body: bytes) -> bytes:
     return _TIMING_IN_BODY.sub(b'"server-timing": ""', body).lstrip(b" ")
 
 
-def with_concurrent_bodies_by_step(trace: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each unbroken block of ``body_executed`` records sorted by step, seqs kept in place.
+def with_bodies_apart(trace: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The trace without seq numbers: every other record in order, then the bodies sorted.
 
-    A sync function's parallel bodies run in the SDK's worker threads and their records are
-    written in the order the threads reach them: a known gap in determinism
-    (docs/architecture.md, "Determinism"), not a difference the levers make.
+    A sync function's parallel bodies run in the SDK's worker threads, and the probe writes
+    their ``body_executed`` records when the threads reach them, among the records of
+    requests still being sent: a known gap in determinism (docs/architecture.md,
+    "Determinism"), not a difference the levers make. The bodies are still compared, as a
+    sorted list.
     """
-    out = [dict(record) for record in trace]
-    start = 0
-    while start < len(out):
-        end = start
-        while end < len(out) and out[end]["kind"] == "body_executed":
-            end += 1
-        if end - start > 1:
-            block = sorted(out[start:end], key=lambda r: (r["run_id"], r["step"], r["attempt"]))
-            for slot, record in zip(range(start, end), block, strict=True):
-                record["seq"] = out[slot]["seq"]
-            out[start:end] = block
-        start = max(end, start + 1)
-    return out
+
+    def plain(record: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in record.items() if k != "seq"}
+
+    bodies = [plain(r) for r in trace if r["kind"] == "body_executed"]
+    others = [plain(r) for r in trace if r["kind"] != "body_executed"]
+    return others + sorted(bodies, key=lambda r: (r["run_id"], r["step"], r["attempt"], r["t"]))
 
 
 def without_body_sizes(trace: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

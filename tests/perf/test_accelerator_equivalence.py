@@ -8,7 +8,7 @@ from inngest._internal.step_lib import base
 
 from ._harness import outcome
 from ._scenarios import SCENARIOS
-from ._verdicts import assert_same, exercised, with_concurrent_bodies_by_step, without_timings
+from ._verdicts import assert_same, exercised, with_bodies_apart, without_timings
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -21,8 +21,8 @@ async def test_a_scenario_runs_the_same_with_and_without_the_accelerator(name: s
     assert (stock.accelerated, fast.accelerated) == (False, True)
     exercised(name, stock)
     assert_same(
-        with_concurrent_bodies_by_step(stock.trace),
-        with_concurrent_bodies_by_step(fast.trace),
+        with_bodies_apart(stock.trace),
+        with_bodies_apart(fast.trace),
         "trace record",
     )
     assert fast.replays == stock.replays
@@ -38,7 +38,7 @@ async def test_the_comparison_tells_two_different_runs_apart() -> None:
 
     with pytest.raises(AssertionError, match=r"trace record \d+ differs"):
         assert_same(
-            with_concurrent_bodies_by_step(one.trace),
-            with_concurrent_bodies_by_step(other.trace),
+            with_bodies_apart(one.trace),
+            with_bodies_apart(other.trace),
             "trace record",
         )

@@ -25,7 +25,7 @@ from ._scenarios import SCENARIOS
 from ._verdicts import (
     assert_same,
     exercised,
-    with_concurrent_bodies_by_step,
+    with_bodies_apart,
     without_body_sizes,
     without_volatile,
 )
@@ -42,8 +42,8 @@ async def test_a_scenario_runs_the_same_through_the_direct_endpoint(name: str) -
         without_volatile(asgi.responses), without_volatile(direct.responses), "SDK response"
     )
     assert_same(
-        with_concurrent_bodies_by_step(asgi.trace),
-        with_concurrent_bodies_by_step(direct.trace),
+        with_bodies_apart(asgi.trace),
+        with_bodies_apart(direct.trace),
         "trace record",
     )
     assert direct.replays == asgi.replays
