@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import inngest
 import pytest
+import time_machine
 from starlette.requests import Request
 
 from inngest_sim._sdk.direct import DirectEndpoint
@@ -75,6 +76,7 @@ def _app() -> tuple[inngest.Inngest, list[Any]]:
     return client, [one]
 
 
+_SIGNED_AT = 1_796_177_850  # any fixed second
 _KEY = "signkey-prod-" + "12" * 32
 _EVENT = {"name": "p/one", "data": {}, "id": "e1", "ts": 1, "user": {}}
 
@@ -123,8 +125,11 @@ async def test_odd_requests_get_the_same_answer_from_both_endpoints(
     asgi, direct = _pair(client, functions, key)
     request = {"fn_id": fn_id, "step_id": "step", "run_id": "r1", "request_id": "q1"}
 
-    expected = await asgi.execute(**request, body=body)
-    got = await direct.execute(**request, body=body)
+    # Outside a simulator nothing holds the wall clock, and the SDK stamps each response
+    # signature with the current second: both calls must read the same one.
+    with time_machine.travel(_SIGNED_AT, tick=False):
+        expected = await asgi.execute(**request, body=body)
+        got = await direct.execute(**request, body=body)
     await asgi.http.aclose()
 
     assert direct.url == asgi.url
