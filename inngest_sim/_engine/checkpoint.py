@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +35,13 @@ _FUNCTION_NAMESPACE = uuid.UUID("8a5c8b3e-6f1d-4d52-9c1e-2f6a3c0b7d41")
 def checkpoint_ids(function_id: str, request_id: str) -> dict[str, str]:
     """``fn_id`` and ``qi_id`` as Go sends them: a stable UUID per function, and the
     queue item's reference (base64 of ``job::shard``)."""
-    fn_uuid = uuid.uuid5(_FUNCTION_NAMESPACE, function_id)
     reference = base64.b64encode(f"{request_id}::inngest-sim".encode()).decode("ascii")
-    return {"fn_id": str(fn_uuid), "qi_id": reference}
+    return {"fn_id": _function_uuid(function_id), "qi_id": reference}
+
+
+@functools.lru_cache(maxsize=1024)
+def _function_uuid(function_id: str) -> str:
+    return str(uuid.uuid5(_FUNCTION_NAMESPACE, function_id))  # asked for on every request
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -74,7 +74,13 @@ class Scheduler:
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
         self._inflight: set[asyncio.Task[None]] = set()
-        self._wakeup = asyncio.Event()
+        self._finished: list[asyncio.Task[None]] = []
+        # What each ``_wait`` awaits (there may be several: two ``sim.run`` awaited
+        # together each drive): anything that could change what a loop should do next
+        # (a timer set, work spawned, work finished) resolves them all. A future per
+        # wait and a done callback per task set once at spawn cost less than
+        # ``asyncio.wait`` over every in-flight task on every turn of the loop.
+        self._waiters: list[asyncio.Future[None]] = []
 
     def call_at(
         self, when: float, callback: Callable[[], None], *, owner: set[Timer] | None = None
@@ -84,7 +90,7 @@ class Scheduler:
             raise SimError(f"a timer at {when!r} is not a time; this is a bug in inngest-sim")
         timer = Timer(callback, owner)
         heapq.heappush(self._timers, (when, next(self._order), timer))
-        self._wakeup.set()
+        self._wake()
         return timer
 
     def call_soon(self, callback: Callable[[], None]) -> None:
@@ -127,8 +133,33 @@ class Scheduler:
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` as in-flight work: virtual time waits for it."""
-        self._inflight.add(asyncio.ensure_future(coro))
-        self._wakeup.set()
+        task = asyncio.ensure_future(coro)
+        self._inflight.add(task)
+        task.add_done_callback(self._task_done)
+        self._wake()
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        if task in self._inflight:  # not one that cancel_all has let go of
+            self._finished.append(task)
+            self._wake()
+
+    def _wake(self, *_: object) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _until_woken(self, timeout: float | None) -> None:
+        waiter = self.loop.create_future()
+        self._waiters.append(waiter)
+        alarm = None if timeout is None else self.loop.call_later(timeout, self._wake)
+        try:
+            await waiter
+        finally:
+            if alarm is not None:
+                alarm.cancel()
+            if waiter in self._waiters:  # left by a cancellation, not a wake
+                self._waiters.remove(waiter)
 
     def next_due(self) -> float | None:
         while self._timers and self._timers[0][2].cancelled:
@@ -144,18 +175,12 @@ class Scheduler:
 
     async def _wait(self, timeout: float | None) -> None:
         """Until an in-flight task ends, something is scheduled, or ``timeout`` passes."""
-        self._wakeup.clear()
-        waker = asyncio.ensure_future(self._wakeup.wait())
-        try:
-            done, _ = await asyncio.wait(
-                {*self._inflight, waker}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            waker.cancel()
-        for task in done:
-            if task is waker:
-                continue
+        if not self._finished:
+            await self._until_woken(timeout)
+        finished, self._finished = self._finished, []
+        for task in finished:
             self._inflight.discard(task)
+        for task in finished:
             task.result()  # a bug in the simulator must surface, not vanish
 
     async def drive(self, done: Callable[[], bool], *, until: float | None = None) -> bool:
@@ -190,14 +215,14 @@ class Scheduler:
 
     async def wait_for_work(self) -> None:
         """Until a timer is set or work is spawned (a server idles here between runs)."""
-        self._wakeup.clear()
         if self.next_due() is not None or self._inflight:
             return
-        await self._wakeup.wait()
+        await self._until_woken(None)
 
     async def cancel_all(self) -> None:
-        for task in self._inflight:
+        tasks, self._inflight = self._inflight, set()
+        self._finished.clear()
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._inflight, return_exceptions=True)
-        self._inflight.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._timers.clear()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from inngest._internal import comm_lib, server_lib, transforms
@@ -79,8 +79,12 @@ class AnswerHeaders(dict[str, str]):
 
     __slots__ = ("raw",)
 
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
+    def __init__(self, raw: list[tuple[bytes, bytes]], text: dict[str, str] | None = None) -> None:
+        # ``text``, when given, is ``raw`` already decoded (saves a round trip).
+        if text is None:
+            super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
+        else:
+            super().__init__(text)
         self.raw = raw
 
 
@@ -89,9 +93,15 @@ class DirectAnswer:
 
     __slots__ = ("content", "headers", "status_code")
 
-    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], content: bytes):
+    def __init__(
+        self,
+        status_code: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        content: bytes,
+        text_headers: dict[str, str] | None = None,
+    ) -> None:
         self.status_code = status_code
-        self.headers = AnswerHeaders(raw_headers)
+        self.headers = AnswerHeaders(raw_headers, text_headers)
         self.content = content
 
     @property
@@ -123,6 +133,8 @@ class DirectEndpoint:
         self._host = parts.netloc.encode("ascii")
         self._server = (parts.hostname or "", parts.port)
         self._path = parts.path
+        self._leading = [(b"host", self._host), *_client_headers()]  # the same on every POST
+        self._leading_text = {k.decode("latin-1"): v.decode("latin-1") for k, v in self._leading}
         # As inngest.fast_api.serve builds it (streaming and unauthed sync from the env).
         self._handler = comm_lib.CommHandler(
             client=client,
@@ -151,13 +163,14 @@ class DirectEndpoint:
             signing_key=self._signing_key,
         )
         # In the order httpx sends them: host, its own defaults, the request's, the length.
+        length = str(len(built.raw))
         headers = [
-            (b"host", self._host),
-            *_client_headers(),
+            *self._leading,
             *((k.encode("latin-1"), v.encode("latin-1")) for k, v in built.headers.items()),
-            (b"content-length", str(len(built.raw)).encode("latin-1")),
+            (b"content-length", length.encode("latin-1")),
         ]
-        response = await self._send("POST", headers, built.raw, built.query)
+        text = {**self._leading_text, **built.headers, "content-length": length}
+        response = await self._send("POST", headers, built.raw, built.query, built.params, text)
         if max_bytes is not None and len(response.content) > max_bytes:
             raise ResponseTooLarge(len(response.content))
         return response
@@ -171,11 +184,18 @@ class DirectEndpoint:
             *_client_headers(),
             (b"x-inngest-server-kind", server_kind(self._signing_key).encode("latin-1")),
         ]
-        return await self._send("PUT", headers, b"", "")
+        return await self._send("PUT", headers, b"", "", {})
 
     async def _send(
-        self, method: str, headers: list[tuple[bytes, bytes]], raw: bytes, query: str
+        self,
+        method: str,
+        headers: list[tuple[bytes, bytes]],
+        raw: bytes,
+        query: str,
+        params: dict[str, str],
+        text: dict[str, str] | None = None,
     ) -> DirectAnswer:
+        """One request to the handler; ``text`` is ``headers`` decoded, when the caller has it."""
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -205,9 +225,11 @@ class DirectEndpoint:
         url = f"{self._scheme}://{self._host.decode('latin-1')}{self._path}"
         comm_request = comm_lib.CommRequest(
             body=raw,
-            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in headers},
+            headers=text
+            if text is not None
+            else {k.decode("latin-1"): v.decode("latin-1") for k, v in headers},
             public_path=None,
-            query_params=dict(parse_qsl(query, keep_blank_values=True)),
+            query_params=dict(params),  # what the adapter parses back out of ``query``
             raw_request=Request(scope, receive),
             request_url=f"{url}?{query}" if query else url,
             serve_origin=None,
@@ -222,10 +244,10 @@ class DirectEndpoint:
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:  # what a web server in front of the adapter would answer
-            text = f"Internal Server Error ({type(exc).__name__}: {exc})".encode()
-            length = str(len(text)).encode("latin-1")
+            page = f"Internal Server Error ({type(exc).__name__}: {exc})".encode()
+            length = str(len(page)).encode("latin-1")
             plain = [(b"content-length", length), (b"content-type", b"text/plain; charset=utf-8")]
-            return DirectAnswer(500, plain, text)
+            return DirectAnswer(500, plain, page)
 
     async def _to_response(self, response: Any) -> DirectAnswer:
         """What ``inngest.fast_api._to_response`` sends, as httpx would read it."""
@@ -244,11 +266,12 @@ class DirectEndpoint:
                 body = json.dumps(response.body)
             content = body.encode("utf-8")
             headers = _encode_headers(response.headers)
+            text = {k.lower(): v for k, v in response.headers.items()}
             status = response.status_code
-            if b"content-length" not in (k for k, _ in headers) and not (
-                status < 200 or status in (204, 304)
-            ):
-                headers.append((b"content-length", str(len(content)).encode("latin-1")))
+            if "content-length" not in text and not (status < 200 or status in (204, 304)):
+                text["content-length"] = str(len(content))
+                headers.append((b"content-length", text["content-length"].encode("latin-1")))
+            return DirectAnswer(status, headers, content, text)
         return DirectAnswer(response.status_code, headers, content)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import inspect
 import json
 import threading
@@ -194,6 +195,7 @@ class ExecutionRequest:
     raw: bytes
     headers: dict[str, str]
     query: str
+    params: dict[str, str]  # the query's parameters (what a framework parses it back to)
 
 
 def execution_request(
@@ -217,7 +219,15 @@ def execution_request(
         "x-inngest-step-id": step_id,
         **_signature(raw, signing_key),
     }
-    return ExecutionRequest(raw, headers, urlencode({"fnId": fn_id, "stepId": step_id}))
+    query, params = _query(fn_id, step_id)
+    return ExecutionRequest(raw, headers, query, params)
+
+
+@functools.lru_cache(maxsize=4096)
+def _query(fn_id: str, step_id: str) -> tuple[str, dict[str, str]]:
+    # A run asks for the same few (function, step) pairs again and again.
+    params = {"fnId": fn_id, "stepId": step_id}
+    return urlencode(params), params
 
 
 def server_kind(signing_key: str | None) -> str:

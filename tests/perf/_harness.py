@@ -17,6 +17,7 @@ from inngest._internal.comm_lib.handler import CommHandler
 
 from inngest_sim import InProcessBackend, NondeterminismError, Simulator
 from inngest_sim._sdk.accelerator import accelerated
+from inngest_sim._sdk.direct import DirectAnswer
 
 from ._scenarios import START, Scenario
 
@@ -62,6 +63,10 @@ class _Recorder:
         slot = len(self._responses)
         self._responses.append(None)  # this request's place, taken when it is sent
         response = await answer
+        if isinstance(response, DirectAnswer):
+            # The executor looks headers up by name: that view must say what the raw pairs say.
+            raw = {k.decode("latin-1"): v.decode("latin-1") for k, v in response.headers.raw}
+            assert dict(response.headers) == raw, (dict(response.headers), raw)
         self._responses[slot] = (response.status_code, response.headers.raw, response.content)
         return response  # type: ignore[no-any-return]
 
