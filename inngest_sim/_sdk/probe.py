@@ -26,9 +26,20 @@ if TYPE_CHECKING:
 
 __all__ = ["BodyListener", "Probe"]
 
-_current_step: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+# The step id the SDK parsed last in this context, as it parsed it: the key a body
+# reports under is worked out only if the body runs (most parsed steps are replays).
+_current_step: contextvars.ContextVar[Any] = contextvars.ContextVar(
     "inngest_sim_current_step", default=None
 )
+
+
+def _step_key(step_id: str) -> str:
+    """The key of the step whose body is about to run: ``id`` or ``id:index``."""
+    parsed = _current_step.get()
+    if parsed is None:
+        return step_id
+    key = parsed.user_facing if not parsed.index else f"{parsed.user_facing}:{parsed.index}"
+    return key or step_id
 
 
 class BodyListener(Protocol):
@@ -81,35 +92,29 @@ def _patch_parse(step_base: Any) -> None:
     @functools.wraps(original)
     def parse(self: Any, step_id: str) -> Any:
         parsed = original(self, step_id)
-        key = parsed.user_facing if not parsed.index else f"{parsed.user_facing}:{parsed.index}"
-        _current_step.set(key)
+        _current_step.set(parsed)
         return parsed
 
     step_base._parse_step_id = parse
 
 
-def _listener_for(step: Any) -> tuple[BodyListener, str, int] | None:
-    request = step._execution._request
-    listener = Probe._listeners.get(request.ctx.run_id)
-    if listener is None:
-        return None
-    return listener, request.ctx.run_id, request.ctx.attempt
-
-
+# Called for every step of every request, replays included: kept lean on purpose.
 def _patch_run(step_cls: Any, *, is_async: bool) -> None:
     original = step_cls.run
+    listeners = Probe._listeners
 
     if is_async:
 
         @functools.wraps(original)
         async def run_async(self: Any, step_id: str, handler: Any, *args: Any, **kw: Any) -> Any:
-            found = _listener_for(self)
-            if found is None:
+            ctx = self._execution._request.ctx
+            listener = listeners.get(ctx.run_id)
+            if listener is None:
                 return await original(self, step_id, handler, *args, **kw)
-            listener, run_id, attempt = found
+            run_id, attempt = ctx.run_id, ctx.attempt
 
             async def body(*body_args: Any) -> Any:
-                with listener.running(run_id, _current_step.get() or step_id, attempt):
+                with listener.running(run_id, _step_key(step_id), attempt):
                     result = handler(*body_args)
                     if inspect.isawaitable(result):
                         result = await result
@@ -124,13 +129,14 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
     def run_sync(
         self: Any, step_id: str, handler: Callable[..., Any], *args: Any, **kw: Any
     ) -> Any:
-        found = _listener_for(self)
-        if found is None:
+        ctx = self._execution._request.ctx
+        listener = listeners.get(ctx.run_id)
+        if listener is None:
             return original(self, step_id, handler, *args, **kw)
-        listener, run_id, attempt = found
+        run_id, attempt = ctx.run_id, ctx.attempt
 
         def body(*body_args: Any) -> Any:
-            with listener.running(run_id, _current_step.get() or step_id, attempt):
+            with listener.running(run_id, _step_key(step_id), attempt):
                 return handler(*body_args)
 
         return original(self, step_id, body, *args, **kw)
