@@ -81,10 +81,7 @@ class AnswerHeaders(dict[str, str]):
 
     def __init__(self, raw: list[tuple[bytes, bytes]], text: dict[str, str] | None = None) -> None:
         # ``text``, when given, is ``raw`` already decoded (saves a round trip).
-        if text is None:
-            super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
-        else:
-            super().__init__(text)
+        super().__init__(_decoded(raw) if text is None else text)
         self.raw = raw
 
 
@@ -134,7 +131,7 @@ class DirectEndpoint:
         self._server = (parts.hostname or "", parts.port)
         self._path = parts.path
         self._leading = [(b"host", self._host), *_client_headers()]  # the same on every POST
-        self._leading_text = {k.decode("latin-1"): v.decode("latin-1") for k, v in self._leading}
+        self._leading_text = _decoded(self._leading)
         # As inngest.fast_api.serve builds it (streaming and unauthed sync from the env).
         self._handler = comm_lib.CommHandler(
             client=client,
@@ -170,7 +167,7 @@ class DirectEndpoint:
             (b"content-length", length.encode("latin-1")),
         ]
         text = {**self._leading_text, **built.headers, "content-length": length}
-        response = await self._send("POST", headers, built.raw, built.query, built.params, text)
+        response = await self._send("POST", headers, text, built.raw, built.query, built.params)
         if max_bytes is not None and len(response.content) > max_bytes:
             raise ResponseTooLarge(len(response.content))
         return response
@@ -184,18 +181,18 @@ class DirectEndpoint:
             *_client_headers(),
             (b"x-inngest-server-kind", server_kind(self._signing_key).encode("latin-1")),
         ]
-        return await self._send("PUT", headers, b"", "", {})
+        return await self._send("PUT", headers, _decoded(headers), b"", "", ())
 
     async def _send(
         self,
         method: str,
         headers: list[tuple[bytes, bytes]],
+        text: dict[str, str],
         raw: bytes,
         query: str,
-        params: dict[str, str],
-        text: dict[str, str] | None = None,
+        params: tuple[tuple[str, str], ...],
     ) -> DirectAnswer:
-        """One request to the handler; ``text`` is ``headers`` decoded, when the caller has it."""
+        """One request to the handler; ``text`` is ``headers`` decoded (the caller has it)."""
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -225,9 +222,7 @@ class DirectEndpoint:
         url = f"{self._scheme}://{self._host.decode('latin-1')}{self._path}"
         comm_request = comm_lib.CommRequest(
             body=raw,
-            headers=text
-            if text is not None
-            else {k.decode("latin-1"): v.decode("latin-1") for k, v in headers},
+            headers=text,
             public_path=None,
             query_params=dict(params),  # what the adapter parses back out of ``query``
             raw_request=Request(scope, receive),
@@ -273,6 +268,11 @@ class DirectEndpoint:
                 headers.append((b"content-length", text["content-length"].encode("latin-1")))
             return DirectAnswer(status, headers, content, text)
         return DirectAnswer(response.status_code, headers, content)
+
+
+def _decoded(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header pairs as a dict of text, as Starlette and the SDK's adapter read them."""
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in pairs}
 
 
 def _encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:

@@ -195,7 +195,8 @@ class ExecutionRequest:
     raw: bytes
     headers: dict[str, str]
     query: str
-    params: dict[str, str]  # the query's parameters (what a framework parses it back to)
+    # The query's parameters, as a framework parses them back (pairs: this is shared).
+    params: tuple[tuple[str, str], ...]
 
 
 def execution_request(
@@ -224,9 +225,9 @@ def execution_request(
 
 
 @functools.lru_cache(maxsize=4096)
-def _query(fn_id: str, step_id: str) -> tuple[str, dict[str, str]]:
+def _query(fn_id: str, step_id: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     # A run asks for the same few (function, step) pairs again and again.
-    params = {"fnId": fn_id, "stepId": step_id}
+    params = (("fnId", fn_id), ("stepId", step_id))
     return urlencode(params), params
 
 
