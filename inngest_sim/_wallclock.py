@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -48,26 +49,12 @@ class WallClock:
     @contextlib.contextmanager
     def started(self) -> Iterator[None]:
         import time_machine
-        from time_machine import _time_machine  # type: ignore[attr-defined]
 
-        real_ns: Callable[[], int] = _time_machine.original_time_ns
-
-        class _Traveller(time_machine.Traveller):
-            """Frozen at the virtual instant, except inside a step body."""
-
-            def time_ns(self) -> int:
-                body = _BODY.get()
-                if body is None:
-                    frozen: int = self._destination_timestamp_ns
-                    return frozen
-                virtual_start, real_start = body
-                whole_seconds = (real_ns() - real_start) // _SECOND * _SECOND
-                return virtual_start + whole_seconds
-
+        real_ns, traveller_class = _traveller_class()
         clock = self.clock
         travel = time_machine.travel(clock.datetime(), tick=False)
         travel.start()
-        traveller = _Traveller(_ns(clock.datetime()), None, False)
+        traveller = traveller_class(_ns(clock.datetime()), None, False)
         time_machine.traveller_stack[-1] = traveller
 
         def moved(_now: float) -> None:
@@ -90,6 +77,32 @@ class WallClock:
             yield
         finally:
             _BODY.reset(token)
+
+
+@functools.cache
+def _traveller_class() -> tuple[Callable[[], int], type[Any]]:
+    """time-machine's own ``time_ns`` and a traveller that ticks inside step bodies only.
+
+    Made once (time-machine is imported only when a simulator freezes time).
+    """
+    import time_machine
+    from time_machine import _time_machine  # type: ignore[attr-defined]
+
+    real_ns: Callable[[], int] = _time_machine.original_time_ns
+
+    class _Traveller(time_machine.Traveller):
+        """Frozen at the virtual instant, except inside a step body."""
+
+        def time_ns(self) -> int:
+            body = _BODY.get()
+            if body is None:
+                frozen: int = self._destination_timestamp_ns
+                return frozen
+            virtual_start, real_start = body
+            whole_seconds = (real_ns() - real_start) // _SECOND * _SECOND
+            return virtual_start + whole_seconds
+
+    return real_ns, _Traveller
 
 
 def _ns(moment: dt.datetime) -> int:

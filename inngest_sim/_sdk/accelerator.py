@@ -30,6 +30,21 @@ No reference cycle per request
     function's ``ctx`` does. It is skipped, alone, on an SDK whose classes look
     otherwise.
 
+A memoized ``step.run`` replayed in a few lines
+    Most steps a request meets are replays. For each, the SDK builds two pydantic
+    models (``StepInfo`` and its ``StepUserlandInfo``), two futures and a
+    ``ReportedStep``, and enters and leaves that step as a context manager, all to
+    hand back the memo. While installed, the step probe (``probe.Replays``) does
+    the same work directly when the step's memo is there: it counts the step id
+    and pops the memo through the SDK's own ``StepIDCounter.increment`` and
+    ``StepMemos.pop``, runs ``before_execution`` when that was the last memo,
+    refuses a step nested in another one, and then raises the memo's
+    ``StepError`` or returns its deserialized output, in the SDK's order. Any other
+    case (no memo, a memo with neither data nor error, a step id that is not a
+    ``str``, an unknown keyword, another execution class) is left, untouched, to
+    the SDK. It is skipped, alone, if any SDK function it stands in for is not the
+    SDK's own or does not use the names it is read to use.
+
 None of them changes what the SDK sends or returns: the equivalence tests in
 ``tests/perf/`` compare traces, wire bytes and replay checks with and without it.
 
@@ -77,6 +92,8 @@ import os
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Final
+
+from inngest_sim._sdk.probe import MISS, Replays, beneath
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -155,6 +172,20 @@ class _Released:
 _RELEASED: Final = _Released()
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Sdk:
+    """The SDK's pieces the fast replay uses, looked up (and checked) once."""
+
+    empty: object
+    default_type: object
+    hash_step_id: Callable[[str], str]
+    in_step: Any
+    nested: type[BaseException]
+    step_error: Callable[..., BaseException]
+    execution_async: type
+    execution_sync: type
+
+
 def _make_pop(empty: object) -> Callable[[Any, str], Any]:
     def pop(self: Any, hashed_id: str) -> Any:
         memos = self._memos
@@ -178,6 +209,61 @@ async def _release(self: Any) -> None:
     # The future holds this step as its result; dropping our reference to it
     # breaks the step <-> future cycle, so both die by reference counting.
     self._release_signal = _RELEASED
+
+
+def _make_replays(sdk: _Sdk) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The fast replay of a memoized ``step.run``, async and sync (see the module doc)."""
+    empty, default_type, hash_step_id = sdk.empty, sdk.default_type, sdk.hash_step_id
+    in_step, nested, step_error = sdk.in_step, sdk.nested, sdk.step_error
+
+    def take(step: Any, step_id: object, kw: dict[str, Any], execution_type: Any) -> Any:
+        """Count the step and pop its memo, as the SDK would; None (and no change) if
+        this is not a plain replay."""
+        if type(step_id) is not str or (kw and (len(kw) > 1 or "output_type" not in kw)):
+            return None
+        execution: Any = step._execution
+        if type(execution) is not execution_type:
+            return None
+        counter = step._step_id_counter
+        seen = counter._counts.get(step_id, 0)
+        hashed = hash_step_id(f"{step_id}:{seen}" if seen else step_id)
+        memos = execution._memos
+        memo = memos._memos.get(hashed)
+        if memo is None or (memo.error is None and memo.data is empty):
+            return None
+        counter.increment(step_id)
+        memos.pop(hashed)
+        return memo
+
+    def answer(step: Any, memo: Any, kw: dict[str, Any]) -> Any:
+        if in_step.get() is True:
+            raise nested()
+        error = memo.error
+        if error is not None:
+            raise step_error(message=error.message, name=error.name, stack=error.stack)
+        return step._client._deserialize(memo.data, kw.get("output_type", default_type))
+
+    execution_async, execution_sync = sdk.execution_async, sdk.execution_sync
+
+    async def run_async(step: Any, step_id: object, kw: dict[str, Any]) -> Any:
+        memo = take(step, step_id, kw, execution_async)
+        if memo is None:
+            return MISS
+        execution = step._execution
+        if execution._memos.size == 0:
+            await execution._middleware.before_execution()
+        return answer(step, memo, kw)
+
+    def run_sync(step: Any, step_id: object, kw: dict[str, Any]) -> Any:
+        memo = take(step, step_id, kw, execution_sync)
+        if memo is None:
+            return MISS
+        execution = step._execution
+        if execution._memos.size == 0:
+            execution._middleware.before_execution_sync()
+        return answer(step, memo, kw)
+
+    return run_async, run_sync
 
 
 def _make_step_init(original: Callable[..., None]) -> Callable[..., None]:
@@ -205,8 +291,11 @@ def _names(code: CodeType) -> set[str]:
 
 
 def _sdk_own(owner: type, name: str, module: str, needs: set[str]) -> Any:
-    """``owner.name`` if it is the SDK's own function and uses every name in ``needs``."""
-    found = owner.__dict__.get(name)
+    """``owner.name`` if it is the SDK's own function and uses every name in ``needs``.
+
+    The step probe's wrappers (always there while a simulator runs) are looked through.
+    """
+    found = beneath(owner, name)
     code = getattr(found, "__code__", None)
     if code is None or getattr(found, "__module__", None) != module:
         raise _Unsupported(f"{owner.__name__}.{name} is not the SDK's own function")
@@ -219,8 +308,8 @@ def _sdk_own(owner: type, name: str, module: str, needs: set[str]) -> Any:
 def _patches() -> tuple[str, list[_Patch]]:
     """The SDK version and the patches for it; raises ``_Unsupported``."""
     try:
-        from inngest._internal import const, types
-        from inngest._internal.execution_lib import models
+        from inngest._internal import const, errors, transforms, types
+        from inngest._internal.execution_lib import models, v0
         from inngest._internal.step_lib import base, step_async, step_sync
     except ImportError as exc:
         raise _Unsupported(f"the inngest SDK's internals did not import ({exc})") from exc
@@ -240,7 +329,62 @@ def _patches() -> tuple[str, list[_Patch]]:
         _Patch(step, "release", release, _release),
         *_step_ai_patch(step_async, "Step"),
         *_step_ai_patch(step_sync, "StepSync"),
+        *_replay_patches(errors, transforms, types, models, v0),
     ]
+
+
+def _replay_patches(*modules: Any) -> list[_Patch]:
+    """The fast replay, if every piece of the SDK it stands in for is as read; else none."""
+    try:
+        run_async, run_sync = _make_replays(_replay_sdk(*modules))
+    except _Unsupported:
+        return []
+    return [
+        _Patch(Replays, "run_async", None, run_async),
+        _Patch(Replays, "run_sync", None, run_sync),
+    ]
+
+
+def _replay_sdk(*modules: Any) -> _Sdk:
+    """What the fast replay needs, once each piece it copies is checked to be as read."""
+    errors, transforms, types, models, v0 = modules
+    from inngest._internal.step_lib import base, step_async, step_sync
+
+    needs = {"_parse_step_id", "report_step", "skip", "error", "output", "_deserialize"}
+    _sdk_own(step_async.Step, "run", step_async.__name__, needs)
+    _sdk_own(step_sync.StepSync, "run", step_sync.__name__, needs)
+    for execution, hook in (
+        (v0.ExecutionV0, "before_execution"),
+        (v0.ExecutionV0Sync, "before_execution_sync"),
+    ):
+        _sdk_own(execution, "report_step", v0.__name__, {"pop", "size", hook, "StepError", "stack"})
+        _sdk_own(execution, "__init__", v0.__name__, {"_memos", "_middleware"})
+    _sdk_own(base.StepBase, "__init__", base.__name__, {"_step_id_counter", "_client"})
+    for step_class, enter in (
+        (models.ReportedStep, "__aenter__"),
+        (models.ReportedStepSync, "__enter__"),
+    ):
+        _sdk_own(step_class, enter, models.__name__, {"_in_step", "NestedStepInterrupt"})
+    _probe_counter(base.StepIDCounter)
+    _sdk_own(base.StepBase, "_parse_step_id", base.__name__, {"increment", "hash_step_id"})
+    return _Sdk(
+        empty=types.empty_sentinel,
+        default_type=types.EmptySentinel,
+        hash_step_id=transforms.hash_step_id,
+        in_step=models._in_step,
+        nested=base.NestedStepInterrupt,
+        step_error=errors.StepError,
+        execution_async=v0.ExecutionV0,
+        execution_sync=v0.ExecutionV0Sync,
+    )
+
+
+def _probe_counter(counter_type: Any) -> None:
+    """``StepIDCounter`` keeps its counts in ``_counts``, keyed by the step id as given."""
+    counter = counter_type()
+    ok = counter.increment("a") == 1 and counter.increment("a") == 2 and counter._counts == {"a": 2}
+    if not ok:
+        raise _Unsupported("StepIDCounter does not count as in inngest 0.5.19")
 
 
 def _step_ai_patch(module: Any, step_class: str) -> list[_Patch]:

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from inngest_sim._errors import SdkBridgeError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from contextlib import AbstractContextManager
 
-__all__ = ["BodyListener", "Probe"]
+__all__ = ["MISS", "BodyListener", "Probe", "Replays", "beneath"]
 
 # The step id the SDK parsed last in this context, as it parsed it: the key a body
 # reports under is worked out only if the body runs (most parsed steps are replays).
@@ -40,6 +40,30 @@ def _step_key(step_id: str) -> str:
         return step_id
     key = parsed.user_facing if not parsed.index else f"{parsed.user_facing}:{parsed.index}"
     return key or step_id
+
+
+class _Miss:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no memo to replay>"
+
+
+#: What a replay hook answers for a step it leaves to the SDK.
+MISS: Any = _Miss()
+
+
+class Replays:
+    """Hooks that replay a memoized ``step.run`` without the SDK's bookkeeping.
+
+    Empty unless the accelerator fills them (while a simulator runs). Each takes the
+    SDK's step object, the step id and ``step.run``'s keyword arguments, and either
+    replays the memo (returns the output, raises the step's error) or answers ``MISS``
+    having changed nothing, and the SDK's own ``run`` goes on as usual.
+    """
+
+    run_async: ClassVar[Callable[[Any, Any, dict[str, Any]], Awaitable[Any]] | None] = None
+    run_sync: ClassVar[Callable[[Any, Any, dict[str, Any]], Any] | None] = None
 
 
 class BodyListener(Protocol):
@@ -86,6 +110,16 @@ class Probe:
             cls._installed = True
 
 
+# The probe's own wrappers, to tell them from anyone else's.
+_WRAPPERS: set[Any] = set()
+
+
+def beneath(owner: type, name: str) -> Any:
+    """``owner.name`` without the probe's wrapper: what the probe calls, if it wrapped it."""
+    found: Any = owner.__dict__.get(name)
+    return found.__wrapped__ if found in _WRAPPERS else found
+
+
 def _patch_parse(step_base: Any) -> None:
     original = step_base._parse_step_id
 
@@ -96,6 +130,7 @@ def _patch_parse(step_base: Any) -> None:
         return parsed
 
     step_base._parse_step_id = parse
+    _WRAPPERS.add(parse)
 
 
 # Called for every step of every request, replays included: kept lean on purpose.
@@ -107,6 +142,11 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
 
         @functools.wraps(original)
         async def run_async(self: Any, step_id: str, handler: Any, *args: Any, **kw: Any) -> Any:
+            replay = Replays.run_async
+            if replay is not None:
+                replayed = await replay(self, step_id, kw)
+                if replayed is not MISS:
+                    return replayed
             ctx = self._execution._request.ctx
             listener = listeners.get(ctx.run_id)
             if listener is None:
@@ -123,12 +163,18 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
             return await original(self, step_id, body, *args, **kw)
 
         step_cls.run = run_async
+        _WRAPPERS.add(run_async)
         return
 
     @functools.wraps(original)
     def run_sync(
         self: Any, step_id: str, handler: Callable[..., Any], *args: Any, **kw: Any
     ) -> Any:
+        replay = Replays.run_sync
+        if replay is not None:
+            replayed = replay(self, step_id, kw)
+            if replayed is not MISS:
+                return replayed
         ctx = self._execution._request.ctx
         listener = listeners.get(ctx.run_id)
         if listener is None:
@@ -142,3 +188,4 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
         return original(self, step_id, body, *args, **kw)
 
     step_cls.run = run_sync
+    _WRAPPERS.add(run_sync)

@@ -12,7 +12,7 @@ from typing import Any
 import inngest
 import pytest
 from inngest._internal import const, server_lib, types
-from inngest._internal.execution_lib import models
+from inngest._internal.execution_lib import models, v0
 from inngest._internal.step_lib import base, step_async, step_sync
 from inngest.experimental import mocked
 
@@ -23,6 +23,7 @@ from inngest_sim._sdk.accelerator import (
     accelerated,
     accelerator_status,
 )
+from inngest_sim._sdk.probe import Replays
 
 POP = base.StepMemos.__dict__["pop"]
 RELEASE = models.ReportedStep.__dict__["release"]
@@ -32,6 +33,8 @@ STOCK = {
     (models.ReportedStep, "release"): RELEASE,
     (step_async.Step, "__init__"): step_async.Step.__dict__["__init__"],
     (step_sync.StepSync, "__init__"): step_sync.StepSync.__dict__["__init__"],
+    (Replays, "run_async"): None,  # the probe's hooks for the fast replay: empty when stock
+    (Replays, "run_sync"): None,
 }
 
 
@@ -56,7 +59,8 @@ def test_it_is_installed_inside_its_scope_only_and_restores_the_very_originals()
         assert status.sdk_version == "0.5.19"
         for owner, name in STOCK:
             assert owner.__dict__[name] is not STOCK[owner, name], (owner, name)
-        for patched in ("StepMemos.pop", "ReportedStep.release", "Step.__init__", "StepSync."):
+        patched_names = ("StepMemos.pop", "ReportedStep.release", "Step.__init__", "StepSync.")
+        for patched in (*patched_names, "Replays.run_async", "Replays.run_sync"):
             assert patched in status.reason
     assert _sdk_is_stock()
 
@@ -152,6 +156,48 @@ def test_a_method_of_another_shape_is_left_alone(monkeypatch: pytest.MonkeyPatch
         assert base.StepMemos.__dict__["pop"] is pop
         assert models.ReportedStep.__dict__["release"] is RELEASE
     assert "StepMemos.pop is not the SDK's own function" in accelerator_status().reason
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [
+        (v0.ExecutionV0, "report_step"),
+        (v0.ExecutionV0Sync, "report_step"),
+        (models.ReportedStep, "__aenter__"),
+        (step_async.Step, "run"),
+    ],
+)
+def test_the_fast_replay_is_skipped_alone_where_the_sdk_looks_otherwise(
+    monkeypatch: pytest.MonkeyPatch, owner: type, name: str
+) -> None:
+    original = owner.__dict__[name]
+
+    def theirs(self: Any, *args: Any) -> Any:  # someone else's wrapper
+        return original(self, *args)
+
+    monkeypatch.setattr(owner, name, theirs)
+    with accelerated() as status:
+        assert status.active
+        assert (Replays.run_async, Replays.run_sync) == (None, None)
+        assert "StepMemos.pop" in status.reason
+        assert "Replays" not in status.reason
+    monkeypatch.undo()
+
+
+def test_the_fast_replay_is_skipped_where_step_ids_are_counted_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counts: dict[str, int] = {}
+
+    def elsewhere(self: Any, step_id: str) -> int:  # a counter that keeps its own tally
+        counts[step_id] = counts.get(step_id, 0) + 1
+        return counts[step_id]
+
+    monkeypatch.setattr(base.StepIDCounter, "increment", elsewhere)
+    with accelerated() as status:
+        assert status.active
+        assert (Replays.run_async, Replays.run_sync) == (None, None)
     monkeypatch.undo()
 
 
