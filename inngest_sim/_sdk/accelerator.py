@@ -290,11 +290,35 @@ def _names(code: CodeType) -> set[str]:
     return names
 
 
-def _sdk_own(owner: type, name: str, module: str, needs: set[str]) -> Any:
+class _Reads:
+    """Every attribute the checks read, with what each read found.
+
+    While every one of them still holds the very object it held, the checks would
+    reach the same verdict, so a simulator opened after the first one reuses it (a few
+    microseconds instead of re-reading the SDK's code objects).
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[Any, str, object]] = []
+
+    def get(self, owner: Any, name: str) -> Any:
+        """``owner.name`` from its own ``__dict__`` (a class's or a module's), noted."""
+        found = owner.__dict__.get(name)
+        self.seen.append((owner, name, found))
+        return found
+
+    def still_hold(self) -> bool:
+        return all(owner.__dict__.get(name) is found for owner, name, found in self.seen)
+
+
+def _sdk_own(reads: _Reads, owner: type, name: str, module: str, needs: set[str]) -> Any:
     """``owner.name`` if it is the SDK's own function and uses every name in ``needs``.
 
     The step probe's wrappers (always there while a simulator runs) are looked through.
     """
+    if not isinstance(owner, type):
+        raise _Unsupported(f"the class that should hold {name} is not in the SDK")
+    reads.get(owner, name)
     found = beneath(owner, name)
     code = getattr(found, "__code__", None)
     if code is None or getattr(found, "__module__", None) != module:
@@ -305,38 +329,65 @@ def _sdk_own(owner: type, name: str, module: str, needs: set[str]) -> Any:
     return found
 
 
+_VERDICT_LOCK: Final = threading.Lock()
+# The last verdict and the reads it rests on: (reads, (version, patches) or why not).
+_verdict: tuple[_Reads, tuple[str, list[_Patch]] | str] | None = None
+
+
 def _patches() -> tuple[str, list[_Patch]]:
-    """The SDK version and the patches for it; raises ``_Unsupported``."""
+    """The SDK version and the patches for it; raises ``_Unsupported``.
+
+    The checks run again only when an attribute they read has changed since.
+    """
+    global _verdict
+    with _VERDICT_LOCK:
+        if _verdict is None or not _verdict[0].still_hold():
+            reads = _Reads()
+            try:
+                result: tuple[str, list[_Patch]] | str = _check(reads)
+            except _Unsupported as exc:
+                result = str(exc)
+            _verdict = (reads, result)
+        result = _verdict[1]
+    if isinstance(result, str):
+        raise _Unsupported(result)
+    return result
+
+
+def _check(reads: _Reads) -> tuple[str, list[_Patch]]:
     try:
         from inngest._internal import const, errors, transforms, types
         from inngest._internal.execution_lib import models, v0
         from inngest._internal.step_lib import base, step_async, step_sync
     except ImportError as exc:
         raise _Unsupported(f"the inngest SDK's internals did not import ({exc})") from exc
-    version = str(getattr(const, "VERSION", "unknown"))
+    version = str(reads.get(const, "VERSION") or "unknown")
     if version not in ACCEPTED_VERSIONS:
         raise _Unsupported(f"inngest {version} is not one of the checked versions")
-    memos, step = base.StepMemos, models.ReportedStep
-    pop = _sdk_own(memos, "pop", base.__name__, {"_memos", "empty_sentinel"})
-    _sdk_own(memos, "__init__", base.__name__, {"_memos"})
-    release = _sdk_own(step, "release", models.__name__, {"_release_signal", "done", "set_result"})
-    _sdk_own(step, "__init__", models.__name__, {"_release_signal"})
+    memos, step = reads.get(base, "StepMemos"), reads.get(models, "ReportedStep")
+    empty = reads.get(types, "empty_sentinel")
+    pop = _sdk_own(reads, memos, "pop", base.__name__, {"_memos", "empty_sentinel"})
+    _sdk_own(reads, memos, "__init__", base.__name__, {"_memos"})
+    release = _sdk_own(
+        reads, step, "release", models.__name__, {"_release_signal", "done", "set_result"}
+    )
+    _sdk_own(reads, step, "__init__", models.__name__, {"_release_signal"})
     if not inspect.iscoroutinefunction(release):
         raise _Unsupported("ReportedStep.release is no longer a coroutine function")
-    _probe_pop(memos, types.empty_sentinel)
+    _probe_pop(reads, memos, empty)
     return version, [
-        _Patch(memos, "pop", pop, _make_pop(types.empty_sentinel)),
+        _Patch(memos, "pop", pop, _make_pop(empty)),
         _Patch(step, "release", release, _release),
-        *_step_ai_patch(step_async, "Step"),
-        *_step_ai_patch(step_sync, "StepSync"),
-        *_replay_patches(errors, transforms, types, models, v0),
+        *_step_ai_patch(reads, step_async, "Step"),
+        *_step_ai_patch(reads, step_sync, "StepSync"),
+        *_replay_patches(reads, errors, transforms, types, models, v0, base, step_async, step_sync),
     ]
 
 
-def _replay_patches(*modules: Any) -> list[_Patch]:
+def _replay_patches(reads: _Reads, *modules: Any) -> list[_Patch]:
     """The fast replay, if every piece of the SDK it stands in for is as read; else none."""
     try:
-        run_async, run_sync = _make_replays(_replay_sdk(*modules))
+        run_async, run_sync = _make_replays(_replay_sdk(reads, *modules))
     except _Unsupported:
         return []
     return [
@@ -345,56 +396,59 @@ def _replay_patches(*modules: Any) -> list[_Patch]:
     ]
 
 
-def _replay_sdk(*modules: Any) -> _Sdk:
+def _replay_sdk(reads: _Reads, *modules: Any) -> _Sdk:
     """What the fast replay needs, once each piece it copies is checked to be as read."""
-    errors, transforms, types, models, v0 = modules
-    from inngest._internal.step_lib import base, step_async, step_sync
-
+    errors, transforms, types, models, v0, base, step_async, step_sync = modules
+    execution_async, execution_sync = reads.get(v0, "ExecutionV0"), reads.get(v0, "ExecutionV0Sync")
+    step_base, counter = reads.get(base, "StepBase"), reads.get(base, "StepIDCounter")
     needs = {"_parse_step_id", "report_step", "skip", "error", "output", "_deserialize"}
-    _sdk_own(step_async.Step, "run", step_async.__name__, needs)
-    _sdk_own(step_sync.StepSync, "run", step_sync.__name__, needs)
+    _sdk_own(reads, reads.get(step_async, "Step"), "run", step_async.__name__, needs)
+    _sdk_own(reads, reads.get(step_sync, "StepSync"), "run", step_sync.__name__, needs)
     for execution, hook in (
-        (v0.ExecutionV0, "before_execution"),
-        (v0.ExecutionV0Sync, "before_execution_sync"),
+        (execution_async, "before_execution"),
+        (execution_sync, "before_execution_sync"),
     ):
-        _sdk_own(execution, "report_step", v0.__name__, {"pop", "size", hook, "StepError", "stack"})
-        _sdk_own(execution, "__init__", v0.__name__, {"_memos", "_middleware"})
-    _sdk_own(base.StepBase, "__init__", base.__name__, {"_step_id_counter", "_client"})
+        needs = {"pop", "size", hook, "StepError", "stack"}
+        _sdk_own(reads, execution, "report_step", v0.__name__, needs)
+        _sdk_own(reads, execution, "__init__", v0.__name__, {"_memos", "_middleware"})
+    _sdk_own(reads, step_base, "__init__", base.__name__, {"_step_id_counter", "_client"})
     for step_class, enter in (
-        (models.ReportedStep, "__aenter__"),
-        (models.ReportedStepSync, "__enter__"),
+        (reads.get(models, "ReportedStep"), "__aenter__"),
+        (reads.get(models, "ReportedStepSync"), "__enter__"),
     ):
-        _sdk_own(step_class, enter, models.__name__, {"_in_step", "NestedStepInterrupt"})
-    _probe_counter(base.StepIDCounter)
-    _sdk_own(base.StepBase, "_parse_step_id", base.__name__, {"increment", "hash_step_id"})
+        _sdk_own(reads, step_class, enter, models.__name__, {"_in_step", "NestedStepInterrupt"})
+    _probe_counter(reads, counter)
+    _sdk_own(reads, step_base, "_parse_step_id", base.__name__, {"increment", "hash_step_id"})
     return _Sdk(
-        empty=types.empty_sentinel,
-        default_type=types.EmptySentinel,
-        hash_step_id=transforms.hash_step_id,
-        in_step=models._in_step,
-        nested=base.NestedStepInterrupt,
-        step_error=errors.StepError,
-        execution_async=v0.ExecutionV0,
-        execution_sync=v0.ExecutionV0Sync,
+        empty=reads.get(types, "empty_sentinel"),
+        default_type=reads.get(types, "EmptySentinel"),
+        hash_step_id=reads.get(transforms, "hash_step_id"),
+        in_step=reads.get(models, "_in_step"),
+        nested=reads.get(base, "NestedStepInterrupt"),
+        step_error=reads.get(errors, "StepError"),
+        execution_async=execution_async,
+        execution_sync=execution_sync,
     )
 
 
-def _probe_counter(counter_type: Any) -> None:
+def _probe_counter(reads: _Reads, counter_type: Any) -> None:
     """``StepIDCounter`` keeps its counts in ``_counts``, keyed by the step id as given."""
+    reads.get(counter_type, "__init__")
+    reads.get(counter_type, "increment")
     counter = counter_type()
     ok = counter.increment("a") == 1 and counter.increment("a") == 2 and counter._counts == {"a": 2}
     if not ok:
         raise _Unsupported("StepIDCounter does not count as in inngest 0.5.19")
 
 
-def _step_ai_patch(module: Any, step_class: str) -> list[_Patch]:
+def _step_ai_patch(reads: _Reads, module: Any, step_class: str) -> list[_Patch]:
     """The ``Step`` <-> ``AI`` cycle fix for one step module, if its shape is the known one."""
-    step, ai = getattr(module, step_class, None), getattr(module, "AI", None)
+    step, ai = reads.get(module, step_class), reads.get(module, "AI")
     if not isinstance(step, type) or not isinstance(ai, type):
         return []
     try:
-        init = _sdk_own(step, "__init__", module.__name__, {"ai", "AI"})
-        _sdk_own(ai, "__init__", module.__name__, {"_step"})
+        init = _sdk_own(reads, step, "__init__", module.__name__, {"ai", "AI"})
+        _sdk_own(reads, ai, "__init__", module.__name__, {"_step"})
     except _Unsupported:
         return []
     if "__weakref__" not in dir(step):
@@ -402,8 +456,9 @@ def _step_ai_patch(module: Any, step_class: str) -> list[_Patch]:
     return [_Patch(step, "__init__", init, _make_step_init(init))]
 
 
-def _probe_pop(memos: Any, empty: object) -> None:
+def _probe_pop(reads: _Reads, memos: Any, empty: object) -> None:
     """The SDK's pop behaves as the replacement assumes (cheap: three keys)."""
+    reads.get(memos, "size")
     one, two = object(), object()
     source = {"a": one, "b": two}
     probe = memos(source)

@@ -201,6 +201,29 @@ def test_the_fast_replay_is_skipped_where_step_ids_are_counted_otherwise(
     monkeypatch.undo()
 
 
+def test_a_verdict_is_reached_again_whenever_what_it_read_has_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with accelerated() as status:
+        assert status.active  # a verdict on the stock SDK, kept for the next scope
+
+    def theirs(self: Any, hashed_id: str) -> Any:
+        return POP(self, hashed_id)
+
+    monkeypatch.setattr(base.StepMemos, "pop", theirs)
+    with accelerated() as status:
+        assert not status.active
+    monkeypatch.setattr(base.StepMemos, "pop", POP)
+    monkeypatch.setattr(v0.ExecutionV0, "report_step", theirs)
+    with accelerated() as status:
+        assert status.active
+        assert Replays.run_async is None
+    monkeypatch.undo()
+    with accelerated() as status:
+        assert status.active
+        assert Replays.run_async is not None
+
+
 def test_a_patch_made_while_installed_is_not_clobbered_on_exit() -> None:
     def theirs(self: Any, hashed_id: str) -> Any:
         return POP(self, hashed_id)
