@@ -45,6 +45,14 @@ A memoized ``step.run`` replayed in a few lines
     the SDK. It is skipped, alone, if any SDK function it stands in for is not the
     SDK's own or does not use the names it is read to use.
 
+The event loop's blocked time without a task per request
+    To report in its ``Server-Timing`` header how long the event loop was blocked,
+    the SDK starts a task per request that notes the clock, yields once and then
+    wakes every 0.1 s to add up how late it woke. The replacement
+    ``_AsyncBlockServerTiming.__enter__`` does the same steps with loop callbacks
+    (``call_soon``, then ``call_later``), which cost a fraction of a task; the
+    header reads the same. Skipped, alone, where the SDK's timing looks otherwise.
+
 None of them changes what the SDK sends or returns: the equivalence tests in
 ``tests/perf/`` compare traces, wire bytes and replay checks with and without it.
 
@@ -90,13 +98,13 @@ import gc
 import inspect
 import os
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any, Final
 
-from inngest_sim._sdk.probe import MISS, Replays, beneath
+from inngest_sim._sdk import replacements
+from inngest_sim._sdk.probe import Replays, beneath
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from types import CodeType
 
 __all__ = [
@@ -146,134 +154,6 @@ class _Patch:
     name: str
     original: object  # the raw class-dict entry, put back as it was
     replacement: object
-
-
-class _OwnedMemos(dict[str, Any]):
-    """A ``StepMemos``'s private copy of its memos, made by its first successful pop.
-
-    Its type is the mark that the copy is the accelerator's to mutate.
-    """
-
-    __slots__ = ()
-
-
-class _Released:
-    """Stands in for a release future that has fired; ``release`` only asks ``done()``."""
-
-    __slots__ = ()
-
-    def done(self) -> bool:
-        return True
-
-    def __repr__(self) -> str:
-        return "<released (inngest_sim accelerator)>"
-
-
-_RELEASED: Final = _Released()
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Sdk:
-    """The SDK's pieces the fast replay uses, looked up (and checked) once."""
-
-    empty: object
-    default_type: object
-    hash_step_id: Callable[[str], str]
-    in_step: Any
-    nested: type[BaseException]
-    step_error: Callable[..., BaseException]
-    execution_async: type
-    execution_sync: type
-
-
-def _make_pop(empty: object) -> Callable[[Any, str], Any]:
-    def pop(self: Any, hashed_id: str) -> Any:
-        memos = self._memos
-        if type(memos) is not _OwnedMemos:
-            if hashed_id not in memos:
-                return empty
-            # Copy once, so the dict this StepMemos was built from stays intact (the
-            # SDK's own pop rebinds a new dict instead of mutating it).
-            memos = self._memos = _OwnedMemos(memos)
-        return memos.pop(hashed_id, empty)
-
-    return pop
-
-
-async def _release(self: Any) -> None:
-    signal = self._release_signal
-    if signal.done():
-        return
-    signal.set_result(self)
-    await signal
-    # The future holds this step as its result; dropping our reference to it
-    # breaks the step <-> future cycle, so both die by reference counting.
-    self._release_signal = _RELEASED
-
-
-def _make_replays(sdk: _Sdk) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The fast replay of a memoized ``step.run``, async and sync (see the module doc)."""
-    empty, default_type, hash_step_id = sdk.empty, sdk.default_type, sdk.hash_step_id
-    in_step, nested, step_error = sdk.in_step, sdk.nested, sdk.step_error
-
-    def take(step: Any, step_id: object, kw: dict[str, Any], execution_type: Any) -> Any:
-        """Count the step and pop its memo, as the SDK would; None (and no change) if
-        this is not a plain replay."""
-        if type(step_id) is not str or (kw and (len(kw) > 1 or "output_type" not in kw)):
-            return None
-        execution: Any = step._execution
-        if type(execution) is not execution_type:
-            return None
-        counter = step._step_id_counter
-        seen = counter._counts.get(step_id, 0)
-        hashed = hash_step_id(f"{step_id}:{seen}" if seen else step_id)
-        memos = execution._memos
-        memo = memos._memos.get(hashed)
-        if memo is None or (memo.error is None and memo.data is empty):
-            return None
-        counter.increment(step_id)
-        memos.pop(hashed)
-        return memo
-
-    def answer(step: Any, memo: Any, kw: dict[str, Any]) -> Any:
-        if in_step.get() is True:
-            raise nested()
-        error = memo.error
-        if error is not None:
-            raise step_error(message=error.message, name=error.name, stack=error.stack)
-        return step._client._deserialize(memo.data, kw.get("output_type", default_type))
-
-    execution_async, execution_sync = sdk.execution_async, sdk.execution_sync
-
-    async def run_async(step: Any, step_id: object, kw: dict[str, Any]) -> Any:
-        memo = take(step, step_id, kw, execution_async)
-        if memo is None:
-            return MISS
-        execution = step._execution
-        if execution._memos.size == 0:
-            await execution._middleware.before_execution()
-        return answer(step, memo, kw)
-
-    def run_sync(step: Any, step_id: object, kw: dict[str, Any]) -> Any:
-        memo = take(step, step_id, kw, execution_sync)
-        if memo is None:
-            return MISS
-        execution = step._execution
-        if execution._memos.size == 0:
-            execution._middleware.before_execution_sync()
-        return answer(step, memo, kw)
-
-    return run_async, run_sync
-
-
-def _make_step_init(original: Callable[..., None]) -> Callable[..., None]:
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        ai = self.__dict__.get("ai")
-        if ai is not None and ai.__dict__.get("_step") is self:
-            ai._step = weakref.proxy(self)
-
-    return __init__
 
 
 # ------------------------------------------------------------------- checks
@@ -376,18 +256,49 @@ def _check(reads: _Reads) -> tuple[str, list[_Patch]]:
         raise _Unsupported("ReportedStep.release is no longer a coroutine function")
     _probe_pop(reads, memos, empty)
     return version, [
-        _Patch(memos, "pop", pop, _make_pop(empty)),
-        _Patch(step, "release", release, _release),
+        _Patch(memos, "pop", pop, replacements.make_pop(empty)),
+        _Patch(step, "release", release, replacements.release),
         *_step_ai_patch(reads, step_async, "Step"),
         *_step_ai_patch(reads, step_sync, "StepSync"),
         *_replay_patches(reads, errors, transforms, types, models, v0, base, step_async, step_sync),
+        *_block_timing_patch(reads),
     ]
+
+
+def _block_timing_patch(reads: _Reads) -> list[_Patch]:
+    """The event-loop-block timing without a task, if the SDK's is the one read; else none."""
+    try:
+        from inngest._internal import net
+    except ImportError:
+        return []
+    timing = reads.get(net, "_AsyncBlockServerTiming")
+    try:
+        enter = _sdk_own(
+            reads,
+            timing,
+            "__enter__",
+            net.__name__,
+            {"_start_counter", "_tracker_task", "_tracker"},
+        )
+        tracker = _sdk_own(reads, timing, "_tracker", net.__name__, {"_block_dur", "sleep"})
+        _sdk_own(reads, timing, "__exit__", net.__name__, {"_tracker_task", "cancel"})
+        _sdk_own(reads, timing, "to_header", net.__name__, {"_tracker_task", "_block_dur"})
+        _sdk_own(reads, timing, "__init__", net.__name__, {"_block_dur", "_tracker_task"})
+    except _Unsupported:
+        return []
+    # The tick and the clock it reads, as the tracker has them.
+    intervals = [c for c in tracker.__code__.co_consts if type(c) is float]
+    clock = reads.get(net, "time")
+    if intervals != [0.1] or getattr(clock, "perf_counter", None) is None:
+        return []
+    sdk = replacements.BlockTimingSdk(perf_counter=clock.perf_counter, interval=intervals[0])
+    return [_Patch(timing, "__enter__", enter, replacements.make_block_timing(sdk))]
 
 
 def _replay_patches(reads: _Reads, *modules: Any) -> list[_Patch]:
     """The fast replay, if every piece of the SDK it stands in for is as read; else none."""
     try:
-        run_async, run_sync = _make_replays(_replay_sdk(reads, *modules))
+        run_async, run_sync = replacements.make_replays(_replay_sdk(reads, *modules))
     except _Unsupported:
         return []
     return [
@@ -396,7 +307,7 @@ def _replay_patches(reads: _Reads, *modules: Any) -> list[_Patch]:
     ]
 
 
-def _replay_sdk(reads: _Reads, *modules: Any) -> _Sdk:
+def _replay_sdk(reads: _Reads, *modules: Any) -> replacements.ReplaySdk:
     """What the fast replay needs, once each piece it copies is checked to be as read."""
     errors, transforms, types, models, v0, base, step_async, step_sync = modules
     execution_async, execution_sync = reads.get(v0, "ExecutionV0"), reads.get(v0, "ExecutionV0Sync")
@@ -419,7 +330,7 @@ def _replay_sdk(reads: _Reads, *modules: Any) -> _Sdk:
         _sdk_own(reads, step_class, enter, models.__name__, {"_in_step", "NestedStepInterrupt"})
     _probe_counter(reads, counter)
     _sdk_own(reads, step_base, "_parse_step_id", base.__name__, {"increment", "hash_step_id"})
-    return _Sdk(
+    return replacements.ReplaySdk(
         empty=reads.get(types, "empty_sentinel"),
         default_type=reads.get(types, "EmptySentinel"),
         hash_step_id=reads.get(transforms, "hash_step_id"),
@@ -453,7 +364,7 @@ def _step_ai_patch(reads: _Reads, module: Any, step_class: str) -> list[_Patch]:
         return []
     if "__weakref__" not in dir(step):
         return []
-    return [_Patch(step, "__init__", init, _make_step_init(init))]
+    return [_Patch(step, "__init__", init, replacements.make_step_init(init))]
 
 
 def _probe_pop(reads: _Reads, memos: Any, empty: object) -> None:
