@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import weakref
 from typing import TYPE_CHECKING, Any, Final
 
@@ -93,7 +94,10 @@ async def release(self: Any) -> None:
 
 def make_replays(sdk: ReplaySdk) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The fast replay of a memoized ``step.run``, async and sync (see the module doc)."""
-    empty, default_type, hash_step_id = sdk.empty, sdk.default_type, sdk.hash_step_id
+    empty, default_type = sdk.empty, sdk.default_type
+    # A step id hashes the same every time (SHA-1 of the text), and a run asks for the
+    # same few ids in every request: remember the answers, boundedly.
+    hash_step_id = functools.lru_cache(maxsize=4096)(sdk.hash_step_id)
     in_step, nested, step_error = sdk.in_step, sdk.nested, sdk.step_error
 
     def take(step: Any, step_id: object, kw: dict[str, Any], execution_type: Any) -> Any:
@@ -166,12 +170,15 @@ class BlockTimingSdk:
 
 class _Ticks:
     """Stands in for the SDK's tracker task: ``__exit__`` cancels it, ``to_header`` asks
-    only whether there is one."""
+    only whether there is one.
 
-    __slots__ = ("handle", "last", "timing")
+    The timing it feeds travels in the pending callback's arguments, not in an
+    attribute: a cancelled handle drops them, so no cycle outlives the request.
+    """
 
-    def __init__(self, timing: Any) -> None:
-        self.timing = timing
+    __slots__ = ("handle", "last")
+
+    def __init__(self) -> None:
         self.handle: asyncio.Handle | None = None
         self.last = 0.0
 
@@ -192,23 +199,23 @@ def make_block_timing(sdk: BlockTimingSdk) -> Callable[[Any], Any]:
     """
     perf_counter, interval = sdk.perf_counter, sdk.interval
 
-    def first(ticks: _Ticks, loop: asyncio.AbstractEventLoop) -> None:
+    def first(ticks: _Ticks, timing: Any, loop: asyncio.AbstractEventLoop) -> None:
         ticks.last = perf_counter()
-        ticks.handle = loop.call_soon(tick, ticks, loop)
+        ticks.handle = loop.call_soon(tick, ticks, timing, loop)
 
-    def tick(ticks: _Ticks, loop: asyncio.AbstractEventLoop) -> None:
+    def tick(ticks: _Ticks, timing: Any, loop: asyncio.AbstractEventLoop) -> None:
         now = perf_counter()
-        ticks.timing._block_dur += max(now - ticks.last - interval, 0)
+        timing._block_dur += max(now - ticks.last - interval, 0)
         ticks.last = now
-        ticks.handle = loop.call_later(interval, tick, ticks, loop)
+        ticks.handle = loop.call_later(interval, tick, ticks, timing, loop)
 
     def __enter__(self: Any) -> Any:
         if self._start_counter is None:
             self._start_counter = perf_counter()
         if self._tracker_task is None:
             loop = asyncio.get_running_loop()  # create_task needs one too, and says so alike
-            ticks = _Ticks(self)
-            ticks.handle = loop.call_soon(first, ticks, loop)
+            ticks = _Ticks()
+            ticks.handle = loop.call_soon(first, ticks, self, loop)
             self._tracker_task = ticks
         return self
 

@@ -9,7 +9,9 @@ made to wait one turn instead of real time), and must add up the same blocked ti
 from __future__ import annotations
 
 import asyncio
+import gc
 import types
+import weakref
 from collections.abc import Generator, Iterator
 from typing import Any
 
@@ -87,3 +89,23 @@ def test_outside_an_event_loop_it_refuses_as_the_sdk_does() -> None:
     fast_enter = make_block_timing(BlockTimingSdk(lambda: 0.0, 0.1))
     with pytest.raises(RuntimeError, match="no running event loop"):
         fast_enter(net._AsyncBlockServerTiming("a"))
+
+
+def test_a_finished_timing_is_freed_without_the_cycle_collector() -> None:
+    fast_enter = make_block_timing(BlockTimingSdk(lambda: 0.0, 0.1))
+
+    async def alive_after_exit() -> bool:
+        timing = net._AsyncBlockServerTiming("async_block")
+        fast_enter(timing)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the first tick has run and the next one is pending
+        timing.__exit__()
+        alive = weakref.ref(timing)
+        del timing
+        return alive() is not None
+
+    gc.disable()
+    try:
+        assert asyncio.run(alive_after_exit()) is False
+    finally:
+        gc.enable()
