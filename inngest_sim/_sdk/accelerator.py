@@ -236,8 +236,8 @@ def _patches() -> tuple[str, list[_Patch]]:
 
 def _check(reads: _Reads) -> tuple[str, list[_Patch]]:
     try:
-        from inngest._internal import const, errors, transforms, types
-        from inngest._internal.execution_lib import models, v0
+        from inngest._internal import const, types
+        from inngest._internal.execution_lib import models
         from inngest._internal.step_lib import base, step_async, step_sync
     except ImportError as exc:
         raise _Unsupported(f"the inngest SDK's internals did not import ({exc})") from exc
@@ -260,7 +260,7 @@ def _check(reads: _Reads) -> tuple[str, list[_Patch]]:
         _Patch(step, "release", release, replacements.release),
         *_step_ai_patch(reads, step_async, "Step"),
         *_step_ai_patch(reads, step_sync, "StepSync"),
-        *_replay_patches(reads, errors, transforms, types, models, v0, base, step_async, step_sync),
+        *_replay_patches(reads),
         *_block_timing_patch(reads),
     ]
 
@@ -295,11 +295,11 @@ def _block_timing_patch(reads: _Reads) -> list[_Patch]:
     return [_Patch(timing, "__enter__", enter, replacements.make_block_timing(sdk))]
 
 
-def _replay_patches(reads: _Reads, *modules: Any) -> list[_Patch]:
+def _replay_patches(reads: _Reads) -> list[_Patch]:
     """The fast replay, if every piece of the SDK it stands in for is as read; else none."""
     try:
-        run_async, run_sync = replacements.make_replays(_replay_sdk(reads, *modules))
-    except _Unsupported:
+        run_async, run_sync = replacements.make_replays(_replay_sdk(reads))
+    except (ImportError, _Unsupported):
         return []
     return [
         _Patch(Replays, "run_async", None, run_async),
@@ -307,9 +307,12 @@ def _replay_patches(reads: _Reads, *modules: Any) -> list[_Patch]:
     ]
 
 
-def _replay_sdk(reads: _Reads, *modules: Any) -> replacements.ReplaySdk:
+def _replay_sdk(reads: _Reads) -> replacements.ReplaySdk:
     """What the fast replay needs, once each piece it copies is checked to be as read."""
-    errors, transforms, types, models, v0, base, step_async, step_sync = modules
+    from inngest._internal import errors, transforms, types
+    from inngest._internal.execution_lib import models, v0
+    from inngest._internal.step_lib import base, step_async, step_sync
+
     execution_async, execution_sync = reads.get(v0, "ExecutionV0"), reads.get(v0, "ExecutionV0Sync")
     step_base, counter = reads.get(base, "StepBase"), reads.get(base, "StepIDCounter")
     needs = {"_parse_step_id", "report_step", "skip", "error", "output", "_deserialize"}
