@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument, UnusedFaultRule
 from inngest_sim._server.api import API_ENDPOINTS
+from inngest_sim.faults._applies import check_rule_applies
 from inngest_sim.faults._code import Code, Program, join, value_code
 from inngest_sim.faults._effects import (
     ApiError,
@@ -168,6 +169,7 @@ class FaultPlan:
         #: Every application of a rule, as recorded in the trace (``rule.calls`` reads it).
         self.applied: list[FaultApplied] = []
         for rule in rules:
+            check_rule_applies(rule)
             rule._plan = self
             self.rules.append(rule)
 
@@ -205,6 +207,7 @@ class FaultPlan:
             probability=_probability(pattern.get("probability", 1.0)),
             _plan=self,
         )
+        check_rule_applies(rule)
         self.rules.append(rule)
         return rule
 

@@ -14,8 +14,10 @@ api_timeout:publish               realtime publish times out
 ```
 
 KIND is a ``FaultPlan`` method name; TARGET is the step id glob (the endpoint for
-``api_*`` kinds). Every kind takes ``first=N``, ``attempts=0|1``, ``function=GLOB`` and
-``probability=P``; some take more (``message=``, ``seconds=``, ``code=``, ``status=``).
+``api_*`` kinds). Every kind takes ``probability=P``; the step and request kinds also take
+``first=N``, ``attempts=0|1`` and ``function=GLOB`` (the SDK's calls to the Inngest API carry
+no attempt number and name no function, so ``api_*`` rules refuse them); some take more
+(``message=``, ``seconds=``, ``code=``, ``status=``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from inngest_sim.faults._plan import FaultPlan, FaultRule
 __all__ = ["TEXT_KINDS", "parse_fault_rules"]
 
 PATTERN_OPTIONS = ("first", "attempts", "function", "probability")
+#: What the ``api_*`` kinds take of the pattern: their calls have no attempt or function.
+API_PATTERN_OPTIONS = ("probability",)
 
 
 def _int(key: str, raw: str) -> int:
@@ -121,8 +125,15 @@ def _unknown(kind: str, text: str) -> InvalidArgument:
 
 
 def _check_options(kind: str, own: tuple[str, ...], options: dict[str, str]) -> None:
-    valid = (*own, *PATTERN_OPTIONS)
+    api = kind.startswith("api_")
+    valid = (*own, *(API_PATTERN_OPTIONS if api else PATTERN_OPTIONS))
     for key in options:
+        if api and key in PATTERN_OPTIONS and key not in valid:
+            raise InvalidArgument(
+                f"option {key}= can never match an {kind} rule: the SDK's calls to the Inngest "
+                f"API carry no attempt number and name no function; {kind} takes "
+                f"{', '.join(k + '=' for k in valid)} (in Python, when= can pick calls)"
+            )
         if key not in valid:
             close = difflib.get_close_matches(key, valid, n=1)
             hint = f" (did you mean {close[0]}=?)" if close else ""

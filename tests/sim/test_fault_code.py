@@ -68,7 +68,7 @@ def _every_kind() -> FaultPlan:
     plan.timeout(step="n")
     plan.status(503, step="o")
     plan.lose_response(step="p", first=3)
-    plan.api_error("events", status=500, first=1)
+    plan.api_error("events", status=500, probability=0.5)
     plan.api_timeout("publish")
     return plan
 

@@ -15,6 +15,7 @@ import inngest
 import pytest
 
 from inngest_sim import Backoff, FaultPlan, InvalidArgument, Simulator, parse_fault_rules
+from inngest_sim.faults import ApiError, ApiTimeout, FaultRule
 from inngest_sim.trace import (
     BodyExecuted,
     FaultApplied,
@@ -228,6 +229,67 @@ def test_bad_rule_strings_are_refused_with_the_valid_choices(rule: str, message:
         parse_fault_rules([rule])
     assert message in str(caught.value)
     assert repr(rule) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda p: p.api_error("events", status=503, first=1), "first= can never match"),
+        (lambda p: p.api_timeout("publish", attempts=[0]), "attempts= can never match"),
+        (lambda p: p.api_error("events", function="notify"), "function='notify' cannot narrow"),
+        (
+            lambda p: p.add(ApiError("events"), step="publish"),
+            "step='publish' can never match: an API rule matches its endpoint ('events')",
+        ),
+        (
+            lambda p: FaultPlan([FaultRule("r", ApiTimeout("register"), first=2)]),
+            "first= can never match",
+        ),
+    ],
+)
+def test_an_api_rule_option_that_could_never_match_is_refused_when_built(
+    build: Callable[[FaultPlan], Any], message: str
+) -> None:
+    # The SDK's calls to the Inngest API carry no attempt number and name no function.
+    plan = FaultPlan()
+    with pytest.raises(InvalidArgument) as caught:
+        build(plan)
+    assert message in str(caught.value)
+    if "can never match" in message and "step=" not in message:
+        assert "pass when= a predicate that counts them" in str(caught.value)  # the fix
+    assert plan.rules == []
+
+
+@pytest.mark.parametrize("option", ["first=1", "attempts=0", "function=notify"])
+def test_an_api_rule_string_with_an_option_that_could_never_match_is_refused(
+    option: str,
+) -> None:
+    rule = f"api_error:events:status=503,{option}"
+    with pytest.raises(InvalidArgument) as caught:
+        parse_fault_rules([rule])
+    message = str(caught.value)
+    assert repr(rule) in message
+    key = option.partition("=")[0]
+    assert f"option {key}= can never match an api_error rule" in message
+    assert "api_error takes status=, probability=" in message
+
+
+async def test_the_counting_when_the_refusal_suggests_fails_only_the_first_calls() -> None:
+    client = inngest.Inngest(app_id="faults-api-first", is_production=False)
+
+    @client.create_function(fn_id="notify", trigger=inngest.TriggerEvent(event="f/notify"))
+    async def notify(ctx: inngest.Context) -> list[str]:
+        return await ctx.step.send_event("send", inngest.Event(name="f/sent"))
+
+    plan = FaultPlan()
+    calls = iter(range(1))
+    rule = plan.api_error("events", status=503, when=lambda ctx: next(calls, None) is not None)
+    async with Simulator(client, [notify], faults=plan) as sim:
+        run = await sim.run(notify)
+
+    assert run.status == "Completed"
+    assert rule.call_count == 1
+    assert [e["name"] for e in sim.events if e["name"] == "f/sent"] == ["f/sent"]
 
 
 def test_a_single_string_instead_of_a_list_of_rules_is_refused() -> None:
