@@ -23,6 +23,7 @@ from inngest_sim._sdk.serve import (
     build_asgi_app,
     transport_for_app,
 )
+from inngest_sim._server.loopback import nodelay_transport
 
 if TYPE_CHECKING:
     import contextlib
@@ -191,4 +192,4 @@ class HttpBackend:
         wrap: WrapEndpoint,
     ) -> ServeEndpoint:
         """The endpoint the simulator sends execution requests to; cleanup goes on ``stack``."""
-        return wrap(_endpoint(stack, httpx.AsyncHTTPTransport(), self.url, signing_key))
+        return wrap(_endpoint(stack, nodelay_transport(), self.url, signing_key))

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ import httpx
 
 from inngest_sim._dev.main import READY
 from inngest_sim._errors import SimError
+from inngest_sim._server.loopback import nodelay_client
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -37,10 +39,18 @@ class DevServerClient:
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
+        # One keep-alive client (TCP_NODELAY) for every call; closed by close(), or
+        # when this client is collected.
+        self._http = nodelay_client(timeout)
+        self._closer = weakref.finalize(self, self._http.close)
+
+    def close(self) -> None:
+        """Close the client's connections; it cannot be used after."""
+        self._closer()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = httpx.request(
+            response = self._http.request(
                 method, f"{self.url}{path}", timeout=kwargs.pop("timeout", self._timeout), **kwargs
             )
         except httpx.HTTPError as exc:
@@ -137,9 +147,11 @@ def dev_server(
                         "DEV_SERVER_PORT": url.rsplit(":", 1)[1],
                     }
                 )
+            client = DevServerClient(url)
             try:
-                yield DevServerClient(url)
+                yield client
             finally:
+                client.close()
                 if set_env:
                     for name, value in saved.items():
                         if value is None:

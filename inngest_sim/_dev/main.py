@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from inngest_sim._errors import InvalidArgument
-from inngest_sim._server.loopback import bind_loopback
+from inngest_sim._server.loopback import bind_loopback, uvicorn_config
 
 if TYPE_CHECKING:
     from inngest_sim._dev.options import DevOptions
@@ -31,10 +31,9 @@ def _bind(port: int):  # type: ignore[no-untyped-def]
 
 async def serve(options: DevOptions) -> int:
     """Serve until SIGINT or SIGTERM; 0 on a clean stop."""
-    import uvicorn
-
     from inngest_sim._dev.http import build_app
     from inngest_sim._dev.server import DevServer
+    from inngest_sim._dev.stopping import CleanStopServer
 
     logging.basicConfig(stream=sys.stderr, format="%(message)s")
     logging.getLogger("inngest_sim.dev").setLevel(logging.INFO)
@@ -42,8 +41,7 @@ async def serve(options: DevOptions) -> int:
     port = sock.getsockname()[1]
     server = DevServer(options)
     await server.start()
-    config = uvicorn.Config(build_app(server), log_level="warning", lifespan="off")
-    web = uvicorn.Server(config)
+    web = CleanStopServer(uvicorn_config(build_app(server)))
     task = asyncio.ensure_future(web.serve(sockets=[sock]))
     try:
         # uvicorn has no event for "listening"; its own tests poll `started` the same way.

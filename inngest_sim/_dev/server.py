@@ -33,6 +33,7 @@ from inngest_sim._ids import IdSource
 from inngest_sim._ingest import Ingest
 from inngest_sim._pauses import Pauses
 from inngest_sim._server.api import InngestApi
+from inngest_sim._server.loopback import nodelay_transport
 from inngest_sim._server.registry import Registry
 from inngest_sim.trace import Record, Trace
 from inngest_sim.trace._recorder import Recorder
@@ -83,7 +84,7 @@ class DevServer:
         self._exit.push_async_callback(ai.aclose)
         self._held = HeldRuns(flow, hold=not options.auto_run)
         self._ingest = Ingest(self.registry, self._held, pauses)
-        http = httpx.AsyncClient(timeout=None)
+        http = httpx.AsyncClient(timeout=None, transport=nodelay_transport())
         self._exit.push_async_callback(http.aclose)
         self._sync_http = http
         config = EngineConfig(
