@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,7 +118,26 @@ def _report(args: argparse.Namespace) -> int:
     return main_report(args.trace, args.output, format=args.format)
 
 
+#: What ``inngest-sim dev`` imports from its extra (pyproject's ``dev``).
+DEV_EXTRA = ("uvicorn", "starlette", "graphql")
+
+
+def _require_dev_extra() -> None:
+    missing = []
+    for module in DEV_EXTRA:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise SimError(
+            f"needs the [dev] extra, which is not installed (missing: {', '.join(missing)}); "
+            "install it with: pip install 'inngest-sim[dev]'"
+        )
+
+
 def _dev(args: argparse.Namespace) -> int:
+    _require_dev_extra()
     from inngest_sim._dev.main import serve
     from inngest_sim._dev.options import DevOptions
 

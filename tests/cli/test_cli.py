@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -228,3 +229,17 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
         capsys.readouterr().out.strip()
         == f"inngest-sim {importlib.metadata.version('inngest-sim')}"
     )
+
+
+def test_dev_without_its_extra_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As if `pip install inngest-sim` had been run without [dev]: uvicorn cannot be imported.
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+
+    assert main(["dev", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "inngest-sim dev: needs the [dev] extra, which is not installed (missing: uvicorn); "
+        "install it with: pip install 'inngest-sim[dev]'"
+    ]
