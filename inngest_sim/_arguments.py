@@ -71,6 +71,7 @@ def check_constructor(options: Mapping[str, Any]) -> None:
     _instance("backoff", options["backoff"], Backoff, "Backoff(jitter=0)")
     _instance("faults", options["faults"], FaultPlan, "FaultPlan().transient(step='a')")
     _instance("ai_client", options["ai_client"], httpx.AsyncClient, "httpx.AsyncClient()")
+    _instance("fetch_client", options["fetch_client"], httpx.AsyncClient, "httpx.AsyncClient()")
     check_int("seed", options["seed"])
     check_bool("freeze_time", options["freeze_time"])
     check_bool("fail_on_assertion", options["fail_on_assertion"])

@@ -64,6 +64,8 @@ KNOWN_OPCODES = frozenset(
         "WaitForEvent",
         "InvokeFunction",
         "AIGateway",
+        "Gateway",
+        "WaitForSignal",
     }
 )
 
@@ -215,6 +217,8 @@ _OPT_TYPES: dict[str, dict[str, tuple[type, ...]]] = {
     "WaitForEvent": {"if": (str,), "timeout": (str,), "event": (str,)},
     "InvokeFunction": {"function_id": (str,), "payload": (dict,), "timeout": (str,)},
     "AIGateway": {"url": (str,), "headers": (dict,), "format": (str,), "auth_key": (str,)},
+    "Gateway": {"url": (str,), "headers": (dict,), "method": (str,), "body": (str,)},
+    "WaitForSignal": {"signal": (str,), "timeout": (str,), "conflict": (str,)},
 }
 
 
@@ -226,7 +230,7 @@ def _check_opts(opcode: str, opts: Mapping[str, Json], where: str) -> None:
             raise ProtocolError(
                 f"{where}: opts.{key} must be {expected}, got {type(value).__name__}"
             )
-    if opcode == "AIGateway":
+    if opcode in ("AIGateway", "Gateway"):
         headers = opts.get("headers") or {}
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
             raise ProtocolError(f"{where}: opts.headers must map strings to strings")

@@ -35,6 +35,7 @@ from inngest_sim._errors import (
     SimError,
     SimulatorStalled,
 )
+from inngest_sim._fetch import FetchGateway
 from inngest_sim._flow import FlowControl
 from inngest_sim._ids import IdSource
 from inngest_sim._ingest import Ingest
@@ -53,6 +54,7 @@ from inngest_sim._server.api import InngestApi
 from inngest_sim._server.events import default_event
 from inngest_sim._server.loopback import LoopbackServer
 from inngest_sim._server.registry import FunctionSpec, Registry
+from inngest_sim._signals import Signals
 from inngest_sim._validation import (
     check_bool,
     check_datetime,
@@ -115,6 +117,9 @@ class Simulator:
         ai_client: the HTTP client for ``step.ai.infer`` calls, which the executor makes
             (default: a plain ``httpx.AsyncClient``, made on first use; mock providers
             with respx).
+        fetch_client: the HTTP client for ``step.fetch`` calls (opcode ``Gateway``), which
+            the executor makes as the server does (default: a plain ``httpx.AsyncClient``,
+            made on first use; mock the remote side with respx or a ``MockTransport``).
         max_requests_per_run: fail a run that makes more SDK requests than this (a
             function that loops without progress).
         serve_path: where the in-process app serves the functions.
@@ -148,6 +153,7 @@ class Simulator:
         fail_on_assertion: bool = False,
         completion_order: int | Sequence[str] | Callable[[str, str | None], float] | None = None,
         ai_client: httpx.AsyncClient | None = None,
+        fetch_client: httpx.AsyncClient | None = None,
         max_requests_per_run: int = 20_000,
         serve_path: str = DEFAULT_SERVE_PATH,
         signing_key: str | None = None,
@@ -188,12 +194,14 @@ class Simulator:
         self._accelerate = accelerate
         self._freeze_gc = freeze_gc
         self._ai_client = ai_client
+        self._fetch_client = fetch_client
         self._freeze_time = freeze_time and self.clock.is_virtual
         self._exit = contextlib.AsyncExitStack()
         self._loop: RunLoop | None = None
         self._registry: Registry | None = None
         self._ingest: Ingest | None = None
         self._flow: FlowControl | None = None
+        self._signals: Signals | None = None
         self._loopback: LoopbackServer | None = None
         self.api: InngestApi | None = None
 
@@ -285,8 +293,11 @@ class Simulator:
         pauses = Pauses(self._registry)
         ai = AiGateway(self._ai_client, timeout=self._config.request_timeout)
         self._exit.push_async_callback(ai.aclose)
+        fetch = FetchGateway(self._fetch_client, timeout=self._config.request_timeout)
+        self._exit.push_async_callback(fetch.aclose)
+        self._signals = signals = Signals()
         self._ingest = Ingest(self._registry, self._flow, pauses)
-        listeners: list[Any] = [self._flow, pauses, self._ingest]
+        listeners: list[Any] = [self._flow, pauses, signals, self._ingest]
         if self.backend.supports_body_probe:
             faults = StepFaults(injector) if injector else None
             watch = BodyWatch(self._run_of, recorder, faults, wall_clock)
@@ -299,7 +310,13 @@ class Simulator:
             IdSource(self.seed),
             self._config,
             gate=self._flow.gate,
-            opcodes={**OPCODES, **pauses.opcodes, **ai.opcodes},
+            opcodes={
+                **OPCODES,
+                **pauses.opcodes,
+                **ai.opcodes,
+                **fetch.opcodes,
+                **signals.opcodes,
+            },
             listeners=listeners,
         )
 
@@ -442,6 +459,20 @@ class Simulator:
         """
         batch = events_to_send(events, self.limits)
         return self._started(self._ingest).receive(self._engine, batch, "simulator")
+
+    async def signal(self, signal: str, data: Any = None) -> str | None:
+        """Send a signal as ``inngest.sendSignal`` would: the run waiting for it
+        (``step.waitForSignal``) resumes with ``{"signal": signal, "data": data}``.
+
+        Returns that run's id, or None when no run waits for ``signal`` (the API's 404).
+        """
+        if not isinstance(signal, str) or not signal:
+            raise InvalidArgument(
+                f"{given('signal', signal)}: a signal is a non-empty string, the name a "
+                "step.waitForSignal waits for"
+            )
+        signals = self._started(self._signals)
+        return signals.receive(self._engine, signal, data, "simulator")
 
     async def trigger(
         self, event: Mapping[str, Any], *, timeout: dt.timedelta | float | None = None
@@ -588,6 +619,11 @@ class _ApiHost:
         """Steps a checkpointing SDK ran inside an open request (any thread)."""
         engine = self.sim._engine
         return engine.scheduler.call_blocking(lambda: apply_checkpoint(engine, run_id, body).pair())
+
+    def signal(self, signal: str, data: Any) -> str | None:
+        """A signal the SDK sent (any thread): the run it resumed, if one waited."""
+        engine, signals = self.sim._engine, self.sim._started(self.sim._signals)
+        return engine.scheduler.call_blocking(lambda: signals.receive(engine, signal, data, "api"))
 
 
 class _ProbeListener:

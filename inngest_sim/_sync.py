@@ -25,7 +25,17 @@ __all__ = ["BLOCKING", "SyncSimulator"]
 T = TypeVar("T")
 
 #: The coroutine methods of ``Simulator``, mirrored as blocking methods.
-BLOCKING = ("advance", "advance_to", "check_replay", "run", "send", "settle", "trigger", "wait")
+BLOCKING = (
+    "advance",
+    "advance_to",
+    "check_replay",
+    "run",
+    "send",
+    "settle",
+    "signal",
+    "trigger",
+    "wait",
+)
 
 
 class SyncSimulator:

@@ -28,6 +28,7 @@ from inngest_sim._engine import (
     Scheduler,
     apply_checkpoint,
 )
+from inngest_sim._fetch import FetchGateway
 from inngest_sim._flow import FlowControl
 from inngest_sim._ids import IdSource
 from inngest_sim._ingest import Ingest
@@ -35,6 +36,7 @@ from inngest_sim._pauses import Pauses
 from inngest_sim._server.api import InngestApi
 from inngest_sim._server.loopback import nodelay_transport
 from inngest_sim._server.registry import Registry
+from inngest_sim._signals import Signals
 from inngest_sim.trace import Record, Trace
 from inngest_sim.trace._recorder import Recorder
 
@@ -61,6 +63,7 @@ class DevServer:
         self.trace = Trace()
         self.registry = Registry("", [])
         self.apps = Apps(self.registry)
+        self.signals = Signals()
         self._exit = contextlib.AsyncExitStack()
         self._engine: RunLoop | None = None
         self._ingest: Ingest | None = None
@@ -82,6 +85,9 @@ class DevServer:
         pauses = Pauses(self.registry)
         ai = AiGateway(None, timeout=options.request_timeout)
         self._exit.push_async_callback(ai.aclose)
+        fetch = FetchGateway(None, timeout=options.request_timeout)
+        self._exit.push_async_callback(fetch.aclose)
+        signals = self.signals
         self._held = HeldRuns(flow, hold=not options.auto_run)
         self._ingest = Ingest(self.registry, self._held, pauses)
         http = httpx.AsyncClient(timeout=None, transport=nodelay_transport())
@@ -101,8 +107,14 @@ class DevServer:
             IdSource(options.seed),
             config,
             gate=flow.gate,
-            opcodes={**OPCODES, **pauses.opcodes, **ai.opcodes},
-            listeners=[flow, pauses, self._ingest],
+            opcodes={
+                **OPCODES,
+                **pauses.opcodes,
+                **ai.opcodes,
+                **fetch.opcodes,
+                **signals.opcodes,
+            },
+            listeners=[flow, pauses, signals, self._ingest],
         )
         self._driver = asyncio.ensure_future(self._drive())
 
@@ -179,6 +191,10 @@ class DevServer:
         if status != 200:
             log.warning("checkpoint for run %s answered %d: %s", run_id, status, message)
         return status, message
+
+    def signal(self, signal: str, data: Any) -> str | None:
+        engine, signals = self.engine, self.signals
+        return engine.scheduler.call_blocking(lambda: signals.receive(engine, signal, data, "api"))
 
     # ---------------------------------------------------------------- queue
     def drain(self) -> list[RunState]:

@@ -35,6 +35,7 @@ API_ENDPOINTS = {
     "publish": "/v1/realtime/publish",
     "register": "/fn/register",
     "run_state": "/v0/runs/",
+    "signals": "/v1/signals",
 }
 
 
@@ -52,6 +53,11 @@ class ApiHost(Protocol):
     def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
         """Save the steps a checkpointing SDK posts while its request is open (any
         thread; returns once they are saved): the HTTP status and, when not 200, why."""
+        ...
+
+    def signal(self, signal: str, data: Any) -> str | None:
+        """Resume the run waiting for ``signal`` (any thread; returns once it is
+        resumed): that run's id, or None when no run waits for it."""
         ...
 
 
@@ -120,6 +126,8 @@ class InngestApi:
             return self._run_state(path)
         if request.method == "POST" and path == "/v1/realtime/publish":
             return self._publish(request)
+        if request.method == "POST" and path == "/v1/signals":
+            return self._signal(request)
         checkpoint = _CHECKPOINT.match(path)
         if request.method == "POST" and checkpoint:
             return self._checkpoint(request, checkpoint.group(1))
@@ -190,6 +198,23 @@ class InngestApi:
         if status == 200:
             return httpx.Response(200)  # Go answers an empty 200
         return _json(status, {"error": message, "data": {"run_id": run_id}, "status": status})
+
+    def _signal(self, request: httpx.Request) -> httpx.Response:
+        """``POST /v1/signals``, answered as ``apiv1/signals.go`` answers."""
+        try:
+            body = json.loads(request.content or b"")
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            return _json(400, {"error": "Invalid signal data", "data": None, "status": 400})
+        signal = body.get("signal")
+        if not isinstance(signal, str) or not signal:
+            # Go's ResumeSignal refuses it ("signal ID is empty"), which the API answers so.
+            return _json(500, {"error": "Failed to receive signal", "data": None, "status": 500})
+        run_id = self.host.signal(signal, body.get("data"))
+        if run_id is None:
+            return _json(404, {"error": "No signal found", "data": None, "status": 404})
+        return _json(200, {"data": {"run_id": run_id}, "metadata": {}})
 
     def _publish(self, request: httpx.Request) -> httpx.Response:
         query = parse_qs(request.url.query.decode("ascii"))

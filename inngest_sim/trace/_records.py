@@ -28,6 +28,7 @@ __all__ = [
     "RunEnded",
     "RunQueued",
     "RunSkipped",
+    "SignalSent",
     "StepAttempt",
     "StepSaved",
     "Waiting",
@@ -240,6 +241,18 @@ class Published(Record):
     channel: str
     topic: str
     data: Any
+
+
+@_kind
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class SignalSent(Record):
+    """A signal was sent (``source``: api, simulator); ``run_id`` is the run it resumed,
+    None when no run was waiting for it (the API then answers 404)."""
+
+    kind: ClassVar[str] = "signal_sent"
+    signal: str
+    run_id: str | None
+    source: str
 
 
 @_kind

@@ -6,9 +6,11 @@ import pytest
 
 from inngest_sim._ai import AiGateway
 from inngest_sim._engine import OPCODES
+from inngest_sim._fetch import FetchGateway
 from inngest_sim._pauses import Pauses
 from inngest_sim._protocol import KNOWN_OPCODES
 from inngest_sim._server.registry import Registry
+from inngest_sim._signals import Signals
 
 from ._imports import cycles, graph, imports_of, modules
 
@@ -19,6 +21,8 @@ FORBIDDEN = {
         "inngest_sim._flow",
         "inngest_sim._pauses",
         "inngest_sim._ai",
+        "inngest_sim._fetch",
+        "inngest_sim._signals",
         "inngest_sim.faults",
         "inngest_sim._simulator",
         "inngest_sim._results",
@@ -90,5 +94,11 @@ def test_only_the_sdk_room_knows_the_sdks_internals() -> None:
 
 def test_one_opcode_table_covers_every_opcode_the_sdk_can_send() -> None:
     registry = Registry("app", [])
-    table = {**OPCODES, **Pauses(registry).opcodes, **AiGateway(None, timeout=1).opcodes}
+    table = {
+        **OPCODES,
+        **Pauses(registry).opcodes,
+        **AiGateway(None, timeout=1).opcodes,
+        **FetchGateway(None, timeout=1).opcodes,
+        **Signals().opcodes,
+    }
     assert set(table) == set(KNOWN_OPCODES)

@@ -200,6 +200,56 @@ export const mixed = inngest.createFunction(
   },
 );
 
+/**
+ * step.fetch: the executor makes the HTTP call (opcode `Gateway`) and the step resolves to a
+ * Response built from what it saved. `url` is required; `method` and `body` are optional; the
+ * request carries an `x-ts-app: fetch` header. Retries 1, so a transport error gets two attempts.
+ */
+export const fetchUrl = inngest.createFunction(
+  { id: "fetch-url", retries: 1, triggers: [{ event: "ts/fetch" }] },
+  async ({ event, step }) => {
+    const body = event.data.body;
+    const response = await step.fetch(str(event.data, "url", "http://127.0.0.1:9/"), {
+      method: str(event.data, "method", "GET"),
+      headers: { "x-ts-app": "fetch" },
+      body: typeof body === "string" ? body : undefined,
+    });
+    return {
+      status: response.status,
+      body: await response.text(),
+      echoed: response.headers.get("x-echo"),
+    };
+  },
+);
+
+/**
+ * step.waitForSignal on `signal` (default "ts-signal") with `timeout` (default "1h") and the
+ * conflict mode `conflict` ("replace", or else "fail"); returns what resumed it (null: timed out).
+ */
+export const waitForSignal = inngest.createFunction(
+  { id: "wait-for-signal", retries: 2, triggers: [{ event: "ts/signal.wait" }] },
+  async ({ event, step }) => {
+    const got = await step.waitForSignal("wait-signal", {
+      signal: str(event.data, "signal", "ts-signal"),
+      timeout: str(event.data, "timeout", "1h"),
+      onConflict: event.data.conflict === "replace" ? "replace" : "fail",
+    });
+    return { got };
+  },
+);
+
+/** step.sendSignal to `signal` with `data`; returns the SDK's answer (the resumed run's id). */
+export const sendSignal = inngest.createFunction(
+  { id: "send-signal", retries: 0, triggers: [{ event: "ts/signal.send" }] },
+  async ({ event, step }) => {
+    const sent = await step.sendSignal("send-signal", {
+      signal: str(event.data, "signal", "ts-signal"),
+      data: event.data.data ?? null,
+    });
+    return { sent };
+  },
+);
+
 export const functions = [
   sequential,
   fanout,
@@ -213,4 +263,7 @@ export const functions = [
   invokeChild,
   invoker,
   mixed,
+  fetchUrl,
+  waitForSignal,
+  sendSignal,
 ];

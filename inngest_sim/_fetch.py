@@ -1,0 +1,122 @@
+"""``step.fetch``: the executor makes the HTTP call the SDK reported (opcode ``Gateway``).
+
+As the Go server does (``executor.go handleGeneratorGateway``, ``pkg/util/gateway``):
+
+* the request is ``opts.method`` (POST when empty) to ``opts.url`` with ``opts.headers``;
+  ``opts.body`` goes as it is when it is valid JSON, and as a JSON string otherwise;
+* any answer, an HTTP 500 included, is saved as
+  ``{"data": {"url", "headers", "body", "status_code"}}``, the header names written as
+  Go writes them (``Content-Type``) and repeated values joined with ``,``;
+* only a transport error (no answer at all) fails the step's attempt: the SDK request
+  is retried as any failed attempt is, and after the last one the step is saved as
+  ``{"error": {"name": "GatewayError", "message": "Error making gateway request: ..."}}``.
+
+Private and loopback addresses are allowed, as the dev server allows them. Mock the
+remote side with respx, or pass ``fetch_client=`` (an ``httpx.AsyncClient``, whose
+transport can be an ``httpx.MockTransport``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from inngest_sim._ai import _canonical
+
+if TYPE_CHECKING:
+    from inngest_sim._engine.ports import Answer, OpHandler, RunOps
+    from inngest_sim._protocol import Op
+
+__all__ = ["GATEWAY_ERROR", "FetchGateway"]
+
+#: The error name the server saves when a gateway call got no answer.
+GATEWAY_ERROR = "GatewayError"
+
+
+def request_of(opts: dict[str, Any]) -> httpx.Request:
+    """The HTTP request a ``Gateway`` op asks for, built as Go builds it."""
+    method = str(opts.get("method") or "POST").upper()
+    body = opts.get("body")
+    content: bytes | None = None
+    if isinstance(body, str) and body != "":
+        try:
+            json.loads(body)
+        except ValueError:
+            body = json.dumps(body)  # Go marshals a body that is not JSON as a JSON string
+        content = body.encode()
+    headers = {str(k): str(v) for k, v in (opts.get("headers") or {}).items()}
+    return httpx.Request(method, str(opts.get("url", "")), headers=headers, content=content)
+
+
+def saved_response(url: str, response: httpx.Response) -> dict[str, Any]:
+    """What the server saves of an answer: ``gateway.Response`` in its JSON shape."""
+    headers: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        key = _canonical(name)
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    saved: dict[str, Any] = {"url": url, "headers": headers}
+    saved["body"] = response.text
+    saved["status_code"] = response.status_code
+    return saved
+
+
+class FetchGateway:
+    """Makes the HTTP calls of ``Gateway`` ops (``step.fetch``).
+
+    Args:
+        http: the client for the calls; None builds a plain ``httpx.AsyncClient`` on the
+            first call (building one costs an SSL context, so not up front).
+        timeout: the timeout of that default client.
+    """
+
+    def __init__(self, http: httpx.AsyncClient | None, *, timeout: float) -> None:
+        self._http = http
+        self._owned: httpx.AsyncClient | None = None
+        self._timeout = timeout
+
+    @property
+    def opcodes(self) -> dict[str, OpHandler]:
+        return {"Gateway": self.fetch}
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is not None:
+            return self._http
+        if self._owned is None:
+            self._owned = httpx.AsyncClient(timeout=self._timeout)
+        return self._owned
+
+    async def aclose(self) -> None:
+        """Close the client this gateway built, if it built one."""
+        if self._owned is not None:
+            await self._owned.aclose()
+
+    def fetch(self, ops: RunOps, answer: Answer, op: Op) -> None:
+        opts = dict(op.opts or {})
+        detail = {"url": opts.get("url"), "method": str(opts.get("method") or "POST").upper()}
+        ops.waiting(answer.item.run, op, None, detail)
+        ops.spawn(self._call(ops, answer, op))
+
+    async def _call(self, ops: RunOps, answer: Answer, op: Op) -> None:
+        run = answer.item.run
+        if not run.running:
+            return
+        try:
+            request = request_of(dict(op.opts or {}))
+            response = await self._client().send(request)
+            await response.aread()
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {exc}"}
+            final = ops.retries_exhausted(answer.item, False, error)
+            ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
+            if final:
+                ops.resume(run.run_id, op, {"error": error})
+                return
+            # As on the server the whole request is retried: the SDK reports the op again.
+            run.seen_ops.discard(op.id)
+            ops.retry_or_fail(answer.item, error, False, None)
+            return
+        ops.attempt(answer, op.id, op.key, "ok")
+        url = str((op.opts or {}).get("url", ""))
+        ops.resume(run.run_id, op, {"data": saved_response(url, response)})
