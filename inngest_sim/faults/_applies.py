@@ -9,12 +9,9 @@ than letting ``assert_all_called`` discover it after the test.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from inngest_sim._errors import InvalidArgument
-
-if TYPE_CHECKING:
-    from inngest_sim.faults._plan import FaultRule
 
 __all__ = ["check_rule_applies"]
 
@@ -24,7 +21,20 @@ _API_FIX = (
 )
 
 
-def check_rule_applies(rule: FaultRule) -> None:
+class _Rule(Protocol):
+    """What is checked of a ``FaultRule`` (a protocol: the plan imports this module)."""
+
+    @property
+    def layer(self) -> str: ...
+
+    effect: Any
+    function: str
+    step: str
+    attempts: frozenset[int] | None
+    first: int | None
+
+
+def check_rule_applies(rule: _Rule) -> None:
     """Raise ``InvalidArgument`` when one of ``rule``'s options can never match its layer."""
     if rule.layer != "api":
         return
