@@ -50,6 +50,7 @@ from inngest_sim._sdk.bridge import route_client
 from inngest_sim._sdk.probe import Probe
 from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
 from inngest_sim._sdk.sync_cache import registrations
+from inngest_sim._sdk.waits import sdk_waits_on
 from inngest_sim._server.api import InngestApi
 from inngest_sim._server.events import default_event
 from inngest_sim._server.loopback import LoopbackServer
@@ -281,6 +282,9 @@ class Simulator:
                 FaultEndpoint(inner, injector, self._step_key) if injector else inner
             ),
         )
+        if isinstance(self.clock, VirtualClock):
+            # The SDK's own send retries wait on virtual time, not the wall clock.
+            self._exit.enter_context(sdk_waits_on(self.clock, self.seed))
         wall_clock = None
         if self._freeze_time:
             assert isinstance(self.clock, VirtualClock)

@@ -1,0 +1,116 @@
+"""The SDK's own waits (the backoff between its Event API retries) run on virtual time.
+
+Under an injected Event API failure the SDK retries ``send`` itself, sleeping between tries
+(``inngest/_internal/client_lib/client.py``: 0.1 s * 2**attempt plus jitter). In a simulator
+those waits move the virtual clock; no real sleep of that length is called. Each test records
+every sleep the process asks for, so the check is deterministic, not a timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import inngest
+import pytest
+
+from inngest_sim import FaultPlan, Simulator, SyncSimulator
+
+BASE = 0.1  # the SDK's RETRY_BASE_DELAY
+
+
+def _first_calls(n: int) -> Any:
+    calls = iter(range(n))
+    return lambda _ctx: next(calls, None) is not None
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every asyncio.sleep and time.sleep the process calls, by its length."""
+    asked: list[float] = []
+    real_async, real_sync = asyncio.sleep, time.sleep
+
+    async def async_sleep(delay: float, *args: Any, **kwargs: Any) -> Any:
+        asked.append(delay)
+        return await real_async(delay, *args, **kwargs)
+
+    def sync_sleep(delay: float) -> None:
+        asked.append(delay)
+        real_sync(delay)
+
+    monkeypatch.setattr(asyncio, "sleep", async_sleep)
+    monkeypatch.setattr(time, "sleep", sync_sleep)
+    return asked
+
+
+async def test_a_failing_then_recovering_send_event_waits_on_the_virtual_clock(
+    sleeps: list[float],
+) -> None:
+    client = inngest.Inngest(app_id="sdk-waits", is_production=False)
+
+    @client.create_function(fn_id="notify", trigger=inngest.TriggerEvent(event="w/notify"))
+    async def notify(ctx: inngest.Context) -> list[str]:
+        return await ctx.step.send_event("send", inngest.Event(name="w/sent"))
+
+    plan = FaultPlan()
+    failing = plan.api_error("events", status=503, when=_first_calls(2))
+    async with Simulator(client, [notify], faults=plan) as sim:
+        run = await sim.run(notify)
+
+    assert run.status == "Completed"
+    assert failing.call_count == 2
+    assert [e["name"] for e in sim.events if e["name"] == "w/sent"] == ["w/sent"]
+    # Two backoffs (attempts 0 and 1: 0.1-0.2 s and 0.2-0.3 s) passed on the virtual clock...
+    (attempt,) = run.steps["send"].attempts
+    assert 0.3 <= (attempt.end - attempt.start).total_seconds() <= 0.5
+    # ...and no real sleep as long as the shortest of them was asked for.
+    assert [s for s in sleeps if s >= BASE] == []
+
+
+def test_client_send_sync_in_a_sync_simulator_waits_on_the_virtual_clock(
+    sleeps: list[float],
+) -> None:
+    client = inngest.Inngest(app_id="sdk-waits-sync", is_production=False)
+
+    @client.create_function(fn_id="noop", trigger=inngest.TriggerEvent(event="w/noop"))
+    async def noop(ctx: inngest.Context) -> None:
+        return None
+
+    plan = FaultPlan()
+    failing = plan.api_error("events", status=503, when=_first_calls(3))
+    with SyncSimulator(client, [noop], faults=plan) as sim:
+        before = sim.clock.now()
+        (event_id,) = client.send_sync(inngest.Event(name="w/other"))
+        moved = sim.clock.now() - before
+
+    assert failing.call_count == 3
+    assert event_id
+    # Three backoffs: 0.1 + 0.2 + 0.4 s, plus up to 0.1 s of jitter each.
+    assert 0.7 <= moved <= 1.0
+    assert [s for s in sleeps if s >= BASE] == []
+
+
+async def test_the_waits_repeat_with_the_seed_and_the_sdk_gets_its_function_back() -> None:
+    from inngest._internal.client_lib import client as sdk_client
+
+    original = sdk_client._compute_backoff_delay
+
+    async def waited(seed: int) -> float:
+        client = inngest.Inngest(app_id="sdk-waits-seed", is_production=False)
+
+        @client.create_function(fn_id="noop", trigger=inngest.TriggerEvent(event="w/noop"))
+        async def noop(ctx: inngest.Context) -> None:
+            return None
+
+        plan = FaultPlan()
+        plan.api_error("events", status=503, when=_first_calls(1))
+        async with Simulator(client, [noop], faults=plan, seed=seed) as sim:
+            before = sim.clock.now()
+            await client.send(inngest.Event(name="w/other"))
+            return sim.clock.now() - before
+
+    first = await waited(1)
+    assert 0.1 <= first <= 0.2
+    assert await waited(1) == first
+    assert sdk_client._compute_backoff_delay is original
