@@ -21,6 +21,7 @@ from inngest_sim._flow.cron import CronSchedules
 from inngest_sim._flow.gate import FlowGate, Gcra, RunRules, Throttled
 from inngest_sim._flow.policy import Policy, RatePolicy, parse_policy, priority_factor
 from inngest_sim._protocol import json_size
+from inngest_sim._server.cel_inngest import go_text
 from inngest_sim.trace import RunBatched, RunDelayed, RunSkipped
 
 if TYPE_CHECKING:
@@ -117,6 +118,8 @@ class FlowControl:
         rate = policy.rate_limit
         if rate is None:
             return True
+        if rate.key is not None and rate.key.evaluate({"event": event}) is False:
+            return True  # ratelimit.go RateLimitKey: a false key is ErrNotRateLimited
         key = _key(rate.key, event)
         now = ops.clock.now()
         # The server's rate-limit GCRA lets `burst + 1` through at once.
@@ -335,10 +338,17 @@ class FlowControl:
 
 
 def _key(expression: Expression | None, event: dict[str, Any]) -> str | None:
-    """A key expression's value as text: None without an expression, "" without a value."""
+    """A key expression's value as text: None without an expression, "" without a value.
+
+    Numbers read as Go prints them (an event's 1 is the double 1.0, keyed "1").
+    """
     if expression is None:
         return None
     value = expression.evaluate({"event": event})
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return go_text(value)
+    return json.dumps(value, sort_keys=True, default=str)

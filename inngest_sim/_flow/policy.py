@@ -39,7 +39,8 @@ THROTTLE_RANGE = (SECOND, 7 * DAY)
 RATE_LIMIT_RANGE = (SECOND, DAY)
 IDEMPOTENCY_PERIOD = DAY
 DEFAULT_BATCH_TIMEOUT = 60.0
-PRIORITY_RANGE = 600  # docs: -600..600 seconds
+# consts.go PriorityFactorMin/Max: the server clamps priority.run to +-12 h (its docs say 600 s).
+PRIORITY_RANGE = 12 * 3600
 SCOPES = ("fn", "env", "account")
 SINGLETON_MODES = ("skip", "cancel")
 # Registration rejects batching combined with these (executor-semantics.md section 4).
@@ -305,10 +306,14 @@ def _singleton(reader: _Reader, raw: Any) -> SingletonPolicy | None:
 
 
 def priority_factor(policy: Policy, event: Mapping[str, Any]) -> int:
-    """``priority.run`` over ``event``, in whole seconds within ±600 (0 if it gives no int)."""
+    """``priority.run`` over ``event``, in whole seconds within ±12 h.
+
+    As ``RunPriorityFactor`` (``pkg/inngest/function.go``): only an int result counts, so
+    ``event.data.p`` (a JSON number, a double) gives 0 and ``int(event.data.p)`` gives p.
+    """
     if policy.priority is None:
         return 0
     value = policy.priority.evaluate({"event": event})
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int):
         return 0
     return max(-PRIORITY_RANGE, min(PRIORITY_RANGE, int(value)))

@@ -1,8 +1,17 @@
-"""Inngest expressions (CEL), compiled once and evaluated against events.
+"""Inngest expressions (CEL), compiled once and evaluated against events as the server does.
 
-Uses the ``common-expression-language`` package (a binding of cel-rust). An
-expression that fails to evaluate (for instance a missing key) is false, as on
-the Inngest server; one that fails to *parse* is an error at sync time.
+cel-rust (the ``common-expression-language`` package) parses every expression at sync
+and evaluates it first. Where plain CEL has no answer (a missing field, ``"user-" + 1``,
+``null < 1``, ``"a" || "b"``), the Inngest server does not fail: its cel-go decorator
+(``pkg/expressions/unknown.go``) gives each operator a fixed answer. cel-rust has no hook
+for that, so the expression is then evaluated again by ``.cel_inngest`` over this
+module's own syntax tree; where plain CEL succeeds the two agree (the decorator only
+steps in on an error). As the server's ``eval`` (``pkg/expressions/cel.go``) an
+expression whose value is still unknown is false, and one that errors is None.
+
+Event numbers are JSON numbers, which the server decodes as float64 (``encoding/json``
+in ``pkg/event/event.go``); they are evaluated as floats here too, so ``event.data.p``
+is a double and ``event.data.n + 1`` is not an int sum.
 """
 
 from __future__ import annotations
@@ -10,17 +19,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument
+from inngest_sim._server.cel_inngest import ERROR, UNKNOWN, evaluate
+from inngest_sim._server.cel_syntax import CelSyntaxError, parse
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Expression"]
+    from inngest_sim._server.cel_syntax import Node
+
+__all__ = ["Expression", "json_numbers"]
 
 
 class Expression:
     """A compiled CEL expression."""
 
-    __slots__ = ("_program", "source")
+    __slots__ = ("_program", "_tree", "source")
 
     def __init__(self, source: str, *, where: str) -> None:
         # Imported on first use: the package also loads its command line (prompt_toolkit,
@@ -28,6 +41,7 @@ class Expression:
         import cel
 
         self.source = source
+        self._tree: Node | None = None
         try:
             self._program = cel.compile(source)
         except ValueError as exc:
@@ -40,11 +54,40 @@ class Expression:
         return f"Expression({self.source!r})"
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
-        """The expression's value, or None when evaluation fails."""
+        """The expression's value as the Inngest server finds it, or None when it errors."""
+        values = {name: json_numbers(value) for name, value in variables.items()}
         try:
-            return self._program.execute(dict(variables))
-        except Exception:  # cel raises KeyError, TypeError, RuntimeError... all mean "no value"
-            return None
+            return self._program.execute(values)
+        except Exception:  # cel raises KeyError, TypeError, RuntimeError...: ask Inngest's rules
+            return self._lenient(values)
+
+    def _lenient(self, values: dict[str, Any]) -> Any:
+        if self._tree is None:
+            try:
+                self._tree = parse(self.source)
+            except CelSyntaxError:
+                self._tree = ("lit", ERROR)  # CEL this reader does not know: no value
+        value = evaluate(self._tree, values)
+        if value is UNKNOWN:
+            return False  # cel.go eval: an unknown result is `false, nil`
+        return None if value is ERROR else value
 
     def matches(self, variables: Mapping[str, Any]) -> bool:
         return self.evaluate(variables) is True
+
+
+def json_numbers(value: Any) -> Any:
+    """``value`` with every int a float, as Go decodes a JSON number (``value`` itself
+    when it holds no int)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, dict):
+        items = {k: json_numbers(v) for k, v in value.items()}
+        return value if all(items[k] is value[k] for k in value) else items
+    if isinstance(value, list | tuple):
+        converted = [json_numbers(v) for v in value]
+        same = all(a is b for a, b in zip(converted, value, strict=True))
+        return value if same else converted
+    return value

@@ -30,10 +30,15 @@ class Trigger:
 
 
 def _name_matches(pattern: str, name: str) -> bool:
-    # Inngest allows a trailing wildcard, e.g. "app/user.*".
-    if pattern.endswith("*"):
-        return name.startswith(pattern[:-1])
-    return pattern == name
+    """Inngest's wildcard rule: ``*`` stands for the rest of a name only after ``/`` or ``.``.
+
+    The server lists the patterns a name matches (``pkg/event_trigger_patterns/patterns.go``:
+    ``app/user.created`` gives ``app/*`` and ``app/user.*``) and looks the trigger up
+    among them, so ``app/user*`` or ``*`` match nothing but a name spelled that way.
+    """
+    if pattern == name:
+        return True
+    return pattern.endswith(("/*", ".*")) and name.startswith(pattern[:-1])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

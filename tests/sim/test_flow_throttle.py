@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import inngest
+import pytest
 
 from inngest_sim import Simulator
 from inngest_sim.trace import RequestSent, RunDelayed, Trace
@@ -81,7 +82,7 @@ async def test_priority_moves_a_held_run_ahead_of_runs_queued_up_to_n_seconds_ea
         client,
         "prioritised",
         concurrency=[inngest.Concurrency(limit=1)],
-        priority=inngest.Priority(run="event.data.priority"),
+        priority=inngest.Priority(run="int(event.data.priority)"),
     )
     event = "flow/prioritised"
     async with Simulator(client, [fn], start=START, request_latency=10.0) as sim:
@@ -101,12 +102,43 @@ async def test_priority_moves_a_held_run_ahead_of_runs_queued_up_to_n_seconds_ea
     assert order == ["x", "high", "l1", "l2", "low"]
 
 
+@pytest.mark.parametrize(
+    ("expression", "order"),
+    [
+        # An int result counts, clamped to +-43,200 s (consts.go PriorityFactorMax), not 600.
+        ("int(event.data.priority)", ["x", "high", "l1", "l2"]),
+        # An event number is a double: RunPriorityFactor (pkg/inngest/function.go) takes
+        # only int results, so the factor is 0 and "high" waits its turn.
+        ("event.data.priority", ["x", "l1", "l2", "high"]),
+    ],
+)
+async def test_priority_counts_int_results_up_to_twelve_hours(
+    client: inngest.Inngest, expression: str, order: list[str]
+) -> None:
+    fn = one_step(
+        client,
+        "twelve-hours",
+        concurrency=[inngest.Concurrency(limit=1)],
+        priority=inngest.Priority(run=expression),
+    )
+    event = "flow/twelve-hours"
+    async with Simulator(client, [fn], start=START, request_latency=3000.0) as sim:
+        await sim.send(
+            [{"name": event, "data": {"name": n, "priority": 0}} for n in ("x", "l1", "l2")]
+        )
+        await sim.advance(dt.timedelta(seconds=1000))  # x holds the slot; l1, l2 queued 1000 s ago
+        await sim.send({"name": event, "data": {"name": "high", "priority": 5000}})
+        runs = {r.output: r for r in await sim.settle()}
+
+    assert sorted(runs, key=lambda name: started_at(sim.trace, runs[name].run_id)) == order
+
+
 async def test_priority_reorders_the_throttle_queue(client: inngest.Inngest) -> None:
     fn = one_step(
         client,
         "throttled-priority",
         throttle=inngest.Throttle(limit=1, period=dt.timedelta(seconds=10)),
-        priority=inngest.Priority(run="event.data.priority"),
+        priority=inngest.Priority(run="int(event.data.priority)"),
     )
     event = "flow/throttled-priority"
     async with Simulator(client, [fn], start=START) as sim:

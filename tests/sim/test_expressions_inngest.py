@@ -1,0 +1,342 @@
+"""Expressions as the Inngest server evaluates them: missing fields are null-like.
+
+The cases are the server's own, copied from ``pkg/expressions/unknown_test.go``
+(TestHandleUnknownCall, TestNullTypeHandling, TestTruthyLogicalCoercion,
+TestMacrosWithUnknowns: the decorator in ``pkg/expressions/unknown.go`` decides them).
+Plain CEL (cel-rust) has no answer for most of them; the simulator gave None (false).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inngest_sim._server.cel import Expression
+
+# (name, expression, variables, what the server's Evaluate returns)
+SERVER_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
+    ("unknown == string → false", 'event.data.missing == "foo"', {"event": {"data": {}}}, False),
+    (
+        "unknown == null → true (unknown treated as null)",
+        "event.data.missing == null",
+        {"event": {"data": {}}},
+        True,
+    ),
+    (
+        "unknown == 0 → false (unknown is not null literal)",
+        "event.data.missing == 0",
+        {"event": {"data": {}}},
+        False,
+    ),
+    (
+        "unknown == unknown → false (neither is null literal)",
+        "event.data.a == event.data.b",
+        {"event": {"data": {}}},
+        False,
+    ),
+    ("unknown != string → true", 'event.data.missing != "foo"', {"event": {"data": {}}}, True),
+    (
+        "unknown != null → false (unknown is null)",
+        "event.data.missing != null",
+        {"event": {"data": {}}},
+        False,
+    ),
+    (
+        "unknown != 0 → true (zero value does not equal unknown)",
+        "event.data.missing != 0",
+        {"event": {"data": {}}},
+        True,
+    ),
+    ('unknown != "" → true', 'event.data.missing != ""', {"event": {"data": {}}}, True),
+    ("unknown LHS: unknown < 5 → true", "event.data.missing < 5", {"event": {"data": {}}}, True),
+    ("unknown LHS: unknown <= 5 → true", "event.data.missing <= 5", {"event": {"data": {}}}, True),
+    ("known LHS: 5 < unknown → false", "5 < event.data.missing", {"event": {"data": {}}}, False),
+    ("known LHS: 5 <= unknown → false", "5 <= event.data.missing", {"event": {"data": {}}}, False),
+    (
+        "known field > unknown → true",
+        "event.data.n > event.data.missing",
+        {"event": {"data": {"n": 2}}},
+        True,
+    ),
+    ("unknown LHS: unknown > 5 → false", "event.data.missing > 5", {"event": {"data": {}}}, False),
+    (
+        "unknown LHS: unknown >= 5 → false",
+        "event.data.missing >= 5",
+        {"event": {"data": {}}},
+        False,
+    ),
+    ("known LHS: 5 > unknown → true", "5 > event.data.missing", {"event": {"data": {}}}, True),
+    ("known LHS: 5 >= unknown → true", "5 >= event.data.missing", {"event": {"data": {}}}, True),
+    (
+        "known + unknown → known (lhs preserved)",
+        "event.data.name + event.data.missing",
+        {"event": {"data": {"name": "hello"}}},
+        "hello",
+    ),
+    (
+        "unknown + known → known (rhs preserved when lhs missing)",
+        "event.data.missing + event.data.name",
+        {"event": {"data": {"name": "hello"}}},
+        "hello",
+    ),
+    ("unknown + unknown → false", "event.data.a + event.data.b", {"event": {"data": {}}}, False),
+    ("size(unknown) returns 0", "size(event.data.missing)", {"event": {"data": {}}}, 0),
+    ("size(unknown) > 0 → false", "size(event.data.missing) > 0", {"event": {"data": {}}}, False),
+    ("size(unknown) == 0 → true", "size(event.data.missing) == 0", {"event": {"data": {}}}, True),
+    (
+        "unknown in list → false",
+        'event.data.missing in ["a", "b", "c"]',
+        {"event": {"data": {}}},
+        False,
+    ),
+    ("null == string → false", 'null == "foo"', {}, False),
+    ("string == null → false", '"foo" == null', {}, False),
+    ("null != string → true", 'null != "foo"', {}, True),
+    ("string != null → true", '"foo" != null', {}, True),
+    ('null < "foo" → true (null coerced to empty string)', 'null < "foo"', {}, True),
+    ('foo" < null → false (null coerced to empty string)', '"foo" < null', {}, False),
+    ("null < uint(5) → true (null coerced to uint 0)", "null < uint(5)", {}, True),
+    ("null < 5 → true (null coerced to 0)", "null < 5", {}, True),
+    ("5 < null → false (null coerced to 0)", "5 < null", {}, False),
+    ("null > 0 → false (null coerced to 0)", "null > 0", {}, False),
+    ("5 > null → true (null coerced to 0)", "5 > null", {}, True),
+    ("null <= 0 → true (null coerced to 0)", "null <= 0", {}, True),
+    ("null >= 1 → false (null coerced to 0)", "null >= 1", {}, False),
+    ("null < 0.5 → true (null coerced to 0.0)", "null < 0.5", {}, True),
+    (
+        "float field > null → true",
+        "event.data.float > null",
+        {"event": {"data": {"float": 3.141}}},
+        True,
+    ),
+    ("int field > null → true", "event.data.n > null", {"event": {"data": {"n": 8}}}, True),
+    (
+        "float field <= null → false",
+        "event.data.float <= null",
+        {"event": {"data": {"float": 3.141}}},
+        False,
+    ),
+    (
+        "OR both truthy strings → returns first",
+        "event.data.a || event.data.b",
+        {"event": {"data": {"a": "first", "b": "second"}}},
+        "first",
+    ),
+    (
+        "OR empty string (falsy) || truthy string → returns second",
+        "event.data.a || event.data.b",
+        {"event": {"data": {"a": "", "b": "second"}}},
+        "second",
+    ),
+    (
+        "OR missing || truthy → returns truthy",
+        "event.data.missing || event.data.b",
+        {"event": {"data": {"b": "found"}}},
+        "found",
+    ),
+    (
+        "OR truthy || missing → returns truthy (lhs short-circuits)",
+        "event.data.a || event.data.missing",
+        {"event": {"data": {"a": "found"}}},
+        "found",
+    ),
+    (
+        "OR both missing → false (last unknown is falsy)",
+        "event.data.a || event.data.b",
+        {"event": {"data": {}}},
+        False,
+    ),
+    (
+        "OR int 0 (falsy) || string → returns string",
+        "event.data.zero || event.data.name",
+        {"event": {"data": {"zero": 0, "name": "hi"}}},
+        "hi",
+    ),
+    (
+        "OR null (falsy) || string → returns string",
+        "null || event.data.b",
+        {"event": {"data": {"b": "fallback"}}},
+        "fallback",
+    ),
+    (
+        "OR double 3.14 (truthy) || false → returns 3.14",
+        "event.data.f || false",
+        {"event": {"data": {"f": 3.14}}},
+        3.14,
+    ),
+    (
+        "OR double 0.0 (falsy) || string → returns string",
+        "event.data.f || event.data.b",
+        {"event": {"data": {"f": 0.0, "b": "yes"}}},
+        "yes",
+    ),
+    (
+        "OR non-empty list (truthy default branch) || false → returns list",
+        "false || event.data.list",
+        {"event": {"data": {"list": ["a"]}}},
+        ["a"],
+    ),
+    ("OR uint(5) (truthy) || false → returns uint 5", "uint(5) || false", {}, 5),
+    (
+        "OR uint(0) (falsy) || string → returns string",
+        "uint(0) || event.data.b",
+        {"event": {"data": {"b": "yes"}}},
+        "yes",
+    ),
+    (
+        "OR bool false || bool true → true",
+        "event.data.flagA || event.data.flagB",
+        {"event": {"data": {"flagA": False, "flagB": True}}},
+        True,
+    ),
+    (
+        "OR bool false || bool false → false",
+        "event.data.flagA || event.data.flagB",
+        {"event": {"data": {"flagA": False, "flagB": False}}},
+        False,
+    ),
+    (
+        "OR bool true || bool false → true",
+        "event.data.flagA || event.data.flagB",
+        {"event": {"data": {"flagA": True, "flagB": False}}},
+        True,
+    ),
+    (
+        "AND both truthy strings → returns last",
+        "event.data.a && event.data.b",
+        {"event": {"data": {"a": "first", "b": "second"}}},
+        "second",
+    ),
+    (
+        "AND empty string (falsy) && truthy → returns empty string",
+        "event.data.a && event.data.b",
+        {"event": {"data": {"a": "", "b": "second"}}},
+        "",
+    ),
+    (
+        "AND truthy && empty string → returns empty string",
+        "event.data.a && event.data.b",
+        {"event": {"data": {"a": "first", "b": ""}}},
+        "",
+    ),
+    (
+        "AND missing (falsy) && truthy → returns false",
+        "event.data.missing && event.data.b",
+        {"event": {"data": {"b": "second"}}},
+        False,
+    ),
+    (
+        "AND bool true && bool false → false",
+        "event.data.flagA && event.data.flagB",
+        {"event": {"data": {"flagA": True, "flagB": False}}},
+        False,
+    ),
+    (
+        "AND bool true && bool true → true",
+        "event.data.flagA && event.data.flagB",
+        {"event": {"data": {"flagA": True, "flagB": True}}},
+        True,
+    ),
+    (
+        "exists on real list with matching element → true",
+        'event.data.tags.exists(x, x == "a")',
+        {"event": {"data": {"tags": ["a", "b", "c"]}}},
+        True,
+    ),
+    (
+        "exists on real list with no matching element → false",
+        'event.data.tags.exists(x, x == "z")',
+        {"event": {"data": {"tags": ["a", "b", "c"]}}},
+        False,
+    ),
+    (
+        "exists on real list with OR inside lambda → true",
+        'event.data.tags.exists(x, x == "d" || x == "a")',
+        {"event": {"data": {"tags": ["a", "b", "c"]}}},
+        True,
+    ),
+    (
+        "exists on unknown field → false",
+        'event.nonexistent.exists(x, x == "a")',
+        {"event": {"data": {}}},
+        False,
+    ),
+    (
+        "all on real list all matching → true",
+        "event.data.nums.all(x, x > 0)",
+        {"event": {"data": {"nums": [1, 2, 3]}}},
+        True,
+    ),
+    (
+        "all on real list not all matching → false",
+        "event.data.nums.all(x, x > 1)",
+        {"event": {"data": {"nums": [1, 2, 3]}}},
+        False,
+    ),
+    (
+        "contains on unknown nested field → false",
+        'event.data.some.unknown.contains("x")',
+        {"event": {"data": {}}},
+        False,
+    ),
+    (
+        "in operator with unknown field → false",
+        'event.data.nonexistent in ["LOL", "Issue", "Epic"]',
+        {"event": {"data": {"issue": "Bug"}}},
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "variables", "expected"),
+    [
+        pytest.param(src, variables, expected, id=name)
+        for name, src, variables, expected in SERVER_CASES
+    ],
+)
+def test_the_servers_own_cases(source: str, variables: dict[str, Any], expected: Any) -> None:
+    value = Expression(source, where="test").evaluate(variables)
+    assert value == expected
+    assert isinstance(value, bool) == isinstance(expected, bool)
+
+
+EVENT = {"name": "app/signup", "data": {"id": 42, "ratio": 1.5, "plan": "pro", "tags": ["a"]}}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # unknown.go: two known types whose plain call fails; `+` concatenates with %v.
+        ('"user-" + event.data.id', "user-42"),
+        ('event.data.id + "-x"', "42-x"),
+        ('"r" + event.data.ratio', "r1.5"),
+        # Event numbers are float64 (encoding/json): a double beside an int literal.
+        ("event.data.id == 42", True),
+        ("event.data.id > 41.5", True),
+        ("event.data.id + 1", "421"),
+        ("int(event.data.id) + 1", 43),
+        # A missing field's parent is missing too: still null-like.
+        ("event.data.user.email == null", True),
+        ('event.data.user.email != "a@b.c"', True),
+        ("has(event.data.plan) && event.data.plan == 'pro'", True),
+        ("event.data.tags.exists(t, t == 'a')", True),
+        # A top-level unknown is `false, nil` (cel.go eval).
+        ("event.data.missing", False),
+    ],
+)
+def test_mixed_types_and_json_numbers(source: str, expected: Any) -> None:
+    assert Expression(source, where="test").evaluate({"event": EVENT}) == expected
+
+
+def test_a_value_the_server_cannot_compute_is_none() -> None:
+    assert Expression('int("abc")', where="test").evaluate({}) is None
+    assert Expression("[1][5]", where="test").evaluate({}) is None
+
+
+def test_the_event_given_is_not_changed() -> None:
+    event = {"name": "a", "data": {"n": 1, "list": [1, 2]}}
+    Expression("event.data.n + 1", where="test").evaluate({"event": event})
+    assert event == {"name": "a", "data": {"n": 1, "list": [1, 2]}}
+    assert isinstance(event["data"]["n"], int)

@@ -1,0 +1,127 @@
+"""Where the server evaluates an expression, the simulator gives its answer.
+
+Each case is a trap the Go server decides differently from plain CEL: a trigger ``if``
+on a field the event lacks, a key that adds a number to a string, a wildcard that is
+not after ``/`` or ``.``, a rate-limit key that is false. The deciding Go file is named
+on each test; ``docs/compatibility.md`` says which were also run on the real server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import inngest
+
+from inngest_sim import Simulator
+from inngest_sim.trace import RunSkipped
+
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _fn(client: inngest.Inngest, fn_id: str, trigger: inngest.TriggerEvent, **options: object):  # type: ignore[no-untyped-def]
+    @client.create_function(fn_id=fn_id, trigger=trigger, **options)  # type: ignore[arg-type]
+    async def fn(ctx: inngest.Context) -> object:
+        return ctx.event.data.get("n")
+
+    return fn
+
+
+async def test_a_trigger_if_on_a_missing_field_is_null_like(client: inngest.Inngest) -> None:
+    # pkg/expressions/unknown.go handleUnknownCall: NotEquals on an unknown is true,
+    # Equals of an unknown and null is true.
+    not_free = _fn(
+        client,
+        "not-free",
+        inngest.TriggerEvent(event="app/signup", expression='event.data.plan != "free"'),
+    )
+    no_deletion = _fn(
+        client,
+        "no-deletion",
+        inngest.TriggerEvent(event="app/signup", expression="event.data.deleted_at == null"),
+    )
+    async with Simulator(client, [not_free, no_deletion], start=START) as sim:
+        await sim.send({"name": "app/signup", "data": {"n": 1}})
+        await sim.send({"name": "app/signup", "data": {"n": 2, "plan": "free"}})
+        await sim.send({"name": "app/signup", "data": {"n": 3, "deleted_at": "2026"}})
+        runs = await sim.settle()
+
+    outputs = sorted((run.function_id.split("-", 2)[-1], run.output) for run in runs)
+    assert outputs == [("no-deletion", 1), ("no-deletion", 2), ("not-free", 1), ("not-free", 3)]
+
+
+async def test_a_key_that_adds_a_number_to_text_keeps_users_apart(
+    client: inngest.Inngest,
+) -> None:
+    # unknown.go runtimeUnknownCall: a failed `+` of two known types is fmt.Sprintf("%v%v").
+    fn = _fn(
+        client,
+        "per-user",
+        inngest.TriggerEvent(event="app/ping"),
+        rate_limit=inngest.RateLimit(
+            limit=1, period=dt.timedelta(minutes=1), key='"user-" + event.data.id'
+        ),
+    )
+    async with Simulator(client, [fn], start=START) as sim:
+        await sim.send([{"name": "app/ping", "data": {"id": i, "n": i}} for i in (1, 2, 1)])
+        runs = await sim.settle()
+        (skipped,) = sim.trace.of(RunSkipped)
+
+    assert sorted(run.output for run in runs) == [1, 2]
+    assert skipped.key == "user-1"
+
+
+async def test_a_rate_limit_key_that_is_false_does_not_limit(client: inngest.Inngest) -> None:
+    # pkg/execution/ratelimit/ratelimit.go RateLimitKey: a false result is ErrNotRateLimited,
+    # and executor.go schedule() goes on; a missing field's value is false (cel.go eval).
+    fn = _fn(
+        client,
+        "missing-key",
+        inngest.TriggerEvent(event="app/ping"),
+        rate_limit=inngest.RateLimit(
+            limit=1, period=dt.timedelta(minutes=1), key="event.data.account"
+        ),
+    )
+    async with Simulator(client, [fn], start=START) as sim:
+        await sim.send([{"name": "app/ping", "data": {"n": i}} for i in range(3)])
+        await sim.send([{"name": "app/ping", "data": {"n": 9, "account": "a"}}] * 2)
+        runs = await sim.settle()
+
+    assert sorted(run.output for run in runs) == [0, 1, 2, 9]
+
+
+async def test_a_wildcard_matches_only_after_a_slash_or_a_dot(client: inngest.Inngest) -> None:
+    # pkg/event_trigger_patterns/patterns.go GenerateMatchingPatterns: "app/users.created"
+    # matches "app/*" and "app/users.*", never "app/user*".
+    mid_word = _fn(client, "mid-word", inngest.TriggerEvent(event="app/user*"))
+    after_slash = _fn(client, "after-slash", inngest.TriggerEvent(event="app/*"))
+    after_dot = _fn(client, "after-dot", inngest.TriggerEvent(event="app/users.*"))
+    async with Simulator(client, [mid_word, after_slash, after_dot], start=START) as sim:
+        await sim.send({"name": "app/users.created", "data": {"n": 1}})
+        await sim.send({"name": "app/team/users", "data": {"n": 2}})
+        runs = await sim.settle()
+
+    outputs = sorted((run.function_id.split("-", 2)[-1], run.output) for run in runs)
+    assert outputs == [("after-dot", 1), ("after-slash", 1), ("after-slash", 2)]
+
+
+async def test_a_wait_if_on_a_missing_field_is_null_like(client: inngest.Inngest) -> None:
+    # The pause's expression goes through the same evaluator (unknown.go).
+    @client.create_function(fn_id="waiter", trigger=inngest.TriggerEvent(event="app/order"))
+    async def waiter(ctx: inngest.Context) -> object:
+        paid = await ctx.step.wait_for_event(
+            "paid",
+            event="app/paid",
+            if_exp="async.data.coupon == null",
+            timeout=dt.timedelta(hours=1),
+        )
+        return None if paid is None else paid.data["n"]
+
+    async with Simulator(client, [waiter], start=START) as sim:
+        (order,) = await sim.send({"name": "app/order", "data": {}})
+        await sim.advance(dt.timedelta(minutes=1))
+        await sim.send({"name": "app/paid", "data": {"n": 1, "coupon": "X"}})
+        await sim.send({"name": "app/paid", "data": {"n": 2}})
+        await sim.settle()
+        (run,) = sim.runs_for(order)
+
+    assert run.output == 2
