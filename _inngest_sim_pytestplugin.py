@@ -26,7 +26,9 @@ line wins): ``--inngest-sim-seed=N`` / ``inngest_sim_seed`` (the default seed),
 ``0`` for exact schedules), ``--inngest-sim-traces=DIR`` / ``inngest_sim_traces``
 (save each test's trace as JSON), ``--inngest-sim-traces-on=all|fail`` (every
 test's, or only failing tests') and ``--inngest-sim-traces-with=html,perfetto``
-(what to write next to the JSON: the HTML report, the Perfetto export, or ``none``).
+(what to write next to the JSON: the HTML report, the Perfetto export, or ``none``),
+``--inngest-dev-args=FLAGS`` / ``inngest_dev_args`` (the ``inngest_dev_server``
+fixture's ``inngest-sim dev`` flags).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
+import shlex
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,6 +94,12 @@ _OPTIONS = (
         "LIST",
         "what to write next to each trace: html (default), perfetto, both (html,perfetto), none",
     ),
+    (
+        "inngest_dev_args",
+        "FLAGS",
+        "flags of the inngest_dev_server fixture's `inngest-sim dev`, e.g. "
+        "'--clock virtual --hold-time'",
+    ),
 )
 
 
@@ -112,6 +121,7 @@ class _Settings:
     traces: str | None
     traces_on: str
     traces_with: tuple[str, ...]
+    dev_args: tuple[str, ...] = ()
 
 
 def _raw(config: pytest.Config, name: str) -> tuple[str | None, str]:
@@ -154,7 +164,14 @@ def _settings(config: pytest.Config) -> _Settings:
         chosen = []
     elif not chosen or set(chosen) - set(TRACES_WITH):
         raise bad(with_origin, with_text or "", "html, perfetto, both (html,perfetto) or none")
-    return _Settings(seed, seed_origin, jitter, traces, on or "all", tuple(chosen))
+    dev_text, dev_origin = _raw(config, "inngest_dev_args")
+    try:
+        dev_args = tuple(shlex.split(dev_text or ""))
+    except ValueError as exc:
+        raise bad(
+            dev_origin, dev_text or "", f"flags as a shell would split them ({exc})"
+        ) from None
+    return _Settings(seed, seed_origin, jitter, traces, on or "all", tuple(chosen), dev_args)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -379,16 +396,18 @@ def inngest_sim_sync(request: pytest.FixtureRequest) -> Iterator[SyncSimulator]:
 
 
 @pytest.fixture(scope="session")
-def inngest_dev_server() -> Iterator[DevServerClient]:
+def inngest_dev_server(pytestconfig: pytest.Config) -> Iterator[DevServerClient]:
     """``inngest-sim dev`` for the whole session, on a free loopback port.
 
     ``INNGEST_BASE_URL`` and ``INNGEST_DEV`` point at it while the session runs, so apps
-    started afterwards talk to it; yields a ``inngest_sim.dev.DevServerClient``.
-    For other flags, write a session fixture around ``inngest_sim.dev.dev_server(args=...)``.
+    started afterwards talk to it; yields a ``inngest_sim.dev.DevServerClient``. Its
+    flags come from ``--inngest-dev-args`` / ``inngest_dev_args`` (e.g.
+    ``--clock virtual --hold-time`` to hold and move time from tests); for several
+    servers, write fixtures around ``inngest_sim.dev.dev_server(args=...)``.
     """
     from inngest_sim.dev import dev_server
 
-    with dev_server() as client:
+    with dev_server(args=pytestconfig.stash[_SETTINGS].dev_args) as client:
         yield client
 
 

@@ -86,15 +86,19 @@ class Pauses:
         where: str,
     ) -> None:
         compiled = Expression(condition, where=where) if condition else None
-        pause = _Pause(run.run_id, event_name, compiled, run.event, on_match)
-        self._pauses.append(pause)
 
         def expire() -> None:
             if pause in self._pauses:
                 self._pauses.remove(pause)
                 on_timeout()
 
-        ops.call_for(run, ops.clock.now() + timeout, expire)
+        def matched(event: dict[str, Any]) -> None:
+            timer.cancel()  # answered: its timeout must not pull (or show) time forward
+            on_match(event)
+
+        pause = _Pause(run.run_id, event_name, compiled, run.event, matched)
+        self._pauses.append(pause)
+        timer = ops.call_for(run, ops.clock.now() + timeout, expire)
 
     def on_event(self, event: dict[str, Any]) -> None:
         """Offer an event that just arrived to every pause that exists now."""

@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--clock", choices=("real", "virtual"), default="real")
     dev.add_argument("--start", metavar="ISO", help="where virtual time starts (default: now)")
+    dev.add_argument(
+        "--hold-time",
+        action="store_true",
+        help="start with virtual time held: it moves only by POST /sim/time/advance",
+    )
     dev.add_argument("--seed", type=int, default=0)
     dev.add_argument(
         "--no-auto-run",
@@ -146,6 +151,7 @@ def _dev(args: argparse.Namespace) -> int:
         urls=tuple(args.url),
         clock=args.clock,
         start=args.start,
+        hold_time=args.hold_time,
         seed=args.seed,
         auto_run=not args.no_auto_run,
         retry_delay=args.retry_delay,

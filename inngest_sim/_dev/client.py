@@ -9,6 +9,7 @@ held runs, lists events and runs, and waits for a run to end.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import http.client
 import os
 import subprocess
@@ -21,9 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._clock import VirtualClock
 from inngest_sim._dev.main import READY
-from inngest_sim._errors import SimError
+from inngest_sim._errors import InvalidArgument, SimError
+from inngest_sim._protocol import parse_iso_time
 from inngest_sim._server.loopback import nodelay_client
+from inngest_sim._validation import check_duration, given
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -39,6 +43,7 @@ class DevServerClient:
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
+        self._mirror: VirtualClock | None = None  # the server's held time, in follow_time()
         # One keep-alive client (TCP_NODELAY) for every call; closed by close(), or
         # when this client is collected.
         self._http = nodelay_client(timeout)
@@ -111,6 +116,95 @@ class DevServerClient:
     def sync(self, url: str) -> None:
         """Have the server sync the app served at ``url``."""
         self._call("POST", "/sim/apps", params={"url": url})
+
+    # ----------------------------------------------------------------- time
+    def time(self) -> dict[str, Any]:
+        """The clock: ``now``, ``held``, ``in_flight``, ``next_timer`` and ``idle``."""
+        return self._time_call("GET", "/sim/time")
+
+    def _time_call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """A call that answers with the clock; ``follow_time()``'s mirror moves with it."""
+        state = dict(self._call(method, path, **kwargs))
+        if self._mirror is not None:
+            self._mirror.advance_to(parse_iso_time(state["now"]))
+        return state
+
+    @contextlib.contextmanager
+    def follow_time(self) -> Iterator[DevServerClient]:
+        """Inside this block this process's wall clock reads the server's held virtual time.
+
+        For a Python app served in the test's own process: the Python SDK computes a
+        ``step.sleep``'s end from the app's wall clock (``datetime.now() + duration``),
+        so on a virtual dev server it must read virtual time, as the in-process
+        simulator arranges with time-machine. Needs held time (``--hold-time`` or
+        ``hold_time()``): time then moves only through this client's ``advance`` calls,
+        whose answers move the mirror. Monotonic clocks are not touched.
+        """
+        from inngest_sim._wallclock import WallClock
+
+        state = self.time()
+        if not state["held"]:
+            raise InvalidArgument(
+                "follow_time() needs held virtual time, or the server's clock would jump "
+                "without this process knowing: start the server with --clock virtual "
+                "--hold-time, or call it inside hold_time()"
+            )
+        if self._mirror is not None:
+            raise InvalidArgument("follow_time() is already active for this client")
+        self._mirror = VirtualClock(parse_iso_time(state["now"]), autojump=False)
+        try:
+            with WallClock(self._mirror).started():
+                yield self
+        finally:
+            self._mirror = None
+
+    @contextlib.contextmanager
+    def hold_time(self) -> Iterator[DevServerClient]:
+        """Inside this block virtual time moves only through ``advance``/``advance_to``.
+
+        As the in-process ``sim.hold_time()``: a wait's timeout or a sleep's end comes
+        only when the test moves time there. Needs ``--clock virtual``.
+        """
+        was_held = bool(self.time()["held"])  # a --hold-time server stays held after
+        self._time_call("POST", "/sim/time/hold")
+        try:
+            yield self
+        finally:
+            if not was_held:
+                self._time_call("DELETE", "/sim/time/hold")
+
+    def advance(self, delta: dt.timedelta | float, *, timeout: float = 60.0) -> dict[str, Any]:
+        """Move virtual time forward by ``delta``, running everything due on the way.
+
+        Answers once time is there (at most ``timeout`` real seconds for the requests
+        on the way). Refused (``SimError``) while a request is in flight: call
+        ``wait_idle()`` first.
+        """
+        seconds = check_duration("delta", delta)
+        return self._time_call(
+            "POST", "/sim/time/advance", json={"seconds": seconds}, timeout=timeout
+        )
+
+    def advance_to(self, when: dt.datetime, *, timeout: float = 60.0) -> dict[str, Any]:
+        """Move virtual time forward to ``when`` (an aware datetime, not in the past)."""
+        if not isinstance(when, dt.datetime) or when.tzinfo is None:
+            raise InvalidArgument(
+                f"{given('when', when)}: expected an aware datetime, e.g. "
+                "datetime(2026, 1, 1, 9, tzinfo=timezone.utc)"
+            )
+        text = when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return self._time_call("POST", "/sim/time/advance-to", json={"time": text}, timeout=timeout)
+
+    def wait_idle(self, *, timeout: float = 30.0) -> dict[str, Any]:
+        """Once no request is in flight and nothing is due now; ``SimError`` after ``timeout``."""
+        params = {"timeout": f"{timeout:g}"}
+        state = self._time_call("GET", "/sim/idle", params=params, timeout=timeout + 10)
+        if not state["idle"]:
+            raise SimError(
+                f"inngest-sim dev was still busy after {timeout:g}s: {state['in_flight']} "
+                f"request(s) in flight, next timer {state['next_timer']}"
+            )
+        return state
 
 
 @contextlib.contextmanager

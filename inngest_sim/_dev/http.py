@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from inngest_sim._dev.graphql import run_query
+from inngest_sim._dev.time_api import time_routes
 from inngest_sim._dev.views import NotFound, Views
 from inngest_sim.trace import record_class
 
@@ -95,6 +96,7 @@ def build_app(server: DevServer) -> Any:
                 "clock": options.clock,
                 "auto_run": options.auto_run,
                 "checkpointing": options.checkpointing,
+                "time": server.time.status(),
                 "apps": [
                     {"id": a.id, "url": a.url, "sdk": a.sdk, "functions": list(a.functions)}
                     for a in server.apps.apps.values()
@@ -233,6 +235,7 @@ def build_app(server: DevServer) -> Any:
         Route("/sim/queue/drain", drain, methods=["POST"]),
         Route("/sim/events", sim_events, methods=["GET"]),
         Route("/sim/apps", sync_app, methods=["POST"]),
+        *time_routes(server.time),
         Mount("", app=server.api.asgi()),
     ]
     return _ServerKind(Starlette(routes=routes))

@@ -52,6 +52,8 @@ async def serve(options: DevOptions) -> int:
             # ready line comes after them, so whoever waits for it finds them synced.
             await server.sync_apps()
             mode = f"clock {options.clock}, auto-run {'on' if options.auto_run else 'off'}"
+            if options.hold_time:
+                mode += ", time held"
             print(f"{READY} http://127.0.0.1:{port} ({mode})", flush=True)
         await task
     finally:

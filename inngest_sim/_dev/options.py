@@ -26,6 +26,8 @@ class DevOptions:
         clock: ``real`` (sleeps and timeouts take real time) or ``virtual`` (time jumps
             to the next timer whenever no request is in flight).
         start: where virtual time starts (an ISO time; default: now).
+        hold_time: start with virtual time held: it moves only when a test advances it
+            (``POST /sim/time/advance``), as inside the in-process ``sim.hold_time()``.
         seed: seeds run ids, event ids and backoff jitter.
         auto_run: False holds every run an event triggers until a test drains the queue.
         retry_delay: seconds between retries instead of Inngest's backoff table
@@ -39,6 +41,7 @@ class DevOptions:
     urls: tuple[str, ...] = ()
     clock: Literal["real", "virtual"] = "real"
     start: str | None = None
+    hold_time: bool = False
     seed: int = 0
     auto_run: bool = True
     retry_delay: float | None = None
@@ -58,6 +61,8 @@ class DevOptions:
                 parse_iso_time(self.start)
             except ProtocolError as exc:
                 raise InvalidArgument(f"--start {self.start!r}: {exc}") from None
+        if self.hold_time and self.clock != "virtual":
+            raise InvalidArgument("--hold-time holds virtual time: add --clock virtual")
         for url in self.urls:
             if not url.startswith(("http://", "https://")):
                 raise InvalidArgument(

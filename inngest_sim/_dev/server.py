@@ -21,6 +21,7 @@ from inngest_sim._clock import RealClock, VirtualClock
 from inngest_sim._dev.apps import Apps
 from inngest_sim._dev.endpoint import RoutedEndpoint
 from inngest_sim._dev.held import HeldRuns
+from inngest_sim._dev.time_api import TimeControl
 from inngest_sim._engine import (
     OPCODES,
     EngineConfig,
@@ -69,6 +70,7 @@ class DevServer:
         self._ingest: Ingest | None = None
         self._held: HeldRuns | None = None
         self._driver: asyncio.Task[None] | None = None
+        self._time: TimeControl | None = None
         self._sync_http: httpx.AsyncClient | None = None
         self._stopping = False
         self.api: InngestApi | None = None
@@ -77,6 +79,7 @@ class DevServer:
     async def start(self) -> None:
         options = self.options
         scheduler = Scheduler(self.clock, asyncio.get_running_loop())
+        self._time = TimeControl(self.clock, scheduler, held=options.hold_time)
         recorder = Recorder(self.trace, self.clock)
         self.api = InngestApi(
             options.limits, recorder, self, on_register=self.apps.register, seed=options.seed
@@ -148,7 +151,12 @@ class DevServer:
         while not self._stopping:
             try:
                 await engine.scheduler.drive(lambda: self._stopping)
-                if not self._stopping:
+                self.time.drive_returned()
+                if not self._stopping and self.time.held:
+                    # A timer may be pending that only an advance can reach: wait for a
+                    # change (an advance, a release, new work), not for a timer.
+                    await engine.scheduler.wait_for_change()
+                elif not self._stopping:
                     await engine.scheduler.wait_for_work()
             except asyncio.CancelledError:
                 raise
@@ -161,6 +169,12 @@ class DevServer:
         if self._engine is None:
             raise RuntimeError("the dev server is not started")
         return self._engine
+
+    @property
+    def time(self) -> TimeControl:
+        if self._time is None:
+            raise RuntimeError("the dev server is not started")
+        return self._time
 
     @property
     def ingest(self) -> Ingest:

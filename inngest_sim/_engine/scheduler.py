@@ -213,6 +213,19 @@ class Scheduler:
                 self._fire_due()
                 return done()
 
+    @property
+    def in_flight(self) -> int:
+        """How many requests (and other spawned work) are in flight now."""
+        return len(self._inflight)
+
+    async def wait_for_change(self, timeout: float | None = None) -> None:
+        """Until a timer is set, work is spawned or ends (or ``timeout`` real seconds).
+
+        A server whose virtual time is held idles here: its next timer is due, but
+        only an advance may move the clock to it.
+        """
+        await self._until_woken(timeout)
+
     async def wait_for_work(self) -> None:
         """Until a timer is set or work is spawned (a server idles here between runs)."""
         if self.next_due() is not None or self._inflight:
