@@ -20,7 +20,7 @@ from inngest_sim.timeline import render_timeline
 if TYPE_CHECKING:
     from inngest_sim._results import RunResult
 
-__all__ = ["RunOptions", "run_target"]
+__all__ = ["RunOptions", "load_target", "run_target"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class RunOptions:
     as_json: bool = False
 
 
-def _load(target: str) -> tuple[inngest.Inngest, list[Any], Any]:
+def load_target(target: str) -> tuple[inngest.Inngest, list[Any], Any]:
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
         raise InvalidArgument(f"{target!r} is not MODULE:ATTR (e.g. myapp.functions:process)")
@@ -112,7 +112,7 @@ async def run_target(options: RunOptions) -> int:
     # Output paths are checked before anything runs: a typo must not cost the run.
     report = writable(options.report, "--report") if options.report else None
     trace_path = writable(options.trace, "--trace") if options.trace else None
-    client, functions, target = _load(options.target)
+    client, functions, target = load_target(options.target)
     event = _event(options.event)
     plan = parse_fault_rules(options.faults, seed=options.seed) if options.faults else None
     async with Simulator(client, functions, faults=plan, seed=options.seed) as sim:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from inngest_sim._history.capture import history_of
 from inngest_sim._spans import attempt_spans, group_overlapping, max_overlap
 from inngest_sim.trace import (
     BodyExecuted,
@@ -23,6 +24,11 @@ from inngest_sim.trace import (
     StepSaved,
     Trace,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from inngest_sim._history.format import RunHistory
 
 __all__ = ["Attempt", "RequestRecord", "RunResult", "StepResult"]
 
@@ -227,6 +233,16 @@ class RunResult:
                 value=saved[key].value if key in saved else None,
             )
         return steps
+
+    def history(self) -> RunHistory:
+        """The run's state as Inngest holds it now (``inngest_sim.history``): its event,
+        memoized steps in save order, and where it stands. Check it against new code
+        with ``check_deploy``."""
+        return history_of(self.trace, self.run_id)
+
+    def save_history(self, path: str | Path) -> Path:
+        """Write ``history()`` as JSON to ``path``; returns the path."""
+        return self.history().save(path)
 
     def max_concurrency(self, pattern: str | None = None) -> int:
         """The most step attempts of this run that were executing at the same time."""

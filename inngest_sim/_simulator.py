@@ -37,6 +37,8 @@ from inngest_sim._errors import (
 )
 from inngest_sim._fetch import FetchGateway
 from inngest_sim._flow import FlowControl
+from inngest_sim._history.compat import check_histories
+from inngest_sim._history.verdict import DeployReport
 from inngest_sim._ids import IdSource
 from inngest_sim._ingest import Ingest
 from inngest_sim._limits import Limits
@@ -74,6 +76,7 @@ from inngest_sim.trace._recorder import Recorder
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from inngest_sim._history.format import RunHistory
     from inngest_sim._sdk.serve import ServeEndpoint
     from inngest_sim.faults import FaultPlan
 
@@ -548,6 +551,23 @@ class Simulator:
         check_bool("raise_on_divergence", raise_on_divergence)
         return await check_replay(
             self._engine.endpoint, state, raise_on_divergence=raise_on_divergence
+        )
+
+    async def check_deploy(self, histories: Iterable[RunHistory]) -> DeployReport:
+        """Resume each run history against this simulator's code, as the server would.
+
+        Each verdict says whether the run continues unchanged or what goes wrong
+        (``inngest_sim.history`` explains the kinds). No step body runs.
+        """
+        return DeployReport(
+            tuple(
+                await check_histories(
+                    self._engine.endpoint,
+                    self.functions,
+                    list(histories),
+                    probe=self.backend.supports_body_probe,
+                )
+            )
         )
 
     @contextlib.contextmanager

@@ -28,6 +28,7 @@ T = TypeVar("T")
 BLOCKING = (
     "advance",
     "advance_to",
+    "check_deploy",
     "check_replay",
     "run",
     "send",

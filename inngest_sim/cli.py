@@ -4,6 +4,7 @@ Commands:
   run      run any function (or every function of a client) from the shell
   report   render a saved trace as an HTML timeline (or a Perfetto / Chrome trace)
   dev      serve a local Inngest dev server for any SDK's tests
+  check-deploy  check saved run histories against the current code
 
 Mistakes a user can make (module not found, no such function, bad JSON, bad
 fault rule) print one line and exit with status 2; a run that did not complete
@@ -88,6 +89,16 @@ def _parser() -> argparse.ArgumentParser:
         help="drive TypeScript v4 apps one step per request (no ctx.fn_id/qi_id)",
     )
     dev.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
+
+    check = commands.add_parser(
+        "check-deploy", help="would the runs in these histories survive the current code?"
+    )
+    check.add_argument(
+        "target", metavar="MODULE:ATTR", help="an inngest.Function or inngest.Inngest"
+    )
+    check.add_argument(
+        "--runs", required=True, type=Path, metavar="DIR", help="a folder of run histories (*.json)"
+    )
     return parser
 
 
@@ -161,9 +172,16 @@ def _dev(args: argparse.Namespace) -> int:
     return asyncio.run(serve(options))
 
 
+def _check_deploy(args: argparse.Namespace) -> int:
+    from inngest_sim._cli_deploy import check_deploy_target
+
+    return asyncio.run(check_deploy_target(args.target, args.runs))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"run": _run, "report": _report, "dev": _dev}[args.command]
+    commands = {"run": _run, "report": _report, "dev": _dev, "check-deploy": _check_deploy}
+    command = commands[args.command]
     try:
         return command(args)
     except SimError as exc:

@@ -21,6 +21,7 @@ PUBLIC_MODULES = [
     "inngest_sim.assertions",
     "inngest_sim.dev",
     "inngest_sim.faults",
+    "inngest_sim.history",
     "inngest_sim.pytest_plugin",
     "inngest_sim.report",
     "inngest_sim.strategies",

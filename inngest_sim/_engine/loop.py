@@ -102,6 +102,8 @@ class RunLoop:
             batch_size=len(events),
             parent_run_id=parent_run_id,
             event_ids=[str(e.get("id")) for e in events if e.get("id")],
+            config=dict(spec.config),
+            events=events if len(events) > 1 else [],
         )
         for listener in self.listeners:
             listener.run_started(self, run)

@@ -67,7 +67,11 @@ class Record:
 @_kind
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class RunQueued(Record):
-    """A run was created; ``event_ids`` are the ids of the events it runs for."""
+    """A run was created; ``event_ids`` are the ids of the events it runs for.
+
+    ``config`` is the function's registered configuration and ``events`` the whole
+    batch when there is more than one event: what a run history needs to stand alone.
+    """
 
     kind: ClassVar[str] = "run_queued"
     run_id: str
@@ -76,6 +80,8 @@ class RunQueued(Record):
     batch_size: int = 1
     parent_run_id: str | None = None
     event_ids: list[str] = dataclasses.field(default_factory=list)
+    config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    events: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @_kind

@@ -1,0 +1,1 @@
+"""Run histories (format, capture, strict reading) and the deploy check over them."""
