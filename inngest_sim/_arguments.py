@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import EventRejected, InvalidArgument
-from inngest_sim._server.events import check_events
+from inngest_sim._server.events import check_events, check_inbound, strip_internal
 from inngest_sim._validation import (
     check_bool,
     check_datetime,
@@ -157,11 +157,21 @@ def run_events(
 
 
 def events_to_send(events: Any, limits: Limits) -> list[dict[str, Any]]:
-    """What ``sim.send`` sends: one event or a list, each checked."""
+    """What ``sim.send`` sends: one event or a list, each checked as the Event API checks
+    it (reserved ``inngest/`` names refused) and kept as it keeps it (no ``data._inngest``)."""
     if isinstance(events, Mapping):
-        return _accepted([_event("events", events)], limits)
-    if events is None or isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        batch = _accepted([_event("events", events)], limits)
+    elif events is None or isinstance(events, str | bytes) or not isinstance(events, Iterable):
         raise InvalidArgument(
             f"{given('events', events)}: expected an event (a dict with a 'name') or a list of them"
         )
-    return _accepted([_event(f"events[{i}]", e) for i, e in enumerate(events)], limits)
+    else:
+        batch = _accepted([_event(f"events[{i}]", e) for i, e in enumerate(events)], limits)
+    for position, event in enumerate(batch):
+        problem = check_inbound(event, position, limits)
+        if problem:
+            raise EventRejected(
+                f"{problem}; names starting 'inngest/' are Inngest's own. To test a handler "
+                "of one, start it with sim.run(fn, event={...})"
+            )
+    return [strip_internal(event) for event in batch]

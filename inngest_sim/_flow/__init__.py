@@ -99,7 +99,11 @@ class FlowControl:
         if policy.debounce is not None:
             self._debounce(ops, spec, policy, event)
             return None
-        return self._create(ops, spec, [event])
+        # executor.go schedule(): "Schedule functions in the future if there's a future
+        # event `ts` field" -- the run exists now, its first request waits for `ts`.
+        ts = event.get("ts")
+        delay = ts / 1000 - ops.clock.now() if isinstance(ts, int | float) else 0.0
+        return self._create(ops, spec, [event], delay=max(delay, 0.0))
 
     def _repeated(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> bool:
         event_id, now = event.get("id"), ops.clock.now()
@@ -253,7 +257,7 @@ class FlowControl:
 
     # ------------------------------------------------------- run creation
     def _create(
-        self, ops: RunOps, spec: FunctionSpec, events: list[dict[str, Any]]
+        self, ops: RunOps, spec: FunctionSpec, events: list[dict[str, Any]], *, delay: float = 0.0
     ) -> RunState | None:
         singleton = self.policy(spec).singleton
         if singleton is not None:
@@ -265,7 +269,7 @@ class FlowControl:
                     self._skip(ops, spec, events[0], "singleton", key, message)
                     return None
                 ops.cancel(active, f"singleton: a new run for key {key!r} replaced this one")
-        run = ops.start_run(spec, events)
+        run = ops.start_run(spec, events, delay=delay)
         for event in events:
             event_id = str(event.get("id"))
             seen_at, _ = self._seen.get((spec.id, event_id), (ops.clock.now(), None))

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from inngest_sim._ids import SeededEventIds
-from inngest_sim._server.events import check_event, check_events
+from inngest_sim._server.events import check_events, check_inbound, strip_internal
 from inngest_sim.trace import ApiCalled, Published
 
 if TYPE_CHECKING:
@@ -162,10 +162,10 @@ class InngestApi:
         accepted: list[dict[str, Any]] = []
         problem = None
         for position, event in enumerate(events):
-            problem = check_event(event, position, self.limits)
+            problem = check_inbound(event, position, self.limits)
             if problem:
                 break
-            accepted.append(event)
+            accepted.append(strip_internal(event))
         seed = request.headers.get("x-inngest-event-id-seed")
         if seed:
             # A retried send repeats its seed: its events get the same ids again.

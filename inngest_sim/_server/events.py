@@ -20,15 +20,18 @@ __all__ = [
     "SCHEDULED_EVENT",
     "check_event",
     "check_events",
+    "check_inbound",
     "default_event",
     "lifecycle_events",
     "make_event",
     "normalise_event",
     "standard_error",
+    "strip_internal",
 ]
 
 INVOKED_EVENT = "inngest/function.invoked"
 SCHEDULED_EVENT = "inngest/scheduled.timer"
+RESERVED_PREFIX = "inngest/"  # pkg/event/event.go InternalNamePrefix
 LIFECYCLE_PREFIXES = (
     "inngest/function.finished",
     "inngest/function.failed",
@@ -88,6 +91,28 @@ def check_event(event: Any, position: int, limits: Limits) -> str | None:
     if data is not None and not isinstance(data, dict):
         return f"event {name!r}: data must be an object, got {type(data).__name__}"
     return None
+
+
+def check_inbound(event: Any, position: int, limits: Limits) -> str | None:
+    """What the Event API refuses in a sent event (``check_event``, and Inngest's reserved
+    names), or None.
+
+    ``pkg/event/inbound.go`` NormalizeInbound: a name starting ``inngest/`` in any case is
+    ``ErrInternalEventName``, which ``pkg/api/api.go`` answers with a 400 and this text.
+    """
+    problem = check_event(event, position, limits)
+    if problem is None and str(event["name"]).lower().startswith(RESERVED_PREFIX):
+        return f"event name is reserved for internal use: {event['name']}"
+    return problem
+
+
+def strip_internal(event: dict[str, Any]) -> dict[str, Any]:
+    """A sent event as the Event API keeps it: without ``data._inngest`` (inbound.go
+    NormalizeInbound deletes it, so a sender cannot forge the server's own metadata)."""
+    data = event.get("data")
+    if isinstance(data, dict) and "_inngest" in data:
+        return {**event, "data": {k: v for k, v in data.items() if k != "_inngest"}}
+    return event
 
 
 def lifecycle_events(
