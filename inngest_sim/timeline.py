@@ -16,6 +16,7 @@ from inngest_sim.trace import (
     RunEnded,
     RunQueued,
     RunSkipped,
+    SignalSent,
     StepAttempt,
     StepSaved,
     Trace,
@@ -56,6 +57,9 @@ def _line(record: Record, t0: float) -> str | None:
         return f"{at}    {record.step:<28} {record.op.lower()}{until}"
     if isinstance(record, StepSaved) and record.op not in ("StepRun", "StepError", "StepFailed"):
         return f"{at}    {record.step:<28} resumed ({record.memo})"
+    if isinstance(record, SignalSent):
+        whom = f"resumed run {record.run_id}" if record.run_id else "nobody waited"
+        return f"{at}  signal {record.signal!r} from {record.source}: {whom}"
     if isinstance(record, FaultApplied):
         return f"{at}    {record.step or '-':<28} fault {record.effect} from rule {record.rule}"
     flow = _flow_line(record, at)

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from inngest_sim import Simulator
+from inngest_sim.timeline import render_timeline
 from inngest_sim.trace import RequestSent, SignalSent, Waiting
 
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -130,6 +131,9 @@ async def test_a_signal_resumes_its_waiter_with_signal_and_data(sim: Simulator) 
     ]
     (waiting,) = [w for w in sim.trace.of(Waiting) if w.run_id == run_id]
     assert (waiting.op, waiting.detail) == ("WaitForSignal", {"signal": "s1", "conflict": "fail"})
+    lines = render_timeline(sim.trace).splitlines()
+    assert any(f"signal 's1' from simulator: resumed run {run_id}" in line for line in lines)
+    assert any("signal 's1' from simulator: nobody waited" in line for line in lines)
 
 
 async def test_a_wait_that_times_out_resumes_with_null(sim: Simulator) -> None:
