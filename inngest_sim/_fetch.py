@@ -19,6 +19,7 @@ transport can be an ``httpx.MockTransport``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -29,7 +30,11 @@ if TYPE_CHECKING:
     from inngest_sim._engine.ports import Answer, OpHandler, RunOps
     from inngest_sim._protocol import Op
 
-__all__ = ["GATEWAY_ERROR", "FetchGateway"]
+__all__ = ["GATEWAY_ERROR", "FetchFaultHook", "FetchGateway"]
+
+#: Gives the response an injected fault asks for (or raises), or None:
+#: ``(request, function_id, step, attempt, run_id)``.
+FetchFaultHook = Callable[[httpx.Request, str, str, int, str], "httpx.Response | None"]
 
 #: The error name the server saves when a gateway call got no answer.
 GATEWAY_ERROR = "GatewayError"
@@ -69,9 +74,17 @@ class FetchGateway:
         http: the client for the calls; None builds a plain ``httpx.AsyncClient`` on the
             first call (building one costs an SSL context, so not up front).
         timeout: the timeout of that default client.
+        faults: the fault plan's hook for these calls (``fetch_error``, ``fetch_status``).
     """
 
-    def __init__(self, http: httpx.AsyncClient | None, *, timeout: float) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient | None,
+        *,
+        timeout: float,
+        faults: FetchFaultHook | None = None,
+    ) -> None:
+        self._faults = faults
         self._http = http
         self._owned: httpx.AsyncClient | None = None
         self._timeout = timeout
@@ -98,13 +111,19 @@ class FetchGateway:
         ops.waiting(answer.item.run, op, None, detail)
         ops.spawn(self._call(ops, answer, op))
 
+    def _injected(self, answer: Answer, op: Op, request: httpx.Request) -> httpx.Response | None:
+        if self._faults is None:
+            return None
+        item = answer.item
+        return self._faults(request, item.run.spec.id, op.key, item.attempt, item.run.run_id)
+
     async def _call(self, ops: RunOps, answer: Answer, op: Op) -> None:
         run = answer.item.run
         if not run.running:
             return
         try:
             request = request_of(dict(op.opts or {}))
-            response = await self._client().send(request)
+            response = self._injected(answer, op, request) or await self._client().send(request)
             await response.aread()
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {exc}"}

@@ -68,6 +68,7 @@ from inngest_sim._validation import (
 from inngest_sim._wallclock import WallClock
 from inngest_sim.faults._api import ApiFaults
 from inngest_sim.faults._endpoint import FaultEndpoint
+from inngest_sim.faults._gateway import GatewayFaults
 from inngest_sim.faults._injector import FaultInjector
 from inngest_sim.faults._step import StepFaults
 from inngest_sim.trace import EventReceived, Published, RunQueued, Trace
@@ -300,7 +301,11 @@ class Simulator:
         pauses = Pauses(self._registry)
         ai = AiGateway(self._ai_client, timeout=self._config.request_timeout)
         self._exit.push_async_callback(ai.aclose)
-        fetch = FetchGateway(self._fetch_client, timeout=self._config.request_timeout)
+        fetch = FetchGateway(
+            self._fetch_client,
+            timeout=self._config.request_timeout,
+            faults=GatewayFaults(injector) if injector else None,
+        )
         self._exit.push_async_callback(fetch.aclose)
         self._signals = signals = Signals()
         self._ingest = Ingest(self._registry, self._flow, pauses)

@@ -1,4 +1,4 @@
-"""Fault injection: rules that read like respx routes, with typed effects at three layers.
+"""Fault injection: rules that read like respx routes, with typed effects at four layers.
 
 A ``FaultPlan`` holds rules; each is a pattern (function and step id globs, the
 attempts it applies to, a predicate, a probability) and an effect:
@@ -10,7 +10,9 @@ attempts it applies to, a predicate, a probability) and an effect:
   that runs the step before the SDK sees it; ``lose_response()`` lets the step run and
   drops its answer, so Inngest runs it again (at-least-once delivery);
 * **Inngest API**: ``api_error("events" | "publish" | ..., status=503)`` and
-  ``api_timeout(...)``: the SDK's call to Inngest fails (its own retry applies).
+  ``api_timeout(...)``: the SDK's call to Inngest fails (its own retry applies);
+* **the executor's own calls** (``step.fetch``): ``fetch_error()`` (no answer: the step's
+  attempt fails with ``GatewayError``) and ``fetch_status(503)`` (the answer the step gets).
 
 Every application is a ``FaultApplied`` record in the trace; ``rule.calls`` lists them,
 and ``plan.assert_all_called()`` fails loudly for a rule that never matched.
@@ -29,6 +31,8 @@ from inngest_sim.faults._effects import (
     ApiTimeout,
     ConnectError,
     Effect,
+    FetchError,
+    FetchStatus,
     LoseResponse,
     NonRetriable,
     Raise,
@@ -52,6 +56,8 @@ __all__ = [
     "FaultContext",
     "FaultPlan",
     "FaultRule",
+    "FetchError",
+    "FetchStatus",
     "Layer",
     "LoseResponse",
     "NonRetriable",

@@ -7,10 +7,11 @@ from typing import Literal
 
 __all__ = ["FaultContext", "Layer"]
 
-Layer = Literal["step", "step_after", "request", "response", "api"]
+Layer = Literal["step", "step_after", "request", "response", "api", "gateway"]
 """``step``: before a step body runs; ``step_after``: after it returned; ``request``:
 the execution request before the SDK sees it; ``response``: its answer; ``api``: the
-SDK's own call to the Inngest API.
+SDK's own call to the Inngest API; ``gateway``: the HTTP call the executor makes for a
+``step.fetch`` (``path`` is its URL).
 """
 
 

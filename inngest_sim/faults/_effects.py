@@ -33,6 +33,8 @@ __all__ = [
     "ApiTimeout",
     "ConnectError",
     "Effect",
+    "FetchError",
+    "FetchStatus",
     "LoseResponse",
     "NonRetriable",
     "Raise",
@@ -267,6 +269,33 @@ class ApiTimeout(TransportEffect):
         return [Code(repr(self.endpoint))]
 
 
+# --------------------------------------------------------------- gateway
+@dataclasses.dataclass(frozen=True, slots=True)
+class FetchError(TransportEffect):
+    """The executor's call for a ``step.fetch`` gets no answer (connection refused)."""
+
+    kind: ClassVar[str] = "fetch_error"
+    layer: ClassVar[Layer] = "gateway"
+
+    def apply(self, request: httpx.Request, rule: str) -> httpx.Response:
+        raise httpx.ConnectError(f"connection refused (injected by {rule})", request=request)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FetchStatus(TransportEffect):
+    """The remote side of a ``step.fetch`` answers ``code``: the step's result, not a failure."""
+
+    kind: ClassVar[str] = "fetch_status"
+    layer: ClassVar[Layer] = "gateway"
+    code: int = 503
+
+    def apply(self, request: httpx.Request, rule: str) -> httpx.Response:
+        return httpx.Response(self.code, text=f"injected by {rule}", request=request)
+
+    def code_args(self) -> list[Code]:
+        return [Code(str(self.code))]
+
+
 KINDS: dict[str, type[Effect]] = {
     cls.kind: cls
     for cls in (
@@ -281,6 +310,8 @@ KINDS: dict[str, type[Effect]] = {
         LoseResponse,
         ApiError,
         ApiTimeout,
+        FetchError,
+        FetchStatus,
     )
 }
 """Every effect by its kind: the one vocabulary of builder methods, CLI kinds, strategies."""

@@ -24,6 +24,8 @@ from inngest_sim.faults._effects import (
     ApiTimeout,
     ConnectError,
     Effect,
+    FetchError,
+    FetchStatus,
     LoseResponse,
     NonRetriable,
     Raise,
@@ -285,6 +287,21 @@ class FaultPlan:
         """The SDK's call to the Inngest API times out."""
         _check_endpoint(endpoint)
         return self.add(ApiTimeout(endpoint), step=endpoint, **pattern)
+
+    def fetch_error(self, *, step: str = "*", **pattern: Any) -> FaultRule:
+        """The executor's call for a ``step.fetch`` gets no answer: the step's attempt
+        fails with ``GatewayError``, as a refused connection does on the server.
+
+        ``step`` globs the fetch step's id (``"step.fetch: api.example.com"``).
+        """
+        return self.add(FetchError(), step=step, **pattern)
+
+    def fetch_status(self, code: int = 503, *, step: str = "*", **pattern: Any) -> FaultRule:
+        """The remote side of a ``step.fetch`` answers ``code``: the step's result (a
+        ``Response`` with that status), not a failed attempt, as on the server."""
+        if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+            raise InvalidArgument(f"code={code!r}: an HTTP status must be an int from 100 to 599")
+        return self.add(FetchStatus(code), step=step, **pattern)
 
     # ------------------------------------------------------------ checking
     def match(self, ctx: FaultContext) -> tuple[FaultRule, BaseException | None] | None:

@@ -11,6 +11,8 @@ status:video-*:code=502           a proxy answers 502 before the SDK sees the re
 connect_error:*  /  timeout:*     the request never reaches the SDK
 api_error:events:status=503       the Event API answers 503 to the SDK
 api_timeout:publish               realtime publish times out
+fetch_error:step.fetch*           a step.fetch call gets no answer (GatewayError)
+fetch_status:step.fetch*:code=503 a step.fetch call is answered 503
 ```
 
 KIND is a ``FaultPlan`` method name; TARGET is the step id glob (the endpoint for
@@ -95,6 +97,13 @@ TEXT_KINDS: dict[str, tuple[tuple[str, ...], _Build]] = {
         ),
     ),
     "api_timeout": ((), lambda plan, target, o: plan.api_timeout(target, **_pattern(o))),
+    "fetch_error": ((), lambda plan, target, o: plan.fetch_error(step=target, **_pattern(o))),
+    "fetch_status": (
+        ("code",),
+        lambda plan, target, o: plan.fetch_status(
+            _int("code", o.get("code", "503")), step=target, **_pattern(o)
+        ),
+    ),
 }
 """Each kind the strings take: its own options, and how it builds the rule."""
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inngest_sim import Simulator
+from inngest_sim import FaultPlan, Simulator
 from inngest_sim.timeline import render_timeline
 from inngest_sim.trace import RequestSent, SignalSent, Waiting
 
@@ -107,6 +107,29 @@ async def test_a_fetch_without_an_answer_fails_the_steps_attempts(
     assert [a.outcome for a in step.attempts] == ["error", "failed"]
     assert step.error is not None
     assert step.error["name"] == "GatewayError"
+
+
+async def test_fault_plans_target_the_executors_fetch(
+    ts_app: str, ts_api_port: int, remote: Remote
+) -> None:
+    plan = FaultPlan()
+    refused = plan.fetch_error(step="step.fetch: *", first=1)
+    answered = plan.fetch_status(503, step="step.fetch: remote.test")
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(remote)) as client,
+        Simulator.from_url(
+            ts_app, api_port=ts_api_port, start=START, faults=plan, fetch_client=client
+        ) as sim,
+    ):
+        run = await sim.run("fetch-url", data={"url": "http://remote.test/x"})
+    assert remote.seen == []  # both calls were the plan's
+    assert run.status == "Completed"
+    assert run.output["status"] == 503
+    assert run.output["body"].startswith("injected by ")
+    assert [a.outcome for a in run.steps["step.fetch: remote.test"].attempts] == ["error", "ok"]
+    assert (refused.call_count, answered.call_count) == (1, 1)
+    assert [c.layer for c in refused.calls] == ["gateway"]
+    assert refused.calls[0].path == "http://remote.test/x"
 
 
 # -------------------------------------------------------------------- signals

@@ -70,6 +70,8 @@ def _every_kind() -> FaultPlan:
     plan.lose_response(step="p", first=3)
     plan.api_error("events", status=500, probability=0.5)
     plan.api_timeout("publish")
+    plan.fetch_error(step="step.fetch: *", first=1)
+    plan.fetch_status(500, step="step.fetch: api.test")
     return plan
 
 
