@@ -56,6 +56,6 @@ class Ingest:
         return None
 
     def run_ended(self, ops: RunOps, run: RunState) -> None:
-        if run.event.get("name", "").startswith(LIFECYCLE_PREFIXES):
-            return  # runs triggered by lifecycle events do not emit more of them
+        if run.event.get("name") in LIFECYCLE_PREFIXES:
+            return  # runs triggered by function.finished or .failed emit none (finalize.go)
         self.receive(ops, lifecycle_events(run, ops.clock.now(), ops.ids.ulid), "lifecycle")

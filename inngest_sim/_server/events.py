@@ -32,10 +32,11 @@ __all__ = [
 INVOKED_EVENT = "inngest/function.invoked"
 SCHEDULED_EVENT = "inngest/scheduled.timer"
 RESERVED_PREFIX = "inngest/"  # pkg/event/event.go InternalNamePrefix
+# finalize.go skips these two ("Don't recursively trigger internal finish handlers"); a run
+# triggered by inngest/function.cancelled emits its own lifecycle events.
 LIFECYCLE_PREFIXES = (
     "inngest/function.finished",
     "inngest/function.failed",
-    "inngest/function.cancelled",
 )
 
 
@@ -127,18 +128,18 @@ def lifecycle_events(
         "_inngest": {"status": run.status},
     }
     ts = int(now * 1000)
-    error = None if run.status == "Completed" else standard_error(run.error)
-    finished = {**base, **({"result": run.output} if error is None else {"error": error})}
-    events = [{"name": "inngest/function.finished", "id": new_id(now), "ts": ts, "data": finished}]
-    if run.status == "Failed":
-        failed = {**base, "error": error}
-        events.append(
-            {"name": "inngest/function.failed", "id": run.run_id, "ts": ts, "data": failed}
-        )
-    elif run.status == "Cancelled":
-        events.append(
-            {"name": "inngest/function.cancelled", "id": new_id(now), "ts": ts, "data": base}
-        )
+    # finalize.go: one data for every event; a cancel's response is empty (executor.go
+    # Cancel), and `error`/`result` are omitempty, so a cancelled run's carry neither.
+    data = dict(base)
+    if run.status == "Completed":
+        data["result"] = run.output
+    elif run.status == "Failed":
+        data["error"] = standard_error(run.error)
+    events = [{"name": "inngest/function.finished", "id": new_id(now), "ts": ts, "data": data}]
+    follow = {"Failed": "inngest/function.failed", "Cancelled": "inngest/function.cancelled"}
+    if run.status in follow:
+        # The run id is the event id ("prevents duped runs for parallel steps").
+        events.append({"name": follow[run.status], "id": run.run_id, "ts": ts, "data": data})
     return events
 
 
