@@ -14,7 +14,7 @@ See ``docs/dev-server.md``.
 
 from __future__ import annotations
 
-from inngest_sim._dev.client import DevServerClient, dev_server
+from inngest_sim._dev.client import DevServerClient, DevServerPortWarning, dev_server
 from inngest_sim._dev.options import DevOptions
 
-__all__ = ["DevOptions", "DevServerClient", "dev_server"]
+__all__ = ["DevOptions", "DevServerClient", "DevServerPortWarning", "dev_server"]

@@ -34,9 +34,11 @@ class Apps:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.apps: dict[str, App] = {}
+        self.registrations = 0  # taken or refused: a sync that brings none went elsewhere
 
     def register(self, payload: dict[str, Any]) -> str | None:
         """A ``POST /fn/register``: None when taken, else why it is refused (a 400)."""
+        self.registrations += 1
         app_id = app_id_of(payload)
         url = str(payload.get("url") or "")
         if not app_id:
@@ -61,8 +63,11 @@ class Apps:
         log.info("synced app %r (%s): %d functions from %s", app_id, sdk, len(specs), url)
         return None
 
-    async def sync_url(self, http: httpx.AsyncClient, url: str) -> str | None:
+    async def sync_url(
+        self, http: httpx.AsyncClient, url: str, *, server_url: str = "this server"
+    ) -> str | None:
         """Ask the app at ``url`` to register (a PUT, as the dev server's sync does)."""
+        before = self.registrations
         try:
             response = await http.put(url, headers={"x-inngest-server-kind": "dev"}, timeout=10)
         except httpx.HTTPError as exc:
@@ -77,6 +82,16 @@ class Apps:
             problem = (
                 f"the app at {url} answered the sync with {response.status_code}: "
                 f"{response.text[:300]}"
+            )
+            log.warning(problem)
+            return problem
+        if self.registrations == before:
+            # The SDK registers with the server its client names, not with whoever asked.
+            problem = (
+                f"the app at {url} answered the sync but registered somewhere else: its "
+                f"Inngest client points at another server, not {server_url}. Make the client "
+                "after the dev server starts (INNGEST_BASE_URL is read when a client is made), "
+                "or give it api_base_url and event_api_base_url"
             )
             log.warning(problem)
             return problem

@@ -12,10 +12,12 @@ import contextlib
 import datetime as dt
 import http.client
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ import httpx
 
 from inngest_sim._clock import VirtualClock
 from inngest_sim._dev.main import READY
+from inngest_sim._dev.options import DEFAULT_PORT
 from inngest_sim._errors import InvalidArgument, SimError
 from inngest_sim._protocol import parse_iso_time
 from inngest_sim._server.loopback import nodelay_client
@@ -32,7 +35,7 @@ from inngest_sim._validation import check_duration, given
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-__all__ = ["DevServerClient", "dev_server", "is_serving"]
+__all__ = ["DevServerClient", "DevServerPortWarning", "dev_server", "is_serving", "port_is_free"]
 
 ENDED = ("COMPLETED", "FAILED", "CANCELLED")
 
@@ -116,6 +119,29 @@ class DevServerClient:
     def sync(self, url: str) -> None:
         """Have the server sync the app served at ``url``."""
         self._call("POST", "/sim/apps", params={"url": url})
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The variables that point an SDK at this server (for an app in a subprocess)."""
+        return {"INNGEST_DEV": "1", "INNGEST_BASE_URL": self.url}
+
+    def inngest_client(self, app_id: str, **options: Any) -> Any:
+        """An ``inngest.Inngest`` client bound to this server, whatever the environment says.
+
+        ``options`` go to ``inngest.Inngest`` (``is_production``, ``api_base_url`` and
+        ``event_api_base_url`` are this server's).
+        """
+        import inngest
+
+        return inngest.Inngest(
+            app_id=app_id,
+            **{
+                **options,
+                "is_production": False,
+                "api_base_url": self.url,
+                "event_api_base_url": self.url,
+            },
+        )
 
     # ----------------------------------------------------------------- time
     def time(self) -> dict[str, Any]:
@@ -210,7 +236,7 @@ class DevServerClient:
 @contextlib.contextmanager
 def dev_server(
     *,
-    port: int = 0,
+    port: int | None = None,
     args: Sequence[str] = (),
     set_env: bool = True,
     start_timeout: float = 20.0,
@@ -218,19 +244,28 @@ def dev_server(
     """Run ``inngest-sim dev`` for the block; yields a client for it.
 
     Args:
-        port: the port (0: the server picks a free one and reports it).
+        port: the port. None (the default): Inngest's own, 8288, when it is free, so
+            that clients made before the block (at module level) reach the server; else
+            a free one, with a ``DevServerPortWarning`` that says what that means. 0:
+            any free port, said outright (no warning). A ``--port`` in ``args`` wins.
         args: more command-line flags, e.g. ``["--no-auto-run", "--clock", "virtual"]``.
         set_env: point ``INNGEST_BASE_URL`` and ``INNGEST_DEV`` (and ``DEV_SERVER_PORT``,
             which the Python SDK's own test helpers read) at it, restoring them after.
         start_timeout: real seconds to wait for the server to answer.
     """
-    command = [sys.executable, "-m", "inngest_sim", "dev", "--port", str(port), *args]
+    args = list(args)
+    if any(a == "--port" or a.startswith("--port=") for a in args):
+        ports: list[int | None] = [None]  # the caller's own flag
+    elif port is not None:
+        ports = [port]
+    else:
+        ports = [DEFAULT_PORT, 0] if port_is_free(DEFAULT_PORT) else [0]
     with tempfile.TemporaryDirectory(prefix="inngest-sim-dev-") as folder:
         log_path = Path(folder) / "dev.log"
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        output = _Output(process, log_path)
+        process, output, url = _start(ports, args, log_path, start_timeout)
         try:
-            url = output.wait_until_serving(start_timeout)
+            if port is None and ports[0] is not None and not url.endswith(f":{DEFAULT_PORT}"):
+                warnings.warn(DevServerPortWarning(url), stacklevel=3)
             names = ("INNGEST_BASE_URL", "INNGEST_DEV", "DEV_SERVER_PORT")
             saved = {name: os.environ.get(name) for name in names}
             if set_env:
@@ -253,13 +288,64 @@ def dev_server(
                         else:
                             os.environ[name] = value
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
             output.close()
+
+
+class DevServerPortWarning(UserWarning):
+    """``dev_server()`` could not have Inngest's default port: earlier clients miss it."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"port {DEFAULT_PORT} (Inngest's default, where an Inngest client made before "
+            f"dev_server() sends) is taken, so inngest-sim dev serves on {url}. "
+            "INNGEST_BASE_URL points there now, but a client made earlier (e.g. at module "
+            f"level) still sends to {DEFAULT_PORT}: make it inside the block, or use "
+            "dev.inngest_client(app_id); pass port=0 to say any port is fine"
+        )
+
+
+def _start(
+    ports: list[int | None], args: list[str], log: Path, timeout: float
+) -> tuple[subprocess.Popen[bytes], _Output, str]:
+    """The server started on the first of ``ports`` it can listen on, and its URL."""
+    for index, port in enumerate(ports):
+        command = [sys.executable, "-m", "inngest_sim", "dev", *args]
+        if port is not None:
+            command += ["--port", str(port)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        output = _Output(process, log)
+        try:
+            return process, output, output.wait_until_serving(timeout)
+        except SimError as exc:
+            _stop(process)
+            output.close()
+            # Taken between the check and the start: the next port (any free one).
+            if index + 1 == len(ports) or "cannot listen" not in str(exc):
+                raise
+    raise AssertionError("unreachable: the last port raises")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on 127.0.0.1:``port`` now."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    finally:
+        sock.close()
+    return True
 
 
 class _Output:

@@ -40,6 +40,7 @@ async def serve(options: DevOptions) -> int:
     sock = _bind(options.port)
     port = sock.getsockname()[1]
     server = DevServer(options)
+    server.url = f"http://127.0.0.1:{port}"
     await server.start()
     web = CleanStopServer(uvicorn_config(build_app(server)))
     task = asyncio.ensure_future(web.serve(sockets=[sock]))

@@ -74,6 +74,7 @@ class DevServer:
         self._sync_http: httpx.AsyncClient | None = None
         self._stopping = False
         self.api: InngestApi | None = None
+        self.url = "this server"  # its http://127.0.0.1:PORT once it listens
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -129,7 +130,7 @@ class DevServer:
     async def sync_url(self, url: str) -> str | None:
         """PUT the app at ``url`` so it registers; why it did not, or None."""
         assert self._sync_http is not None, "start() the dev server first"
-        return await self.apps.sync_url(self._sync_http, url)
+        return await self.apps.sync_url(self._sync_http, url, server_url=self.url)
 
     async def stop(self) -> None:
         self._stopping = True

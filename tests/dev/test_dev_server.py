@@ -129,7 +129,7 @@ def two_step_app(dev: DevServerClient, app_id: str, *, sync: bool = True) -> App
 
 @pytest.fixture(scope="module")
 def dev() -> Iterator[DevServerClient]:
-    with dev_server(args=["--retry-delay", "0.05"]) as client:
+    with dev_server(port=0, args=["--retry-delay", "0.05"]) as client:
         yield client
 
 
@@ -224,7 +224,7 @@ def _run_of(dev: DevServerClient, event_ids: list[str]) -> str:
 
 # ------------------------------------------------------------------ drain mode
 def test_no_auto_run_holds_triggered_runs_until_drained() -> None:
-    with dev_server(args=["--no-auto-run"], set_env=False) as held_dev:
+    with dev_server(port=0, args=["--no-auto-run"], set_env=False) as held_dev:
         app = two_step_app(held_dev, "py-held")
         try:
             app.client.send_sync(inngest.Event(name="py-held/go", data={"n": 1}))

@@ -44,7 +44,7 @@ class _Served:
 
 def _serve(args: list[str]) -> Iterator[_Served]:
     require_ts_app()
-    with dev_server(args=args, set_env=False) as dev:
+    with dev_server(port=0, args=args, set_env=False) as dev:
         app = start_app(dev.url, checkpointing=True)
         try:
             assert httpx.put(app.serve_url, timeout=10).status_code == 200

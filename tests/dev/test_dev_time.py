@@ -69,7 +69,7 @@ def order_app(dev: DevServerClient) -> App:
 @pytest.fixture(scope="module")
 def dev() -> Iterator[DevServerClient]:
     args = ["--clock", "virtual", "--hold-time", "--start", iso(START), "--seed", "4"]
-    with dev_server(args=args) as client:
+    with dev_server(port=0, args=args) as client:
         yield client
 
 
@@ -233,7 +233,7 @@ def test_time_cannot_move_while_a_request_is_in_flight(dev: DevServerClient) -> 
 
 
 def test_a_real_clock_cannot_be_held_or_moved() -> None:
-    with dev_server() as dev:
+    with dev_server(port=0) as dev:
         assert dev.time()["clock"] == "real"
         for method, path, body in [
             ("POST", "hold", None),

@@ -37,5 +37,5 @@ def test_unbalanced_quotes_are_a_usage_error_that_names_them(project: pytest.Pyt
     project.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     result = project.runpytest(*RUN)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "inngest_dev_args in the ini file = \"--start '2030\"" in result.stderr.str()
+    assert 'inngest_dev_args in the ini file = "--start \'2030"' in result.stderr.str()
     assert "No closing quotation" in result.stderr.str()
