@@ -29,6 +29,10 @@ test's, or only failing tests') and ``--inngest-sim-traces-with=html,perfetto``
 (what to write next to the JSON: the HTML report, the Perfetto export, or ``none``),
 ``--inngest-dev-args=FLAGS`` / ``inngest_dev_args`` (the ``inngest_dev_server``
 fixture's ``inngest-sim dev`` flags).
+
+``inngest_golden_histories`` is a factory of ``inngest_sim.history.GoldenHistories``
+folders: golden run histories that a test checks against the current code with the
+deploy check; ``--inngest-sim-record-histories`` records them anew.
 """
 
 from __future__ import annotations
@@ -44,17 +48,19 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Generator, Iterator
+    from collections.abc import AsyncIterator, Callable, Generator, Iterator
 
     from inngest_sim._simulator import Simulator
     from inngest_sim._sync import SyncSimulator
     from inngest_sim.dev import DevServerClient
     from inngest_sim.faults import FaultPlan
+    from inngest_sim.history import GoldenHistories
 
 __all__ = [
     "inngest_client",
     "inngest_dev_server",
     "inngest_functions",
+    "inngest_golden_histories",
     "inngest_sim",
     "inngest_sim_sync",
     "pytest_addoption",
@@ -109,6 +115,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--" + name.replace("_", "-")
         group.addoption(flag, default=None, dest=name, metavar=metavar, help=text)
         parser.addini(name, f"{text} (the {flag} option wins)", default="")
+    group.addoption(
+        "--inngest-sim-record-histories",
+        action="store_true",
+        default=False,
+        dest="inngest_sim_record_histories",
+        help="write the golden run histories tests keep (inngest_golden_histories) anew",
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -393,6 +406,22 @@ def inngest_sim_sync(request: pytest.FixtureRequest) -> Iterator[SyncSimulator]:
         session.sim = sim.sim
         yield sim
     _finish(request, session)
+
+
+@pytest.fixture
+def inngest_golden_histories(
+    pytestconfig: pytest.Config,
+) -> Callable[[str | Path], GoldenHistories]:
+    """Open a folder of golden run histories: ``inngest_golden_histories("tests/histories")``.
+
+    Returns an ``inngest_sim.history.GoldenHistories``, recording (``keep`` writes) when
+    the session runs with ``--inngest-sim-record-histories``; its ``check`` runs the
+    deploy check and fails the test with the report.
+    """
+    from inngest_sim.history import GoldenHistories
+
+    record = bool(pytestconfig.getoption("inngest_sim_record_histories"))
+    return lambda folder: GoldenHistories(folder, record=record)
 
 
 @pytest.fixture(scope="session")

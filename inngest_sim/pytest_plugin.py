@@ -11,6 +11,7 @@ from _inngest_sim_pytestplugin import (
     inngest_client,
     inngest_dev_server,
     inngest_functions,
+    inngest_golden_histories,
     inngest_sim,
     inngest_sim_sync,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "inngest_client",
     "inngest_dev_server",
     "inngest_functions",
+    "inngest_golden_histories",
     "inngest_sim",
     "inngest_sim_sync",
 ]

@@ -179,16 +179,12 @@ class _Check:
                 f"new step {new_key!r} would run before memoized {old.id!r} and the steps "
                 "after it, out of order",
             )
-        following = steps[k + 1].hashed_id if k + 1 < len(steps) else None
-        if following is None or following in reported or reply.kind == "done":
-            return self.verdict(
-                "reruns_step",
-                old.id,
-                new_key,
-                f"its memo is never read; the work runs again as {new_key!r}",
-            )
+        # The old memo is never read: the new step does the old step's work again.
         return self.verdict(
-            "skips_step", old.id, new_key, f"new step {new_key!r} runs and {old.id!r} is never read"
+            "reruns_step",
+            old.id,
+            new_key,
+            f"its memo is never read; the work runs again as {new_key!r}",
         )
 
     def _failed(self, k: int, reply: Reply) -> RunVerdict:
