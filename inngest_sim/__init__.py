@@ -26,7 +26,8 @@ from inngest_sim._public import claim_public_names
 from inngest_sim._replay import ReplayReport
 from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim._retry import Backoff
-from inngest_sim._sdk.accelerator import AcceleratorStatus, accelerator_status
+from inngest_sim._sdk.accelerator import AcceleratorStatus
+from inngest_sim._sdk.scope import accelerator_status
 from inngest_sim._simulator import Simulator
 from inngest_sim._sync import SyncSimulator
 from inngest_sim.faults import FaultContext, FaultPlan, FaultRule, parse_fault_rules

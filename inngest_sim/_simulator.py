@@ -47,9 +47,8 @@ from inngest_sim._pauses import Pauses
 from inngest_sim._replay import ReplayReport, check_replay
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
-from inngest_sim._sdk.accelerator import accelerated
 from inngest_sim._sdk.bridge import route_client
-from inngest_sim._sdk.probe import Probe
+from inngest_sim._sdk.scope import SdkScope, patched_sdk
 from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
 from inngest_sim._sdk.sync_cache import registrations
 from inngest_sim._sdk.waits import sdk_waits_on
@@ -205,6 +204,7 @@ class Simulator:
         self._loop: RunLoop | None = None
         self._registry: Registry | None = None
         self._ingest: Ingest | None = None
+        self._sdk: SdkScope | None = None
         self._flow: FlowControl | None = None
         self._signals: Signals | None = None
         self._loopback: LoopbackServer | None = None
@@ -258,7 +258,9 @@ class Simulator:
         await self._exit.aclose()
 
     async def _start(self) -> None:
-        self._exit.enter_context(accelerated(self._accelerate, freeze_gc=self._freeze_gc))
+        self._sdk = sdk = self._exit.enter_context(
+            patched_sdk(self._accelerate, freeze_gc=self._freeze_gc)
+        )
         scheduler = Scheduler(self.clock, asyncio.get_running_loop())
         recorder = Recorder(self.trace, self.clock)
         injector = FaultInjector(self.faults, recorder) if self.faults is not None else None
@@ -313,8 +315,7 @@ class Simulator:
         if self.backend.supports_body_probe:
             faults = StepFaults(injector) if injector else None
             watch = BodyWatch(self._run_of, recorder, faults, wall_clock)
-            listeners.append(_ProbeListener(watch))
-            self._exit.callback(lambda: Probe.forget(list(self._engine.runs)))
+            listeners.append(_ProbeListener(sdk, watch))
         self._loop = RunLoop(
             endpoint,
             scheduler,
@@ -570,7 +571,7 @@ class Simulator:
                     self._engine.endpoint,
                     self.functions,
                     list(histories),
-                    probe=self.backend.supports_body_probe,
+                    probe=self._sdk if self.backend.supports_body_probe else None,
                 )
             )
         )
@@ -656,16 +657,18 @@ class _ApiHost:
 
 
 class _ProbeListener:
-    """Registers each run with the in-process probe while it runs."""
+    """Registers each run with the in-process probe while it runs (the scope forgets
+    whatever is left when the simulator closes)."""
 
-    def __init__(self, watch: BodyWatch) -> None:
+    def __init__(self, sdk: SdkScope, watch: BodyWatch) -> None:
+        self.sdk = sdk
         self.watch = watch
 
     def run_started(self, ops: Any, run: RunState) -> None:
-        Probe.listen(run.run_id, self.watch)
+        self.sdk.listen(run.run_id, self.watch)
 
     def run_ended(self, ops: Any, run: RunState) -> None:
-        Probe.forget([run.run_id])
+        self.sdk.forget(run.run_id)
 
 
 def _discard(_value: object) -> None:

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 from inngest_sim._history.read import HistoryError
 from inngest_sim._history.verdict import Kind, RunVerdict
 from inngest_sim._protocol import ProtocolError, Reply, build_body, parse_reply
-from inngest_sim._sdk.probe import Probe
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from inngest_sim._history.format import HistoryStep, PendingStep, RunHistory
+    from inngest_sim._sdk.scope import SdkScope
     from inngest_sim._sdk.serve import ServeEndpoint
     from inngest_sim._server.registry import FunctionSpec, Registry
 
@@ -307,21 +307,33 @@ def spec_for(registry: Registry, history: RunHistory) -> FunctionSpec:
 
 
 async def check_history(
-    endpoint: ServeEndpoint, spec: FunctionSpec, history: RunHistory, *, probe: bool
+    endpoint: ServeEndpoint,
+    spec: FunctionSpec,
+    history: RunHistory,
+    *,
+    probe: SdkScope | None,
 ) -> RunVerdict:
-    """Resume ``history`` against the code behind ``endpoint`` and classify what happens."""
-    stopper = _StopBodies() if probe else None
-    if stopper is not None:
-        Probe.listen(history.run_id, stopper)
+    """Resume ``history`` against the code behind ``endpoint`` and classify what happens.
+
+    ``probe`` is the simulator's SDK scope when its backend runs step bodies in process.
+    """
+    stopper = None
+    if probe is not None:
+        stopper = _StopBodies()
+        probe.listen(history.run_id, stopper)
     try:
         return await _Check(endpoint, spec, history, stopper).run()
     finally:
-        if stopper is not None:
-            Probe.forget([history.run_id])
+        if probe is not None:
+            probe.forget(history.run_id)
 
 
 async def check_histories(
-    endpoint: ServeEndpoint, registry: Registry, histories: Sequence[RunHistory], *, probe: bool
+    endpoint: ServeEndpoint,
+    registry: Registry,
+    histories: Sequence[RunHistory],
+    *,
+    probe: SdkScope | None,
 ) -> list[RunVerdict]:
     """Every history checked, in order; a history for a function not served is an error."""
     specs = [spec_for(registry, h) for h in histories]  # every input checked before any request

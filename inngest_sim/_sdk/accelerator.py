@@ -2,8 +2,11 @@
 
 Every SDK request replays the function from the top, so a run of n steps replays
 about n²/2 steps. Two spots in the SDK (0.5.x) make each replayed step dearer than
-it needs to be, and one makes each request's memory outlive it; ``accelerated``
-fixes the three for as long as it is open:
+it needs to be, and one makes each request's memory outlive it. This module
+decides whether and with what the SDK's code may be replaced (versions, shape
+checks, the list of patches); ``replacements`` holds the code put in its place,
+and ``inngest_sim._sdk.scope`` installs it, with the step probe, for as long as a
+simulator is open:
 
 ``StepMemos.pop`` in constant time
     The SDK removes each memo it replays by rebuilding the whole memo dict, which
@@ -57,7 +60,7 @@ None of them changes what the SDK sends or returns: the equivalence tests in
 ``tests/perf/`` compare traces, wire bytes and replay checks with and without it.
 
 ``gc.freeze()`` (optional, off by default)
-    ``accelerated(freeze_gc=True)`` also moves every object alive when the first
+    ``patched_sdk(freeze_gc=True)`` also moves every object alive when the first
     scope opens to the permanent generation, so full collections during the run
     skip the imported modules; the last scope to close unfreezes them. It does
     nothing if something else had already frozen objects (more than were frozen
@@ -71,12 +74,16 @@ None of them changes what the SDK sends or returns: the equivalence tests in
 
 Scope and safety
     * The patches are class attributes, so they are process-wide while installed.
-      Scopes are reference-counted under a lock: the first one opened installs,
-      the last one closed restores the original attributes (the very objects taken
-      out). Nested and concurrent simulators share one installation; code using
-      the SDK outside any simulator, such as a test of
-      ``inngest.experimental.mocked``, runs the stock SDK. Code that runs *while*
-      a simulator runs (another thread, say) is accelerated too.
+      They are installed by one reference-counted scope, ``scope.patched_sdk``,
+      after respx's ``Mocker``: the first accelerated scope opened installs, the
+      last one closed restores the original attributes (the very objects taken
+      out), and the step probe is installed and restored by the same scope, so
+      the SDK is its stock self whenever no simulator is open
+      (``tests/perf/test_sdk_scope.py`` compares it object for object). Nested and
+      concurrent simulators share one installation; code using the SDK outside
+      any simulator, such as a test of ``inngest.experimental.mocked``, runs the
+      stock SDK. Code that runs *while* a simulator runs (another thread, say) is
+      accelerated too.
     * It installs only on an SDK whose patched code was checked, line for line,
       against this module: the versions in ``ACCEPTED_VERSIONS``, and only if
       each attribute it replaces is still the SDK's own and has the expected shape.
@@ -86,33 +93,34 @@ Scope and safety
 
 Turning it off
     ``INNGEST_SIM_ACCELERATE=0`` (or ``false``, ``no``, ``off``) in the
-    environment, or ``accelerated(enabled=False)``. A disabled scope installs
-    nothing, but cannot uninstall what another open scope installed.
+    environment, or ``Simulator(accelerate=False)`` (``patched_sdk(accelerate=
+    False)``). Such a scope installs only the probe, and cannot uninstall what
+    another open scope installed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import inspect
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from inngest_sim._sdk import replacements
+from inngest_sim._sdk.patch import Patch
 from inngest_sim._sdk.probe import Replays, beneath
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from types import CodeType
 
 __all__ = [
     "ACCEPTED_VERSIONS",
     "ENV_VAR",
     "AcceleratorStatus",
-    "accelerated",
-    "accelerator_status",
+    "Unsupported",
+    "patches",
+    "sdk_version",
+    "switched_off",
 ]
 
 #: SDK versions whose ``StepMemos`` and ``ReportedStep`` (and every reader of the
@@ -134,7 +142,7 @@ class AcceleratorStatus:
     Attributes:
         supported: this SDK passes the version and shape checks.
         active: the patches are installed right now.
-        scopes: how many ``accelerated()`` scopes hold the installation.
+        scopes: how many open scopes hold the accelerator (``scope.patched_sdk``).
         gc_frozen: the accelerator froze the garbage collector and holds it so.
         sdk_version: the inngest version found, or None if the SDK did not import.
         reason: one line: what is installed, or why nothing is.
@@ -148,16 +156,8 @@ class AcceleratorStatus:
     reason: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Patch:
-    owner: type
-    name: str
-    original: object  # the raw class-dict entry, put back as it was
-    replacement: object
-
-
 # ------------------------------------------------------------------- checks
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """This SDK is not one the accelerator knows; the message says why."""
 
 
@@ -197,25 +197,25 @@ def _sdk_own(reads: _Reads, owner: type, name: str, module: str, needs: set[str]
     The step probe's wrappers (always there while a simulator runs) are looked through.
     """
     if not isinstance(owner, type):
-        raise _Unsupported(f"the class that should hold {name} is not in the SDK")
+        raise Unsupported(f"the class that should hold {name} is not in the SDK")
     reads.get(owner, name)
     found = beneath(owner, name)
     code = getattr(found, "__code__", None)
     if code is None or getattr(found, "__module__", None) != module:
-        raise _Unsupported(f"{owner.__name__}.{name} is not the SDK's own function")
+        raise Unsupported(f"{owner.__name__}.{name} is not the SDK's own function")
     missing = needs - _names(code)
     if missing:
-        raise _Unsupported(f"{owner.__name__}.{name} no longer uses {sorted(missing)}")
+        raise Unsupported(f"{owner.__name__}.{name} no longer uses {sorted(missing)}")
     return found
 
 
 _VERDICT_LOCK: Final = threading.Lock()
 # The last verdict and the reads it rests on: (reads, (version, patches) or why not).
-_verdict: tuple[_Reads, tuple[str, list[_Patch]] | str] | None = None
+_verdict: tuple[_Reads, tuple[str, list[Patch]] | str] | None = None
 
 
-def _patches() -> tuple[str, list[_Patch]]:
-    """The SDK version and the patches for it; raises ``_Unsupported``.
+def patches() -> tuple[str, list[Patch]]:
+    """The SDK version and the patches for it; raises ``Unsupported``.
 
     The checks run again only when an attribute they read has changed since.
     """
@@ -224,26 +224,26 @@ def _patches() -> tuple[str, list[_Patch]]:
         if _verdict is None or not _verdict[0].still_hold():
             reads = _Reads()
             try:
-                result: tuple[str, list[_Patch]] | str = _check(reads)
-            except _Unsupported as exc:
+                result: tuple[str, list[Patch]] | str = _check(reads)
+            except Unsupported as exc:
                 result = str(exc)
             _verdict = (reads, result)
         result = _verdict[1]
     if isinstance(result, str):
-        raise _Unsupported(result)
+        raise Unsupported(result)
     return result
 
 
-def _check(reads: _Reads) -> tuple[str, list[_Patch]]:
+def _check(reads: _Reads) -> tuple[str, list[Patch]]:
     try:
         from inngest._internal import const, types
         from inngest._internal.execution_lib import models
         from inngest._internal.step_lib import base, step_async, step_sync
     except ImportError as exc:
-        raise _Unsupported(f"the inngest SDK's internals did not import ({exc})") from exc
+        raise Unsupported(f"the inngest SDK's internals did not import ({exc})") from exc
     version = str(reads.get(const, "VERSION") or "unknown")
     if version not in ACCEPTED_VERSIONS:
-        raise _Unsupported(f"inngest {version} is not one of the checked versions")
+        raise Unsupported(f"inngest {version} is not one of the checked versions")
     memos, step = reads.get(base, "StepMemos"), reads.get(models, "ReportedStep")
     empty = reads.get(types, "empty_sentinel")
     pop = _sdk_own(reads, memos, "pop", base.__name__, {"_memos", "empty_sentinel"})
@@ -253,11 +253,11 @@ def _check(reads: _Reads) -> tuple[str, list[_Patch]]:
     )
     _sdk_own(reads, step, "__init__", models.__name__, {"_release_signal"})
     if not inspect.iscoroutinefunction(release):
-        raise _Unsupported("ReportedStep.release is no longer a coroutine function")
+        raise Unsupported("ReportedStep.release is no longer a coroutine function")
     _probe_pop(reads, memos, empty)
     return version, [
-        _Patch(memos, "pop", pop, replacements.make_pop(empty)),
-        _Patch(step, "release", release, replacements.release),
+        Patch(memos, "pop", pop, replacements.make_pop(empty)),
+        Patch(step, "release", release, replacements.release),
         *_step_ai_patch(reads, step_async, "Step"),
         *_step_ai_patch(reads, step_sync, "StepSync"),
         *_replay_patches(reads),
@@ -265,7 +265,7 @@ def _check(reads: _Reads) -> tuple[str, list[_Patch]]:
     ]
 
 
-def _block_timing_patch(reads: _Reads) -> list[_Patch]:
+def _block_timing_patch(reads: _Reads) -> list[Patch]:
     """The event-loop-block timing without a task, if the SDK's is the one read; else none."""
     try:
         from inngest._internal import net
@@ -284,7 +284,7 @@ def _block_timing_patch(reads: _Reads) -> list[_Patch]:
         _sdk_own(reads, timing, "__exit__", net.__name__, {"_tracker_task", "cancel"})
         _sdk_own(reads, timing, "to_header", net.__name__, {"_tracker_task", "_block_dur"})
         _sdk_own(reads, timing, "__init__", net.__name__, {"_block_dur", "_tracker_task"})
-    except _Unsupported:
+    except Unsupported:
         return []
     # The tick and the clock it reads, as the tracker has them.
     intervals = [c for c in tracker.__code__.co_consts if type(c) is float]
@@ -292,18 +292,18 @@ def _block_timing_patch(reads: _Reads) -> list[_Patch]:
     if intervals != [0.1] or getattr(clock, "perf_counter", None) is None:
         return []
     sdk = replacements.BlockTimingSdk(perf_counter=clock.perf_counter, interval=intervals[0])
-    return [_Patch(timing, "__enter__", enter, replacements.make_block_timing(sdk))]
+    return [Patch(timing, "__enter__", enter, replacements.make_block_timing(sdk))]
 
 
-def _replay_patches(reads: _Reads) -> list[_Patch]:
+def _replay_patches(reads: _Reads) -> list[Patch]:
     """The fast replay, if every piece of the SDK it stands in for is as read; else none."""
     try:
         run_async, run_sync = replacements.make_replays(_replay_sdk(reads))
-    except (ImportError, _Unsupported):
+    except (ImportError, Unsupported):
         return []
     return [
-        _Patch(Replays, "run_async", None, run_async),
-        _Patch(Replays, "run_sync", None, run_sync),
+        Patch(Replays, "run_async", None, run_async),
+        Patch(Replays, "run_sync", None, run_sync),
     ]
 
 
@@ -352,10 +352,10 @@ def _probe_counter(reads: _Reads, counter_type: Any) -> None:
     counter = counter_type()
     ok = counter.increment("a") == 1 and counter.increment("a") == 2 and counter._counts == {"a": 2}
     if not ok:
-        raise _Unsupported("StepIDCounter does not count as in inngest 0.5.19")
+        raise Unsupported("StepIDCounter does not count as in inngest 0.5.19")
 
 
-def _step_ai_patch(reads: _Reads, module: Any, step_class: str) -> list[_Patch]:
+def _step_ai_patch(reads: _Reads, module: Any, step_class: str) -> list[Patch]:
     """The ``Step`` <-> ``AI`` cycle fix for one step module, if its shape is the known one."""
     step, ai = reads.get(module, step_class), reads.get(module, "AI")
     if not isinstance(step, type) or not isinstance(ai, type):
@@ -363,11 +363,11 @@ def _step_ai_patch(reads: _Reads, module: Any, step_class: str) -> list[_Patch]:
     try:
         init = _sdk_own(reads, step, "__init__", module.__name__, {"ai", "AI"})
         _sdk_own(reads, ai, "__init__", module.__name__, {"_step"})
-    except _Unsupported:
+    except Unsupported:
         return []
     if "__weakref__" not in dir(step):
         return []
-    return [_Patch(step, "__init__", init, replacements.make_step_init(init))]
+    return [Patch(step, "__init__", init, replacements.make_step_init(init))]
 
 
 def _probe_pop(reads: _Reads, memos: Any, empty: object) -> None:
@@ -384,10 +384,11 @@ def _probe_pop(reads: _Reads, memos: Any, empty: object) -> None:
         and source == {"a": one, "b": two}
     )
     if not ok:
-        raise _Unsupported("StepMemos.pop does not behave as in inngest 0.5.19")
+        raise Unsupported("StepMemos.pop does not behave as in inngest 0.5.19")
 
 
-def _sdk_version() -> str | None:
+def sdk_version() -> str | None:
+    """The inngest version found, or None if the SDK did not import."""
     try:
         from inngest._internal import const
     except ImportError:
@@ -395,123 +396,6 @@ def _sdk_version() -> str | None:
     return str(getattr(const, "VERSION", "unknown"))
 
 
-def _switched_off() -> bool:
+def switched_off() -> bool:
+    """``INNGEST_SIM_ACCELERATE`` says off."""
     return os.environ.get(ENV_VAR, "").strip().lower() in _OFF_VALUES
-
-
-# -------------------------------------------------------------------- state
-class _State:
-    """The one installation in this process, shared by every open scope."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.scopes = 0
-        self.installed: list[_Patch] = []
-        self.freezers = 0  # open scopes that asked for gc.freeze
-        self.froze = False
-        self.reason = "not installed: no accelerated() scope is open"
-        self.note = ""  # what the last restore had to leave in place
-
-    def enter(self, freeze_gc: bool) -> bool:
-        """Open a scope; False if nothing was installed (the scope is not counted)."""
-        with self.lock:
-            if self.scopes == 0:
-                try:
-                    version, patches = _patches()
-                except _Unsupported as exc:
-                    self.reason = f"not installed: {exc}"
-                    return False
-                for patch in patches:
-                    setattr(patch.owner, patch.name, patch.replacement)
-                self.installed = patches
-                self.reason = f"installed on inngest {version}: " + ", ".join(
-                    f"{p.owner.__name__}.{p.name}" for p in patches
-                )
-            self.scopes += 1
-            if freeze_gc:
-                self._freeze()
-            return True
-
-    def exit(self, freeze_gc: bool) -> None:
-        with self.lock:
-            if freeze_gc:
-                self._unfreeze()
-            self.scopes -= 1
-            if self.scopes:
-                return
-            kept = []
-            for patch in self.installed:
-                if patch.owner.__dict__.get(patch.name) is patch.replacement:
-                    setattr(patch.owner, patch.name, patch.original)
-                else:
-                    kept.append(f"{patch.owner.__name__}.{patch.name}")
-            self.installed = []
-            self.reason = "not installed: no accelerated() scope is open"
-            self.note = f" (left {', '.join(kept)}: replaced again while installed)" if kept else ""
-
-    def _freeze(self) -> None:
-        self.freezers += 1
-        # Someone else's freeze is theirs to undo: only freeze from a thawed state.
-        if self.freezers == 1 and gc.get_freeze_count() <= _FROZEN_AT_IMPORT:
-            gc.freeze()
-            self.froze = True
-
-    def _unfreeze(self) -> None:
-        self.freezers -= 1
-        if self.freezers == 0 and self.froze:
-            gc.unfreeze()
-            self.froze = False
-
-
-_STATE: Final = _State()
-# Objects the interpreter had frozen before this module ran (375 on CPython 3.12.1, 0 on
-# 3.11 and 3.13): a freeze count above this is someone else's gc.freeze().
-_FROZEN_AT_IMPORT: Final = gc.get_freeze_count()
-
-
-def accelerator_status() -> AcceleratorStatus:
-    """What the accelerator would do here and what it does now."""
-    with _STATE.lock:
-        scopes, froze, reason, note = _STATE.scopes, _STATE.froze, _STATE.reason, _STATE.note
-    if scopes:
-        supported = True
-    elif _switched_off():
-        supported, reason = False, f"off: {ENV_VAR}={os.environ[ENV_VAR]!r}"
-    else:
-        try:
-            _patches()
-        except _Unsupported as exc:
-            supported, reason = False, f"not supported: {exc}"
-        else:
-            supported = True
-    return AcceleratorStatus(
-        supported=supported,
-        active=scopes > 0,
-        scopes=scopes,
-        gc_frozen=froze,
-        sdk_version=_sdk_version(),
-        reason=reason + note,
-    )
-
-
-@contextlib.contextmanager
-def accelerated(
-    enabled: bool | None = None, *, freeze_gc: bool = False
-) -> Iterator[AcceleratorStatus]:
-    """Install the accelerator for the duration of the block (reference-counted).
-
-    Args:
-        enabled: False installs nothing; None (the default) follows
-            ``INNGEST_SIM_ACCELERATE``; True ignores that variable.
-        freeze_gc: also ``gc.freeze()`` while the block is open (see the module doc).
-
-    Yields:
-        The status once the block is entered (``active`` says whether it took).
-    """
-    on = (not _switched_off()) if enabled is None else enabled
-    entered = on and _STATE.enter(freeze_gc)
-    try:
-        yield accelerator_status()
-    finally:
-        if entered:
-            _STATE.exit(freeze_gc)

@@ -6,8 +6,11 @@ and a lost response hides a body that did run. Wrapping the handler that
 ``step.run`` receives tells the simulator about each real execution, and gives
 fault injection a place to act *inside* a step.
 
-The patch is installed once per process and routes each call to the listener
-registered for the run id, so unrelated code using the SDK is untouched.
+This module only says what the probe replaces (``patches``); the one scope in
+``inngest_sim._sdk.scope`` installs it with the accelerator while a simulator is
+open and restores the SDK's own functions when the last one closes. Each call is
+routed to the listener registered for its run id, so other code using the SDK
+while a simulator is open runs its steps as before.
 """
 
 from __future__ import annotations
@@ -15,16 +18,17 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import threading
+import weakref
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from inngest_sim._errors import SdkBridgeError
+from inngest_sim._sdk.patch import Patch
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
     from contextlib import AbstractContextManager
 
-__all__ = ["MISS", "BodyListener", "Probe", "Replays", "beneath"]
+__all__ = ["MISS", "BodyListener", "Replays", "beneath", "patches"]
 
 # The step id the SDK parsed last in this context, as it parsed it: the key a body
 # reports under is worked out only if the body runs (most parsed steps are replays).
@@ -76,42 +80,30 @@ class BodyListener(Protocol):
         ...
 
 
-class Probe:
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-    _installed: ClassVar[bool] = False
-    _listeners: ClassVar[dict[str, BodyListener]] = {}
+def patches(listeners: Mapping[str, BodyListener]) -> list[Patch]:
+    """The probe's wrappers of ``step.run`` (async and sync) and ``_parse_step_id``.
 
-    @classmethod
-    def listen(cls, run_id: str, listener: BodyListener) -> None:
-        cls._install()
-        cls._listeners[run_id] = listener
+    Each wrapper reads ``listeners`` (by run id) on every call: the scope keeps one
+    mapping for as long as the wrappers live. Raises ``SdkBridgeError`` on an SDK
+    whose step classes are not where 0.5.x keeps them.
+    """
+    try:
+        from inngest._internal.step_lib import base, step_async, step_sync
 
-    @classmethod
-    def forget(cls, run_ids: list[str]) -> None:
-        for run_id in run_ids:
-            cls._listeners.pop(run_id, None)
-
-    @classmethod
-    def _install(cls) -> None:
-        with cls._lock:
-            if cls._installed:
-                return
-            try:
-                from inngest._internal.step_lib import base, step_async, step_sync
-
-                _patch_parse(base.StepBase)
-                _patch_run(step_async.Step, is_async=True)
-                _patch_run(step_sync.StepSync, is_async=False)
-            except (ImportError, AttributeError) as exc:
-                raise SdkBridgeError(
-                    f"cannot install the step probe in this inngest SDK ({exc}); "
-                    "pin inngest>=0.5.19,<0.6"
-                ) from exc
-            cls._installed = True
+        return [
+            _parse_patch(base.StepBase),
+            _run_patch(step_async.Step, listeners, is_async=True),
+            _run_patch(step_sync.StepSync, listeners, is_async=False),
+        ]
+    except (ImportError, AttributeError, KeyError) as exc:
+        raise SdkBridgeError(
+            f"cannot install the step probe in this inngest SDK ({exc!r}); pin inngest>=0.5.19,<0.6"
+        ) from exc
 
 
-# The probe's own wrappers, to tell them from anyone else's.
-_WRAPPERS: set[Any] = set()
+# The probe's own wrappers, to tell them from anyone else's (weakly: a wrapper the
+# scope has dropped is nobody's business).
+_WRAPPERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def beneath(owner: type, name: str) -> Any:
@@ -120,8 +112,8 @@ def beneath(owner: type, name: str) -> Any:
     return found.__wrapped__ if found in _WRAPPERS else found
 
 
-def _patch_parse(step_base: Any) -> None:
-    original = step_base._parse_step_id
+def _parse_patch(step_base: Any) -> Patch:
+    original = step_base.__dict__["_parse_step_id"]
 
     @functools.wraps(original)
     def parse(self: Any, step_id: str) -> Any:
@@ -129,14 +121,13 @@ def _patch_parse(step_base: Any) -> None:
         _current_step.set(parsed)
         return parsed
 
-    step_base._parse_step_id = parse
     _WRAPPERS.add(parse)
+    return Patch(step_base, "_parse_step_id", original, parse)
 
 
 # Called for every step of every request, replays included: kept lean on purpose.
-def _patch_run(step_cls: Any, *, is_async: bool) -> None:
-    original = step_cls.run
-    listeners = Probe._listeners
+def _run_patch(step_cls: Any, listeners: Mapping[str, BodyListener], *, is_async: bool) -> Patch:
+    original = step_cls.__dict__["run"]
 
     if is_async:
 
@@ -162,9 +153,8 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
 
             return await original(self, step_id, body, *args, **kw)
 
-        step_cls.run = run_async
         _WRAPPERS.add(run_async)
-        return
+        return Patch(step_cls, "run", original, run_async)
 
     @functools.wraps(original)
     def run_sync(
@@ -187,5 +177,5 @@ def _patch_run(step_cls: Any, *, is_async: bool) -> None:
 
         return original(self, step_id, body, *args, **kw)
 
-    step_cls.run = run_sync
     _WRAPPERS.add(run_sync)
+    return Patch(step_cls, "run", original, run_sync)

@@ -16,8 +16,8 @@ import httpx
 from inngest._internal.comm_lib.handler import CommHandler
 
 from inngest_sim import InProcessBackend, NondeterminismError, Simulator
-from inngest_sim._sdk.accelerator import accelerated
 from inngest_sim._sdk.direct import DirectAnswer
+from inngest_sim._sdk.scope import patched_sdk
 
 from ._scenarios import START, Scenario
 
@@ -124,7 +124,8 @@ async def outcome(build: Any, *, accelerate: bool, direct: bool = False, seed: i
     requests: list[tuple[str, dict[str, Any]]] = []
     responses: list[Any] = []
     backend = _RecordingBackend("direct" if direct else "asgi", responses)
-    with accelerated(accelerate) as status, _sdk_requests(requests):
+    with patched_sdk(accelerate) as sdk, _sdk_requests(requests):
+        status = sdk.accelerator
         async with Simulator(
             scenario.client,
             scenario.functions,

@@ -17,13 +17,9 @@ from inngest._internal.step_lib import base, step_async, step_sync
 from inngest.experimental import mocked
 
 from inngest_sim import Simulator
-from inngest_sim._sdk.accelerator import (
-    _FROZEN_AT_IMPORT,
-    ENV_VAR,
-    accelerated,
-    accelerator_status,
-)
+from inngest_sim._sdk.accelerator import ENV_VAR
 from inngest_sim._sdk.probe import Replays
+from inngest_sim._sdk.scope import _FROZEN_AT_IMPORT, accelerator_status, patched_sdk
 
 POP = base.StepMemos.__dict__["pop"]
 RELEASE = models.ReportedStep.__dict__["release"]
@@ -53,7 +49,8 @@ def _stock_around_each_test(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def test_it_is_installed_inside_its_scope_only_and_restores_the_very_originals() -> None:
     assert accelerator_status().active is False
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert status.active
         assert status.scopes == 1
         assert status.sdk_version == "0.5.19"
@@ -66,9 +63,10 @@ def test_it_is_installed_inside_its_scope_only_and_restores_the_very_originals()
 
 
 def test_nested_scopes_share_one_installation_until_the_outer_one_closes() -> None:
-    with accelerated():
+    with patched_sdk():
         replaced = base.StepMemos.__dict__["pop"]
-        with accelerated() as inner:
+        with patched_sdk() as sdk:
+            inner = sdk.accelerator
             assert inner.scopes == 2
             assert base.StepMemos.__dict__["pop"] is replaced
         assert accelerator_status().scopes == 1
@@ -81,7 +79,7 @@ def test_scopes_in_two_threads_are_counted_together() -> None:
     seen: list[bool] = []
 
     def first() -> None:
-        with accelerated():
+        with patched_sdk():
             entered.set()
             release_first.wait()
         first_done.set()
@@ -89,7 +87,8 @@ def test_scopes_in_two_threads_are_counted_together() -> None:
     thread = threading.Thread(target=first)
     thread.start()
     entered.wait()
-    with accelerated() as mine:
+    with patched_sdk() as sdk:
+        mine = sdk.accelerator
         assert mine.scopes == 2
         release_first.set()
         first_done.wait()
@@ -107,7 +106,7 @@ def test_mocked_trigger_outside_any_scope_runs_the_stock_sdk() -> None:
         pops.append(base.StepMemos.__dict__["pop"])
         return ctx.step.run("a", lambda: 1) + ctx.step.run("b", lambda: 2)
 
-    with accelerated():
+    with patched_sdk():
         pass
     result = mocked.trigger(f, inngest.Event(name="p/m"), client)
 
@@ -120,16 +119,18 @@ def test_mocked_trigger_outside_any_scope_runs_the_stock_sdk() -> None:
 @pytest.mark.parametrize("value", ["0", "false", "OFF", "no"])
 def test_the_environment_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv(ENV_VAR, value)
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert not status.active
         assert _sdk_is_stock()
     assert "off" in accelerator_status().reason
-    with accelerated(enabled=True) as forced:  # the lead's parameter wins over the env
-        assert forced.active
+    with patched_sdk(accelerate=True) as sdk:  # the parameter wins over the env
+        assert sdk.accelerator.active
 
 
 def test_the_parameter_turns_it_off() -> None:
-    with accelerated(enabled=False) as status:
+    with patched_sdk(accelerate=False) as sdk:
+        status = sdk.accelerator
         assert not status.active
         assert _sdk_is_stock()
 
@@ -138,7 +139,8 @@ def test_another_sdk_version_is_left_alone_and_the_status_says_why(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(const, "VERSION", "0.6.0")
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert not status.active
         assert _sdk_is_stock()
     status = accelerator_status()
@@ -151,7 +153,8 @@ def test_a_method_of_another_shape_is_left_alone(monkeypatch: pytest.MonkeyPatch
         return POP(self, hashed_id)
 
     monkeypatch.setattr(base.StepMemos, "pop", pop)
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert not status.active
         assert base.StepMemos.__dict__["pop"] is pop
         assert models.ReportedStep.__dict__["release"] is RELEASE
@@ -177,7 +180,8 @@ def test_the_fast_replay_is_skipped_alone_where_the_sdk_looks_otherwise(
         return original(self, *args)
 
     monkeypatch.setattr(owner, name, theirs)
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert status.active
         assert (Replays.run_async, Replays.run_sync) == (None, None)
         assert "StepMemos.pop" in status.reason
@@ -195,7 +199,8 @@ def test_the_fast_replay_is_skipped_where_step_ids_are_counted_otherwise(
         return counts[step_id]
 
     monkeypatch.setattr(base.StepIDCounter, "increment", elsewhere)
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert status.active
         assert (Replays.run_async, Replays.run_sync) == (None, None)
     monkeypatch.undo()
@@ -204,22 +209,26 @@ def test_the_fast_replay_is_skipped_where_step_ids_are_counted_otherwise(
 def test_a_verdict_is_reached_again_whenever_what_it_read_has_changed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert status.active  # a verdict on the stock SDK, kept for the next scope
 
     def theirs(self: Any, hashed_id: str) -> Any:
         return POP(self, hashed_id)
 
     monkeypatch.setattr(base.StepMemos, "pop", theirs)
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert not status.active
     monkeypatch.setattr(base.StepMemos, "pop", POP)
     monkeypatch.setattr(v0.ExecutionV0, "report_step", theirs)
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert status.active
         assert Replays.run_async is None
     monkeypatch.undo()
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert status.active
         assert Replays.run_async is not None
 
@@ -228,7 +237,7 @@ def test_a_patch_made_while_installed_is_not_clobbered_on_exit() -> None:
     def theirs(self: Any, hashed_id: str) -> Any:
         return POP(self, hashed_id)
 
-    with accelerated():
+    with patched_sdk():
         base.StepMemos.pop = theirs  # type: ignore[method-assign]
     try:
         assert base.StepMemos.__dict__["pop"] is theirs
@@ -241,7 +250,7 @@ def test_a_patch_made_while_installed_is_not_clobbered_on_exit() -> None:
 # ----------------------------------------------------------------- semantics
 def test_the_fast_pop_answers_every_sequence_of_pops_as_the_sdks_does() -> None:
     rng = random.Random(11)
-    with accelerated():
+    with patched_sdk():
         fast = base.StepMemos.__dict__["pop"]
     for _ in range(200):
         keys = [f"k{i}" for i in range(rng.randint(0, 12))]
@@ -270,7 +279,7 @@ def test_a_released_step_is_freed_without_the_cycle_collector() -> None:
     gc.disable()
     try:
         stock = asyncio.run(released_step_survives())
-        with accelerated():
+        with patched_sdk():
             fast = asyncio.run(released_step_survives())
     finally:
         gc.enable()
@@ -318,17 +327,19 @@ def test_a_request_is_freed_without_the_cycle_collector() -> None:
 def test_gc_freeze_is_scoped_and_leaves_someone_elses_freeze_alone() -> None:
     # CPython 3.12 starts with some objects frozen; that is nobody's freeze to respect.
     assert gc.get_freeze_count() <= _FROZEN_AT_IMPORT
-    with accelerated(freeze_gc=True) as status:
+    with patched_sdk(freeze_gc=True) as sdk:
+        status = sdk.accelerator
         assert status.gc_frozen
         assert gc.get_freeze_count() > _FROZEN_AT_IMPORT
-        with accelerated(freeze_gc=True):
+        with patched_sdk(freeze_gc=True):
             pass
         assert gc.get_freeze_count() > _FROZEN_AT_IMPORT  # the inner scope does not thaw
     assert gc.get_freeze_count() == 0
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with accelerated(freeze_gc=True) as status:
+        with patched_sdk(freeze_gc=True) as sdk:
+            status = sdk.accelerator
             assert not status.gc_frozen
         assert gc.get_freeze_count() > frozen // 2  # still frozen (a few may have been freed)
     finally:

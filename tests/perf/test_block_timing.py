@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from inngest._internal import net
 
-from inngest_sim._sdk.accelerator import accelerated
 from inngest_sim._sdk.replacements import BlockTimingSdk, make_block_timing
+from inngest_sim._sdk.scope import patched_sdk
 
 # Clock readings, in the order the timing reads them: its start, the tracker's first
 # note, then one per tick. Between 0.05 and 0.30 the loop was blocked for 0.15 s past
@@ -78,7 +78,8 @@ def test_it_adds_up_the_blocked_time_as_the_sdks_tracker_does(
 
 def test_the_accelerator_installs_it_and_puts_the_sdks_back() -> None:
     stock = net._AsyncBlockServerTiming.__dict__["__enter__"]
-    with accelerated() as status:
+    with patched_sdk() as sdk:
+        status = sdk.accelerator
         assert "_AsyncBlockServerTiming.__enter__" in status.reason
         assert net._AsyncBlockServerTiming.__dict__["__enter__"] is not stock
     assert net._AsyncBlockServerTiming.__dict__["__enter__"] is stock

@@ -24,8 +24,8 @@ from inngest._internal.execution_lib import models, v0
 from inngest._internal.serializer_lib import PydanticSerializer
 from inngest._internal.step_lib import base, step_async, step_sync
 
-from inngest_sim._sdk.accelerator import accelerated
-from inngest_sim._sdk.probe import MISS, Probe, Replays
+from inngest_sim._sdk.probe import MISS, Replays
+from inngest_sim._sdk.scope import patched_sdk
 
 
 class Asset(pydantic.BaseModel):
@@ -130,7 +130,8 @@ def _drive(case: Case, *, is_async: bool, accelerate: bool) -> dict[str, Any]:
             else:
                 answers.append(("value", type(value).__name__, _plain(value)))
 
-    with accelerated(enabled=accelerate) as status:
+    with patched_sdk(accelerate=accelerate) as sdk:
+        status = sdk.accelerator
         assert status.active is accelerate
         assert (Replays.run_async is not None) is accelerate
         contextvars.copy_context().run(asyncio.run, calls())
@@ -159,11 +160,6 @@ def _described(exc: BaseException) -> tuple[Any, ...]:
     return ("raised", type(exc).__name__, str(exc), fields)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _probe_installed() -> None:
-    Probe._install()  # in a simulator, step.run is always the probe's wrapper
-
-
 @pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_replay_answers_as_the_sdks_own(name: str, is_async: bool) -> None:
@@ -176,7 +172,7 @@ def test_a_replay_answers_as_the_sdks_own(name: str, is_async: bool) -> None:
 @contextlib.contextmanager
 def _spied(spy: Callable[[Any, Any, Any], Awaitable[Any]]) -> Iterator[None]:
     """The accelerator installed, with its async replay wrapped by ``spy``."""
-    with accelerated():
+    with patched_sdk():
         real = Replays.run_async
         assert real is not None
 

@@ -1,0 +1,240 @@
+"""One reference-counted scope over everything the simulator patches in the SDK.
+
+Two things replace SDK code while a simulator is open: the step probe (``probe``:
+wrappers of ``step.run`` and ``_parse_step_id`` that see every body run) and the
+accelerator (``accelerator``: cheaper replays). Both replace class attributes, so both
+are process-wide while installed. ``patched_sdk`` installs them the way respx's
+``Mocker`` patches httpx: the first scope opened installs, and the last one closed
+puts back every attribute it replaced (the very objects that were there), so outside
+any simulator the SDK is exactly its stock self. Inside, the accelerator keeps its own
+count, because a scope may decline it (``accelerate=False`` or
+``INNGEST_SIM_ACCELERATE=0``), and so does ``gc.freeze``.
+
+The probe routes each step to the ``BodyListener`` registered for its run id, through
+the scope that registered it (``SdkScope.listen``). A scope forgets its own runs when
+it closes, and the registry is empty whenever nothing is installed. The probe's
+wrappers are made once and put back in by each later installation (unless the SDK's
+own functions changed meanwhile), so the accelerator's checks, which read through
+them, keep their verdict from one simulator to the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import threading
+from typing import TYPE_CHECKING, Final
+
+from inngest_sim._errors import SdkBridgeError
+from inngest_sim._sdk import probe
+from inngest_sim._sdk.accelerator import (
+    ENV_VAR,
+    AcceleratorStatus,
+    Unsupported,
+    patches,
+    sdk_version,
+    switched_off,
+)
+from inngest_sim._sdk.patch import ABSENT, Patch, install, restore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from inngest_sim._sdk.probe import BodyListener
+
+__all__ = ["SdkScope", "accelerator_status", "installed", "patched_sdk"]
+
+_IDLE: Final = "not installed: no accelerated scope is open"
+
+
+class _State:
+    """The one installation in this process, shared by every open scope."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.scopes = 0  # every open scope
+        self.listeners: dict[str, BodyListener] = {}  # read by the probe's wrappers
+        self.probe: list[Patch] = []  # installed now
+        self.probe_made: list[Patch] = []  # the wrappers, kept to go back in next time
+        self.probe_error: str | None = None
+        self.accelerated = 0  # open scopes that took the accelerator
+        self.installed: list[Patch] = []
+        self.freezers = 0  # accelerated scopes that asked for gc.freeze
+        self.froze = False
+        self.reason = _IDLE
+        self.note = ""  # what the last restore had to leave in place
+
+    def open(self, accelerate: bool, freeze_gc: bool) -> bool:
+        """Count a scope in; True if it holds the accelerator too."""
+        with self.lock:
+            first = self.scopes == 0
+            if first:
+                self._install_probe()
+            try:
+                accelerated = accelerate and self._accelerate(freeze_gc)
+            except BaseException:
+                if first:
+                    self._restore_probe()
+                raise
+            self.scopes += 1
+            return accelerated
+
+    def close(self, accelerated: bool, freeze_gc: bool) -> None:
+        with self.lock:
+            kept: list[str] = []
+            restored = False
+            if accelerated:
+                if freeze_gc:
+                    self._unfreeze()
+                self.accelerated -= 1
+                if self.accelerated == 0:
+                    kept += restore(self.installed)
+                    self.installed, self.reason, restored = [], _IDLE, True
+            self.scopes -= 1
+            if self.scopes == 0:
+                kept += self._restore_probe()
+                restored = True
+            if restored:
+                left = ", ".join(kept)
+                self.note = f" (left {left}: replaced again while installed)" if kept else ""
+
+    def _install_probe(self) -> None:
+        made = self.probe_made
+        if not made or any(p.owner.__dict__.get(p.name, ABSENT) is not p.original for p in made):
+            try:
+                made = probe.patches(self.listeners)
+            except SdkBridgeError as exc:
+                self.probe_error = str(exc)
+                return
+            self.probe_made = made
+        self.probe_error = None
+        install(made)
+        self.probe = made
+
+    def _restore_probe(self) -> list[str]:
+        kept = restore(self.probe)
+        self.probe = []
+        self.listeners.clear()
+        return kept
+
+    def _accelerate(self, freeze_gc: bool) -> bool:
+        if self.accelerated == 0:
+            try:
+                version, found = patches()
+            except Unsupported as exc:
+                self.reason = f"not installed: {exc}"
+                return False
+            install(found)
+            self.installed = found
+            self.reason = f"installed on inngest {version}: " + ", ".join(p.label for p in found)
+        self.accelerated += 1
+        if freeze_gc:
+            self._freeze()
+        return True
+
+    def _freeze(self) -> None:
+        self.freezers += 1
+        # Someone else's freeze is theirs to undo: only freeze from a thawed state.
+        if self.freezers == 1 and gc.get_freeze_count() <= _FROZEN_AT_IMPORT:
+            gc.freeze()
+            self.froze = True
+
+    def _unfreeze(self) -> None:
+        self.freezers -= 1
+        if self.freezers == 0 and self.froze:
+            gc.unfreeze()
+            self.froze = False
+
+
+_STATE: Final = _State()
+# Objects the interpreter had frozen before this module ran (375 on CPython 3.12.1, 0 on
+# 3.11 and 3.13): a freeze count above this is someone else's gc.freeze().
+_FROZEN_AT_IMPORT: Final = gc.get_freeze_count()
+
+
+class SdkScope:
+    """One simulator's hold on the patched SDK, from ``patched_sdk``.
+
+    Attributes:
+        accelerator: the accelerator's status when the scope opened.
+    """
+
+    def __init__(self, accelerator: AcceleratorStatus) -> None:
+        self.accelerator = accelerator
+        self._runs: dict[str, BodyListener] = {}
+        self._open = True
+
+    def listen(self, run_id: str, listener: BodyListener) -> None:
+        """Route the steps of ``run_id`` to ``listener`` until ``forget`` or the close."""
+        if not self._open:
+            raise RuntimeError(f"run {run_id}: its simulator's SDK scope is already closed")
+        if _STATE.probe_error is not None:
+            raise SdkBridgeError(_STATE.probe_error)
+        self._runs[run_id] = listener
+        _STATE.listeners[run_id] = listener
+
+    def forget(self, run_id: str) -> None:
+        listener = self._runs.pop(run_id, None)
+        # Another open simulator may have registered the same run id since: leave it theirs.
+        if listener is not None and _STATE.listeners.get(run_id) is listener:
+            del _STATE.listeners[run_id]
+
+    def _close(self) -> None:
+        for run_id in list(self._runs):
+            self.forget(run_id)
+        self._open = False
+
+
+@contextlib.contextmanager
+def patched_sdk(accelerate: bool | None = None, *, freeze_gc: bool = False) -> Iterator[SdkScope]:
+    """Install the step probe and the accelerator for the block (reference-counted).
+
+    Args:
+        accelerate: False leaves the accelerator out (the probe goes in all the same);
+            None (the default) follows ``INNGEST_SIM_ACCELERATE``; True ignores it.
+        freeze_gc: also ``gc.freeze()`` while the block is open (see ``accelerator``).
+
+    Yields:
+        The scope: ``listen``/``forget`` for the probe, ``accelerator`` for its status.
+    """
+    on = (not switched_off()) if accelerate is None else accelerate
+    accelerated = _STATE.open(on, freeze_gc)
+    scope = SdkScope(accelerator_status())
+    try:
+        yield scope
+    finally:
+        scope._close()
+        _STATE.close(accelerated, freeze_gc)
+
+
+def installed() -> list[Patch]:
+    """Every attribute replaced right now (the probe's and the accelerator's)."""
+    with _STATE.lock:
+        return [*_STATE.probe, *_STATE.installed]
+
+
+def accelerator_status() -> AcceleratorStatus:
+    """What the accelerator would do here and what it does now."""
+    with _STATE.lock:
+        scopes, froze = _STATE.accelerated, _STATE.froze
+        reason, note = _STATE.reason, _STATE.note
+    if scopes:
+        supported = True
+    elif switched_off():
+        supported, reason = False, f"off: {ENV_VAR}={os.environ[ENV_VAR]!r}"
+    else:
+        try:
+            patches()
+        except Unsupported as exc:
+            supported, reason = False, f"not supported: {exc}"
+        else:
+            supported = True
+    return AcceleratorStatus(
+        supported=supported,
+        active=scopes > 0,
+        scopes=scopes,
+        gc_frozen=froze,
+        sdk_version=sdk_version(),
+        reason=reason + note,
+    )
