@@ -19,6 +19,7 @@ from inngest_sim.timeline import render_timeline
 
 if TYPE_CHECKING:
     from inngest_sim._results import RunResult
+    from inngest_sim.trace import Trace
 
 __all__ = ["RunOptions", "load_target", "run_target"]
 
@@ -126,11 +127,11 @@ async def run_target(options: RunOptions) -> int:
         runs = await sim.settle()
         trace = sim.trace
     if trace_path:
-        trace.save(trace_path)
+        _wrote("the trace", trace.save(trace_path), trace)
     if report:
         from inngest_sim.report import write_html
 
-        write_html(trace, report)
+        _wrote("the timeline report", write_html(trace, report), trace)
     if options.as_json:
         print(json.dumps([_as_json(r) for r in runs], indent=2, default=str))
     else:
@@ -144,3 +145,13 @@ async def run_target(options: RunOptions) -> int:
                 file=sys.stderr,
             )
     return 0 if runs and all(r.status == "Completed" for r in runs) else 1
+
+
+def _wrote(what: str, path: Path, trace: Trace) -> None:
+    # On stderr: stdout carries the timeline, or the JSON with --json.
+    runs = len(trace.run_ids())
+    print(
+        f"inngest-sim run: wrote {what} to {path} ({runs} run{'s' * (runs != 1)}, "
+        f"{len(trace)} records, {path.stat().st_size:,} bytes)",
+        file=sys.stderr,
+    )

@@ -134,7 +134,7 @@ class FetchGateway:
                 return
             # As on the server the whole request is retried: the SDK reports the op again.
             run.seen_ops.discard(op.id)
-            ops.retry_or_fail(answer.item, error, False, None)
+            ops.retry_or_fail(answer.item, error, False, None, op.key)
             return
         ops.attempt(answer, op.id, op.key, "ok")
         url = str((op.opts or {}).get("url", ""))

@@ -23,6 +23,7 @@ from inngest_sim.trace import (
     StepAttempt,
     StepSaved,
     Trace,
+    Waiting,
 )
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ class RunResult:
             probed[b.step] = probed.get(b.step, 0) + 1
         has_probe = bool(self.trace.of(BodyExecuted))
         steps: dict[str, StepResult] = {}
-        for key in dict.fromkeys([*attempts, *saved]):
+        for key in self._reached_order():
             tries = attempts.get(key, [])
             reported = sum(1 for t in tries if t.outcome in ("ok", "error", "failed"))
             steps[key] = StepResult(
@@ -243,6 +244,15 @@ class RunResult:
     def save_history(self, path: str | Path) -> Path:
         """Write ``history()`` as JSON to ``path``; returns the path."""
         return self.history().save(path)
+
+    def _reached_order(self) -> list[str]:
+        """Step ids in the order the function reached them: its first record of each
+        (an attempt, a planned step, a wait, sleep or invoke, or a saved result)."""
+        order: dict[str, None] = {}
+        for record in self.trace:
+            if isinstance(record, StepAttempt | StepSaved | Waiting):
+                order.setdefault(record.step, None)
+        return list(order)
 
     def max_concurrency(self, pattern: str | None = None) -> int:
         """The most step attempts of this run that were executing at the same time."""

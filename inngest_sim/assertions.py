@@ -36,8 +36,10 @@ from inngest_sim._assertion_support import (
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._limits import Limits
 from inngest_sim._spans import Span, attempt_spans, group_overlapping
+from inngest_sim._stack_text import without_library_frames
 from inngest_sim.trace import (
     BodyExecuted,
+    FaultApplied,
 )
 
 if TYPE_CHECKING:
@@ -90,7 +92,14 @@ def _error_text(run: RunResult) -> str:
     if bodies:
         # A step that fails outside a parallel group reports no attempt; its body did run.
         lines.append(f"  last step body to run: {bodies[-1].step!r} (attempt {bodies[-1].attempt})")
-    stack = str(error.get("stack") or "").strip().splitlines()
+    stack, hid = without_library_frames(str(error.get("stack") or "").strip())
+    faults = run.trace.of(FaultApplied)
+    if hid and faults:
+        last = faults[-1]
+        lines.append(
+            f"  raised by inngest-sim: injected by {last.rule} ({last.effect} on "
+            f"{last.step or last.path!r}, attempt {last.attempt}); its own frames are hidden"
+        )
     # Keep the innermost frames, starting at a frame line rather than mid-frame.
     tail = stack[-STACK_LINES:]
     frames = [i for i, line in enumerate(tail) if line.lstrip().startswith("File ")]

@@ -348,7 +348,7 @@ class RunLoop:
                 self.attempt(
                     answer, item.step_id, step, "failed" if final else "error", reply.error
                 )
-            self.retry_or_fail(item, reply.error or {}, reply.no_retry, reply.retry_after)
+            self.retry_or_fail(item, reply.error or {}, reply.no_retry, reply.retry_after, step)
         else:
             handle_ops(self, answer, self.opcodes)
 
@@ -443,8 +443,18 @@ class RunLoop:
         return no_retry or item.attempt + 1 >= item.run.spec.max_attempts
 
     def retry_or_fail(
-        self, item: WorkItem, error: dict[str, Any], no_retry: bool, retry_after: str | None
+        self,
+        item: WorkItem,
+        error: dict[str, Any],
+        no_retry: bool,
+        retry_after: str | None,
+        step: str | None = None,
     ) -> None:
+        """Schedule the next attempt of ``item``, or fail the run when retries are spent.
+
+        ``step`` is the step whose failure this is, when the request named none (a lone
+        step runs inside a discovery request): the record says which step is retried.
+        """
         run = item.run
         if self.retries_exhausted(item, no_retry, error):
             self.fail(run, error)
@@ -457,7 +467,7 @@ class RunLoop:
             RetryScheduled,
             run_id=run.run_id,
             step_id=item.step_id,
-            step=item.target,
+            step=item.target or step,
             next_attempt=item.attempt + 1,
             delay=delay,
             reason=reason,

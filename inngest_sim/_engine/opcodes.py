@@ -48,7 +48,7 @@ def handle_ops(ops: RunOps, answer: Answer, table: OpTable) -> None:
             error = limits.step_output_error(op.key, op.id, size)
             final = ops.retries_exhausted(answer.item, False)
             ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
-            ops.retry_or_fail(answer.item, error, False, None)
+            ops.retry_or_fail(answer.item, error, False, None, op.key)
             return
     # RunComplete ends the run; it is not a step to fan in.
     steps = [op for op in reported if op.op != RUN_COMPLETE]
@@ -108,7 +108,7 @@ def _step_errored(ops: RunOps, answer: Answer, op: Op) -> None:
         ops.fail(run, error)  # a failed test assertion: no retries, no catching
         return
     if not final:
-        ops.retry_or_fail(item, error, False, answer.reply.retry_after)
+        ops.retry_or_fail(item, error, False, answer.reply.retry_after, op.key)
         return
     ops.save(run, op, error_memo(error))
     ops.complete_step(run, op)

@@ -141,7 +141,12 @@ class RunOps(Protocol):
     def retries_exhausted(self, item: WorkItem, no_retry: bool, error: Any = None) -> bool: ...
 
     def retry_or_fail(
-        self, item: WorkItem, error: dict[str, Any], no_retry: bool, retry_after: str | None
+        self,
+        item: WorkItem,
+        error: dict[str, Any],
+        no_retry: bool,
+        retry_after: str | None,
+        step: str | None = None,
     ) -> None: ...
 
     def backoff_delay(self, run: RunState, step_id: str, attempt: int) -> float: ...

@@ -58,7 +58,7 @@ async def test_a_lose_response_needs_allow_lost() -> None:
     assert "lose_response@0 (rule-1)" in message
     assert "pass allow_lost=True" in message
     assert "fault lose_response from rule rule-1" in message  # the timeline
-    assert "function                     retry in 15s (backoff), attempt 1" in message
+    assert "a                            retry in 15s (backoff), attempt 1" in message
 
     assert_each_step_executed_once(result, allow_lost=True)
     # The lost answer was an at-least-once redelivery, not a body outside its request.

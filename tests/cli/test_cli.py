@@ -243,3 +243,25 @@ def test_dev_without_its_extra_says_which_extra_to_install(
         "inngest-sim dev: needs the [dev] extra, which is not installed (missing: uvicorn); "
         "install it with: pip install 'inngest-sim[dev]'"
     ]
+
+
+def test_run_says_where_it_wrote_the_report_and_the_trace(
+    user_module: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report, trace = tmp_path / "out" / "r.html", tmp_path / "t.json"
+    event = '{"name": "cli/greet", "data": {"name": "ada"}}'
+    args = ["run", f"{user_module}:greet", "--event", event, "--report", str(report)]
+    assert main([*args, "--trace", str(trace)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"inngest-sim run: wrote the trace to {trace} (1 run, {_records(trace)} records, "
+        f"{trace.stat().st_size:,} bytes)",
+        f"inngest-sim run: wrote the timeline report to {report} (1 run, {_records(trace)} "
+        f"records, {report.stat().st_size:,} bytes)",
+    ]
+
+
+def _records(path: Path) -> int:
+    from inngest_sim.trace import Trace
+
+    return len(Trace.load(path))

@@ -204,7 +204,7 @@ def test_a_failing_test_reports_seed_plan_and_timeline(project: pytest.Pytester)
             "+*0s  run * of plugin-tests-steps (t/steps)",
             "+*s1 * fault raises from rule rule-1",
             "+*s1 * attempt 0  error  ConnectionError: provider down",
-            "+*function * retry in 15s (backoff), attempt 1",
+            "+*s1 * retry in 15s (backoff), attempt 1",
             "+*s1 * attempt 1  ok",
             "+*run * Completed",
         ]
