@@ -7,6 +7,7 @@ import datetime as dt
 import inngest
 
 from inngest_sim import Simulator
+from inngest_sim.trace import RequestSent
 
 START = dt.datetime(2026, 1, 1, 0, 1, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -31,7 +32,16 @@ async def test_cron_fires_at_each_instant_advance_passes(client: inngest.Inngest
 
     assert [r.queued_at.strftime("%H:%M") for r in runs] == ["00:05", "00:10", "00:15"]
     assert {r.status for r in runs} == {"Completed"}
-    assert runs[0].output == {"name": "inngest/scheduled.timer", "data": {"cron": "*/5 * * * *"}}
+    # pkg/execution/executor/service.go handleCron: the event the server sends.
+    assert runs[0].output == {
+        "name": "inngest/scheduled.timer",
+        "data": {
+            "cron": "*/5 * * * *",
+            "scheduledAt": "2026-01-01T00:05:00Z",
+            "fireAt": "2026-01-01T00:05:00Z",
+        },
+    }
+    assert runs[0].event["id"] == "2026-01-01T00:05:00Z"
 
 
 async def test_settle_and_wait_do_not_fire_cron_but_later_advances_do(
@@ -60,13 +70,35 @@ async def test_cron_time_zone_prefix(client: inngest.Inngest) -> None:
     assert run.queued_at == dt.datetime(2026, 1, 1, 11, tzinfo=dt.UTC)  # noon in Paris
 
 
-async def test_cron_jitter_delays_each_run_within_the_jitter(client: inngest.Inngest) -> None:
+async def test_cron_jitter_delays_each_start_within_one_second_and_the_jitter(
+    client: inngest.Inngest,
+) -> None:
+    # service.go handleCron: the run is scheduled at fireAt = scheduledAt + jitter, drawn by
+    # cron.DeterministicJitter in [MinCronJitter (1 s), jitter).
     fn = scheduled(client, "*/5 * * * *", jitter="30s")
     async with Simulator(client, [fn], start=START, seed=7) as sim:
         await sim.advance(11 * MINUTE)
         runs = await sim.settle()
+        starts = [sim.trace.of(RequestSent, r.run_id)[0].t for r in runs]
 
-    offsets = [(r.queued_at - START.replace(minute=0)) for r in runs]
-    assert len(offsets) == 2
-    for offset, instant in zip(offsets, (5 * MINUTE, 10 * MINUTE), strict=True):
-        assert instant <= offset <= instant + dt.timedelta(seconds=30)
+    hour = START.replace(minute=0)
+    assert [r.queued_at - hour for r in runs] == [5 * MINUTE, 10 * MINUTE]
+    for run, start, instant in zip(runs, starts, (5 * MINUTE, 10 * MINUTE), strict=True):
+        fire_at = dt.datetime.fromtimestamp(start, tz=dt.UTC)
+        assert (
+            instant + dt.timedelta(seconds=1) <= fire_at - hour < instant + dt.timedelta(seconds=30)
+        )
+        assert run.event["data"]["fireAt"] == fire_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert run.event["ts"] == int(start * 1000)
+
+
+async def test_cron_jitter_is_the_same_draw_for_the_same_seed(client: inngest.Inngest) -> None:
+    fn = scheduled(client, "*/5 * * * *", jitter="5m")
+    fire_ats = []
+    for _ in range(2):
+        async with Simulator(client, [fn], start=START, seed=3) as sim:
+            await sim.advance(16 * MINUTE)
+            fire_ats.append([r.event["data"]["fireAt"] for r in await sim.settle()])
+
+    assert fire_ats[0] == fire_ats[1]
+    assert len(set(fire_ats[0])) == 3

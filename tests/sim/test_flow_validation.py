@@ -103,19 +103,28 @@ async def test_batching_cannot_be_combined_with_some_options(
         await start(client, fn)
 
 
+# The server refuses these at sync: pkg/inngest/trigger.go CronTrigger.Validate,
+# "'%s' isn't a valid cron schedule", from robfig/cron v3's five-field parser (its error
+# in brackets here), and the jitter bounds MinCronJitter / MaxCronJitter.
 @pytest.mark.parametrize(
-    ("cron", "message"),
+    ("cron", "jitter", "message"),
     [
-        ("*/5 * * *", r"has 4 fields; use 5"),
-        ("61 * * * *", r"not a valid cron schedule"),
-        ("TZ=Mars/Olympus 0 12 * * *", r"unknown time zone 'Mars/Olympus'"),
+        ("*/5 * * *", None, r"isn't a valid cron schedule \(expected exactly 5 fields, found 4"),
+        ("0 */5 * * * *", None, r"\(expected exactly 5 fields, found 6: \[0 \*/5 \* \* \* \*\]\)"),
+        ("@hourly", None, r"\(parser does not accept descriptors: @hourly\); .* '0 \* \* \* \*'"),
+        ("61 * * * *", None, r"\(end of range \(61\) above maximum \(59\): 61\)"),
+        ("0 0 * * 7", None, r"\(end of range \(7\) above maximum \(6\): 7\)"),
+        ("0 0 L * *", None, r"failed to parse int from L"),
+        ("TZ=Mars/Olympus 0 12 * * *", None, r"unknown time zone 'Mars/Olympus'"),
+        ("0 * * * *", "6m", r"cron jitter must be less than or equal to 5m0s"),
+        ("0 * * * *", "500ms", r"cron jitter must be at least 1s"),
     ],
 )
 async def test_bad_cron_schedules_are_rejected_at_start(
-    client: inngest.Inngest, cron: str, message: str
+    client: inngest.Inngest, cron: str, jitter: str | None, message: str
 ) -> None:
-    fn = function(client, trigger=inngest.TriggerCron(cron=cron))
-    with pytest.raises(InvalidArgument, match=rf"'sim-tests-checked' cron trigger .*{message}"):
+    fn = function(client, trigger=inngest.TriggerCron(cron=cron, jitter=jitter))
+    with pytest.raises(InvalidArgument, match=rf"'sim-tests-checked' cron trigger: .*{message}"):
         await start(client, fn)
 
 
