@@ -101,6 +101,8 @@ class Op:
     opts: Mapping[str, Json] | None
     data: Json
     error: Mapping[str, Json] | None
+    # Step metadata riding on the op (TypeScript): ``[{kind, scope, op, values}]``.
+    metadata: tuple[Mapping[str, Json], ...] = ()
 
     @property
     def key(self) -> str:
@@ -207,7 +209,16 @@ def _parse_op(raw: object, position: int) -> Op:
         opts=opts,
         data=raw.get("data"),
         error=normalise_error(error, "the step failed") if opcode in STEP_ERROR_OPS else None,
+        metadata=_metadata(raw.get("metadata"), where),
     )
+
+
+def _metadata(raw: Json, where: str) -> tuple[Mapping[str, Json], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(u, dict) for u in raw):
+        raise ProtocolError(f"{where}: 'metadata' must be a list of objects")
+    return tuple(raw)
 
 
 STEP_ERROR_OPS = ("StepError", "StepFailed")

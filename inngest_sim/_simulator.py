@@ -27,6 +27,7 @@ from inngest_sim._engine import (
     RunLoop,
     RunState,
     Scheduler,
+    apply_api_metadata,
     apply_checkpoint,
 )
 from inngest_sim._errors import (
@@ -649,6 +650,11 @@ class _ApiHost:
         """Steps a checkpointing SDK ran inside an open request (any thread)."""
         engine = self.sim._engine
         return engine.scheduler.call_blocking(lambda: apply_checkpoint(engine, run_id, body).pair())
+
+    def metadata(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        """Metadata the SDK sent for a run or step (any thread)."""
+        engine = self.sim._engine
+        return engine.scheduler.call_blocking(lambda: apply_api_metadata(engine, run_id, body))
 
     def signal(self, signal: str, data: Any) -> str | None:
         """A signal the SDK sent (any thread): the run it resumed, if one waited."""

@@ -27,6 +27,7 @@ from inngest_sim._engine import (
     EngineConfig,
     RunLoop,
     Scheduler,
+    apply_api_metadata,
     apply_checkpoint,
 )
 from inngest_sim._fetch import FetchGateway
@@ -206,6 +207,10 @@ class DevServer:
         if status != 200:
             log.warning("checkpoint for run %s answered %d: %s", run_id, status, message)
         return status, message
+
+    def metadata(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        engine = self.engine
+        return engine.scheduler.call_blocking(lambda: apply_api_metadata(engine, run_id, body))
 
     def signal(self, signal: str, data: Any) -> str | None:
         engine, signals = self.engine, self.signals

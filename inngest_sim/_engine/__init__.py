@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from inngest_sim._engine.checkpoint import CheckpointAnswer, apply_checkpoint, checkpoint_ids
 from inngest_sim._engine.loop import RunLoop
+from inngest_sim._engine.metadata import apply_api_metadata
 from inngest_sim._engine.opcodes import OPCODES, STEP_OUTPUT_OPS
 from inngest_sim._engine.ports import (
     Admission,
@@ -46,6 +47,7 @@ __all__ = [
     "Scheduler",
     "Timer",
     "WorkItem",
+    "apply_api_metadata",
     "apply_checkpoint",
     "checkpoint_ids",
     "describe_request",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inngest_sim._engine.checkpoint import checkpoint_ids
+from inngest_sim._engine.metadata import add_from_op
 from inngest_sim._engine.opcodes import OPCODES, handle_ops
 from inngest_sim._engine.ports import Admission, Answer, OpenGate, describe_request
 from inngest_sim._engine.run import RunState, WorkItem
@@ -371,6 +372,8 @@ class RunLoop:
         )
 
     def save(self, run: RunState, op: Op, memo: Any, size: int | None = None) -> None:
+        if op.metadata:
+            add_from_op(self.recorder, run, op.key, op.metadata)
         size = run.save(op.id, op.key, memo, size)
         kind = _memo_kind(memo)
         self.recorder.record(

@@ -35,6 +35,8 @@ class RunState:
     output: Any = None
     error: dict[str, Any] | None = None
     state_bytes: int = 0
+    # Metadata kept for the run (its updates' sizes), against the 1 MiB per-run limit.
+    metadata_bytes: int = 0
     requests: int = 0
     # Whether flow control has let a request of this run through (its start).
     started: bool = False

@@ -36,6 +36,7 @@ API_ENDPOINTS = {
     "register": "/fn/register",
     "run_state": "/v0/runs/",
     "signals": "/v1/signals",
+    "metadata": "/metadata",
 }
 
 
@@ -60,6 +61,11 @@ class ApiHost(Protocol):
         resumed): that run's id, or None when no run waits for it."""
         ...
 
+    def metadata(self, run_id: str, body: Any) -> tuple[int, str | None]:
+        """Metadata for a run or one of its steps (any thread): the HTTP status and,
+        when not 200, the server's message."""
+        ...
+
 
 #: Gives the response an injected API fault asks for (or raises), or None.
 ApiFaultHook = Callable[[httpx.Request, str], "httpx.Response | None"]
@@ -67,6 +73,7 @@ ApiFaultHook = Callable[[httpx.Request, str], "httpx.Response | None"]
 RegisterHook = Callable[[dict[str, Any]], "str | None"]
 
 
+_METADATA = re.compile(r"^/v1/runs/([^/]+)/metadata$")
 # Go serves checkpoints under both prefixes (the first was the private beta's).
 _CHECKPOINT = re.compile(r"^/v1/(?:checkpoint|http/runs)/([^/]+)/async$")
 
@@ -128,6 +135,9 @@ class InngestApi:
             return self._publish(request)
         if request.method == "POST" and path == "/v1/signals":
             return self._signal(request)
+        metadata = _METADATA.match(path)
+        if request.method == "POST" and metadata:
+            return self._metadata(request, metadata.group(1))
         checkpoint = _CHECKPOINT.match(path)
         if request.method == "POST" and checkpoint:
             return self._checkpoint(request, checkpoint.group(1))
@@ -215,6 +225,17 @@ class InngestApi:
         if run_id is None:
             return _json(404, {"error": "No signal found", "data": None, "status": 404})
         return _json(200, {"data": {"run_id": run_id}, "metadata": {}})
+
+    def _metadata(self, request: httpx.Request, run_id: str) -> httpx.Response:
+        """``POST /v1/runs/{id}/metadata``, answered as ``apiv1/metadata.go`` answers."""
+        try:
+            body = json.loads(request.content or b"")
+        except ValueError:
+            body = None  # refused below as the server refuses it
+        status, message = self.host.metadata(run_id, body)
+        if status == 200:
+            return httpx.Response(200)  # Go writes no body
+        return _json(status, {"error": message, "data": None, "status": status})
 
     def _publish(self, request: httpx.Request) -> httpx.Response:
         query = parse_qs(request.url.query.decode("ascii"))

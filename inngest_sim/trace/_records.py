@@ -17,6 +17,7 @@ __all__ = [
     "EventReceived",
     "FaultApplied",
     "GenericRecord",
+    "MetadataAdded",
     "Published",
     "Record",
     "RequestHeld",
@@ -247,6 +248,24 @@ class Published(Record):
     channel: str
     topic: str
     data: Any
+
+
+@_kind
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class MetadataAdded(Record):
+    """Step or run metadata arrived (``source``: op, api); ``dropped`` says why it was
+    not kept (over the per-update or per-run size limit), None when it was."""
+
+    kind: ClassVar[str] = "metadata_added"
+    run_id: str
+    step: str | None
+    scope: str
+    metadata_kind: str
+    op: str
+    values: Any
+    bytes: int
+    source: str
+    dropped: str | None = None
 
 
 @_kind

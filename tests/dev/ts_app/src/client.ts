@@ -2,6 +2,7 @@
 // INNGEST_API_BASE_URL / INNGEST_EVENT_API_BASE_URL) from the environment; the app only
 // adds the checkpointing switch, which v4 has no environment variable for.
 import { Inngest } from "inngest";
+import { metadataMiddleware } from "inngest/experimental";
 
 export const APP_ID = "ts-app";
 
@@ -17,4 +18,5 @@ export function checkpointingFromEnv(value: string | undefined): boolean {
 
 export const checkpointing = checkpointingFromEnv(process.env.TS_APP_CHECKPOINTING);
 
-export const inngest = new Inngest({ id: APP_ID, checkpointing });
+// metadataMiddleware turns on the experimental inngest.metadata / step.metadata tools.
+export const inngest = new Inngest({ id: APP_ID, checkpointing, middleware: [metadataMiddleware()] });

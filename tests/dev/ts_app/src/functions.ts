@@ -250,6 +250,27 @@ export const sendSignal = inngest.createFunction(
   },
 );
 
+/**
+ * Step metadata three ways: set for the running step (rides on its op), `step.metadata` for
+ * the run (rides on that step's op), and for another step (the SDK posts it to
+ * `/v1/runs/{id}/metadata`). `size` repeats a character that many times in the last one.
+ */
+export const withMetadata = inngest.createFunction(
+  { id: "with-metadata", retries: 0, triggers: [{ event: "ts/metadata" }] },
+  async ({ event, step }) => {
+    const measured = await step.run("measured", async () => {
+      await inngest.metadata.set({ progress: 50 }, "progress");
+      return "measured";
+    });
+    await step.metadata("run-meta").set({ stage: "done" });
+    await step
+      .metadata("other-meta")
+      .step("measured")
+      .set({ note: "x".repeat(num(event.data, "size", 1)) });
+    return measured;
+  },
+);
+
 export const functions = [
   sequential,
   fanout,
@@ -266,4 +287,5 @@ export const functions = [
   fetchUrl,
   waitForSignal,
   sendSignal,
+  withMetadata,
 ];
