@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,7 +137,8 @@ def test_the_order_flow_runs_end_to_end_on_held_time(follow: DevServerClient, sh
 
 def test_a_wait_times_out_when_time_passes_it(dev: DevServerClient, shop: App) -> None:
     run_id = place(dev, shop, "o-2", ["pen"])
-    deadline = dt.datetime.fromisoformat(dev.wait_idle()["next_timer"])
+    idle = dev.wait_idle()
+    deadline = dt.datetime.fromisoformat(idle["next_timer"])
     with pytest.raises(SimError, match="time can't go backwards"):
         dev.advance_to(deadline - 3 * DAY)
     dev.advance_to(deadline)
@@ -244,3 +246,25 @@ def test_a_real_clock_cannot_be_held_or_moved() -> None:
             response = httpx.request(method, f"{dev.url}/sim/time/{path}", json=body)
             assert response.status_code == 409, (path, response.text)
             assert "runs on the real clock; start it with --clock virtual" in response.text
+
+
+def test_an_event_ts_is_read_on_its_senders_clock(dev: DevServerClient, shop: App) -> None:
+    # The server's virtual time started months before the real now; the SDK stamps `ts`
+    # from the real clock. "Now" stays now (the run starts at once) and "in an hour" stays
+    # an hour away (executor.go schedules a run for a future ts).
+    now = dt.datetime.fromisoformat(dev.time()["now"])
+    real_ms = int(time.time() * 1000)
+    soon = {"name": "shop/order.placed", "data": {"order_id": "o-4", "items": []}}
+    later = {**soon, "data": {"order_id": "o-5", "items": []}, "ts": real_ms + 3_600_000}
+    sent = httpx.post(f"{dev.url}/e/key", json=[{**soon, "ts": real_ms}, later])
+    first, second = sent.json()["ids"]
+    state = dev.wait_idle()
+
+    def status(event_id: str) -> str:
+        (run,) = httpx.get(f"{dev.url}/v1/events/{event_id}/runs").json()["data"]
+        return str(run["status"])
+
+    assert status(first) == "RUNNING"  # started at once, now waiting for the shipment
+    assert status(second) == "QUEUED"
+    due = dt.datetime.fromisoformat(state["next_timer"])
+    assert abs((due - now) - dt.timedelta(hours=1)) < dt.timedelta(seconds=5)

@@ -1,0 +1,29 @@
+"""An event's ``ts``, written on its sender's clock, read on the dev server's virtual one.
+
+The Go executor starts a run when its event's ``ts`` comes, so an event stamped in the
+future waits (executor.go ``schedule``). An SDK stamps ``ts`` from its own wall clock,
+which on a virtual dev server is not the server's: sent a moment ago, it would read as
+months ahead of a virtual clock started in the past (or held while real time went on),
+and the run would wait for it. The server maps it by the offset between the two clocks
+now, so "now" stays now and "in an hour" stays in an hour. On the real clock nothing
+changes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inngest_sim._clock import Clock
+
+__all__ = ["on_server_clock"]
+
+
+def on_server_clock(clock: Clock, event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with its ``ts`` (milliseconds) moved from the real clock to ``clock``."""
+    ts = event.get("ts")
+    if not clock.is_virtual or isinstance(ts, bool) or not isinstance(ts, int | float):
+        return event
+    offset_ms = round((clock.now() - time.time()) * 1000)
+    return {**event, "ts": int(ts) + offset_ms}
