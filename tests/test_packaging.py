@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from inngest_sim.report._page import ASSETS
+
 ROOT = Path(__file__).resolve().parents[1]
 # The heavy imports the plugin must defer until a fixture is used.
 DEFERRED = ("inngest", "inngest_sim", "cel", "fastapi", "httpx", "hypothesis", "time_machine")
@@ -55,7 +57,7 @@ def test_the_wheel_ships_only_the_library(wheel: Path) -> None:
     top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert top == {"inngest_sim", "_inngest_sim_pytestplugin.py"}
     assert "inngest_sim/py.typed" in names
-    for asset in ("report.js", "report.css", "template.html"):
+    for asset in ASSETS:  # the template, the CSS and every file of the script
         assert f"inngest_sim/report/{asset}" in names
 
 

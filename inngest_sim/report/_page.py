@@ -1,5 +1,10 @@
 """Assembling one self-contained page: template, inline CSS and JS, embedded JSON.
 
+The script is the files of ``js/``, one per part of the page (helpers, a run's view,
+its overview, navigation, timeline and cards, the tooltip, the page), joined in the
+order of ``SCRIPTS`` inside one strict-mode function, so they share one scope as a
+single file would, and the page still carries no module loader and makes no request.
+
 The model goes into ``<script type="application/json">``. JSON only has ``<``,
 ``>`` and ``&`` inside strings, so escaping them as ``\\u003c``-style sequences
 keeps hostile step ids (``</script>``) from ending the element while
@@ -16,9 +21,21 @@ import re
 from importlib import resources
 from typing import Any
 
-__all__ = ["ASSETS", "embed_json", "render_page"]
+__all__ = ["ASSETS", "SCRIPTS", "embed_json", "render_page"]
 
-ASSETS = ("template.html", "report.css", "report.js")
+#: The script's files, in the order they run: each uses what those before it define.
+SCRIPTS = (
+    "errors.js",
+    "helpers.js",
+    "run_view.js",
+    "overview.js",
+    "navigation.js",
+    "timeline.js",
+    "cards.js",
+    "ui.js",
+    "page.js",
+)
+ASSETS = ("template.html", "report.css", *(f"js/{name}" for name in SCRIPTS))
 _SLOT = re.compile(r"@@(\w+)@@")
 _ESCAPES = {
     "<": "\\u003c",
@@ -32,6 +49,12 @@ _ESCAPES = {
 @functools.cache
 def _asset(name: str) -> str:
     return resources.files("inngest_sim.report").joinpath(name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _script() -> str:
+    parts = "\n".join(_asset(f"js/{name}") for name in SCRIPTS)
+    return f'(() => {{\n  "use strict";\n{parts}}})();\n'
 
 
 def _finite(value: Any) -> Any:
@@ -60,7 +83,7 @@ def render_page(model: dict[str, Any], title: str) -> str:
     slots = {
         "title": html.escape(title),
         "css": _asset("report.css"),
-        "js": _asset("report.js"),
+        "js": _script(),
         "data": embed_json(model),
     }
     # One pass over the template, so text put into a slot is never scanned again.
