@@ -33,6 +33,8 @@ fixture's ``inngest-sim dev`` flags).
 ``inngest_golden_histories`` is a factory of ``inngest_sim.history.GoldenHistories``
 folders: golden run histories that a test checks against the current code with the
 deploy check; ``--inngest-sim-record-histories`` records them anew.
+``--inngest-sim-coverage=DIR`` prints the session's step coverage and writes it as
+``DIR/<function id>.json``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
 
     from inngest_sim._simulator import Simulator
     from inngest_sim._sync import SyncSimulator
+    from inngest_sim.coverage import StepCoverage
     from inngest_sim.dev import DevServerClient
     from inngest_sim.faults import FaultPlan
     from inngest_sim.history import GoldenHistories
@@ -66,6 +69,7 @@ __all__ = [
     "pytest_addoption",
     "pytest_configure",
     "pytest_runtest_makereport",
+    "pytest_terminal_summary",
 ]
 
 MARKER = "inngest_sim"
@@ -78,6 +82,7 @@ OWN_KEYS = ("client", "functions", "assert_all_called")
 _SESSIONS = pytest.StashKey[list["_Session"]]()
 _FAILED = pytest.StashKey[bool]()
 _SETTINGS = pytest.StashKey["_Settings"]()
+_COVERAGE = pytest.StashKey[tuple[Path, "StepCoverage", Any]]()
 TRACES_ON = ("all", "fail")
 TRACES_WITH = ("html", "perfetto")
 
@@ -115,6 +120,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         flag = "--" + name.replace("_", "-")
         group.addoption(flag, default=None, dest=name, metavar=metavar, help=text)
         parser.addini(name, f"{text} (the {flag} option wins)", default="")
+    group.addoption(
+        "--inngest-sim-coverage",
+        default=None,
+        dest="inngest_sim_coverage",
+        metavar="DIR",
+        help="print which steps, retries, failures and waits the session's simulators "
+        "exercised, and write DIR/<function id>.json",
+    )
     group.addoption(
         "--inngest-sim-record-histories",
         action="store_true",
@@ -196,6 +209,25 @@ def pytest_configure(config: pytest.Config) -> None:
         "backoff=, start=, request_latency=, fail_on_assertion= (default True), "
         "assert_all_called= (default True) and any other Simulator argument",
     )
+    folder = config.getoption("inngest_sim_coverage")
+    if folder:
+        # Imported only when asked for: loading the plugin must not import the simulator.
+        from inngest_sim.coverage import collecting
+
+        collector = collecting()
+        config.stash[_COVERAGE] = (Path(folder), collector.__enter__(), collector)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the session's step coverage and write it, when ``--inngest-sim-coverage``."""
+    if _COVERAGE not in config.stash:
+        return
+    folder, coverage, collector = config.stash[_COVERAGE]
+    collector.__exit__(None, None, None)
+    paths = coverage.write(folder)
+    terminalreporter.write_sep("-", "inngest-sim step coverage")
+    terminalreporter.write_line(coverage.render())
+    terminalreporter.write_line(f"written: {len(paths)} file(s) in {folder}")
 
 
 # -------------------------------------------------------------------- settings

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._history.capture import history_of
+from inngest_sim._sequence import step_sequence
 from inngest_sim._spans import attempt_spans, group_overlapping, max_overlap
 from inngest_sim.trace import (
     BodyExecuted,
@@ -240,6 +241,13 @@ class RunResult:
         memoized steps in save order, and where it stands. Check it against new code
         with ``check_deploy``."""
         return history_of(self.trace, self.run_id)
+
+    def step_sequence(self) -> str:
+        """What the run did, normalised for a snapshot test: step ids and kinds,
+        parallel groups, attempts and outcomes, sleeps, waits and invokes, and how it
+        ended; no ids or times. Compare it with syrupy: ``assert run.step_sequence() ==
+        snapshot`` (``pytest --snapshot-update`` writes the snapshot)."""
+        return step_sequence(self.trace)
 
     def save_history(self, path: str | Path) -> Path:
         """Write ``history()`` as JSON to ``path``; returns the path."""

@@ -21,6 +21,7 @@ from inngest_sim._arguments import check_constructor, events_to_send, run_events
 from inngest_sim._backends import AppBackend, Backend, HttpBackend, InProcessBackend
 from inngest_sim._bodies import BodyWatch
 from inngest_sim._clock import Clock, VirtualClock
+from inngest_sim._coverage import offer as offer_coverage
 from inngest_sim._engine import (
     OPCODES,
     EngineConfig,
@@ -257,6 +258,7 @@ class Simulator:
             await self._loop.scheduler.cancel_all()
             await self._loop.aclose()
         await self._exit.aclose()
+        offer_coverage(self.trace)  # a session's step coverage, when one is collected
 
     async def _start(self) -> None:
         self._sdk = sdk = self._exit.enter_context(

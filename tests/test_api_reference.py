@@ -19,6 +19,7 @@ griffe = pytest.importorskip("griffe", reason="the docs extra (mkdocstrings) bri
 PUBLIC_MODULES = [
     "inngest_sim",
     "inngest_sim.assertions",
+    "inngest_sim.coverage",
     "inngest_sim.dev",
     "inngest_sim.faults",
     "inngest_sim.history",
