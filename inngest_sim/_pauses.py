@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from inngest_sim._protocol import Op
     from inngest_sim._server.registry import FunctionSpec, Registry
 
+    InvokeAdmission = Callable[[RunOps, FunctionSpec, dict[str, Any]], bool]
+
 __all__ = ["Pauses"]
 
 YEAR = 365 * 86400.0
@@ -42,6 +44,8 @@ INVOKE_TIMEOUT_ERROR = {
     "name": "InngestInvokeTimeoutError",
     "message": "Timed out waiting for invoked function to complete",
 }
+# runner.go Initialize: an invoke the child's rate limit refuses fails the invoke step.
+INVOKE_RATE_LIMITED_ERROR = {"name": "Error", "message": "invoked function is rate limited"}
 
 
 @dataclasses.dataclass(eq=False)
@@ -63,8 +67,9 @@ class _Pause:
 class Pauses:
     """Wait-for-event, invoke and cancellation pauses of every run of one app."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, admits: InvokeAdmission | None = None) -> None:
         self.registry = registry
+        self._admits = admits  # whether an invoke may start its child (flow control's say)
         self._pauses: list[_Pause] = []
         self._invocations: dict[str, tuple[str, Op, Timer]] = {}
 
@@ -165,6 +170,9 @@ class Pauses:
         if timeout is None:
             return
         event = self._invoke_event(ops, run, op, spec, opts)
+        if self._admits is not None and not self._admits(ops, spec, event):
+            ops.resume(run.run_id, op, {"error": dict(INVOKE_RATE_LIMITED_ERROR)})
+            return
         child = ops.start_run(spec, [event], parent_run_id=run.run_id)
         detail = {"function_id": fn_id, "child_run_id": child.run_id}
         ops.waiting(run, op, ops.clock.now() + timeout, detail)

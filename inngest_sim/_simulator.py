@@ -303,7 +303,7 @@ class Simulator:
             endpoint, replayable=injector is None or not injector.could_hit("api")
         )
         self._flow = FlowControl(self._registry, seed=self.seed)  # checks every function's options
-        pauses = Pauses(self._registry)
+        pauses = Pauses(self._registry, admits=self._flow.admits_invoke)
         ai = AiGateway(self._ai_client, timeout=self._config.request_timeout)
         self._exit.push_async_callback(ai.aclose)
         fetch = FetchGateway(

@@ -87,7 +87,7 @@ class DevServer:
             options.limits, recorder, self, on_register=self.apps.register, seed=options.seed
         )
         flow = FlowControl(self.registry, seed=options.seed)
-        pauses = Pauses(self.registry)
+        pauses = Pauses(self.registry, admits=flow.admits_invoke)
         ai = AiGateway(None, timeout=options.request_timeout)
         self._exit.push_async_callback(ai.aclose)
         fetch = FetchGateway(None, timeout=options.request_timeout)

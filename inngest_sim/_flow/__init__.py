@@ -37,6 +37,7 @@ __all__ = ["FlowControl"]
 
 EVENT_ID_WINDOW = 86400.0  # a repeated event id starts no new run for 24h
 MAX_BATCH_BYTES = 10 * 1024 * 1024
+DEBOUNCE_BUFFER = 1.05  # debounce.go: the job is enqueued at ttl + buffer (50 ms) + 1 s
 
 
 @dataclasses.dataclass(eq=False)
@@ -45,9 +46,10 @@ class _Pending:
 
     events: list[dict[str, Any]]
     first_at: float
-    deadline: float
+    deadline: float  # a batch's timeout; the end of a debounce's window for more events
     key: str | None
     timer: Timer | None = None  # cancelled when the slot closes or is superseded
+    done: bool = False  # closed or superseded: its timer does nothing
 
 
 class FlowControl:
@@ -105,6 +107,11 @@ class FlowControl:
         delay = ts / 1000 - ops.clock.now() if isinstance(ts, int | float) else 0.0
         return self._create(ops, spec, [event], delay=max(delay, 0.0))
 
+    def admits_invoke(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> bool:
+        """Whether an invoke of ``spec`` may start a run: the child's rate limit applies, as
+        the server schedules an invoke event like any other (runner.go Initialize)."""
+        return self._within_rate_limit(ops, spec, self.policy(spec), event)
+
     def _repeated(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> bool:
         event_id, now = event.get("id"), ops.clock.now()
         if not event_id:
@@ -157,23 +164,41 @@ class FlowControl:
     def _debounce(
         self, ops: RunOps, spec: FunctionSpec, policy: Policy, event: dict[str, Any]
     ) -> None:
-        """Start (or push back) the debounce of this key; the last event wins."""
+        """Start (or push back) the debounce of this key; the event with the latest ``ts`` wins.
+
+        As ``lua/debounce/updateDebounce.lua``: an event older (by ``ts``) than the one held
+        changes nothing, not even the deadline. Events join until the period (or timeout)
+        ends; the run starts ``DEBOUNCE_BUFFER`` later, when the server's debounce job is due
+        (debounce.go: ttl + 50 ms + 1 s).
+        """
         debounce = policy.debounce
         assert debounce is not None
         key = _key(debounce.key, event)
         slot = (spec.id, "debounce", key)
         now = ops.clock.now()
         pending = self._pending.get(slot)
+        if pending is not None and now >= pending.deadline:
+            # The server's key pointer has expired: the held run still starts at its time,
+            # and this event opens a new debounce.
+            del self._pending[slot]
+            pending = None
+        if pending is not None and _ts(pending.events[0]) > _ts(event):
+            message = "the event debounced for this key has a later ts; this one is dropped"
+            self._skip(ops, spec, event, "debounce", key, message)
+            return
         first_at = pending.first_at if pending else now
         deadline = now + debounce.period
         if debounce.timeout is not None:
             deadline = min(deadline, first_at + debounce.timeout)
-        if pending is not None and pending.timer is not None:
-            pending.timer.cancel()  # superseded: the last event wins
+        if pending is not None:
+            pending.done = True  # superseded
+            if pending.timer is not None:
+                pending.timer.cancel()
         fresh = _Pending([event], first_at, deadline, key)
         self._pending[slot] = fresh
-        self._delayed(ops, spec, "debounce", event, key, deadline)
-        self._close_at(ops, deadline, spec, slot, fresh, None)
+        starts_at = deadline + DEBOUNCE_BUFFER
+        self._delayed(ops, spec, "debounce", event, key, starts_at)
+        self._close_at(ops, starts_at, spec, slot, fresh, None)
 
     def _add_to_batch(
         self, ops: RunOps, spec: FunctionSpec, policy: Policy, event: dict[str, Any]
@@ -238,9 +263,11 @@ class FlowControl:
         batch_reason: str | None,
     ) -> RunState | None:
         """A debounce or batch is due; stale timers (superseded ones) do nothing."""
-        if self._pending.get(slot) is not pending:
+        if pending.done:
             return None
-        del self._pending[slot]
+        pending.done = True
+        if self._pending.get(slot) is pending:
+            del self._pending[slot]
         if pending.timer is not None:
             pending.timer.cancel()  # a batch that closed early needs no timeout
         run = self._create(ops, spec, pending.events)
@@ -339,6 +366,11 @@ class FlowControl:
                 ops.cancel(run, message)
 
         ops.call_for(run, ops.clock.now() + seconds, due)
+
+
+def _ts(event: dict[str, Any]) -> float:
+    ts = event.get("ts")
+    return float(ts) if isinstance(ts, int | float) else 0.0
 
 
 def _key(expression: Expression | None, event: dict[str, Any]) -> str | None:

@@ -185,7 +185,8 @@ class InngestApi:
                         event["id"] = self._event_ids.id_for(seed, index) or ""
         ids = self.host.receive_events(accepted, "event-api") if accepted else []
         if problem:
-            return _json(400, {"ids": ids, "error": problem, "status": 400})
+            # api.go answers ids[0:max+1]: one empty id when no event was taken.
+            return _json(400, {"ids": ids or [""], "error": problem, "status": 400})
         return _json(200, {"ids": ids, "status": 200})
 
     def _run_state(self, path: str) -> httpx.Response:

@@ -311,7 +311,8 @@ class FaultApplied(Record):
 @_kind
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class RunSkipped(Record):
-    """No run for an event; ``reason``: event_id, rate_limit, idempotency or singleton."""
+    """No run for an event; ``reason``: event_id, rate_limit, idempotency, singleton or
+    debounce (an event older, by ``ts``, than the one a debounce holds)."""
 
     kind: ClassVar[str] = "run_skipped"
     function_id: str

@@ -35,9 +35,11 @@ async def test_debounce_runs_once_with_the_last_event_after_a_quiet_period(
         (run,) = await sim.settle()
 
     assert run.output == 2  # the last event wins
-    assert run.queued_at == START + 9 * SECOND  # 5s after the last event, sent at +4s
+    # 5 s after the last event, sent at +4 s, and the server's 1.05 s buffer (debounce.go
+    # enqueues the job at ttl + 50 ms + 1 s; seen on the real server: ~6.1 s after one event).
+    assert run.queued_at == START + 10.05 * SECOND
     assert [d.until for d in sim.trace.of(RunDelayed)] == [
-        (START + s * SECOND).timestamp() for s in (5, 7, 9)
+        (START + s * SECOND).timestamp() for s in (6.05, 8.05, 10.05)
     ]
 
 
@@ -52,8 +54,12 @@ async def test_debounce_timeout_caps_the_delay(client: inngest.Inngest) -> None:
             await sim.advance(3 * SECOND)
         runs = await sim.settle()
 
-    # The first three hit the 8s cap; the fourth opens a new debounce.
-    assert [(r.output, r.queued_at - START) for r in runs] == [(2, 8 * SECOND), (3, 14 * SECOND)]
+    # The first three hit the 8 s cap (the run at 8 s + the 1.05 s buffer); the fourth, after
+    # the cap, opens a new debounce (updateDebounce.lua caps the key's ttl at the timeout).
+    assert [(r.output, r.queued_at - START) for r in runs] == [
+        (2, 9.05 * SECOND),
+        (3, 15.05 * SECOND),
+    ]
 
 
 async def test_debounce_key_debounces_each_key_apart(client: inngest.Inngest) -> None:

@@ -1,0 +1,73 @@
+"""Flow control where the server decides differently from the obvious rule.
+
+Each expected value was seen on the real server (``inngest dev`` built from
+github.com/inngest/inngest @253303cd), and the Go file that decides it is named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import inngest
+
+from inngest_sim import Simulator
+from inngest_sim.trace import RunSkipped
+
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+MS = int(START.timestamp() * 1000)
+
+
+async def test_debounce_keeps_the_event_with_the_latest_ts(client: inngest.Inngest) -> None:
+    # lua/debounce/updateDebounce.lua: `item.e.ts > eventTime -> return -2`. On the server an
+    # event sent second with a ts a minute older was dropped, and the run started ~6.1 s
+    # after the first event (its deadline was not pushed back).
+    @client.create_function(
+        fn_id="deb",
+        trigger=inngest.TriggerEvent(event="app/deb"),
+        debounce=inngest.Debounce(period=dt.timedelta(seconds=5)),
+    )
+    async def deb(ctx: inngest.Context) -> object:
+        return ctx.event.data["n"]
+
+    async with Simulator(client, [deb], start=START) as sim:
+        with sim.hold_time():
+            await sim.send({"name": "app/deb", "data": {"n": "newest"}, "ts": MS - 1000})
+            await sim.advance(dt.timedelta(seconds=1))
+            await sim.send({"name": "app/deb", "data": {"n": "older"}, "ts": MS - 60_000})
+        (run,) = await sim.settle()
+        (skipped,) = sim.trace.of(RunSkipped)
+
+    assert run.output == "newest"
+    assert run.queued_at == START + dt.timedelta(seconds=6.05)
+    assert skipped.reason == "debounce"
+
+
+async def test_invoking_a_rate_limited_function_fails_the_invoke_step(
+    client: inngest.Inngest,
+) -> None:
+    # runner.go Initialize: ErrFunctionRateLimited on an invoke event -> InvokeFailHandler with
+    # {"name": "Error", "message": "invoked function is rate limited"}. Seen on the server: the
+    # step.invoke raised StepError("invoked function is rate limited").
+    @client.create_function(
+        fn_id="limited",
+        trigger=inngest.TriggerEvent(event="app/limited"),
+        rate_limit=inngest.RateLimit(limit=1, period=dt.timedelta(minutes=5)),
+    )
+    async def limited(ctx: inngest.Context) -> str:
+        return "ran"
+
+    @client.create_function(fn_id="invoker", trigger=inngest.TriggerEvent(event="app/invoke"))
+    async def invoker(ctx: inngest.Context) -> dict[str, str]:
+        try:
+            return {"ok": await ctx.step.invoke("call", function=limited, data={})}
+        except inngest.StepError as exc:
+            return {"error": exc.name, "message": exc.message}
+
+    async with Simulator(client, [limited, invoker], start=START) as sim:
+        await sim.send({"name": "app/limited", "data": {}})
+        await sim.settle()
+        (invoked,) = await sim.trigger({"name": "app/invoke", "data": {}})
+        children = [r for r in sim.runs if r.function_id.endswith("-limited")]
+
+    assert invoked.output == {"error": "Error", "message": "invoked function is rate limited"}
+    assert len(children) == 1  # only the direct run
