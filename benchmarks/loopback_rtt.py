@@ -40,7 +40,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=500)
     args = parser.parse_args()
-    with dev_server(set_env=False) as dev, httpx.Client(trust_env=False) as http:
+    with dev_server(port=0, set_env=False) as dev, httpx.Client(trust_env=False) as http:
         event = {"name": "bench/nobody-listens", "data": {"n": 1}}
         timings(http, "GET", f"{dev.url}/dev", 20)  # warm the connection and the server
         print(describe("GET /dev", timings(http, "GET", f"{dev.url}/dev", args.requests)))

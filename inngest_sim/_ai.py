@@ -45,9 +45,38 @@ def _canonical(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
-def _scrub(text: str, key: str) -> str:
+def _scrub(text: str, *secrets: str) -> str:
     """``text`` without the provider key, which some providers echo in their errors."""
-    return text.replace(key, "[redacted]") if len(key) >= 4 else text
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]") if len(secret) >= 4 else text
+    return text
+
+
+#: Query parameter names (any part of them, any case) whose values are secrets: Gemini's
+#: ``key=``, ``access_token=``, ``api_key=``, a signed URL's ``signature=``...
+_SECRET_NAME_PARTS = ("key", "token", "secret", "password", "signature", "auth", "sig")
+
+
+def _url_secrets(url: str) -> tuple[str, list[str]]:
+    """``url`` as the trace may show it (secret query values and password redacted), and
+    the secrets taken out, to scrub from messages too."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return url, []
+    secrets = [parsed.password] if parsed.password else []
+    params = []
+    for name, value in parsed.params.multi_items():
+        if any(part in name.lower() for part in _SECRET_NAME_PARTS):
+            secrets.append(value)
+            value = "redacted"
+        params.append((name, value))
+    if not secrets:
+        return url, []
+    shown = parsed.copy_with(params=params)
+    if parsed.password:
+        shown = shown.copy_with(password="redacted")
+    return str(shown), secrets
 
 
 class AiGateway:
@@ -82,7 +111,8 @@ class AiGateway:
 
     def infer(self, ops: RunOps, answer: Answer, op: Op) -> None:
         run = answer.item.run
-        ops.waiting(run, op, None, {"url": (op.opts or {}).get("url")})
+        url = (op.opts or {}).get("url")
+        ops.waiting(run, op, None, {"url": None if url is None else _url_secrets(str(url))[0]})
         ops.spawn(self._call(ops, run, op, 0))
 
     async def _call(self, ops: RunOps, run: RunState, op: Op, attempt: int) -> None:
@@ -91,9 +121,9 @@ class AiGateway:
         opts = dict(op.opts or {})
         url, headers, params = _request_parts(opts)
         try:
-            response = await self._client().post(
-                url, json=opts.get("body"), headers=headers, params=params
-            )
+            # The key goes beside the URL's own query (httpx's params= would replace it).
+            target = httpx.URL(url).copy_merge_params(params) if params else url
+            response = await self._client().post(target, json=opts.get("body"), headers=headers)
             if response.is_success:
                 ops.resume(run.run_id, op, {"data": response.json()})
                 return
@@ -108,5 +138,8 @@ class AiGateway:
                 lambda: ops.spawn(self._call(ops, run, op, attempt + 1)),
             )
             return
-        message = _scrub(f"Error making AI request: {problem}", str(opts.get("auth_key") or ""))
+        _, secrets = _url_secrets(url)
+        message = _scrub(
+            f"Error making AI request: {problem}", str(opts.get("auth_key") or ""), *secrets
+        )
         ops.resume(run.run_id, op, {"error": {"name": "AIGatewayError", "message": message}})

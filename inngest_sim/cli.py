@@ -89,6 +89,23 @@ def _parser() -> argparse.ArgumentParser:
         help="drive TypeScript v4 apps one step per request (no ctx.fn_id/qi_id)",
     )
     dev.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
+    dev.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name besides 127.0.0.1/localhost that requests may name (repeatable)",
+    )
+    dev.add_argument(
+        "--allow-remote-apps",
+        action="store_true",
+        help="sync and call apps on other machines (default: loopback apps only)",
+    )
+    dev.add_argument(
+        "--allow-app-moves",
+        action="store_true",
+        help="let an app synced from one URL sync again from another",
+    )
 
     check = commands.add_parser(
         "check-deploy", help="would the runs in these histories survive the current code?"
@@ -168,6 +185,9 @@ def _dev(args: argparse.Namespace) -> int:
         retry_delay=args.retry_delay,
         checkpointing=not args.no_checkpointing,
         request_timeout=args.request_timeout,
+        allowed_hosts=tuple(args.allow_host),
+        allow_remote_apps=args.allow_remote_apps,
+        allow_app_moves=args.allow_app_moves,
     )
     return asyncio.run(serve(options))
 

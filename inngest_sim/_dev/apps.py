@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._dev.guard import is_loopback_url
+from inngest_sim._dev.validate import registration_problem
 from inngest_sim._errors import InvalidArgument
+from inngest_sim._flow.cron import parse_cron
 from inngest_sim._flow.policy import parse_policy
 from inngest_sim._server.registry import app_id_of
 
 if TYPE_CHECKING:
-    from inngest_sim._server.registry import Registry
+    from inngest_sim._server.registry import FunctionSpec, Registry
 
 __all__ = ["App", "Apps"]
 
@@ -29,10 +32,20 @@ class App:
 
 
 class Apps:
-    """Every app synced so far; their functions are in ``registry``."""
+    """Every app synced so far; their functions are in ``registry``.
 
-    def __init__(self, registry: Registry) -> None:
+    Args:
+        remote: take apps served on other machines (``--allow-remote-apps``); by default
+            an app's URLs must be on loopback, so a request cannot make the server call
+            out to anywhere.
+        moves: let an app that synced from one URL sync again from another
+            (``--allow-app-moves``); by default that is refused, so a registration cannot
+            quietly take over another app's functions and events.
+    """
+
+    def __init__(self, registry: Registry, *, remote: bool = False, moves: bool = False) -> None:
         self.registry = registry
+        self.remote, self.moves = remote, moves
         self.apps: dict[str, App] = {}
         self.registrations = 0  # taken or refused: a sync that brings none went elsewhere
 
@@ -43,18 +56,17 @@ class Apps:
         url = str(payload.get("url") or "")
         if not app_id:
             return _refused(url, "App ID required: the registration names no appname/appName")
-        functions = payload.get("functions")
-        if not isinstance(functions, list):
-            return _refused(url, f"app {app_id!r}: 'functions' must be a list of functions")
+        shape = registration_problem(payload)
+        if shape is not None:
+            return _refused(url, f"app {app_id!r}: {shape}")
+        functions = payload["functions"]
+        moved = self._moved(app_id, url)
+        if moved is not None:
+            return _refused(url, moved)
         try:
             specs = self.registry.read(app_id, functions)
             for spec in specs:
-                parse_policy(spec)  # options the server would refuse, refused at sync
-                if not httpx.URL(spec.url).scheme.startswith("http"):
-                    raise InvalidArgument(
-                        f"function {spec.id!r} has no http(s) steps.step.runtime.url "
-                        f"({spec.url!r}); the dev server calls the app there"
-                    )
+                self._check(spec)
             self.registry.sync(app_id, functions)
         except (InvalidArgument, httpx.InvalidURL) as exc:
             return _refused(url, str(exc))
@@ -62,6 +74,40 @@ class Apps:
         self.apps[app_id] = App(app_id, url, sdk, tuple(s.id for s in specs))
         log.info("synced app %r (%s): %d functions from %s", app_id, sdk, len(specs), url)
         return None
+
+    def _moved(self, app_id: str, url: str) -> str | None:
+        synced = self.apps.get(app_id)
+        if synced is None or synced.url == url or self.moves:
+            return None
+        return (
+            f"app {app_id!r} is synced from {synced.url}; a registration from {url or '(no url)'} "
+            "would take over its functions and events. Stop the other app, or start "
+            "inngest-sim dev with --allow-app-moves"
+        )
+
+    def url_problem(self, url: str, what: str) -> str | None:
+        """Why the server will not call ``url`` (not on loopback, and not allowed), or None."""
+        if self.remote or is_loopback_url(url):
+            return None
+        return (
+            f"{what} {url!r} is not on this machine; the dev server calls only loopback "
+            "apps unless started with --allow-remote-apps"
+        )
+
+    def _check(self, spec: FunctionSpec) -> None:
+        """What the server would refuse at sync, refused at sync."""
+        parse_policy(spec)
+        for trigger in spec.triggers:
+            if trigger.cron is not None:
+                parse_cron(spec, {"cron": trigger.cron})
+        if not httpx.URL(spec.url).scheme.startswith("http"):
+            raise InvalidArgument(
+                f"function {spec.id!r} has no http(s) steps.step.runtime.url "
+                f"({spec.url!r}); the dev server calls the app there"
+            )
+        problem = self.url_problem(spec.url, f"function {spec.id!r}'s URL")
+        if problem is not None:
+            raise InvalidArgument(problem)
 
     async def sync_url(
         self, http: httpx.AsyncClient, url: str, *, server_url: str = "this server"

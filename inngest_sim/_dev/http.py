@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -21,8 +20,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from inngest_sim._dev.graphql import run_query
+from inngest_sim._dev.guard import Guard
 from inngest_sim._dev.time_api import time_routes
 from inngest_sim._dev.views import NotFound, Views
+from inngest_sim._server.door import BadBody, read_json
 from inngest_sim.trace import record_class
 
 if TYPE_CHECKING:
@@ -67,9 +68,9 @@ def build_app(server: DevServer) -> Any:
 
     async def gql(request: Request) -> JSONResponse:
         try:
-            body = json.loads(await request.body() or b"null")
-        except json.JSONDecodeError as exc:
-            return JSONResponse({"data": None, "errors": [{"message": f"not JSON: {exc}"}]})
+            body = read_json(await request.body(), "the GraphQL request")
+        except BadBody as exc:
+            return JSONResponse({"data": None, "errors": [{"message": str(exc)}]}, 400)
         return JSONResponse(run_query(views, body))
 
     async def list_events(request: Request) -> JSONResponse:
@@ -213,6 +214,9 @@ def build_app(server: DevServer) -> Any:
                 {"error": "POST /sim/apps?url=<the app's serve URL, http(s)://...>"},
                 status_code=400,
             )
+        remote = server.apps.url_problem(url, "the app URL")
+        if remote is not None:
+            return JSONResponse({"error": remote}, status_code=403)
         problem = await server.sync_url(url)
         if problem is not None:
             return JSONResponse({"error": problem}, status_code=502)
@@ -238,7 +242,7 @@ def build_app(server: DevServer) -> Any:
         *time_routes(server.time),
         Mount("", app=server.api.asgi()),
     ]
-    return _ServerKind(Starlette(routes=routes))
+    return _ServerKind(Guard(Starlette(routes=routes), server.options.allowed_hosts))
 
 
 class _ServerKind:

@@ -35,6 +35,10 @@ class DevOptions:
         checkpointing: send ``ctx.fn_id``/``ctx.qi_id`` so TypeScript v4 apps checkpoint.
         request_timeout: real seconds to wait for one SDK request.
         limits: the platform limits (Inngest's by default).
+        allowed_hosts: host names besides loopback's that requests may name (``Host``,
+            ``Origin``); see the guard in ``_dev/guard.py``.
+        allow_remote_apps: call apps on other machines (by default, loopback only).
+        allow_app_moves: let an app synced from one URL sync from another.
     """
 
     port: int = DEFAULT_PORT
@@ -48,6 +52,9 @@ class DevOptions:
     checkpointing: bool = True
     request_timeout: float = 30.0
     limits: Limits = dataclasses.field(default_factory=Limits)
+    allowed_hosts: tuple[str, ...] = ()
+    allow_remote_apps: bool = False
+    allow_app_moves: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
@@ -68,6 +75,11 @@ class DevOptions:
                 raise InvalidArgument(
                     f"-u {url!r}: an app's serve URL starts with http:// or https://, "
                     "e.g. http://127.0.0.1:3000/api/inngest"
+                )
+        for host in self.allowed_hosts:
+            if not host or any(c in host for c in "/:@ "):
+                raise InvalidArgument(
+                    f"--allow-host {host!r}: give a bare host name, e.g. my-laptop.local"
                 )
         for name in ("retry_delay", "request_timeout"):
             value = getattr(self, name)

@@ -64,7 +64,9 @@ class DevServer:
         )
         self.trace = Trace()
         self.registry = Registry("", [])
-        self.apps = Apps(self.registry)
+        self.apps = Apps(
+            self.registry, remote=options.allow_remote_apps, moves=options.allow_app_moves
+        )
         self.signals = Signals()
         self._exit = contextlib.AsyncExitStack()
         self._engine: RunLoop | None = None

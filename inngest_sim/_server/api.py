@@ -9,7 +9,6 @@ message a ``Published`` record.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from inngest_sim._ids import SeededEventIds
+from inngest_sim._server.door import BadBody, read_json
 from inngest_sim._server.events import check_events, check_inbound, strip_internal
 from inngest_sim.trace import ApiCalled, Published
 
@@ -145,9 +145,9 @@ class InngestApi:
 
     def _register(self, request: httpx.Request) -> httpx.Response:
         try:
-            payload = json.loads(request.content or b"{}")
-        except json.JSONDecodeError as exc:
-            return _json(400, {"error": f"registration body is not JSON: {exc}"})
+            payload = read_json(request.content, "the registration", empty={})
+        except BadBody as exc:
+            return _json(400, {"error": str(exc), "status": 400})
         if not isinstance(payload, dict):
             return _json(400, {"error": "a registration is a JSON object with 'functions'"})
         problem = self.on_register(payload) if self.on_register is not None else None
@@ -160,9 +160,9 @@ class InngestApi:
 
     def _events(self, request: httpx.Request) -> httpx.Response:
         try:
-            payload = json.loads(request.content or b"null")
-        except json.JSONDecodeError as exc:
-            return _json(400, {"error": f"body is not JSON: {exc}", "status": 400})
+            payload = read_json(request.content, "the event payload")
+        except BadBody as exc:
+            return _json(400, {"ids": [], "error": str(exc), "status": 400})
         events = payload if isinstance(payload, list) else [payload]
         if len(events) > self.limits.max_events_per_send:
             return _json(
@@ -201,9 +201,9 @@ class InngestApi:
         status: int
         message: str | None
         try:
-            body = json.loads(request.content or b"null")
-        except json.JSONDecodeError as exc:
-            status, message = 400, f"checkpoint body is not JSON: {exc}"
+            body = read_json(request.content, "the checkpoint body")
+        except BadBody as exc:
+            status, message = 400, str(exc)
         else:
             status, message = self.host.checkpoint(run_id, body)
         if status == 200:
@@ -213,10 +213,10 @@ class InngestApi:
     def _signal(self, request: httpx.Request) -> httpx.Response:
         """``POST /v1/signals``, answered as ``apiv1/signals.go`` answers."""
         try:
-            body = json.loads(request.content or b"")
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-        except ValueError:
+            body = read_json(request.content, "the signal")
+        except BadBody:
+            body = None
+        if not isinstance(body, dict):
             return _json(400, {"error": "Invalid signal data", "data": None, "status": 400})
         signal = body.get("signal")
         if not isinstance(signal, str) or not signal:
@@ -230,8 +230,8 @@ class InngestApi:
     def _metadata(self, request: httpx.Request, run_id: str) -> httpx.Response:
         """``POST /v1/runs/{id}/metadata``, answered as ``apiv1/metadata.go`` answers."""
         try:
-            body = json.loads(request.content or b"")
-        except ValueError:
+            body = read_json(request.content, "the metadata")
+        except BadBody:
             body = None  # refused below as the server refuses it
         status, message = self.host.metadata(run_id, body)
         if status == 200:
@@ -243,9 +243,9 @@ class InngestApi:
         channel = query.get("channel", [""])[0]
         topic = query.get("topic", [""])[0]
         try:
-            data = json.loads(request.content or b"null")
-        except json.JSONDecodeError as exc:
-            return _json(400, {"error": f"realtime message is not JSON: {exc}"})
+            data = read_json(request.content, "the realtime message")
+        except BadBody as exc:
+            return _json(400, {"error": str(exc), "status": 400})
         self.recorder.record(Published, channel=channel, topic=topic, data=data)
         return _json(200, {"ok": True})
 

@@ -91,6 +91,33 @@ def check_event(event: Any, position: int, limits: Limits) -> str | None:
     data = event.get("data")
     if data is not None and not isinstance(data, dict):
         return f"event {name!r}: data must be an object, got {type(data).__name__}"
+    return _envelope_problem(event, name)
+
+
+# Go's event.Event (pkg/event/event.go): ``id`` and ``v`` are strings, ``user`` an
+# object, ``ts`` an int64 of milliseconds that Validate keeps within 1980 to 2100.
+_TS_RANGE = (315_532_800_000, 4_102_444_800_000)  # 1980-01-01, 2100-01-01 (UTC, ms)
+_TYPED = (("id", str, "a string"), ("v", str, "a string"), ("user", dict, "an object"))
+
+
+def _envelope_problem(event: Mapping[str, Any], name: str) -> str | None:
+    for field, kind, described in _TYPED:
+        value = event.get(field)
+        if value is not None and not isinstance(value, kind):
+            return f"event {name!r}: {field} must be {described}, got {type(value).__name__}"
+    ts = event.get("ts")
+    if ts is None:
+        return None
+    if not isinstance(ts, int) or isinstance(ts, bool):
+        return (
+            f"event {name!r}: ts must be whole milliseconds since 1970 (an integer), "
+            f"got {type(ts).__name__} {str(ts)[:40]}"
+        )
+    if ts and not _TS_RANGE[0] <= ts < _TS_RANGE[1]:
+        return (
+            f"event {name!r}: ts {ts} is outside Jan 1, 1980 to Jan 1, 2100 (milliseconds "
+            "since 1970, as the server checks); leave ts out to take the time of receipt"
+        )
     return None
 
 

@@ -84,3 +84,40 @@ async def test_a_key_the_provider_echoes_in_its_error_never_reaches_the_trace() 
     assert "invalid x-api-key [redacted]" in run.output["message"]  # type: ignore[index]
     assert KEY not in saved
     assert KEY not in str(run.output)
+
+
+QUERY_KEY = "AIza-query-secret-123"
+
+
+class _KeyInUrl(ai.openai.Adapter):
+    """A provider reached with its key in the query string, as Gemini's REST API takes it."""
+
+    def url_infer(self) -> str:
+        return f"https://models.example/v1/generate?alt=json&key={QUERY_KEY}"
+
+
+async def test_a_key_in_the_url_query_is_redacted_in_the_trace_and_the_error() -> None:
+    client = inngest.Inngest(app_id="ai-query", is_production=False)
+
+    @client.create_function(fn_id="ask", trigger=inngest.TriggerEvent(event="ai/ask"), retries=0)
+    async def ask(ctx: inngest.Context) -> object:
+        adapter = _KeyInUrl(auth_key="unused-header-key", model="m")
+        try:
+            return await ctx.step.ai.infer("ask", adapter=adapter, body={"messages": []})
+        except inngest.StepError as err:
+            return {"message": err.message}
+
+    with respx.mock() as router:
+        route = router.post("https://models.example/v1/generate").mock(
+            return_value=httpx.Response(403, text=f"bad key {QUERY_KEY}")
+        )
+        async with Simulator(client, [ask]) as sim:
+            run = await sim.run(ask)
+            saved = sim.trace.to_json()
+
+    assert route.calls.last.request.url.params["key"] == QUERY_KEY  # the provider gets it
+    assert QUERY_KEY not in saved
+    assert QUERY_KEY not in str(run.output)
+    (waiting,) = sim.trace.of(Waiting)
+    assert waiting.detail["url"] == "https://models.example/v1/generate?alt=json&key=redacted"
+    assert "bad key [redacted]" in run.output["message"]  # type: ignore[index]
