@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from inngest_sim._dev.sender_time import on_server_clock
-
 if TYPE_CHECKING:
     from inngest_sim._engine.ports import RunOps
     from inngest_sim._engine.run import RunState
@@ -44,7 +42,6 @@ class HeldRuns:
         self.queue: list[HeldRun] = []
 
     def schedule(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> object:
-        event = on_server_clock(ops.clock, event)
         if self.hold:
             self.queue.append(HeldRun(spec, event))
             return None

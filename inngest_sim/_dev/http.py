@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 
 from inngest_sim._dev.graphql import run_query
 from inngest_sim._dev.guard import Guard
+from inngest_sim._dev.rest_v2 import rest_v2_routes
 from inngest_sim._dev.time_api import time_routes
 from inngest_sim._dev.views import NotFound, Views
 from inngest_sim._server.door import BadBody, read_json
@@ -240,6 +241,7 @@ def build_app(server: DevServer) -> Any:
         Route("/sim/events", sim_events, methods=["GET"]),
         Route("/sim/apps", sync_app, methods=["POST"]),
         *time_routes(server.time),
+        *rest_v2_routes(server),
         Mount("", app=server.api.asgi()),
     ]
     return _ServerKind(Guard(Starlette(routes=routes), server.options.allowed_hosts))

@@ -5,8 +5,9 @@ future waits (executor.go ``schedule``). An SDK stamps ``ts`` from its own wall 
 which on a virtual dev server is not the server's: sent a moment ago, it would read as
 months ahead of a virtual clock started in the past (or held while real time went on),
 and the run would wait for it. The server maps it by the offset between the two clocks
-now, so "now" stays now and "in an hour" stays in an hour. On the real clock nothing
-changes.
+now, so "now" stays now and "in an hour" stays in an hour; the moved ``ts`` is the one
+kept. Only events from outside are moved: those the server makes are on its clock. On
+the real clock nothing changes.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from inngest_sim._clock import RealClock, VirtualClock
 from inngest_sim._dev.apps import Apps
 from inngest_sim._dev.endpoint import RoutedEndpoint
 from inngest_sim._dev.held import HeldRuns
+from inngest_sim._dev.sender_time import on_server_clock
 from inngest_sim._dev.time_api import TimeControl
 from inngest_sim._engine import (
     OPCODES,
@@ -195,6 +196,9 @@ class DevServer:
         # Taken at once on the loop (uvicorn calls the API there): a test that sends an
         # event and then drains the queue finds the event's runs in it.
         engine, ingest = self.engine, self.ingest
+        # Sent from outside: a ts is on the sender's clock (the server's own events, such
+        # as invokes, are on the server's).
+        events = [on_server_clock(self.clock, event) for event in events]
         return engine.scheduler.call_blocking(lambda: ingest.receive(engine, events, source))
 
     def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
