@@ -8,10 +8,11 @@ everywhere, and a client that streams forever cannot hold the server.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse
+
+from inngest_sim._server.door import BadBody, read_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -55,12 +56,11 @@ async def read_object(
 ) -> dict[str, Any]:
     """The body as a JSON object with only ``keys`` (an empty body is ``{}``)."""
     raw = await read_bytes(request, limit=limit)
-    if not raw.strip():
-        return {}
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"the body is not JSON: {exc}") from None
+        # The server's own reader: NaN, 1e999, bad UTF-8 and deep nesting refused too.
+        body = read_json(raw, "the body", empty={})
+    except BadBody as exc:
+        raise Problem(400, str(exc)) from None
     allowed = sorted(keys)
     if not isinstance(body, dict):
         raise Problem(
