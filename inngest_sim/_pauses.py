@@ -24,7 +24,7 @@ from inngest_sim._protocol import (
     parse_time_or_duration,
 )
 from inngest_sim._server.cel import Expression
-from inngest_sim._server.events import INVOKED_EVENT, make_event
+from inngest_sim._server.events import INVOKED_EVENT, lifecycle_events, make_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -230,6 +230,11 @@ class Pauses:
         timeout.cancel()  # the child answered: its timeout must not hold the clock
         if run.status == "Completed":
             memo: dict[str, Any] = {"data": run.output}
+        elif run.status == "Cancelled":
+            # state/pause.go GetResumeData: a function.finished with neither `error` nor
+            # `result` (a cancelled child's) resumes the invoke with the whole event.
+            finished = lifecycle_events(run, ops.clock.now(), ops.ids.ulid)[0]
+            memo = {"data": {**finished, "user": {}}}
         else:
             error = run.error or {}
             memo = error_memo(

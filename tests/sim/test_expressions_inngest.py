@@ -315,6 +315,7 @@ EVENT = {"name": "app/signup", "data": {"id": 42, "ratio": 1.5, "plan": "pro", "
         # Event numbers are float64 (encoding/json): a double beside an int literal.
         ("event.data.id == 42", True),
         ("event.data.id > 41.5", True),
+        # Seen on the real server: a trigger `event.data.n + 1 == "21"` fired for n = 2.
         ("event.data.id + 1", "421"),
         ("int(event.data.id) + 1", 43),
         # A missing field's parent is missing too: still null-like.

@@ -35,7 +35,8 @@ async def test_sim_send_refuses_a_reserved_name(client: inngest.Inngest, name: s
             await sim.send({"name": name, "data": {}})
         assert sim.runs == []
 
-    # inbound.go: fmt.Errorf("%w: %s", ErrInternalEventName, evt.Name)
+    # inbound.go: fmt.Errorf("%w: %s", ErrInternalEventName, evt.Name); the server answered
+    # 400 {"ids": [""], "status": 400, "error": "event name is reserved ...: <name>"}.
     assert str(caught.value).startswith(f"event name is reserved for internal use: {name};")
     assert "sim.run(fn, event=" in str(caught.value)
 
@@ -52,7 +53,8 @@ async def test_the_event_api_answers_a_reserved_name_with_400(client: inngest.In
         await sim.settle()
         runs = sim.runs
 
-    # api.go: the events before the bad one are handled, then 400 {ids, status, error}.
+    # api.go: the events before the bad one are handled, then 400 {ids, status, error}. Seen
+    # on the server for [ok, "inngest/x", ok]: one id, the error, the third event not taken.
     assert answer.status_code == 400
     body = answer.json()
     assert body["status"] == 400
@@ -61,7 +63,25 @@ async def test_the_event_api_answers_a_reserved_name_with_400(client: inngest.In
     assert len(runs) == 1
 
 
+async def test_a_refused_first_event_answers_one_empty_id(client: inngest.Inngest) -> None:
+    async with Simulator(client, [_echo(client)], start=START) as sim:
+        assert sim.api is not None
+        request = httpx.Request(
+            "POST", "http://inngest-sim.invalid/e/key", json={"name": "Inngest/Function.Finished"}
+        )
+        answer = sim.api.handle(request)
+
+    # Seen on the server (api.go answers ids[0:max+1]).
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "ids": [""],
+        "status": 400,
+        "error": "event name is reserved for internal use: Inngest/Function.Finished",
+    }
+
+
 async def test_a_senders_inngest_data_is_removed(client: inngest.Inngest) -> None:
+    # Seen on the server: the function got {"n": "forged"}.
     forged: dict[str, Any] = {"n": 1, "_inngest": {"correlation_id": "forged"}}
     async with Simulator(client, [_echo(client)], start=START) as sim:
         await sim.send({"name": "app/echo", "data": forged})
@@ -73,6 +93,7 @@ async def test_a_senders_inngest_data_is_removed(client: inngest.Inngest) -> Non
 
 
 async def test_a_future_ts_starts_the_run_at_ts(client: inngest.Inngest) -> None:
+    # Seen on the server: an event with ts 40 s ahead ran 40 s after it was sent.
     later = START + dt.timedelta(hours=2)
     async with Simulator(client, [_echo(client)], start=START) as sim:
         (event_id,) = await sim.send(

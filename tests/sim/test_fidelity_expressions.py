@@ -3,7 +3,9 @@
 Each case is a trap the Go server decides differently from plain CEL: a trigger ``if``
 on a field the event lacks, a key that adds a number to a string, a wildcard that is
 not after ``/`` or ``.``, a rate-limit key that is false. The deciding Go file is named
-on each test; ``docs/compatibility.md`` says which were also run on the real server.
+on each test. Each was also run on the real server (``inngest dev`` built from
+github.com/inngest/inngest @253303cd) with the same functions, and did there what the
+test expects (``docs/compatibility.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ def _fn(client: inngest.Inngest, fn_id: str, trigger: inngest.TriggerEvent, **op
 
 async def test_a_trigger_if_on_a_missing_field_is_null_like(client: inngest.Inngest) -> None:
     # pkg/expressions/unknown.go handleUnknownCall: NotEquals on an unknown is true,
-    # Equals of an unknown and null is true.
+    # Equals of an unknown and null is true. Server: not-free ran for 1 and 3, no-deletion
+    # for 1 and 2.
     not_free = _fn(
         client,
         "not-free",
@@ -53,6 +56,8 @@ async def test_a_key_that_adds_a_number_to_text_keeps_users_apart(
     client: inngest.Inngest,
 ) -> None:
     # unknown.go runtimeUnknownCall: a failed `+` of two known types is fmt.Sprintf("%v%v").
+    # Server: one run per user id (which of user 1's two events won varied: a batch's
+    # events are handled concurrently there).
     fn = _fn(
         client,
         "per-user",
@@ -73,6 +78,7 @@ async def test_a_key_that_adds_a_number_to_text_keeps_users_apart(
 async def test_a_rate_limit_key_that_is_false_does_not_limit(client: inngest.Inngest) -> None:
     # pkg/execution/ratelimit/ratelimit.go RateLimitKey: a false result is ErrNotRateLimited,
     # and executor.go schedule() goes on; a missing field's value is false (cel.go eval).
+    # Server: all three events without `account` ran, one of the two with it.
     fn = _fn(
         client,
         "missing-key",
@@ -91,7 +97,7 @@ async def test_a_rate_limit_key_that_is_false_does_not_limit(client: inngest.Inn
 
 async def test_a_wildcard_matches_only_after_a_slash_or_a_dot(client: inngest.Inngest) -> None:
     # pkg/event_trigger_patterns/patterns.go GenerateMatchingPatterns: "app/users.created"
-    # matches "app/*" and "app/users.*", never "app/user*".
+    # matches "app/*" and "app/users.*", never "app/user*". Server: the same runs.
     mid_word = _fn(client, "mid-word", inngest.TriggerEvent(event="app/user*"))
     after_slash = _fn(client, "after-slash", inngest.TriggerEvent(event="app/*"))
     after_dot = _fn(client, "after-dot", inngest.TriggerEvent(event="app/users.*"))

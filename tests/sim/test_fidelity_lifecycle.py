@@ -4,6 +4,9 @@
 its event id; a cancel's response is empty (``executor.go`` Cancel), and the data's
 ``error`` and ``result`` are ``omitempty``, so neither event carries them; only runs
 triggered by ``function.finished`` or ``function.failed`` send no lifecycle events.
+All three were seen on the real server (``inngest dev`` @253303cd): function.cancelled's id
+was the run id, neither event had ``error`` or ``result``, and a function triggered by
+``inngest/function.cancelled`` was followed by a ``function.finished`` of its own.
 """
 
 from __future__ import annotations

@@ -32,7 +32,9 @@ async def test_cron_fires_at_each_instant_advance_passes(client: inngest.Inngest
 
     assert [r.queued_at.strftime("%H:%M") for r in runs] == ["00:05", "00:10", "00:15"]
     assert {r.status for r in runs} == {"Completed"}
-    # pkg/execution/executor/service.go handleCron: the event the server sends.
+    # pkg/execution/executor/service.go handleCron: the event the server sends. Seen on the
+    # server (jitter 20s): id "2026-12-06T17:45:00Z", data {cron, scheduledAt
+    # "2026-12-06T17:45:00Z", fireAt "2026-12-06T17:45:14Z"}, ts fireAt with its milliseconds.
     assert runs[0].output == {
         "name": "inngest/scheduled.timer",
         "data": {

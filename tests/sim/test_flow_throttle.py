@@ -108,7 +108,9 @@ async def test_priority_moves_a_held_run_ahead_of_runs_queued_up_to_n_seconds_ea
         # An int result counts, clamped to +-43,200 s (consts.go PriorityFactorMax), not 600.
         ("int(event.data.priority)", ["x", "high", "l1", "l2"]),
         # An event number is a double: RunPriorityFactor (pkg/inngest/function.go) takes
-        # only int results, so the factor is 0 and "high" waits its turn.
+        # only int results, so the factor is 0 and "high" waits its turn. Seen on the server
+        # (concurrency 1, p 600): event.data.p ran first, low1, low2, high; int(...) ran high
+        # ahead of both lows.
         ("event.data.priority", ["x", "l1", "l2", "high"]),
     ],
 )

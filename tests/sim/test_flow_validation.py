@@ -105,7 +105,10 @@ async def test_batching_cannot_be_combined_with_some_options(
 
 # The server refuses these at sync: pkg/inngest/trigger.go CronTrigger.Validate,
 # "'%s' isn't a valid cron schedule", from robfig/cron v3's five-field parser (its error
-# in brackets here), and the jitter bounds MinCronJitter / MaxCronJitter.
+# in brackets here), and the jitter bounds MinCronJitter / MaxCronJitter. On the real server
+# the six-field, @hourly, day-of-week 7 and 6m-jitter cases failed the sync ("'@hourly'
+# isn't a valid cron schedule", "cron jitter must be less than or equal to 5m0s");
+# CRON_TZ=Europe/Paris synced. The others were read from the code only.
 @pytest.mark.parametrize(
     ("cron", "jitter", "message"),
     [
