@@ -78,7 +78,8 @@ async def test_invoking_a_child_that_is_cancelled_returns_its_finished_event(
 ) -> None:
     # state/pause.go GetResumeData: a function.finished without `error` or `result` resumes
     # the invoke with the whole event. Seen on the server: step.invoke returned
-    # {"data": {..., "_inngest": {"status": "Cancelled"}}, "name": "inngest/function.finished", ...}.
+    # {"data": {..., "_inngest": {"status": "Cancelled"}},
+    #  "name": "inngest/function.finished", ...}.
     @client.create_function(
         fn_id="child",
         trigger=inngest.TriggerEvent(event="app/child"),
