@@ -11,13 +11,18 @@ what the original run did.
 from __future__ import annotations
 
 import dataclasses
+import random
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import NondeterminismError
+from inngest_sim._perturb import pinned_random
 from inngest_sim._protocol import ProtocolError, build_body, parse_reply
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from inngest_sim._engine.run import RunState
+    from inngest_sim._perturb import World
     from inngest_sim._sdk.serve import ServeEndpoint
 
 __all__ = ["ReplayReport", "check_replay"]
@@ -97,22 +102,88 @@ def _divergence(run: RunState, k: int, kind: str, value: Any, original_ids: set[
 
 
 async def check_replay(
-    endpoint: ServeEndpoint, run: RunState, *, raise_on_divergence: bool = True
+    endpoint: ServeEndpoint,
+    run: RunState,
+    *,
+    raise_on_divergence: bool = True,
+    worlds: Sequence[World] = (),
 ) -> ReplayReport:
     """Replay ``run`` from each prefix of its saved steps, up to the first divergence.
 
-    Raises ``NondeterminismError`` there, or with ``raise_on_divergence=False``
-    returns a report whose ``divergence`` says what went wrong (``ok`` is then False).
+    Then, for each of ``worlds`` (a later wall clock, fresh randomness), replay every
+    prefix again inside it: the path must not change. Raises ``NondeterminismError``
+    at the first divergence, or with ``raise_on_divergence=False`` returns a report
+    whose ``divergence`` says what went wrong (``ok`` is then False).
     """
     __tracebackhide__ = True
     original_ids = set(run.keys)
     prefixes: list[tuple[str, ...]] = []
+    problem = None
+    # Every replay starts from the random state the check started with, so only the
+    # fresh-randomness world draws other numbers.
+    state = random.getstate()
+    answers: list[tuple[str, Any]] = []
     for k in range(len(run.stack) + 1):
-        kind, value = await _replay(endpoint, run, run.stack[:k])
-        prefixes.append(tuple(key for _, key in value) if kind == "ops" else (kind,))
+        with pinned_random(state):
+            kind, value = await _replay(endpoint, run, run.stack[:k])
+        answers.append((kind, value))
+        prefixes.append(_path(kind, value))
         problem = _divergence(run, k, kind, value, original_ids)
         if problem:
-            if raise_on_divergence:
-                raise NondeterminismError(problem)
-            return ReplayReport(run.run_id, tuple(prefixes), problem)
-    return ReplayReport(run.run_id, tuple(prefixes), None)
+            break
+    for world in worlds if problem is None else ():
+        problem = await _in_world(endpoint, run, world, answers, state)
+        if problem:
+            break
+    if problem and raise_on_divergence:
+        raise NondeterminismError(problem)
+    return ReplayReport(run.run_id, tuple(prefixes), problem)
+
+
+async def _in_world(
+    endpoint: ServeEndpoint,
+    run: RunState,
+    world: World,
+    answers: list[tuple[str, Any]],
+    state: object,
+) -> str | None:
+    """The first prefix whose replay inside ``world`` answers otherwise, in words.
+
+    The answers are compared whole: the steps reported, or the output or error.
+    """
+    for k, expected in enumerate(answers):
+        with pinned_random(state), world.enter():
+            got = await _replay(endpoint, run, run.stack[:k])
+        if got == expected:
+            continue
+        after = run.key_of(run.stack[k - 1]) if k else "the start"
+        where = f"replaying run {run.run_id} of {run.spec.id!r}"
+        # The same prefix again, the world as it was: if it differs there too, the world is not
+        # the cause, and naming it would send the reader after the wrong read.
+        with pinned_random(state):
+            again = await _replay(endpoint, run, run.stack[:k])
+        if again != expected:
+            return (
+                f"{where} again after {k} saved steps (… {after}): the code answered "
+                f"{_said(again)} where it had answered {_said(expected)}, with nothing moved; "
+                "something outside steps changes between requests (random numbers, outside "
+                "state). Fix: compute it inside a step so a replay sees the saved value"
+            )
+        return (
+            f"{where} under {world.name}: after {k} saved steps (… {after}) the code "
+            f"answered {_said(got)} where it had answered {_said(expected)}; {world.reads} "
+            f"and takes another path. Fix: {world.fix}"
+        )
+    return None
+
+
+def _said(answer: tuple[str, Any]) -> str:
+    kind, value = answer
+    if kind == "ops":
+        return f"steps {[key for _, key in value]}"
+    return f"{kind}: {value!r}"
+
+
+def _path(kind: str, value: Any) -> tuple[str, ...]:
+    """What a replay reported, as compared: the step ids, or how it ended."""
+    return tuple(key for _, key in value) if kind == "ops" else (kind,)

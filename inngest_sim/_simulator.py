@@ -46,6 +46,7 @@ from inngest_sim._ingest import Ingest
 from inngest_sim._limits import Limits
 from inngest_sim._ordering import completion_latency
 from inngest_sim._pauses import Pauses
+from inngest_sim._perturb import WORLDS
 from inngest_sim._replay import ReplayReport, check_replay
 from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
@@ -542,14 +543,17 @@ class Simulator:
         return self.runs
 
     async def check_replay(
-        self, run: RunResult | str, *, raise_on_divergence: bool = True
+        self, run: RunResult | str, *, raise_on_divergence: bool = True, worlds: bool = True
     ) -> ReplayReport:
         """Replay a finished run from every prefix of its saved steps.
 
-        Raises ``NondeterminismError`` naming the first step where the replay
-        leaves the original path; with ``raise_on_divergence=False`` the returned
-        report says it instead (``report.ok``, ``report.divergence``). No step body
-        runs during the check.
+        Then (``worlds=True``, for code in this process) every prefix again under a
+        wall clock 13 hours and 32 days later and with ``random`` freshly seeded: code
+        outside steps that reads the time or draws random numbers and takes another
+        path is named, with the fix. Raises ``NondeterminismError`` naming the first
+        step where the replay leaves the original path; with
+        ``raise_on_divergence=False`` the returned report says it instead
+        (``report.ok``, ``report.divergence``). No step body runs during the check.
         """
         __tracebackhide__ = True
         state = self._run_state(run.run_id if isinstance(run, RunResult) else run)
@@ -558,8 +562,13 @@ class Simulator:
                 f"run {state.run_id} is still running; check it once it has ended"
             )
         check_bool("raise_on_divergence", raise_on_divergence)
+        check_bool("worlds", worlds)
+        in_process = self.backend.supports_body_probe  # the code runs here, so it can be moved
         return await check_replay(
-            self._engine.endpoint, state, raise_on_divergence=raise_on_divergence
+            self._engine.endpoint,
+            state,
+            raise_on_divergence=raise_on_divergence,
+            worlds=WORLDS if worlds and in_process else (),
         )
 
     async def check_deploy(self, histories: Iterable[RunHistory]) -> DeployReport:
