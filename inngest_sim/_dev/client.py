@@ -99,6 +99,14 @@ class DevServerClient:
         """A run with its steps (as ``GET /sim/runs/{id}``)."""
         return dict(self._call("GET", f"/sim/runs/{run_id}"))
 
+    def save_history(self, run_id: str, path: str | Path) -> Path:
+        """Write the run's history (``GET /sim/runs/{id}/history``) to ``path``, as
+        ``RunResult.save_history`` does: a golden for ``inngest-sim check-deploy``."""
+        from inngest_sim._history.read import history_from_dict
+
+        data = self._call("GET", f"/sim/runs/{run_id}/history")
+        return history_from_dict(data, f"{self.url}/sim/runs/{run_id}/history").save(path)
+
     def wait_for_run(self, run_id: str, *, timeout: float = 30.0) -> dict[str, Any]:
         """The run once it has ended; ``SimError`` after ``timeout`` real seconds.
 

@@ -4,8 +4,9 @@
   realtime publish, ``/v1/checkpoint/...``): ``inngest_sim._server.api.InngestApi``.
 - What test suites read: ``POST /v0/gql``, ``GET /v1/events``, ``GET /v1/runs/{id}``,
   ``GET /dev``, ``POST /v0/connect/start`` (the Python suite's readiness probe).
-- inngest-sim's own, under ``/sim``: the run list, each run's trace (JSON) and report
-  (HTML), the held-run queue (list, drain, clear), the events received, and app sync.
+- inngest-sim's own, under ``/sim``: the run list, each run's trace (JSON), history
+  (the deploy check's JSON) and report (HTML), the held-run queue (list, drain, clear),
+  the events received, and app sync.
 Every answer carries ``x-inngest-server-kind: dev``, as the Go dev server's do.
 """
 
@@ -158,6 +159,17 @@ def build_app(server: DevServer) -> Any:
             )
         return Response(server.trace.for_run(run_id).to_json(), media_type="application/json")
 
+    async def sim_history(request: Request) -> Response:
+        # The run's history as `RunResult.save_history` writes it: check it against new
+        # code with `inngest-sim check-deploy`.
+        from inngest_sim._history.capture import history_of
+
+        run_id = request.path_params["run_id"]
+        if run_id not in server.trace.run_ids():
+            return _not_found(NotFound(f"no run {run_id}"))
+        history = history_of(server.trace.for_run(run_id), run_id)
+        return Response(history.to_json(), media_type="application/json")
+
     async def sim_report(request: Request) -> Response:
         from inngest_sim.report import render_html
 
@@ -234,6 +246,7 @@ def build_app(server: DevServer) -> Any:
         Route("/sim/runs", sim_runs, methods=["GET"]),
         Route("/sim/runs/{run_id}", sim_run, methods=["GET"]),
         Route("/sim/runs/{run_id}/trace", sim_trace, methods=["GET"]),
+        Route("/sim/runs/{run_id}/history", sim_history, methods=["GET"]),
         Route("/sim/runs/{run_id}/report", sim_report, methods=["GET"]),
         Route("/sim/queue", queue, methods=["GET"]),
         Route("/sim/queue", clear, methods=["DELETE"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import fastapi
@@ -18,6 +19,7 @@ import uvicorn
 from inngest_sim import SimError
 from inngest_sim._server.loopback import bind_loopback, free_port
 from inngest_sim.dev import DevServerClient, dev_server
+from inngest_sim.history import load_history
 
 # The Python SDK suite's queries (pkg/test_core/test_core/helper.py), verbatim in shape.
 RUN_STATUS = """
@@ -213,6 +215,25 @@ def test_each_run_has_a_trace_and_a_report_at_a_url(dev: DevServerClient, app: A
     assert "py-dev-two-steps" in report.text
     index = httpx.get(f"{dev.url}/").text
     assert f"/sim/runs/{run_id}/report" in index
+
+
+def test_each_run_has_a_history_the_deploy_check_reads(
+    dev: DevServerClient, app: App, tmp_path: Path
+) -> None:
+    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 1})))
+    wait_for_status(dev, run_id)
+
+    history = load_history(dev.save_history(run_id, tmp_path / "run.json"))
+
+    assert (history.run_id, history.function_id, history.state) == (
+        run_id,
+        "py-dev-two-steps",
+        "ended",
+    )
+    assert [s.op for s in history.steps] == ["StepRun", "StepRun"]
+    assert history.events[0]["data"] == {"n": 1}
+    missing = httpx.get(f"{dev.url}/sim/runs/nope/history")
+    assert missing.status_code == 404
 
 
 def _run_of(dev: DevServerClient, event_ids: list[str]) -> str:
