@@ -263,7 +263,7 @@ class Simulator:
 
     async def _start(self) -> None:
         self._sdk = sdk = self._exit.enter_context(
-            patched_sdk(self._accelerate, freeze_gc=self._freeze_gc)
+            patched_sdk(self._accelerate, freeze_gc=self._freeze_gc, client=self.client)
         )
         scheduler = Scheduler(self.clock, asyncio.get_running_loop())
         recorder = Recorder(self.trace, self.clock)

@@ -12,15 +12,8 @@ from typing import Final
 __all__ = ["ABSENT", "Patch", "install", "restore"]
 
 
-class _Absent:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<not in the class>"
-
-
 #: ``Patch.original`` for a name the class did not have: restoring deletes it.
-ABSENT: Final = _Absent()
+ABSENT: Final = object()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

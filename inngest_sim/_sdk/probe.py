@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
     from contextlib import AbstractContextManager
 
-__all__ = ["MISS", "BodyListener", "Replays", "beneath", "patches"]
+__all__ = ["MISS", "BodyListener", "Replays", "Routed", "beneath", "patches"]
 
 # The step id the SDK parsed last in this context, as it parsed it: the key a body
 # reports under is worked out only if the body runs (most parsed steps are replays).
@@ -80,7 +80,22 @@ class BodyListener(Protocol):
         ...
 
 
-def patches(listeners: Mapping[str, BodyListener]) -> list[Patch]:
+class Routed(dict[int | None, BodyListener]):
+    """The listeners of one run id in several open simulators, by ``id()`` of the client
+    each serves (None: a simulator that was given no client).
+
+    Simulators with the same seed and start give their runs the same ids; the step's
+    client tells whose step it is.
+    """
+
+    __slots__ = ()
+
+    def of(self, client: object) -> BodyListener | None:
+        found = self.get(id(client))
+        return self.get(None) if found is None else found
+
+
+def patches(listeners: Mapping[str, BodyListener | Routed]) -> list[Patch]:
     """The probe's wrappers of ``step.run`` (async and sync) and ``_parse_step_id``.
 
     Each wrapper reads ``listeners`` (by run id) on every call: the scope keeps one
@@ -126,7 +141,9 @@ def _parse_patch(step_base: Any) -> Patch:
 
 
 # Called for every step of every request, replays included: kept lean on purpose.
-def _run_patch(step_cls: Any, listeners: Mapping[str, BodyListener], *, is_async: bool) -> Patch:
+def _run_patch(
+    step_cls: Any, listeners: Mapping[str, BodyListener | Routed], *, is_async: bool
+) -> Patch:
     original = step_cls.__dict__["run"]
 
     if is_async:
@@ -139,7 +156,8 @@ def _run_patch(step_cls: Any, listeners: Mapping[str, BodyListener], *, is_async
                 if replayed is not MISS:
                     return replayed
             ctx = self._execution._request.ctx
-            listener = listeners.get(ctx.run_id)
+            found = listeners.get(ctx.run_id)
+            listener = found.of(self._client) if isinstance(found, Routed) else found
             if listener is None:
                 return await original(self, step_id, handler, *args, **kw)
             run_id, attempt = ctx.run_id, ctx.attempt
@@ -166,7 +184,8 @@ def _run_patch(step_cls: Any, listeners: Mapping[str, BodyListener], *, is_async
             if replayed is not MISS:
                 return replayed
         ctx = self._execution._request.ctx
-        listener = listeners.get(ctx.run_id)
+        found = listeners.get(ctx.run_id)
+        listener = found.of(self._client) if isinstance(found, Routed) else found
         if listener is None:
             return original(self, step_id, handler, *args, **kw)
         run_id, attempt = ctx.run_id, ctx.attempt

@@ -11,7 +11,9 @@ count, because a scope may decline it (``accelerate=False`` or
 ``INNGEST_SIM_ACCELERATE=0``), and so does ``gc.freeze``.
 
 The probe routes each step to the ``BodyListener`` registered for its run id, through
-the scope that registered it (``SdkScope.listen``). A scope forgets its own runs when
+the scope that registered it (``SdkScope.listen``). Two open simulators with the same
+seed and start give their runs the same ids; a run id both have registered is routed
+by the client the step belongs to (``probe.Routed``). A scope forgets its own runs when
 it closes, and the registry is empty whenever nothing is installed. The probe's
 wrappers are made once and put back in by each later installation (unless the SDK's
 own functions changed meanwhile), so the accelerator's checks, which read through
@@ -37,6 +39,7 @@ from inngest_sim._sdk.accelerator import (
     switched_off,
 )
 from inngest_sim._sdk.patch import ABSENT, Patch, install, restore
+from inngest_sim._sdk.probe import Routed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,7 +57,8 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.scopes = 0  # every open scope
-        self.listeners: dict[str, BodyListener] = {}  # read by the probe's wrappers
+        self.listeners: dict[str, BodyListener | Routed] = {}  # read by the probe's wrappers
+        self.owners: dict[str, dict[int | None, BodyListener]] = {}  # by run id, then client
         self.probe: list[Patch] = []  # installed now
         self.probe_made: list[Patch] = []  # the wrappers, kept to go back in next time
         self.probe_error: str | None = None
@@ -116,7 +120,24 @@ class _State:
         kept = restore(self.probe)
         self.probe = []
         self.listeners.clear()
+        self.owners.clear()
         return kept
+
+    def route(self, run_id: str, client: int | None, listener: BodyListener | None) -> None:
+        """Register (or, with None, take back) ``client``'s listener for ``run_id``."""
+        with self.lock:
+            owners = self.owners.setdefault(run_id, {})
+            if listener is not None:
+                owners[client] = listener
+            elif client in owners:
+                del owners[client]
+            if len(owners) > 1:
+                self.listeners[run_id] = Routed(owners)
+            elif owners:
+                (self.listeners[run_id],) = owners.values()
+            else:
+                del self.owners[run_id]
+                self.listeners.pop(run_id, None)
 
     def _accelerate(self, freeze_gc: bool) -> bool:
         if self.accelerated == 0:
@@ -160,8 +181,9 @@ class SdkScope:
         accelerator: the accelerator's status when the scope opened.
     """
 
-    def __init__(self, accelerator: AcceleratorStatus) -> None:
+    def __init__(self, accelerator: AcceleratorStatus, client: object) -> None:
         self.accelerator = accelerator
+        self._client = None if client is None else id(client)
         self._runs: dict[str, BodyListener] = {}
         self._open = True
 
@@ -172,13 +194,13 @@ class SdkScope:
         if _STATE.probe_error is not None:
             raise SdkBridgeError(_STATE.probe_error)
         self._runs[run_id] = listener
-        _STATE.listeners[run_id] = listener
+        _STATE.route(run_id, self._client, listener)
 
     def forget(self, run_id: str) -> None:
         listener = self._runs.pop(run_id, None)
-        # Another open simulator may have registered the same run id since: leave it theirs.
-        if listener is not None and _STATE.listeners.get(run_id) is listener:
-            del _STATE.listeners[run_id]
+        # Only what this scope registered: another simulator's run of the same id stays.
+        if listener is not None and _STATE.owners.get(run_id, {}).get(self._client) is listener:
+            _STATE.route(run_id, self._client, None)
 
     def _close(self) -> None:
         for run_id in list(self._runs):
@@ -187,20 +209,24 @@ class SdkScope:
 
 
 @contextlib.contextmanager
-def patched_sdk(accelerate: bool | None = None, *, freeze_gc: bool = False) -> Iterator[SdkScope]:
+def patched_sdk(
+    accelerate: bool | None = None, *, freeze_gc: bool = False, client: object = None
+) -> Iterator[SdkScope]:
     """Install the step probe and the accelerator for the block (reference-counted).
 
     Args:
         accelerate: False leaves the accelerator out (the probe goes in all the same);
             None (the default) follows ``INNGEST_SIM_ACCELERATE``; True ignores it.
         freeze_gc: also ``gc.freeze()`` while the block is open (see ``accelerator``).
+        client: the ``inngest.Inngest`` client whose functions the simulator runs, if
+            it has one: what tells its steps from another simulator's of the same run id.
 
     Yields:
         The scope: ``listen``/``forget`` for the probe, ``accelerator`` for its status.
     """
     on = (not switched_off()) if accelerate is None else accelerate
     accelerated = _STATE.open(on, freeze_gc)
-    scope = SdkScope(accelerator_status())
+    scope = SdkScope(accelerator_status(), client)
     try:
         yield scope
     finally:

@@ -21,7 +21,7 @@ from inngest._internal import net
 from inngest._internal.execution_lib import models
 from inngest._internal.step_lib import base, step_async, step_sync
 
-from inngest_sim import Simulator, SyncSimulator
+from inngest_sim import Simulator, SyncSimulator, VirtualClock
 from inngest_sim._sdk import probe, scope
 from inngest_sim._sdk.accelerator import ENV_VAR
 
@@ -162,8 +162,7 @@ async def test_concurrent_simulators_in_one_loop_share_one_installation() -> Non
 
 
 def test_simulators_in_two_threads_restore_the_sdk_once_both_are_closed() -> None:
-    # Each thread has its own client (a simulator routes its client's HTTP to itself) and
-    # its own seed: the probe routes steps by run id, and equal seeds give equal run ids.
+    # Each thread has its own client: a simulator routes its client's HTTP to itself.
     both_open = threading.Barrier(2, timeout=60)
     outputs: list[object] = []
     errors: list[BaseException] = []
@@ -171,7 +170,7 @@ def test_simulators_in_two_threads_restore_the_sdk_once_both_are_closed() -> Non
     def one(name: str, sync: bool) -> None:
         client, steps, sync_steps = _app(name)
         try:
-            with SyncSimulator(client, [steps, sync_steps], seed=int(sync)) as sim:
+            with SyncSimulator(client, [steps, sync_steps]) as sim:
                 both_open.wait()
                 outputs.append(sim.run(sync_steps if sync else steps).output)
         except BaseException as exc:
@@ -186,6 +185,39 @@ def test_simulators_in_two_threads_restore_the_sdk_once_both_are_closed() -> Non
         thread.join(timeout=120)
     assert errors == []
     assert sorted(outputs) == [6, 9]  # type: ignore[type-var]
+
+
+def test_concurrent_simulators_with_equal_run_ids_each_count_their_own_bodies() -> None:
+    # The same seed and start give both simulators the same run id; the probe tells
+    # their steps apart by client (it used to credit one simulator with both's bodies).
+    both_open = threading.Barrier(2, timeout=60)
+    seen: dict[str, tuple[str, dict[str, int]]] = {}
+    errors: list[BaseException] = []
+
+    def one(name: str) -> None:
+        client = inngest.Inngest(app_id=name, is_production=False)
+
+        @client.create_function(fn_id="many", trigger=inngest.TriggerEvent(event=f"{name}/go"))
+        def many(ctx: inngest.ContextSync) -> int:
+            return sum(ctx.step.run(f"s{i}", lambda i=i: i) for i in range(12))
+
+        try:
+            with SyncSimulator(client, [many], seed=1, clock=VirtualClock(0)) as sim:
+                both_open.wait()
+                run = sim.run(many)
+                seen[name] = (run.run_id, {k: s.executions for k, s in run.steps.items()})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(name,)) for name in ("equal-a", "equal-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    (id_a, counts_a), (id_b, counts_b) = seen["equal-a"], seen["equal-b"]
+    assert id_a == id_b
+    assert counts_a == counts_b == {f"s{i}": 1 for i in range(12)}
 
 
 async def test_an_exception_inside_a_simulator_still_restores_the_sdk() -> None:
@@ -221,19 +253,43 @@ def test_the_scope_without_the_accelerator_installs_only_the_probe() -> None:
         assert len(scope.installed()) > 3
 
 
-def test_a_closed_scope_forgets_its_runs_and_refuses_new_ones() -> None:
-    class Listener:
-        def running(self, run_id: str, step: str, attempt: int) -> Any:
-            raise AssertionError("not called here")
+class _Listener:
+    def running(self, run_id: str, step: str, attempt: int) -> Any:
+        raise AssertionError("not called here")
 
-    mine, theirs = Listener(), Listener()
-    with scope.patched_sdk() as outer:
+
+def test_a_run_id_two_scopes_share_is_routed_by_client_and_each_takes_back_its_own() -> None:
+    mine, theirs, client_a, client_b = _Listener(), _Listener(), object(), object()
+    with scope.patched_sdk(client=client_a) as outer:
         outer.listen("run-a", theirs)
-        with scope.patched_sdk() as inner:
+        assert scope._STATE.listeners == {"run-a": theirs}  # one owner: no routing
+        with scope.patched_sdk(client=client_b) as inner:
             inner.listen("run-b", mine)
             inner.listen("run-a", mine)  # the same run id in another simulator
-            assert scope._STATE.listeners == {"run-a": mine, "run-b": mine}
-        assert scope._STATE.listeners == {}  # the inner scope took back what it registered
-        outer.forget("run-a")  # now registered by nobody: nothing to take back
+            routed = scope._STATE.listeners["run-a"]
+            assert isinstance(routed, probe.Routed)
+            assert (routed.of(client_a), routed.of(client_b), routed.of(object())) == (
+                theirs,
+                mine,
+                None,
+            )
+        assert scope._STATE.listeners == {"run-a": theirs}  # the inner one took back its own
+        outer.forget("run-b")  # never its own: nothing changes
+        assert scope._STATE.listeners == {"run-a": theirs}
+
+
+def test_a_scope_without_a_client_gets_the_steps_no_client_claims() -> None:
+    mine, theirs, client = _Listener(), _Listener(), object()
+    with scope.patched_sdk(client=client) as outer, scope.patched_sdk() as inner:
+        outer.listen("run-a", theirs)
+        inner.listen("run-a", mine)
+        routed = scope._STATE.listeners["run-a"]
+        assert isinstance(routed, probe.Routed)
+        assert (routed.of(client), routed.of(object())) == (theirs, mine)
+
+
+def test_a_closed_scope_refuses_new_runs() -> None:
+    with scope.patched_sdk() as closed:
+        pass
     with pytest.raises(RuntimeError, match="already closed"):
-        inner.listen("run-c", mine)
+        closed.listen("run-c", _Listener())
