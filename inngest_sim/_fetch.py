@@ -51,8 +51,21 @@ def request_of(opts: dict[str, Any]) -> httpx.Request:
         except ValueError:
             body = json.dumps(body)  # Go marshals a body that is not JSON as a JSON string
         content = body.encode()
-    headers = {str(k): str(v) for k, v in (opts.get("headers") or {}).items()}
+    # Go's client names itself "Inngest"; the op's headers are added to that.
+    headers = {"User-Agent": "Inngest"}
+    headers.update({str(k): str(v) for k, v in (opts.get("headers") or {}).items()})
     return httpx.Request(method, str(opts.get("url", "")), headers=headers, content=content)
+
+
+def _why(exc: Exception) -> str:
+    """The server's words for a call that got no answer (``exechttp.DoRequest``): a refused,
+    unreachable or dropped connection (``isUnreachable``) is ``ErrUnableToReach``; anything
+    else it wraps."""
+    text = str(exc).lower()
+    unreachable = ("refused", "unreachable", "no route to host")
+    if isinstance(exc, httpx.RemoteProtocolError) or any(word in text for word in unreachable):
+        return "Unable to reach SDK URL"
+    return f"error performing request: {exc}"
 
 
 def saved_response(url: str, response: httpx.Response) -> dict[str, Any]:
@@ -126,7 +139,7 @@ class FetchGateway:
             response = self._injected(answer, op, request) or await self._client().send(request)
             await response.aread()
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-            error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {exc}"}
+            error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {_why(exc)}"}
             final = ops.retries_exhausted(answer.item, False, error)
             ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
             if final:

@@ -36,6 +36,7 @@ __all__ = ["SIGNAL_CONFLICT_ERROR", "Signals"]
 SIGNAL_CONFLICT_ERROR = {
     "name": "Error",
     "message": "Signal conflict; signal wait already exists for another run",
+    "error": "Error: Signal conflict; signal wait already exists for another run",
 }
 #: An empty timeout waits this long (``SignalOpts.Expires``: ``AddDate(1, 0, 0)``).
 _DEFAULT_TIMEOUT = 365 * 86400.0

@@ -9,6 +9,7 @@ message a ``Published`` record.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections.abc import Callable
@@ -225,7 +226,9 @@ class InngestApi:
         run_id = self.host.signal(signal, body.get("data"))
         if run_id is None:
             return _json(404, {"error": "No signal found", "data": None, "status": 404})
-        return _json(200, {"data": {"run_id": run_id}, "metadata": {}})
+        fetched = dt.datetime.fromtimestamp(self.recorder.clock.now(), dt.UTC)
+        fetched_at = fetched.isoformat().replace("+00:00", "Z")
+        return _json(200, {"data": {"run_id": run_id}, "metadata": {"fetched_at": fetched_at}})
 
     def _metadata(self, request: httpx.Request, run_id: str) -> httpx.Response:
         """``POST /v1/runs/{id}/metadata``, answered as ``apiv1/metadata.go`` answers."""

@@ -73,7 +73,8 @@ def test_a_signal_through_the_api_resumes_the_waiter(dev: DevServerClient) -> No
     records(dev, run_id, "waiting", until="waiting")
     answer = httpx.post(f"{dev.url}/v1/signals", json={"signal": "dev-signal", "data": [1, 2]})
     assert answer.status_code == 200
-    assert answer.json()["data"] == {"run_id": run_id}
+    assert answer.json()["data"] == {"run_id": run_id}  # apiv1 WriteResponse: data + metadata
+    assert set(answer.json()["metadata"]) == {"fetched_at"}
     run = dev.wait_for_run(run_id)
     assert run["output"] == '{"got":{"signal":"dev-signal","data":[1,2]}}'
     again = httpx.post(f"{dev.url}/v1/signals", json={"signal": "dev-signal", "data": 3})

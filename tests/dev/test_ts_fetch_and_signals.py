@@ -80,6 +80,7 @@ async def test_fetch_saves_an_http_500_as_the_steps_answer(sim: Simulator, remot
     # pkg/util/gateway SerializableRequest: a body that is not JSON goes as a JSON string.
     (sent,) = remote.seen
     assert (sent.method, sent.content, sent.headers["x-ts-app"]) == ("POST", b'"hi"', "fetch")
+    assert sent.headers["user-agent"] == "Inngest"
 
 
 async def test_fetch_sends_a_json_body_as_it_is(sim: Simulator, remote: Remote) -> None:
@@ -96,13 +97,18 @@ async def test_a_fetch_without_an_answer_fails_the_steps_attempts(
     sim: Simulator, remote: Remote
 ) -> None:
     run = await sim.run("fetch-url", data={"url": "http://down.test/"})
-    # executor.go: "Error making gateway request: ..."; retried as the step's attempts
-    # (retries: 1 -> two calls), then saved as the step's error, which fails the run.
+    # As the real server did (executor.go handleGeneratorGateway; exechttp ErrUnableToReach):
+    # the SDK request is retried with attempt 1 (retries: 1 -> two calls), then the error is
+    # saved as the step's and the next discovery fails the run with it (the SDK's 400).
     assert len(remote.seen) == 2
+    assert [r.attempt for r in run.requests] == [0, 1, 0]
+    assert [r.status for r in run.requests] == [206, 206, 400]
     assert run.status == "Failed"
     assert run.error is not None
-    assert run.error["name"] == "GatewayError"
-    assert run.error["message"].startswith("Error making gateway request: ")
+    assert (run.error["name"], run.error["message"]) == (
+        "GatewayError",
+        "Error making gateway request: Unable to reach SDK URL",
+    )
     step = run.steps["step.fetch: down.test"]
     assert [a.outcome for a in step.attempts] == ["error", "failed"]
     assert step.error is not None
@@ -180,9 +186,11 @@ async def test_a_second_waiter_fails_at_once_with_the_conflict_error(sim: Simula
         # executor.go: ErrSignalConflict fails the run early, no retry.
         assert result.status == "Failed"
         assert result.error is not None
-        assert result.error["message"] == (
-            "Signal conflict; signal wait already exists for another run"
-        )
+        assert result.error == {
+            "name": "Error",
+            "message": "Signal conflict; signal wait already exists for another run",
+            "error": "Error: Signal conflict; signal wait already exists for another run",
+        }
         assert [r.attempt for r in result.trace.of(RequestSent)][-1] == 0
         assert await sim.signal("s2", "first") == first
     assert (await sim.wait(first)).output == {"got": {"signal": "s2", "data": "first"}}
