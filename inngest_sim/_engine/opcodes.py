@@ -75,7 +75,7 @@ def _dispatch(ops: RunOps, answer: Answer, op: Op, table: OpTable) -> None:
         run.seen_ops.add(op.id)
     handler = table.get(op.op)
     if handler is None:
-        ops.fail(run, _unsupported(answer, op))
+        ops.fail(run, _unsupported(answer, op, table))
         return
     handler(ops, answer, op)
 
@@ -140,12 +140,14 @@ def _run_complete(ops: RunOps, answer: Answer, op: Op) -> None:
     ops.complete(answer.item.run, op.data)
 
 
-def _unsupported(answer: Answer, op: Op) -> dict[str, Any]:
+def _unsupported(answer: Answer, op: Op, table: OpTable) -> dict[str, Any]:
     return {
         "name": "UnsupportedOpcode",
         "message": (
-            f"{answer.describe()}: step {op.key!r} reported {op.op}, "
-            "which this simulator does not handle yet"
+            f"{answer.describe()}: step {op.key!r} reported opcode {op.op!r}, which this "
+            f"simulator does not serve (it serves {', '.join(sorted(table))}); the run fails "
+            "rather than retry an answer that would not change. See docs/compatibility.md "
+            "for the opcodes served by SDK version"
         ),
     }
 

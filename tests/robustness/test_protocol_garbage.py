@@ -249,3 +249,19 @@ async def test_on_a_real_clock_a_bounded_wait_ends_even_while_a_request_hangs() 
     async with Simulator.from_app(app, client=client, clock=RealClock(), request_timeout=30) as sim:
         with pytest.raises(RunNotFinished, match="still running after"):
             await sim.run("garbage-real-f", timeout=run_timeout)
+
+
+@pytest.mark.parametrize("opcode", ["Teleport", "DeferAdd"])
+async def test_an_opcode_the_simulator_does_not_serve_fails_the_run_naming_it(
+    opcode: str,
+) -> None:
+    run, app = await _run([_ops({"op": opcode, "id": "t", "displayName": "jump"})])
+
+    assert app.answered == 1
+    assert len(run.requests) == 1  # not retried: the SDK is never asked again
+    assert run.status == "Failed"
+    assert run.error is not None
+    assert run.error["name"] == "UnsupportedOpcode"
+    assert f"step 'jump' reported opcode '{opcode}'" in run.error["message"]
+    assert run.run_id in run.error["message"]
+    assert "docs/compatibility.md" in run.error["message"]
