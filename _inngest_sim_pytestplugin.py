@@ -77,7 +77,7 @@ SECTION = "inngest-sim timeline"
 #: Timeline lines shown per run in a failure report (the middle is elided).
 REPORT_LINES = 120
 # Marker keys the fixture consumes itself; the rest go to Simulator(...).
-OWN_KEYS = ("client", "functions", "assert_all_called")
+OWN_KEYS = ("client", "functions", "assert_all_called", "allow_unserved_api")
 
 _SESSIONS = pytest.StashKey[list["_Session"]]()
 _FAILED = pytest.StashKey[bool]()
@@ -207,7 +207,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "inngest_sim(**options): options for the simulator the `inngest_sim` and "
         "`inngest_sim_sync` fixtures build: client=, functions=, seed=, limits=, faults=, "
         "backoff=, start=, request_latency=, fail_on_assertion= (default True), "
-        "assert_all_called= (default True) and any other Simulator argument",
+        "assert_all_called= (default True), allow_unserved_api= (default False) and any "
+        "other Simulator argument",
     )
     folder = config.getoption("inngest_sim_coverage")
     if folder:
@@ -281,6 +282,7 @@ def _simulator_args(request: pytest.FixtureRequest) -> tuple[Any, list[Any], dic
     if functions is None:
         functions = request.getfixturevalue("inngest_functions")
     options.pop("assert_all_called", None)
+    options.pop("allow_unserved_api", None)
     settings = request.config.stash[_SETTINGS]
     options.setdefault("seed", 0 if settings.seed is None else settings.seed)
     options.setdefault("fail_on_assertion", True)
@@ -322,10 +324,12 @@ def _trace_path(request: pytest.FixtureRequest, index: int) -> Path | None:
 
 
 def _finish(request: pytest.FixtureRequest, session: _Session) -> None:
-    """Save the trace, then fail loudly on fault rules that never matched."""
+    """Save the trace, then fail loudly on fault rules that never matched and on calls
+    to Inngest API routes the simulator does not serve."""
     __tracebackhide__ = True
     failed = _test_failed(request.node)
-    assert_all_called = _marker_options(request.node).get("assert_all_called", True)
+    options = _marker_options(request.node)
+    assert_all_called = options.get("assert_all_called", True)
     check = session.faults is not None and assert_all_called and not failed
     unused = (
         check and session.faults is not None and not all(r.called for r in session.faults.rules)
@@ -336,6 +340,10 @@ def _finish(request: pytest.FixtureRequest, session: _Session) -> None:
         _save(session.sim, session.trace_path, settings.traces_with)
     if check and session.faults is not None:
         session.faults.assert_all_called()
+    if session.sim is not None and not failed and not options.get("allow_unserved_api", False):
+        from inngest_sim.assertions import assert_api_served
+
+        assert_api_served(session.sim.trace)
 
 
 def _save(sim: Simulator, path: Path, formats: tuple[str, ...]) -> None:
@@ -409,7 +417,8 @@ async def inngest_sim(request: pytest.FixtureRequest) -> AsyncIterator[Simulator
 
     ``fail_on_assertion`` is on: an ``AssertionError`` in function code fails the run
     at once. Unused fault rules fail the test at teardown (``assert_all_called=False``
-    in the marker turns that off).
+    in the marker turns that off), and so do calls to Inngest API routes the simulator
+    does not serve (``allow_unserved_api=True`` turns that off).
     """
     from inngest_sim._simulator import Simulator
 

@@ -38,6 +38,7 @@ from inngest_sim._limits import Limits
 from inngest_sim._spans import Span, attempt_spans, group_overlapping
 from inngest_sim._stack_text import without_library_frames
 from inngest_sim.trace import (
+    ApiCalled,
     BodyExecuted,
     FaultApplied,
 )
@@ -46,10 +47,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from inngest_sim._results import RunResult
+    from inngest_sim.trace import Trace
 
 
 __all__ = [
     "LimitUsage",
+    "assert_api_served",
     "assert_attempts",
     "assert_chunked",
     "assert_completed",
@@ -68,6 +71,28 @@ GATHER_HINT = (
 
 
 # ------------------------------------------------------------------ completion
+def assert_api_served(trace: Trace) -> None:
+    """Fail when the SDK called an Inngest API route the simulator does not serve.
+
+    Such a call is answered 404, which an SDK may read as a meaningful answer (the
+    TypeScript SDK reads a 404 from ``/v1/signals`` as "nobody is waiting"), so a test
+    would pass for the wrong reason. The pytest plugin checks every simulator its fixtures
+    build at teardown (``allow_unserved_api=True`` in the marker turns that off).
+
+    Args:
+        trace: the simulator's whole trace (``sim.trace``): API calls belong to no run.
+    """
+    __tracebackhide__ = True
+    unserved = [c for c in trace.of(ApiCalled) if not c.served]
+    if unserved:
+        calls = "; ".join(sorted({f"{c.method} {c.path}" for c in unserved}))
+        raise AssertionError(
+            f"the SDK called {len(unserved)} Inngest API route(s) inngest-sim does not serve, "
+            f"each answered 404: {calls}. The SDK may have read the 404 as an answer; see "
+            "docs/compatibility.md for the routes served"
+        )
+
+
 def assert_completed(run: RunResult) -> None:
     """Assert the run ended ``Completed``; otherwise show its error and timeline.
 

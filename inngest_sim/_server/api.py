@@ -74,6 +74,8 @@ ApiFaultHook = Callable[[httpx.Request, str], "httpx.Response | None"]
 RegisterHook = Callable[[dict[str, Any]], "str | None"]
 
 
+# Marks the answer to a route this API does not serve (read by ``handle``).
+_UNSERVED = "inngest_sim_unserved"
 _METADATA = re.compile(r"^/v1/runs/([^/]+)/metadata$")
 # Go serves checkpoints under both prefixes (the first was the private beta's).
 _CHECKPOINT = re.compile(r"^/v1/(?:checkpoint|http/runs)/([^/]+)/async$")
@@ -117,7 +119,11 @@ class InngestApi:
         path = request.url.path
         response = self._respond(request, path)
         self.recorder.record(
-            ApiCalled, method=request.method, path=path, status=response.status_code
+            ApiCalled,
+            method=request.method,
+            path=path,
+            status=response.status_code,
+            served=response.extensions.get(_UNSERVED) is None,
         )
         return response
 
@@ -142,7 +148,9 @@ class InngestApi:
         checkpoint = _CHECKPOINT.match(path)
         if request.method == "POST" and checkpoint:
             return self._checkpoint(request, checkpoint.group(1))
-        return _json(404, {"error": f"inngest-sim does not serve {request.method} {path}"})
+        unserved = _json(404, {"error": f"inngest-sim does not serve {request.method} {path}"})
+        unserved.extensions[_UNSERVED] = True
+        return unserved
 
     def _register(self, request: httpx.Request) -> httpx.Response:
         try:

@@ -283,12 +283,15 @@ class SignalSent(Record):
 @_kind
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ApiCalled(Record):
-    """The SDK called the Inngest API (register, events, run state, realtime)."""
+    """The SDK called the Inngest API (register, events, run state, realtime, signals...)."""
 
     kind: ClassVar[str] = "api_called"
     method: str
     path: str
     status: int
+    # False for a route the simulator does not serve (answered 404): an SDK that reads the
+    # 404 as an answer ("nobody waits", "not found") would otherwise pass a test silently.
+    served: bool = True
 
 
 @_kind

@@ -327,6 +327,36 @@ def test_unused_fault_rules_fail_the_test_at_teardown(project: pytest.Pytester) 
     )
 
 
+def test_calls_to_api_routes_not_served_fail_the_test_at_teardown(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        test_unserved="""
+        import httpx
+        import pytest
+        from app import client, steps
+
+        def call_unserved(sim):
+            # What an SDK newer than the simulator would do: call a route it lacks.
+            sim.api.handle(httpx.Request("POST", "http://sim/v2/teleport", json={}))
+
+        @pytest.mark.inngest_sim(client=client, functions=[steps])
+        async def test_unserved(inngest_sim):
+            await inngest_sim.run(steps)
+            call_unserved(inngest_sim)
+
+        @pytest.mark.inngest_sim(client=client, functions=[steps], allow_unserved_api=True)
+        async def test_allowed(inngest_sim):
+            call_unserved(inngest_sim)
+        """
+    )
+    result = project.runpytest(*RUN)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_unserved*", "*does not serve*POST /v2/teleport*"]
+    )
+
+
 def test_traces_are_written_to_the_folder(project: pytest.Pytester) -> None:
     project.makepyfile(
         test_traces="""
