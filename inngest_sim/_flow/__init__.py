@@ -318,6 +318,7 @@ class FlowControl:
             priority=priority_factor(policy, event),
             slots=self._slots(run, policy, ignore_keys=batched),
             throttle=throttle,
+            created_at=ops.clock.now(),
         )
         if policy.singleton is not None:
             self._singletons[(run.spec.id, _key(policy.singleton.key, event))] = run

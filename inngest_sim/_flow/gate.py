@@ -9,9 +9,11 @@ Two stages, as on the server:
 * **concurrency** holds any request while one of the run's limits is full. Only
   requests in flight use a slot, so a sleeping or waiting run holds none.
 
-Held requests leave in queue order: the instant they became due minus the run's
-priority factor, so a run with priority ``N`` passes runs queued up to ``N``
-seconds before it (the server's ``Item.GetPriorityFactor``).
+Held requests leave in queue order, as the server scores a queue item that is due
+(``pkg/execution/queue/item.go`` ``QueueItem.Score``): the instant its *run* was created
+minus the run's priority factor. The oldest run's work goes first ("prioritize finishing
+older function runs"), and a run with priority ``N`` passes runs created up to ``N``
+seconds before it (``Item.GetPriorityFactor``).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class RunRules:
     priority: int = 0
     slots: tuple[tuple[Hashable, int], ...] = ()  # (counter, limit)
     throttle: Throttled | None = None
+    created_at: float | None = None  # the run's creation: its held work's place in the queue
 
 
 NO_RULES = RunRules()
@@ -108,7 +111,8 @@ class FlowGate:
     def admit(self, ops: RunOps, item: WorkItem) -> Admission:
         go: list[WorkItem] = []
         rules = self.rules.get(item.run.run_id, NO_RULES)
-        held = _Held(ops.clock.now() - rules.priority, next(self._order), item)
+        queued = ops.clock.now() if rules.created_at is None else rules.created_at
+        held = _Held(queued - rules.priority, next(self._order), item)
         wake_at = None
         if rules.throttle is not None and _is_start(item):
             wake_at = self._throttle(ops, held, rules.throttle, go)
@@ -117,16 +121,19 @@ class FlowGate:
         return Admission(tuple(go), wake_at)
 
     def release(self, ops: RunOps, item: WorkItem) -> Admission:
-        go: list[WorkItem] = []
         counters = self._admitted.pop(item, None)
-        if counters:
-            self._in_use.subtract(counters)
-            self._pump(ops, go)
-        return Admission(tuple(go))
+        if not counters:
+            return Admission(())
+        self._in_use.subtract(counters)
+        # The freed slot is handed out once the answer's own follow-up work has been queued
+        # at this instant (the server enqueues a run's next item before the finished one
+        # leaves the queue), so an older run's next step can claim it.
+        return Admission((), ops.clock.now())
 
     def wake(self, ops: RunOps) -> Admission:
         go: list[WorkItem] = []
         wakes = [self._pump_throttle(ops, key, go) for key in list(self._throttled)]
+        self._pump(ops, go)
         return Admission(tuple(go), min((w for w in wakes if w is not None), default=None))
 
     def forget(self, run_id: str) -> None:

@@ -108,3 +108,28 @@ async def test_invoking_a_child_that_is_cancelled_returns_its_finished_event(
     assert run.output["data"]["run_id"] == child_run.run_id
     assert "error" not in run.output["data"]
     assert "result" not in run.output["data"]
+
+
+async def test_held_work_goes_to_the_oldest_run_first(client: inngest.Inngest) -> None:
+    # pkg/execution/queue/item.go QueueItem.Score: a due item scores its run's start time
+    # ("prioritize finishing older function runs"). Seen on the server with concurrency 1
+    # and runs a, b, c sent 0.3 s apart: a0 a1 a2 b0 b1 b2 c0 c1 c2.
+    done: list[str] = []
+
+    @client.create_function(
+        fn_id="order",
+        trigger=inngest.TriggerEvent(event="app/order"),
+        concurrency=[inngest.Concurrency(limit=1)],
+    )
+    async def order(ctx: inngest.Context) -> None:
+        for i in range(3):
+            await ctx.step.run(f"s{i}", lambda i=i: done.append(f"{ctx.event.data['n']}{i}"))
+
+    async with Simulator(client, [order], start=START, request_latency=0.7) as sim:
+        with sim.hold_time():
+            for n in "abc":
+                await sim.send({"name": "app/order", "data": {"n": n}})
+                await sim.advance(dt.timedelta(seconds=0.3))
+        await sim.settle()
+
+    assert done == ["a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1", "c2"]
