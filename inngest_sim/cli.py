@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--runs", required=True, type=Path, metavar="DIR", help="a folder of run histories (*.json)"
     )
+    check.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="for each run that would not continue unchanged, write DIR/<history>.html and "
+        "DIR/<history>.perfetto.json showing where it diverges",
+    )
     return parser
 
 
@@ -195,7 +202,10 @@ def _dev(args: argparse.Namespace) -> int:
 def _check_deploy(args: argparse.Namespace) -> int:
     from inngest_sim._cli_deploy import check_deploy_target
 
-    return asyncio.run(check_deploy_target(args.target, args.runs))
+    if args.report is not None and args.report.exists() and not args.report.is_dir():
+        # Checked before anything runs: a typo must not cost the check.
+        raise SimError(f"--report {args.report}: is a file; give a folder for the reports")
+    return asyncio.run(check_deploy_target(args.target, args.runs, args.report))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

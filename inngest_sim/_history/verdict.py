@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from inngest_sim.trace import ReplayDiverged, RunQueued, StepSaved, Trace, Waiting
 
 if TYPE_CHECKING:
     from inngest_sim._history.format import RunHistory
+    from inngest_sim.trace import Record
 
 __all__ = ["KINDS", "DeployReport", "Kind", "RunVerdict"]
 
@@ -84,6 +87,11 @@ class RunVerdict:
         """The history's file, or its run id when it was not read from a file."""
         return self.history.source or self.history.run_id
 
+    def trace(self) -> Trace:
+        """The history's steps and, where the new code differs, a ``ReplayDiverged``
+        record: open it with ``inngest_sim.report.write_html`` or ``write_perfetto``."""
+        return _verdict_trace(self)
+
     def line(self) -> str:
         """One line: the run, where it stands, the verdict, where and why, what to do."""
         h = self.history
@@ -124,3 +132,73 @@ class DeployReport:
             + ("all continue unchanged" if bad == 0 else f"{bad} would not continue unchanged")
         )
         return "\n".join(lines)
+
+
+def _verdict_trace(verdict: RunVerdict) -> Trace:
+    """The history's steps as records, and the verdict where the replay left them.
+
+    The HTML report and the Perfetto export read traces: this one shows the memoized steps
+    in save order, the op the run is paused on, and a ``ReplayDiverged`` mark on the old
+    step's lane where the new code differs.
+    """
+    h = verdict.history
+    ts = h.events[0].get("ts")
+    # A history keeps no times but the event's and the pause's: the steps stand at the
+    # event's time, in save order (the report spreads records of one instant by order).
+    t = ts / 1000 if isinstance(ts, int | float) else 0.0
+    records: list[Record] = []
+
+    def add(cls: type[Record], **fields: Any) -> None:
+        records.append(cls(seq=len(records), t=t, wall=0.0, **fields))
+
+    add(
+        RunQueued,
+        run_id=h.run_id,
+        function_id=h.function_id,
+        event=h.events[0],
+        batch_size=len(h.events),
+        config=h.config,
+        events=list(h.events) if len(h.events) > 1 else [],
+    )
+    for size, step in enumerate(h.steps, start=1):
+        memo = step.memo
+        kind = _memo_kind(memo)
+        add(
+            StepSaved,
+            run_id=h.run_id,
+            step=step.id,
+            step_hash=step.hashed_id,
+            op=step.op,
+            memo=kind,
+            bytes=0,
+            state_bytes=0,
+            step_count=size,
+            value=memo[kind] if kind in ("data", "error") else memo,
+        )
+    if h.paused_on is not None:
+        add(
+            Waiting,
+            run_id=h.run_id,
+            step=h.paused_on.id,
+            step_hash=h.paused_on.hashed_id,
+            op=h.paused_on.op,
+            until=h.until.timestamp() if h.until is not None else None,
+        )
+    if not verdict.ok:
+        add(
+            ReplayDiverged,
+            run_id=h.run_id,
+            verdict=verdict.kind,
+            step=verdict.step,
+            new_step=verdict.new_step,
+            detail=verdict.line(),
+        )
+    return Trace(records)
+
+
+def _memo_kind(memo: Any) -> str:
+    if memo is None:
+        return "null"
+    if isinstance(memo, dict) and len(memo) == 1 and next(iter(memo)) in ("data", "error"):
+        return str(next(iter(memo)))
+    return "raw"

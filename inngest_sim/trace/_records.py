@@ -365,6 +365,23 @@ class RequestHeld(Record):
     priority: int
 
 
+@_kind
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ReplayDiverged(Record):
+    """The deploy check resumed a run history and the new code left its path here.
+
+    ``step`` is the first old step where the code differs, ``new_step`` the step the new
+    code has there; ``verdict`` is the kind (``reruns_step``, ``diverges``, ...).
+    """
+
+    kind: ClassVar[str] = "replay_diverged"
+    run_id: str
+    verdict: str
+    step: str | None = None
+    new_step: str | None = None
+    detail: str = ""
+
+
 # -------------------------------------------------------------- unknown
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class GenericRecord(Record):

@@ -76,3 +76,33 @@ def test_a_bad_history_exits_2_naming_the_file_and_field(
 def test_a_missing_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-deploy", "x:y", "--runs", str(tmp_path / "none")]) == 2
     assert "not a folder of run histories" in capsys.readouterr().err
+
+
+def test_the_report_folder_shows_where_each_unsafe_run_diverges(
+    runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = _module(tmp_path, monkeypatch, "rename")
+    out = tmp_path / "reports"
+
+    assert main(["check-deploy", target, "--runs", str(runs), "--report", str(out)]) == 1
+
+    assert f"report: {out / 'asleep'}.html" in capsys.readouterr().out
+    page = (out / "asleep.html").read_text(encoding="utf-8")
+    assert "replay_diverged" in page
+    assert "download" in page
+    events = json.loads((out / "asleep.perfetto.json").read_text())["traceEvents"]
+    marks = [e for e in events if e.get("name") == "replay_diverged"]
+    assert len(marks) == 1
+    assert marks[0]["args"]["step"] == "fetch"
+    assert marks[0]["args"]["new_step"] == "download"
+
+
+def test_a_report_path_that_is_a_file_exits_2(
+    runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+
+    assert (
+        main(["check-deploy", "x:y", "--runs", str(runs), "--report", str(tmp_path / "file")]) == 2
+    )
+    assert "is a file; give a folder" in capsys.readouterr().err
