@@ -28,6 +28,12 @@ def _fn(client: inngest.Inngest, fn_id: str, trigger: inngest.TriggerEvent, **op
     return fn
 
 
+def _limited_by(client: inngest.Inngest, fn_id: str, key: str):  # type: ignore[no-untyped-def]
+    """A function on app/ping that allows one run a minute per value of ``key``."""
+    limit = inngest.RateLimit(limit=1, period=dt.timedelta(minutes=1), key=key)
+    return _fn(client, fn_id, inngest.TriggerEvent(event="app/ping"), rate_limit=limit)
+
+
 async def test_a_trigger_if_on_a_missing_field_is_null_like(client: inngest.Inngest) -> None:
     # pkg/expressions/unknown.go handleUnknownCall: NotEquals on an unknown is true,
     # Equals of an unknown and null is true. Server: not-free ran for 1 and 3, no-deletion
@@ -58,14 +64,7 @@ async def test_a_key_that_adds_a_number_to_text_keeps_users_apart(
     # unknown.go runtimeUnknownCall: a failed `+` of two known types is fmt.Sprintf("%v%v").
     # Server: one run per user id (which of user 1's two events won varied: a batch's
     # events are handled concurrently there).
-    fn = _fn(
-        client,
-        "per-user",
-        inngest.TriggerEvent(event="app/ping"),
-        rate_limit=inngest.RateLimit(
-            limit=1, period=dt.timedelta(minutes=1), key='"user-" + event.data.id'
-        ),
-    )
+    fn = _limited_by(client, "per-user", '"user-" + event.data.id')
     async with Simulator(client, [fn], start=START) as sim:
         await sim.send([{"name": "app/ping", "data": {"id": i, "n": i}} for i in (1, 2, 1)])
         runs = await sim.settle()
@@ -79,14 +78,7 @@ async def test_a_rate_limit_key_that_is_false_does_not_limit(client: inngest.Inn
     # pkg/execution/ratelimit/ratelimit.go RateLimitKey: a false result is ErrNotRateLimited,
     # and executor.go schedule() goes on; a missing field's value is false (cel.go eval).
     # Server: all three events without `account` ran, one of the two with it.
-    fn = _fn(
-        client,
-        "missing-key",
-        inngest.TriggerEvent(event="app/ping"),
-        rate_limit=inngest.RateLimit(
-            limit=1, period=dt.timedelta(minutes=1), key="event.data.account"
-        ),
-    )
+    fn = _limited_by(client, "missing-key", "event.data.account")
     async with Simulator(client, [fn], start=START) as sim:
         await sim.send([{"name": "app/ping", "data": {"n": i}} for i in range(3)])
         await sim.send([{"name": "app/ping", "data": {"n": 9, "account": "a"}}] * 2)

@@ -73,43 +73,6 @@ async def test_invoking_a_rate_limited_function_fails_the_invoke_step(
     assert len(children) == 1  # only the direct run
 
 
-async def test_invoking_a_child_that_is_cancelled_returns_its_finished_event(
-    client: inngest.Inngest,
-) -> None:
-    # state/pause.go GetResumeData: a function.finished without `error` or `result` resumes
-    # the invoke with the whole event. Seen on the server: step.invoke returned
-    # {"data": {..., "_inngest": {"status": "Cancelled"}},
-    #  "name": "inngest/function.finished", ...}.
-    @client.create_function(
-        fn_id="child",
-        trigger=inngest.TriggerEvent(event="app/child"),
-        cancel=[inngest.Cancel(event="app/child-stop")],
-    )
-    async def child(ctx: inngest.Context) -> str:
-        await ctx.step.sleep("nap", dt.timedelta(hours=1))
-        return "child-done"
-
-    @client.create_function(fn_id="parent", trigger=inngest.TriggerEvent(event="app/parent"))
-    async def parent(ctx: inngest.Context) -> object:
-        return await ctx.step.invoke("call", function=child, data={})
-
-    async with Simulator(client, [child, parent], start=START) as sim:
-        with sim.hold_time():
-            (sent,) = await sim.send({"name": "app/parent", "data": {}})
-            await sim.advance(dt.timedelta(minutes=1))
-            await sim.send({"name": "app/child-stop", "data": {}})
-        await sim.settle()
-        (run,) = sim.runs_for(sent)
-        (child_run,) = [r for r in sim.runs if r.function_id.endswith("-child")]
-
-    assert run.status == "Completed"
-    assert run.output["name"] == "inngest/function.finished"
-    assert run.output["data"]["_inngest"] == {"status": "Cancelled"}
-    assert run.output["data"]["run_id"] == child_run.run_id
-    assert "error" not in run.output["data"]
-    assert "result" not in run.output["data"]
-
-
 async def test_held_work_goes_to_the_oldest_run_first(client: inngest.Inngest) -> None:
     # pkg/execution/queue/item.go QueueItem.Score: a due item scores its run's start time
     # ("prioritize finishing older function runs"). Seen on the server with concurrency 1

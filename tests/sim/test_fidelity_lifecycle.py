@@ -78,3 +78,33 @@ async def test_a_run_triggered_by_function_cancelled_sends_its_own(
 
     assert handler.status == "Completed"
     assert [e["data"]["result"] for e in finished] == [handler.output]
+
+
+async def test_invoking_a_child_that_is_cancelled_returns_its_finished_event(
+    client: inngest.Inngest,
+) -> None:
+    # state/pause.go GetResumeData: a function.finished without `error` or `result` resumes
+    # the invoke with the whole event. Seen on the server: step.invoke returned
+    # {"data": {..., "_inngest": {"status": "Cancelled"}},
+    #  "name": "inngest/function.finished", ...}.
+    child = _cancellable(client)
+
+    @client.create_function(fn_id="parent", trigger=inngest.TriggerEvent(event="app/parent"))
+    async def parent(ctx: inngest.Context) -> object:
+        return await ctx.step.invoke("call", function=child, data={})
+
+    async with Simulator(client, [child, parent], start=START) as sim:
+        with sim.hold_time():
+            (sent,) = await sim.send({"name": "app/parent", "data": {}})
+            await sim.advance(dt.timedelta(minutes=1))
+            await sim.send({"name": "job/stop", "data": {}})
+        await sim.settle()
+        (run,) = sim.runs_for(sent)
+        (child_run,) = [r for r in sim.runs if r.function_id.endswith("-slow")]
+
+    assert run.status == "Completed"
+    assert run.output["name"] == "inngest/function.finished"
+    assert run.output["data"]["_inngest"] == {"status": "Cancelled"}
+    assert run.output["data"]["run_id"] == child_run.run_id
+    assert "error" not in run.output["data"]
+    assert "result" not in run.output["data"]
