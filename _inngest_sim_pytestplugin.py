@@ -52,8 +52,8 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Generator, Iterator
 
-    from inngest_sim._simulator import Simulator
-    from inngest_sim._sync import SyncSimulator
+    from inngest_sim._simulator.simulator import Simulator
+    from inngest_sim._simulator.sync import SyncSimulator
     from inngest_sim.coverage import StepCoverage
     from inngest_sim.dev import DevServerClient
     from inngest_sim.faults import FaultPlan
@@ -257,7 +257,7 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
 
 
 def _check_keys(options: dict[str, Any]) -> None:
-    from inngest_sim._simulator import Simulator
+    from inngest_sim._simulator.simulator import Simulator
 
     accepted = [
         name for name in inspect.signature(Simulator).parameters if not name.startswith("_")
@@ -420,7 +420,7 @@ async def inngest_sim(request: pytest.FixtureRequest) -> AsyncIterator[Simulator
     in the marker turns that off), and so do calls to Inngest API routes the simulator
     does not serve (``allow_unserved_api=True`` turns that off).
     """
-    from inngest_sim._simulator import Simulator
+    from inngest_sim._simulator.simulator import Simulator
 
     client, functions, options = _simulator_args(request)
     session = _start_session(request, options)
@@ -439,7 +439,7 @@ def inngest_sim_sync(request: pytest.FixtureRequest) -> Iterator[SyncSimulator]:
 
     Configured like ``inngest_sim``, by the same marker.
     """
-    from inngest_sim._sync import SyncSimulator
+    from inngest_sim._simulator.sync import SyncSimulator
 
     client, functions, options = _simulator_args(request)
     session = _start_session(request, options)

@@ -8,7 +8,6 @@ limits and records a trace that tests can assert on.
 
 from __future__ import annotations
 
-from inngest_sim._backends import AppBackend, Backend, HttpBackend, InProcessBackend
 from inngest_sim._clock import Clock, RealClock, VirtualClock
 from inngest_sim._errors import (
     EventRejected,
@@ -23,13 +22,14 @@ from inngest_sim._errors import (
 )
 from inngest_sim._limits import Limits
 from inngest_sim._public import claim_public_names
-from inngest_sim._replay import ReplayReport
-from inngest_sim._results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim._retry import Backoff
 from inngest_sim._sdk.accelerator import AcceleratorStatus
 from inngest_sim._sdk.scope import accelerator_status
-from inngest_sim._simulator import Simulator
-from inngest_sim._sync import SyncSimulator
+from inngest_sim._simulator.backends import AppBackend, Backend, HttpBackend, InProcessBackend
+from inngest_sim._simulator.replay import ReplayReport
+from inngest_sim._simulator.simulator import Simulator
+from inngest_sim._simulator.sync import SyncSimulator
+from inngest_sim._views.results import Attempt, RequestRecord, RunResult, StepResult
 from inngest_sim.faults import FaultContext, FaultPlan, FaultRule, parse_fault_rules
 from inngest_sim.trace import Trace
 

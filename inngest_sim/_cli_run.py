@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Any
 import inngest
 
 from inngest_sim._errors import InvalidArgument
-from inngest_sim._paths import writable
-from inngest_sim._simulator import Simulator
+from inngest_sim._simulator.simulator import Simulator
 from inngest_sim.faults import parse_fault_rules
 from inngest_sim.timeline import render_timeline
 
 if TYPE_CHECKING:
-    from inngest_sim._results import RunResult
+    from inngest_sim._views.results import RunResult
     from inngest_sim.trace import Trace
 
 __all__ = ["RunOptions", "load_target", "run_target"]
@@ -145,6 +144,21 @@ async def run_target(options: RunOptions) -> int:
                 file=sys.stderr,
             )
     return 0 if runs and all(r.status == "Completed" for r in runs) else 1
+
+
+def writable(path: Path, flag: str) -> Path:
+    """``path`` if a file can be written there (its folder made), else one clear error."""
+    if path.is_dir():
+        raise InvalidArgument(
+            f"{flag} {path}: is a directory; give a file path such as {path / 'out'}"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (NotADirectoryError, FileExistsError):
+        raise InvalidArgument(f"{flag} {path}: a parent of it is a file, not a directory") from None
+    except OSError as exc:
+        raise InvalidArgument(f"{flag} {path}: cannot create its folder ({exc.strerror})") from None
+    return path
 
 
 def _wrote(what: str, path: Path, trace: Trace) -> None:

@@ -15,6 +15,8 @@ import math
 import time
 from typing import TYPE_CHECKING, Protocol
 
+from inngest_sim._validation import check_datetime, check_duration
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -29,6 +31,11 @@ class Clock(Protocol):
     @property
     def is_virtual(self) -> bool:
         """Whether time moves only when the simulator moves it."""
+        ...
+
+    @property
+    def held(self) -> bool:
+        """Whether time is held: it reaches a deadline only when a test asks it to."""
         ...
 
     def now(self) -> float:
@@ -48,8 +55,6 @@ class Clock(Protocol):
 
 
 def _as_timestamp(start: dt.datetime | float | None) -> float:
-    from inngest_sim._validation import check_datetime
-
     return time.time() if start is None else check_datetime("start", start)
 
 
@@ -93,8 +98,6 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds`` (at least 0)."""
-        from inngest_sim._validation import check_duration
-
         delta = check_duration("seconds", seconds)
         assert delta is not None
         self.advance_to(self._now + delta)
@@ -117,6 +120,11 @@ class VirtualClock:
         """None: virtual time never passes by itself."""
         return None
 
+    @property
+    def held(self) -> bool:
+        """Held inside ``hold_time()`` (autojump off): only ``advance`` moves it."""
+        return not self.autojump
+
     def reach(self, deadline: float, *, asked: bool) -> bool:
         """Jump to ``deadline`` when autojumping or ``asked``; whether the clock is there."""
         if self.autojump or asked:
@@ -128,6 +136,7 @@ class RealClock:
     """Wall-clock time, for running the simulator as a live server."""
 
     is_virtual = False
+    held = False  # real time passes whatever a test does
 
     def now(self) -> float:
         """The current time, in seconds since the epoch."""

@@ -18,13 +18,16 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 __all__ = [
+    "DISCOVERY_STEP",
     "KNOWN_OPCODES",
     "PROTOCOL_VERSIONS",
     "RUN_COMPLETE",
     "STEP_OUTPUT_OPS",
+    "ExecutionCall",
     "Op",
     "ProtocolError",
     "Reply",
+    "ResponseTooLarge",
     "build_body",
     "dumps",
     "error_memo",
@@ -68,6 +71,31 @@ KNOWN_OPCODES = frozenset(
         "WaitForSignal",
     }
 )
+
+
+# The step id of a request that asks the function to run until it reaches new work.
+DISCOVERY_STEP = "step"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExecutionCall:
+    """One execution request the executor sends: the function, step and run it is for,
+    its id, the body (``build_body``) and how much of the answer may be read."""
+
+    fn_id: str
+    step_id: str
+    run_id: str
+    request_id: str
+    body: dict[str, Any]
+    max_bytes: int | None = None
+
+
+class ResponseTooLarge(Exception):
+    """The SDK's answer grew past ``ExecutionCall.max_bytes``; reading stopped there."""
+
+    def __init__(self, read: int) -> None:
+        super().__init__(f"more than {read} bytes")
+        self.read = read
 
 
 class ProtocolError(Exception):

@@ -21,7 +21,10 @@ import dataclasses
 import itertools
 from typing import TYPE_CHECKING
 
-from inngest_sim._assertion_support import (
+from inngest_sim._errors import InvalidArgument
+from inngest_sim._limits import Limits
+from inngest_sim._stack_text import without_library_frames
+from inngest_sim._views.assertion_support import (
     _check_count,
     _check_run,
     _header,
@@ -33,10 +36,7 @@ from inngest_sim._assertion_support import (
     _timeline,
     _unreported_reruns,
 )
-from inngest_sim._errors import InvalidArgument
-from inngest_sim._limits import Limits
-from inngest_sim._spans import Span, attempt_spans, group_overlapping
-from inngest_sim._stack_text import without_library_frames
+from inngest_sim._views.spans import Span, attempt_spans, group_overlapping
 from inngest_sim.trace import (
     ApiCalled,
     BodyExecuted,
@@ -46,7 +46,7 @@ from inngest_sim.trace import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from inngest_sim._results import RunResult
+    from inngest_sim._views.results import RunResult
     from inngest_sim.trace import Trace
 
 

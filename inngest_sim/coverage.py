@@ -14,6 +14,6 @@ The pytest plugin does this for a whole session with ``--inngest-sim-coverage=DI
 
 from __future__ import annotations
 
-from inngest_sim._coverage import StepCoverage, collecting
+from inngest_sim._views.coverage import StepCoverage, collecting
 
 __all__ = ["StepCoverage", "collecting"]

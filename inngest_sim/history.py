@@ -18,11 +18,11 @@ output, diverges (the SDK's non-determinism error), or finishes differently.
 
 from __future__ import annotations
 
-from inngest_sim._history.deploy import check_deploy
 from inngest_sim._history.format import FORMAT, VERSION, HistoryStep, PendingStep, RunHistory
-from inngest_sim._history.golden import GoldenHistories
 from inngest_sim._history.read import HistoryError, history_from_dict, load_histories, load_history
 from inngest_sim._history.verdict import KINDS, DeployReport, RunVerdict
+from inngest_sim._simulator.deploy import check_deploy
+from inngest_sim._simulator.golden import GoldenHistories
 
 __all__ = [
     "FORMAT",

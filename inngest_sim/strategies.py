@@ -44,8 +44,8 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from inngest_sim import _errors
+from inngest_sim._code import PLACEHOLDER, Code, join, value_code
 from inngest_sim.faults import DRAWN_KINDS, FaultContext, FaultPlan
-from inngest_sim.faults._code import PLACEHOLDER, Code, join, value_code
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

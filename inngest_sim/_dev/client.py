@@ -174,7 +174,7 @@ class DevServerClient:
         ``hold_time()``): time then moves only through this client's ``advance`` calls,
         whose answers move the mirror. Monotonic clocks are not touched.
         """
-        from inngest_sim._wallclock import WallClock
+        from inngest_sim._runtime.wallclock import WallClock
 
         state = self.time()
         if not state["held"]:

@@ -319,7 +319,7 @@ class _Api:
         ):
             raise _V2Error(400, "invalid_field_format", "ts must be Unix time in milliseconds")
         event = {k: body[k] for k in ("name", "data", "user", "id", "ts") if body.get(k)}
-        (event_id,) = self.server.receive_events([event], "event-api")
+        (event_id,) = self.server.host.receive_events([event], "event-api")
         return {"eventId": event_id}
 
     def event_runs(self, event_id: str) -> list[dict[str, Any]]:

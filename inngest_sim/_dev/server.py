@@ -1,10 +1,10 @@
 """``DevServer``: the composition root of ``inngest-sim dev``.
 
-It builds the same rooms as ``Simulator._start`` (clock and scheduler, the trace
-recorder, the Inngest API, the registry, flow control, pauses, the AI gateway and the
-run loop), but for several apps at once: functions come and go as apps sync, each is
-run at the URL its app registered, and the scheduler's drive loop runs for the
-server's whole life on the clock it was given (real, or virtual with autojump).
+It assembles the same rooms as the ``Simulator`` (``_runtime.assemble``), but for
+several apps at once: functions come and go as apps sync, each is run at the URL its app
+registered, triggered runs pass the queue of held runs first, and the scheduler's drive
+loop runs for the server's whole life on the clock it was given (real, or virtual with
+autojump).
 """
 
 from __future__ import annotations
@@ -12,34 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
-from inngest_sim._ai import AiGateway
 from inngest_sim._clock import RealClock, VirtualClock
 from inngest_sim._dev.apps import Apps
 from inngest_sim._dev.endpoint import RoutedEndpoint
 from inngest_sim._dev.held import HeldRuns
 from inngest_sim._dev.sender_time import on_server_clock
 from inngest_sim._dev.time_api import TimeControl
-from inngest_sim._engine import (
-    OPCODES,
-    EngineConfig,
-    RunLoop,
-    Scheduler,
-    apply_api_metadata,
-    apply_checkpoint,
-)
-from inngest_sim._fetch import FetchGateway
-from inngest_sim._flow import FlowControl
-from inngest_sim._ids import IdSource
-from inngest_sim._ingest import Ingest
-from inngest_sim._pauses import Pauses
+from inngest_sim._engine import EngineConfig, RunLoop, Scheduler
+from inngest_sim._runtime.assemble import Runtime, RuntimeHost, assemble
 from inngest_sim._server.api import InngestApi
 from inngest_sim._server.loopback import nodelay_transport
 from inngest_sim._server.registry import Registry
-from inngest_sim._signals import Signals
 from inngest_sim.trace import Record, Trace
 from inngest_sim.trace._recorder import Recorder
 
@@ -49,6 +36,9 @@ if TYPE_CHECKING:
     from inngest_sim._clock import Clock
     from inngest_sim._dev.options import DevOptions
     from inngest_sim._engine.run import RunState
+    from inngest_sim._flow import FlowControl
+    from inngest_sim._runtime.ingest import Ingest
+    from inngest_sim._runtime.signals import Signals
 
 __all__ = ["DevServer"]
 
@@ -68,16 +58,18 @@ class DevServer:
         self.apps = Apps(
             self.registry, remote=options.allow_remote_apps, moves=options.allow_app_moves
         )
-        self.signals = Signals()
         self._exit = contextlib.AsyncExitStack()
-        self._engine: RunLoop | None = None
-        self._ingest: Ingest | None = None
+        self._runtime: Runtime | None = None
         self._held: HeldRuns | None = None
         self._driver: asyncio.Task[None] | None = None
         self._time: TimeControl | None = None
         self._sync_http: httpx.AsyncClient | None = None
         self._stopping = False
         self.api: InngestApi | None = None
+        # Sent from outside: a ts is on the sender's clock (the server's own are on its own).
+        self.host = RuntimeHost(
+            take_events_at_once=True, arriving=lambda event: on_server_clock(self.clock, event)
+        )
         self.url = "this server"  # its http://127.0.0.1:PORT once it listens
 
     # ------------------------------------------------------------ lifecycle
@@ -86,18 +78,10 @@ class DevServer:
         scheduler = Scheduler(self.clock, asyncio.get_running_loop())
         self._time = TimeControl(self.clock, scheduler, held=options.hold_time)
         recorder = Recorder(self.trace, self.clock)
+        host = self.host
         self.api = InngestApi(
-            options.limits, recorder, self, on_register=self.apps.register, seed=options.seed
+            options.limits, recorder, host, on_register=self.apps.register, seed=options.seed
         )
-        flow = FlowControl(self.registry, seed=options.seed)
-        pauses = Pauses(self.registry, admits=flow.admits_invoke)
-        ai = AiGateway(None, timeout=options.request_timeout)
-        self._exit.push_async_callback(ai.aclose)
-        fetch = FetchGateway(None, timeout=options.request_timeout)
-        self._exit.push_async_callback(fetch.aclose)
-        signals = self.signals
-        self._held = HeldRuns(flow, hold=not options.auto_run)
-        self._ingest = Ingest(self.registry, self._held, pauses)
         http = httpx.AsyncClient(timeout=None, transport=nodelay_transport())
         self._exit.push_async_callback(http.aclose)
         self._sync_http = http
@@ -108,22 +92,21 @@ class DevServer:
             request_timeout=options.request_timeout,
             checkpointing=options.checkpointing,
         )
-        self._engine = RunLoop(
-            RoutedEndpoint(http, self.registry),
-            scheduler,
-            recorder,
-            IdSource(options.seed),
-            config,
-            gate=flow.gate,
-            opcodes={
-                **OPCODES,
-                **pauses.opcodes,
-                **ai.opcodes,
-                **fetch.opcodes,
-                **signals.opcodes,
-            },
-            listeners=[flow, pauses, signals, self._ingest],
+
+        def held_runs(flow: FlowControl) -> HeldRuns:
+            self._held = HeldRuns(flow, hold=not options.auto_run)
+            return self._held
+
+        self._runtime = assemble(
+            self._exit,
+            registry=self.registry,
+            endpoint=RoutedEndpoint(http, self.registry),
+            scheduler=scheduler,
+            recorder=recorder,
+            config=config,
+            runs_to=held_runs,
         )
+        host.bind(self._runtime)
         self._driver = asyncio.ensure_future(self._drive())
 
     async def sync_apps(self) -> None:
@@ -138,7 +121,7 @@ class DevServer:
 
     async def stop(self) -> None:
         self._stopping = True
-        engine = self._engine
+        engine = self._runtime.loop if self._runtime is not None else None
         if engine is not None:
             engine.scheduler.call_soon(lambda: None)  # wake the drive loop so it sees the stop
         if self._driver is not None:
@@ -171,9 +154,9 @@ class DevServer:
     # ----------------------------------------------------------- accessors
     @property
     def engine(self) -> RunLoop:
-        if self._engine is None:
+        if self._runtime is None:
             raise RuntimeError("the dev server is not started")
-        return self._engine
+        return self._runtime.loop
 
     @property
     def time(self) -> TimeControl:
@@ -183,44 +166,20 @@ class DevServer:
 
     @property
     def ingest(self) -> Ingest:
-        assert self._ingest is not None
-        return self._ingest
+        if self._runtime is None:
+            raise RuntimeError("the dev server is not started")
+        return self._runtime.ingest
+
+    @property
+    def signals(self) -> Signals:
+        if self._runtime is None:
+            raise RuntimeError("the dev server is not started")
+        return self._runtime.signals
 
     @property
     def held(self) -> HeldRuns:
         assert self._held is not None
         return self._held
-
-    # ------------------------------------------------------------- ApiHost
-    def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
-        # Taken at once on the loop (uvicorn calls the API there): a test that sends an
-        # event and then drains the queue finds the event's runs in it.
-        engine, ingest = self.engine, self.ingest
-        # Sent from outside: a ts is on the sender's clock (the server's own events, such
-        # as invokes, are on the server's).
-        events = [on_server_clock(self.clock, event) for event in events]
-        return engine.scheduler.call_blocking(lambda: ingest.receive(engine, events, source))
-
-    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-        run = self.engine.runs.get(run_id)
-        return (run.events, dict(run.memos)) if run else None
-
-    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
-        engine = self.engine
-        status, message = engine.scheduler.call_blocking(
-            lambda: apply_checkpoint(engine, run_id, body).pair()
-        )
-        if status != 200:
-            log.warning("checkpoint for run %s answered %d: %s", run_id, status, message)
-        return status, message
-
-    def metadata(self, run_id: str, body: Any) -> tuple[int, str | None]:
-        engine = self.engine
-        return engine.scheduler.call_blocking(lambda: apply_api_metadata(engine, run_id, body))
-
-    def signal(self, signal: str, data: Any) -> str | None:
-        engine, signals = self.engine, self.signals
-        return engine.scheduler.call_blocking(lambda: signals.receive(engine, signal, data, "api"))
 
     # ---------------------------------------------------------------- queue
     def drain(self) -> list[RunState]:

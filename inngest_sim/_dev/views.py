@@ -14,7 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._protocol import dumps, hash_step_id
-from inngest_sim._results import RunResult
+from inngest_sim._views.results import RunResult
 from inngest_sim.trace import (
     EventReceived,
     RequestSent,

@@ -23,9 +23,17 @@ from inngest_sim._engine.opcodes import OPCODES, handle_ops
 from inngest_sim._engine.ports import Admission, Answer, OpenGate, describe_request
 from inngest_sim._engine.run import RunState, WorkItem
 from inngest_sim._errors import InvalidArgument
-from inngest_sim._protocol import ProtocolError, Reply, build_body, dumps, parse_reply
+from inngest_sim._protocol import (
+    DISCOVERY_STEP,
+    ExecutionCall,
+    ProtocolError,
+    Reply,
+    ResponseTooLarge,
+    build_body,
+    dumps,
+    parse_reply,
+)
 from inngest_sim._retry import retry_after_delay
-from inngest_sim._sdk.serve import ResponseTooLarge
 from inngest_sim.trace import (
     RequestSent,
     ResponseHandled,
@@ -40,11 +48,16 @@ from inngest_sim.trace import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Iterable, Mapping
 
-    from inngest_sim._engine.ports import EngineConfig, Gate, OpHandler, RunListener
+    from inngest_sim._engine.ports import (
+        EngineConfig,
+        Gate,
+        OpHandler,
+        RunListener,
+        ServeEndpoint,
+    )
     from inngest_sim._engine.scheduler import Scheduler, Timer
     from inngest_sim._ids import IdSource
     from inngest_sim._protocol import Op
-    from inngest_sim._sdk.serve import ServeEndpoint
     from inngest_sim._server.registry import FunctionSpec
     from inngest_sim.trace._recorder import Recorder
 
@@ -108,7 +121,7 @@ class RunLoop:
         )
         for listener in self.listeners:
             listener.run_started(self, run)
-        self.schedule(WorkItem(run, "step"), delay)
+        self.schedule(WorkItem(run, DISCOVERY_STEP), delay)
         return run
 
     def end_run(self, run: RunState, status: Any, *, output: Any = None, error: Any = None) -> None:
@@ -269,12 +282,9 @@ class RunLoop:
         max_bytes = self.config.limits.max_response_bytes
         request = asyncio.ensure_future(
             self.endpoint.execute(
-                fn_id=item.run.spec.id,
-                step_id=item.step_id,
-                run_id=item.run.run_id,
-                request_id=request_id,
-                body=body,
-                max_bytes=max_bytes,
+                ExecutionCall(
+                    item.run.spec.id, item.step_id, item.run.run_id, request_id, body, max_bytes
+                )
             )
         )
         # Not asyncio.wait_for: it waits for the cancelled request to finish, and an app
@@ -402,7 +412,7 @@ class RunLoop:
         run.disable_immediate_execution = False
         if not (coalesce and run.discovery_queued):
             run.discovery_queued = True
-            self.schedule(WorkItem(run, "step"))
+            self.schedule(WorkItem(run, DISCOVERY_STEP))
 
     def resume(self, run_id: str, op: Op, memo: Any) -> None:
         run = self.runs.get(run_id)

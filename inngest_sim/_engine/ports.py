@@ -3,6 +3,8 @@
 * ``RunOps`` is the narrow port that opcode handlers, flow control, pauses and the
   AI gateway call: save a step, resume a waiting one, fail or cancel a run, retry, start
   a (child) run, schedule a timer that belongs to a run, record.
+* ``ServeEndpoint`` is where the loop sends each ``ExecutionCall``: the SDK's handler
+  in-process, an app, or a URL; the SDK room and the fault layer implement it.
 * The rooms give the loop an opcode table (``OpHandler`` by opcode), a ``Gate``
   that decides when requests go out, and ``RunListener``s told of each run's start
   and end. They *return* these; nothing writes into the loop after it is built.
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from inngest_sim._engine.scheduler import Scheduler, Timer
     from inngest_sim._ids import IdSource
     from inngest_sim._limits import Limits
-    from inngest_sim._protocol import Op, Reply
+    from inngest_sim._protocol import ExecutionCall, Op, Reply
     from inngest_sim._retry import Backoff
     from inngest_sim._server.registry import FunctionSpec
     from inngest_sim.trace import RequestSent
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Admission",
     "Answer",
+    "EndpointAnswer",
     "EngineConfig",
     "Gate",
     "OpHandler",
@@ -36,7 +39,40 @@ __all__ = [
     "OpenGate",
     "RunListener",
     "RunOps",
+    "ServeEndpoint",
 ]
+
+
+class EndpointAnswer(Protocol):
+    """An answer the executor reads whole: an ``httpx.Response``, or the direct endpoint's."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+class ServeEndpoint(Protocol):
+    """Where execution requests go: an in-process handler, an app, or a URL."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def execute(self, call: ExecutionCall) -> EndpointAnswer:
+        """POST one execution request; the answer is read whole, up to ``call.max_bytes``
+        (``ResponseTooLarge`` past it)."""
+        ...
+
+    async def sync(self) -> EndpointAnswer:
+        """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

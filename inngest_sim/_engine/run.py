@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Literal
 
-from inngest_sim._protocol import json_size
+from inngest_sim._protocol import DISCOVERY_STEP, json_size
 
 if TYPE_CHECKING:
     from inngest_sim._engine.scheduler import Timer
@@ -78,7 +78,7 @@ class RunState:
 
 @dataclasses.dataclass(eq=False)
 class WorkItem:
-    """One queued SDK request: a discovery (``step_id == "step"``) or a targeted step."""
+    """One queued SDK request: a discovery (``step_id == DISCOVERY_STEP``) or a targeted step."""
 
     run: RunState
     step_id: str
@@ -89,7 +89,7 @@ class WorkItem:
 
     @property
     def is_discovery(self) -> bool:
-        return self.step_id == "step"
+        return self.step_id == DISCOVERY_STEP
 
     def retry(self) -> WorkItem:
         return dataclasses.replace(self, attempt=self.attempt + 1)

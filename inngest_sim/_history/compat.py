@@ -22,14 +22,21 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_sim._history.read import HistoryError
 from inngest_sim._history.verdict import Kind, RunVerdict
-from inngest_sim._protocol import ProtocolError, Reply, build_body, parse_reply
+from inngest_sim._protocol import (
+    DISCOVERY_STEP,
+    ExecutionCall,
+    ProtocolError,
+    Reply,
+    build_body,
+    parse_reply,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from inngest_sim._engine.ports import ServeEndpoint
     from inngest_sim._history.format import HistoryStep, PendingStep, RunHistory
     from inngest_sim._sdk.scope import SdkScope
-    from inngest_sim._sdk.serve import ServeEndpoint
     from inngest_sim._server.registry import FunctionSpec, Registry
 
 __all__ = ["check_histories", "check_history", "spec_for"]
@@ -84,7 +91,7 @@ class _Check:
         self,
         steps: Sequence[HistoryStep],
         extra: dict[str, Any] | None = None,
-        target: str = "step",
+        target: str = DISCOVERY_STEP,
     ) -> Reply:
         """One request of the run with these memos (``extra``: one more, not on the stack)."""
         h = self.history
@@ -97,16 +104,13 @@ class _Check:
             run_id=h.run_id,
             attempt=0,
             max_attempts=self.spec.max_attempts,
-            disable_immediate_execution=target == "step",
+            disable_immediate_execution=target == DISCOVERY_STEP,
             use_api=False,
         )
         self.requests += 1
+        request_id = f"{h.run_id}-deploy-check-{self.requests}"
         response = await self.endpoint.execute(
-            fn_id=self.spec.id,
-            step_id=target,
-            run_id=h.run_id,
-            request_id=f"{h.run_id}-deploy-check-{self.requests}",
-            body=body,
+            ExecutionCall(self.spec.id, target, h.run_id, request_id, body)
         )
         try:
             return parse_reply(response.status_code, response.headers, response.content)

@@ -32,16 +32,18 @@ import httpx
 from inngest._internal import comm_lib, server_lib, transforms
 from starlette.requests import Request
 
+from inngest_sim._protocol import ResponseTooLarge
 from inngest_sim._sdk.serve import (
     DEFAULT_SERVE_PATH,
     IN_PROCESS_ORIGIN,
-    ResponseTooLarge,
     execution_request,
     server_kind,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from inngest_sim._protocol import ExecutionCall
 
 __all__ = ["AnswerHeaders", "DirectAnswer", "DirectEndpoint"]
 
@@ -141,24 +143,8 @@ class DirectEndpoint:
             streaming=None,
         )
 
-    async def execute(
-        self,
-        *,
-        fn_id: str,
-        step_id: str,
-        run_id: str,
-        request_id: str,
-        body: dict[str, Any],
-        max_bytes: int | None = None,
-    ) -> DirectAnswer:
-        built = execution_request(
-            fn_id=fn_id,
-            step_id=step_id,
-            run_id=run_id,
-            request_id=request_id,
-            body=body,
-            signing_key=self._signing_key,
-        )
+    async def execute(self, call: ExecutionCall) -> DirectAnswer:
+        built = execution_request(call, self._signing_key)
         # In the order httpx sends them: host, its own defaults, the request's, the length.
         length = str(len(built.raw))
         headers = [
@@ -168,7 +154,7 @@ class DirectEndpoint:
         ]
         text = {**self._leading_text, **built.headers, "content-length": length}
         response = await self._send("POST", headers, text, built.raw, built.query, built.params)
-        if max_bytes is not None and len(response.content) > max_bytes:
+        if call.max_bytes is not None and len(response.content) > call.max_bytes:
             raise ResponseTooLarge(len(response.content))
         return response
 

@@ -13,21 +13,22 @@ import functools
 import inspect
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
 
+from inngest_sim._protocol import ResponseTooLarge
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
+
+    from inngest_sim._protocol import ExecutionCall
 
 
 __all__ = [
     "Endpoint",
-    "EndpointAnswer",
     "ExecutionRequest",
-    "ResponseTooLarge",
-    "ServeEndpoint",
     "build_asgi_app",
     "execution_request",
     "server_kind",
@@ -140,54 +141,6 @@ def transport_for_app(app: Any) -> httpx.AsyncBaseTransport:
     return _AppTransport(inner)
 
 
-class ResponseTooLarge(Exception):
-    """The SDK's answer grew past the size limit; reading stopped there."""
-
-    def __init__(self, read: int) -> None:
-        super().__init__(f"more than {read} bytes")
-        self.read = read
-
-
-class EndpointAnswer(Protocol):
-    """An answer the executor reads whole: an ``httpx.Response``, or the direct endpoint's."""
-
-    @property
-    def status_code(self) -> int: ...
-
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-
-    @property
-    def content(self) -> bytes: ...
-
-    @property
-    def text(self) -> str: ...
-
-
-class ServeEndpoint(Protocol):
-    """Where execution requests go: an in-process handler, an app, or a URL."""
-
-    @property
-    def url(self) -> str: ...
-
-    async def execute(
-        self,
-        *,
-        fn_id: str,
-        step_id: str,
-        run_id: str,
-        request_id: str,
-        body: dict[str, Any],
-        max_bytes: int | None = None,
-    ) -> EndpointAnswer:
-        """POST one execution request; the answer is read whole, up to ``max_bytes``."""
-        ...
-
-    async def sync(self) -> EndpointAnswer:
-        """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
-        ...
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class ExecutionRequest:
     """The bytes, headers and query of one execution request, as the Go executor sends them."""
@@ -199,28 +152,20 @@ class ExecutionRequest:
     params: tuple[tuple[str, str], ...]
 
 
-def execution_request(
-    *,
-    fn_id: str,
-    step_id: str,
-    run_id: str,
-    request_id: str,
-    body: dict[str, Any],
-    signing_key: str | None,
-) -> ExecutionRequest:
+def execution_request(call: ExecutionCall, signing_key: str | None) -> ExecutionRequest:
     """One place builds every endpoint's request, so they all send the same thing."""
-    raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    raw = json.dumps(call.body, separators=(",", ":")).encode("utf-8")
     headers = {
         "content-type": "application/json",
         "x-inngest-server-kind": server_kind(signing_key),
-        "x-run-id": run_id,
-        "x-request-id": request_id,
-        "x-inngest-job-id": request_id,
+        "x-run-id": call.run_id,
+        "x-request-id": call.request_id,
+        "x-inngest-job-id": call.request_id,
         "x-inngest-req-version": "2",
-        "x-inngest-step-id": step_id,
+        "x-inngest-step-id": call.step_id,
         **_signature(raw, signing_key),
     }
-    query, params = _query(fn_id, step_id)
+    query, params = _query(call.fn_id, call.step_id)
     return ExecutionRequest(raw, headers, query, params)
 
 
@@ -258,38 +203,25 @@ class Endpoint:
         """The serve URL that runs ``fn_id`` (one URL here; several apps' in a subclass)."""
         return self.url
 
-    async def execute(
-        self,
-        *,
-        fn_id: str,
-        step_id: str,
-        run_id: str,
-        request_id: str,
-        body: dict[str, Any],
-        max_bytes: int | None = None,
-    ) -> httpx.Response:
-        """POST one execution request; the answer is read whole, up to ``max_bytes``.
+    async def execute(self, call: ExecutionCall) -> httpx.Response:
+        """POST one execution request; the answer is read whole, up to ``call.max_bytes``.
 
         Raises ``ResponseTooLarge`` as soon as the body passes ``max_bytes``: an
         endless body must not grow memory until a timeout.
         """
-        built = execution_request(
-            fn_id=fn_id,
-            step_id=step_id,
-            run_id=run_id,
-            request_id=request_id,
-            body=body,
-            signing_key=self._signing_key,
-        )
+        built = execution_request(call, self._signing_key)
         request = self.http.build_request(
-            "POST", f"{self.url_for(fn_id)}?{built.query}", content=built.raw, headers=built.headers
+            "POST",
+            f"{self.url_for(call.fn_id)}?{built.query}",
+            content=built.raw,
+            headers=built.headers,
         )
         response = await self.http.send(request, stream=True)
         try:
             chunks, read = [], 0
             async for chunk in response.aiter_bytes():
                 read += len(chunk)
-                if max_bytes is not None and read > max_bytes:
+                if call.max_bytes is not None and read > call.max_bytes:
                     raise ResponseTooLarge(read)
                 chunks.append(chunk)
         finally:

@@ -1,4 +1,4 @@
-"""Events as the Inngest server makes and checks them: envelopes, lifecycle events, limits."""
+"""Events as the Inngest server makes and checks them: envelopes, names, limits."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 from inngest_sim._protocol import json_size
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
-    from inngest_sim._engine.run import RunState
     from inngest_sim._ids import IdSource
     from inngest_sim._limits import Limits
     from inngest_sim._server.registry import FunctionSpec
@@ -22,10 +21,8 @@ __all__ = [
     "check_events",
     "check_inbound",
     "default_event",
-    "lifecycle_events",
     "make_event",
     "normalise_event",
-    "standard_error",
     "strip_internal",
 ]
 
@@ -40,12 +37,14 @@ LIFECYCLE_PREFIXES = (
 )
 
 
-def make_event(name: str, data: Mapping[str, Any], ids: IdSource, now: float) -> dict[str, Any]:
-    """A server-made event: a fresh id and the current time (milliseconds)."""
+def make_event(
+    name: str, data: Mapping[str, Any], ids: IdSource, now: float, event_id: str | None = None
+) -> dict[str, Any]:
+    """A server-made event: ``event_id`` or a fresh one, and the current time (milliseconds)."""
     return {
         "name": name,
         "data": dict(data),
-        "id": ids.ulid(now),
+        "id": event_id or ids.ulid(now),
         "ts": int(now * 1000),
         "user": {},
     }
@@ -141,52 +140,6 @@ def strip_internal(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(data, dict) and "_inngest" in data:
         return {**event, "data": {k: v for k, v in data.items() if k != "_inngest"}}
     return event
-
-
-def lifecycle_events(
-    run: RunState, now: float, new_id: Callable[[float], str]
-) -> list[dict[str, Any]]:
-    """The events Inngest emits when a run ends (executor-semantics.md section 2.7)."""
-    base = {
-        "function_id": run.spec.id,
-        "run_id": run.run_id,
-        "event": run.event,
-        "events": run.events,
-        "_inngest": {"status": run.status},
-    }
-    ts = int(now * 1000)
-    # finalize.go: one data for every event; a cancel's response is empty (executor.go
-    # Cancel), and `error`/`result` are omitempty, so a cancelled run's carry neither.
-    data = dict(base)
-    if run.status == "Completed":
-        data["result"] = run.output
-    elif run.status == "Failed":
-        data["error"] = standard_error(run.error)
-    events = [{"name": "inngest/function.finished", "id": new_id(now), "ts": ts, "data": data}]
-    follow = {"Failed": "inngest/function.failed", "Cancelled": "inngest/function.cancelled"}
-    if run.status in follow:
-        # The run id is the event id ("prevents duped runs for parallel steps").
-        events.append({"name": follow[run.status], "id": run.run_id, "ts": ts, "data": data})
-    return events
-
-
-def standard_error(error: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A run's error as the server sends it in lifecycle events: exactly ``error``,
-    ``name``, ``message`` and ``stack`` (plus ``cause`` when there is one).
-
-    The SDK's error body carries more (``code``, ``is_retriable``...), which the server
-    does not pass on.
-    """
-    error = error or {}
-    standard: dict[str, Any] = {
-        "error": "invalid status code: 500",
-        "name": error.get("name", "Error"),
-        "message": error.get("message", ""),
-        "stack": error.get("stack"),
-    }
-    if error.get("cause") is not None:
-        standard["cause"] = error["cause"]
-    return standard
 
 
 def default_event(spec: FunctionSpec, data: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from inngest_sim.faults._code import Code, value_code
+from inngest_sim._code import Code, value_code
 
 if TYPE_CHECKING:
     from inngest_sim.faults._context import FaultContext, Layer

@@ -17,24 +17,24 @@ SDK would run. Without such rules no extra request is made.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from inngest_sim._protocol import STEP_OUTPUT_OPS, ProtocolError, parse_reply
+from inngest_sim._protocol import DISCOVERY_STEP, STEP_OUTPUT_OPS, ProtocolError, parse_reply
 from inngest_sim.faults._context import FaultContext
 from inngest_sim.faults._effects import TransportEffect
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from inngest_sim._sdk.serve import EndpointAnswer, ServeEndpoint
+    from inngest_sim._engine.ports import EndpointAnswer, ServeEndpoint
+    from inngest_sim._protocol import ExecutionCall
     from inngest_sim.faults._injector import FaultInjector
     from inngest_sim.faults._plan import FaultRule
 
 __all__ = ["FaultEndpoint"]
-
-DISCOVERY = "step"
 
 
 class FaultEndpoint:
@@ -63,28 +63,21 @@ class FaultEndpoint:
     async def sync(self) -> EndpointAnswer:
         return await self.inner.sync()
 
-    async def execute(
-        self,
-        *,
-        fn_id: str,
-        step_id: str,
-        run_id: str,
-        request_id: str,
-        body: dict[str, Any],
-        max_bytes: int | None = None,
-    ) -> EndpointAnswer:
-        target = None if step_id == DISCOVERY else self.step_key(run_id, step_id)
-        ctx = FaultContext("request", fn_id, target, int(body["ctx"]["attempt"]), run_id=run_id)
-        call = {"fn_id": fn_id, "step_id": step_id, "run_id": run_id, "request_id": request_id}
-        request = _RequestFor(self.inner.url, fn_id, step_id)
+    async def execute(self, call: ExecutionCall) -> EndpointAnswer:
+        run_id, body = call.run_id, call.body
+        target = None if call.step_id == DISCOVERY_STEP else self.step_key(run_id, call.step_id)
+        ctx = FaultContext(
+            "request", call.fn_id, target, int(body["ctx"]["attempt"]), run_id=run_id
+        )
+        request = _RequestFor(self.inner.url, call.fn_id, call.step_id)
         if self.injector.could_hit("request"):
             step = target
             if step is None and not body["ctx"]["disable_immediate_execution"]:
-                step = await self._step_it_would_run(call, body)
+                step = await self._step_it_would_run(call)
             found = self.injector.hit(_at(ctx, "request", step))
             if found is not None:
                 return _apply(found[0], request)
-        response = await self.inner.execute(**call, body=body, max_bytes=max_bytes)
+        response = await self.inner.execute(call)
         if not self.injector.could_hit("response"):
             return response
         for step in _steps_that_ran(response) or ([target] if target else []):
@@ -93,10 +86,11 @@ class FaultEndpoint:
                 return _apply(found[0], request)
         return response
 
-    async def _step_it_would_run(self, call: dict[str, Any], body: dict[str, Any]) -> str | None:
+    async def _step_it_would_run(self, call: ExecutionCall) -> str | None:
         """The step this discovery would run at once, asked with immediate execution off."""
+        body = call.body
         probe = {**body, "ctx": {**body["ctx"], "disable_immediate_execution": True}}
-        response = await self.inner.execute(**call, body=probe)
+        response = await self.inner.execute(dataclasses.replace(call, body=probe, max_bytes=None))
         try:
             reply = parse_reply(response.status_code, response.headers, response.content)
         except ProtocolError:

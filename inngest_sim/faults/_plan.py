@@ -15,10 +15,10 @@ import random
 import re
 from typing import TYPE_CHECKING, Any
 
+from inngest_sim._code import Code, Program, join, value_code
 from inngest_sim._errors import InvalidArgument, UnusedFaultRule
 from inngest_sim._server.api import API_ENDPOINTS
 from inngest_sim.faults._applies import check_rule_applies
-from inngest_sim.faults._code import Code, Program, join, value_code
 from inngest_sim.faults._effects import (
     ApiError,
     ApiTimeout,

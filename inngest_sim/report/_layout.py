@@ -23,7 +23,7 @@ import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from inngest_sim._spans import Span, group_overlapping
+from inngest_sim._views.spans import Span, group_overlapping
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

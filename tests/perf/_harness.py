@@ -16,6 +16,7 @@ import httpx
 from inngest._internal.comm_lib.handler import CommHandler
 
 from inngest_sim import InProcessBackend, NondeterminismError, Simulator
+from inngest_sim._protocol import ExecutionCall
 from inngest_sim._sdk.direct import DirectAnswer
 from inngest_sim._sdk.scope import patched_sdk
 
@@ -70,8 +71,8 @@ class _Recorder:
         self._responses[slot] = (response.status_code, response.headers.raw, response.content)
         return response  # type: ignore[no-any-return]
 
-    async def execute(self, **request: Any) -> httpx.Response:
-        return await self._keep(self.inner.execute(**request))
+    async def execute(self, call: ExecutionCall) -> httpx.Response:
+        return await self._keep(self.inner.execute(call))
 
     async def sync(self) -> httpx.Response:
         return await self._keep(self.inner.sync())

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from starlette.requests import Request
 
+from inngest_sim._protocol import ExecutionCall
 from inngest_sim._sdk.direct import DirectEndpoint
 from inngest_sim._sdk.serve import (
     DEFAULT_SERVE_PATH,
@@ -123,13 +124,15 @@ async def test_odd_requests_get_the_same_answer_from_both_endpoints(
 ) -> None:
     client, functions = _app()
     asgi, direct = _pair(client, functions, key)
-    request = {"fn_id": fn_id, "step_id": "step", "run_id": "r1", "request_id": "q1"}
+
+    def call() -> ExecutionCall:
+        return ExecutionCall(fn_id, "step", "r1", "q1", body)
 
     # Outside a simulator nothing holds the wall clock, and the SDK stamps each response
     # signature with the current second: both calls must read the same one.
     with time_machine.travel(_SIGNED_AT, tick=False):
-        expected = await asgi.execute(**request, body=body)
-        got = await direct.execute(**request, body=body)
+        expected = await asgi.execute(call())
+        got = await direct.execute(call())
     await asgi.http.aclose()
 
     assert direct.url == asgi.url
@@ -157,9 +160,7 @@ async def test_the_sdk_gets_a_starlette_request_whose_body_it_can_read() -> None
         return 1
 
     direct = DirectEndpoint(client, [f])
-    response = await direct.execute(
-        fn_id="perf-raw-f", step_id="step", run_id="r1", request_id="q1", body=_body()
-    )
+    response = await direct.execute(ExecutionCall("perf-raw-f", "step", "r1", "q1", _body()))
 
     assert response.status_code == 200, response.text
     (raw,) = seen

@@ -7,7 +7,7 @@ import threading
 import inngest
 
 from inngest_sim import ReplayReport, Simulator, SyncSimulator, VirtualClock
-from inngest_sim._sync import BLOCKING
+from inngest_sim._simulator.sync import BLOCKING
 
 
 def test_sync_simulator_runs_functions_from_a_plain_test() -> None:
@@ -38,6 +38,19 @@ def test_every_coroutine_method_of_the_simulator_has_a_blocking_twin() -> None:
         twin = getattr(SyncSimulator, name)
         assert not inspect.iscoroutinefunction(twin)
         assert inspect.signature(twin) == inspect.signature(getattr(Simulator, name))
+
+
+def test_the_blocking_facade_takes_exactly_the_simulators_arguments() -> None:
+    assert inspect.signature(SyncSimulator.__init__) == inspect.signature(Simulator.__init__)
+
+
+def test_every_public_attribute_of_the_simulator_is_typed_on_the_blocking_facade() -> None:
+    sim = Simulator(None, [])
+    public = {n for n in [*dir(Simulator), *vars(sim)] if not n.startswith("_")}
+    # The constructors of other backends make a Simulator, not a SyncSimulator.
+    public -= {"from_app", "from_url"}
+    assert public - set(dir(SyncSimulator)) == set()
+    assert "__getattr__" not in vars(SyncSimulator)  # no untyped read-through
 
 
 def test_check_replay_returns_the_report_not_a_coroutine() -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from inngest_sim._ai import _canonical
+from inngest_sim._runtime.ai import _canonical
 
 if TYPE_CHECKING:
     from inngest_sim._engine.ports import Answer, OpHandler, RunOps

@@ -23,8 +23,9 @@ from inngest_sim._protocol import (
     parse_duration,
     parse_time_or_duration,
 )
+from inngest_sim._runtime.lifecycle import lifecycle_events
 from inngest_sim._server.cel import Expression
-from inngest_sim._server.events import INVOKED_EVENT, lifecycle_events, make_event
+from inngest_sim._server.events import INVOKED_EVENT, make_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -233,7 +234,7 @@ class Pauses:
         elif run.status == "Cancelled":
             # state/pause.go GetResumeData: a function.finished with neither `error` nor
             # `result` (a cancelled child's) resumes the invoke with the whole event.
-            finished = lifecycle_events(run, ops.clock.now(), ops.ids.ulid)[0]
+            finished = lifecycle_events(run, ops.clock.now(), ops.ids)[0]
             memo = {"data": {**finished, "user": {}}}
         else:
             error = run.error or {}

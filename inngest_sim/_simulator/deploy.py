@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._history.format import RunHistory
 from inngest_sim._history.read import load_histories, load_history
-from inngest_sim._simulator import Simulator
+from inngest_sim._simulator.simulator import Simulator
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

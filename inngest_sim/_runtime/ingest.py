@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from inngest_sim._server.events import LIFECYCLE_PREFIXES, lifecycle_events, normalise_event
+from inngest_sim._runtime.lifecycle import lifecycle_events
+from inngest_sim._server.events import LIFECYCLE_PREFIXES, normalise_event
 from inngest_sim.trace import EventReceived
 
 if TYPE_CHECKING:
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
     from inngest_sim._engine.ports import RunOps
     from inngest_sim._engine.run import RunState
-    from inngest_sim._pauses import Pauses
+    from inngest_sim._runtime.pauses import Pauses
     from inngest_sim._server.registry import FunctionSpec, Registry
 
 __all__ = ["Ingest", "RunScheduler"]
@@ -58,4 +59,4 @@ class Ingest:
     def run_ended(self, ops: RunOps, run: RunState) -> None:
         if run.event.get("name") in LIFECYCLE_PREFIXES:
             return  # runs triggered by function.finished or .failed emit none (finalize.go)
-        self.receive(ops, lifecycle_events(run, ops.clock.now(), ops.ids.ulid), "lifecycle")
+        self.receive(ops, lifecycle_events(run, ops.clock.now(), ops.ids), "lifecycle")

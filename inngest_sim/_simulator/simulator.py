@@ -16,40 +16,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from inngest_sim._ai import AiGateway
-from inngest_sim._arguments import check_constructor, events_to_send, run_events
-from inngest_sim._backends import AppBackend, Backend, HttpBackend, InProcessBackend
-from inngest_sim._bodies import BodyWatch
 from inngest_sim._clock import Clock, VirtualClock
-from inngest_sim._coverage import offer as offer_coverage
-from inngest_sim._engine import (
-    OPCODES,
-    EngineConfig,
-    RunLoop,
-    RunState,
-    Scheduler,
-    apply_api_metadata,
-    apply_checkpoint,
-)
+from inngest_sim._engine import EngineConfig, RunLoop, RunState, Scheduler
 from inngest_sim._errors import (
     InvalidArgument,
     RunNotFinished,
     SimError,
     SimulatorStalled,
 )
-from inngest_sim._fetch import FetchGateway
-from inngest_sim._flow import FlowControl
 from inngest_sim._history.compat import check_histories
 from inngest_sim._history.verdict import DeployReport
-from inngest_sim._ids import IdSource
-from inngest_sim._ingest import Ingest
 from inngest_sim._limits import Limits
-from inngest_sim._ordering import completion_latency
-from inngest_sim._pauses import Pauses
-from inngest_sim._perturb import WORLDS
-from inngest_sim._replay import ReplayReport, check_replay
-from inngest_sim._results import RunResult
 from inngest_sim._retry import Backoff
+from inngest_sim._runtime.assemble import Runtime, RuntimeHost, assemble
+from inngest_sim._runtime.bodies import BodyWatch
+from inngest_sim._runtime.wallclock import WallClock
 from inngest_sim._sdk.bridge import route_client
 from inngest_sim._sdk.scope import SdkScope, patched_sdk
 from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
@@ -59,7 +40,11 @@ from inngest_sim._server.api import InngestApi
 from inngest_sim._server.events import default_event
 from inngest_sim._server.loopback import LoopbackServer
 from inngest_sim._server.registry import FunctionSpec, Registry
-from inngest_sim._signals import Signals
+from inngest_sim._simulator.arguments import check_constructor, events_to_send, run_events
+from inngest_sim._simulator.backends import AppBackend, Backend, HttpBackend, InProcessBackend
+from inngest_sim._simulator.ordering import completion_latency
+from inngest_sim._simulator.perturb import WORLDS
+from inngest_sim._simulator.replay import ReplayReport, check_replay
 from inngest_sim._validation import (
     check_bool,
     check_datetime,
@@ -67,7 +52,8 @@ from inngest_sim._validation import (
     check_int,
     given,
 )
-from inngest_sim._wallclock import WallClock
+from inngest_sim._views.coverage import offer as offer_coverage
+from inngest_sim._views.results import RunResult
 from inngest_sim.faults._api import ApiFaults
 from inngest_sim.faults._endpoint import FaultEndpoint
 from inngest_sim.faults._gateway import GatewayFaults
@@ -79,8 +65,9 @@ from inngest_sim.trace._recorder import Recorder
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from inngest_sim._engine.ports import RunListener, ServeEndpoint
     from inngest_sim._history.format import RunHistory
-    from inngest_sim._sdk.serve import ServeEndpoint
+    from inngest_sim._runtime.ingest import Ingest
     from inngest_sim.faults import FaultPlan
 
 __all__ = ["Simulator"]
@@ -169,15 +156,30 @@ class Simulator:
         freeze_gc: bool = False,
         checkpointing: bool = True,
     ) -> None:
-        check_constructor(locals())
-        if clock is not None and start is not None:
-            raise InvalidArgument("pass either clock= or start=, not both")
+        check_constructor(
+            client=client,
+            functions=functions,
+            limits=limits,
+            seed=seed,
+            backoff=backoff,
+            clock=clock,
+            start=start,
+            freeze_time=freeze_time,
+            request_latency=request_latency,
+            request_timeout=request_timeout,
+            faults=faults,
+            fail_on_assertion=fail_on_assertion,
+            completion_order=completion_order,
+            ai_client=ai_client,
+            fetch_client=fetch_client,
+            max_requests_per_run=max_requests_per_run,
+            signing_key=signing_key,
+            backend=backend,
+            accelerate=accelerate,
+            freeze_gc=freeze_gc,
+            checkpointing=checkpointing,
+        )
         if completion_order is not None:
-            if request_latency:
-                raise InvalidArgument(
-                    "pass either request_latency= or completion_order=, not both: "
-                    "completion_order works by giving requests a latency"
-                )
             request_latency = completion_latency(completion_order)
         self.client = client
         self._functions = list(functions)
@@ -204,12 +206,9 @@ class Simulator:
         self._fetch_client = fetch_client
         self._freeze_time = freeze_time and self.clock.is_virtual
         self._exit = contextlib.AsyncExitStack()
-        self._loop: RunLoop | None = None
-        self._registry: Registry | None = None
-        self._ingest: Ingest | None = None
+        self._runtime: Runtime | None = None
         self._sdk: SdkScope | None = None
-        self._flow: FlowControl | None = None
-        self._signals: Signals | None = None
+        self._registry: Registry | None = None
         self._loopback: LoopbackServer | None = None
         self.api: InngestApi | None = None
 
@@ -255,9 +254,9 @@ class Simulator:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._loop is not None:
-            await self._loop.scheduler.cancel_all()
-            await self._loop.aclose()
+        if self._runtime is not None:
+            await self._runtime.loop.scheduler.cancel_all()
+            await self._runtime.loop.aclose()
         await self._exit.aclose()
         offer_coverage(self.trace)  # a session's step coverage, when one is collected
 
@@ -270,10 +269,11 @@ class Simulator:
         injector = FaultInjector(self.faults, recorder) if self.faults is not None else None
         if self.faults is not None:
             self.faults.reset()
+        host = RuntimeHost(take_events_at_once=False)
         self.api = InngestApi(
             self.limits,
             recorder,
-            _ApiHost(self),
+            host,
             faults=ApiFaults(injector) if injector else None,
             seed=self.seed,
         )
@@ -303,39 +303,25 @@ class Simulator:
         self._registry = await self._sync(
             endpoint, replayable=injector is None or not injector.could_hit("api")
         )
-        self._flow = FlowControl(self._registry, seed=self.seed)  # checks every function's options
-        pauses = Pauses(self._registry, admits=self._flow.admits_invoke)
-        ai = AiGateway(self._ai_client, timeout=self._config.request_timeout)
-        self._exit.push_async_callback(ai.aclose)
-        fetch = FetchGateway(
-            self._fetch_client,
-            timeout=self._config.request_timeout,
-            faults=GatewayFaults(injector) if injector else None,
-        )
-        self._exit.push_async_callback(fetch.aclose)
-        self._signals = signals = Signals()
-        self._ingest = Ingest(self._registry, self._flow, pauses)
-        listeners: list[Any] = [self._flow, pauses, signals, self._ingest]
+        listeners: list[RunListener] = []
         if self.backend.supports_body_probe:
             faults = StepFaults(injector) if injector else None
             watch = BodyWatch(self._run_of, recorder, faults, wall_clock)
             listeners.append(_ProbeListener(sdk, watch))
-        self._loop = RunLoop(
-            endpoint,
-            scheduler,
-            recorder,
-            IdSource(self.seed),
-            self._config,
-            gate=self._flow.gate,
-            opcodes={
-                **OPCODES,
-                **pauses.opcodes,
-                **ai.opcodes,
-                **fetch.opcodes,
-                **signals.opcodes,
-            },
+        # FlowControl, built first, checks every function's options.
+        self._runtime = assemble(
+            self._exit,
+            registry=self._registry,
+            endpoint=endpoint,
+            scheduler=scheduler,
+            recorder=recorder,
+            config=self._config,
+            ai_client=self._ai_client,
+            fetch_client=self._fetch_client,
+            fetch_faults=GatewayFaults(injector) if injector else None,
             listeners=listeners,
         )
+        host.bind(self._runtime)
 
     async def _sync(self, endpoint: ServeEndpoint, *, replayable: bool) -> Registry:
         """Ask the SDK to register; the functions it reports are the registry.
@@ -379,7 +365,7 @@ class Simulator:
         return Registry.from_registration(self.api.registrations[-1])
 
     def _run_of(self, run_id: str) -> RunState | None:
-        return self._loop.runs.get(run_id) if self._loop is not None else None
+        return self._runtime.loop.runs.get(run_id) if self._runtime is not None else None
 
     def _step_key(self, run_id: str, step_hash: str) -> str | None:
         run = self._run_of(run_id)
@@ -388,7 +374,11 @@ class Simulator:
     # ----------------------------------------------------------- accessors
     @property
     def _engine(self) -> RunLoop:
-        return self._started(self._loop)
+        return self._started(self._runtime).loop
+
+    @property
+    def _ingest(self) -> Ingest:
+        return self._started(self._runtime).ingest
 
     def _started(self, value: T | None) -> T:
         if value is None:
@@ -464,7 +454,7 @@ class Simulator:
         """
         spec = self.function(fn)
         check_duration("timeout", timeout, allow_none=True)
-        engine, ingest = self._engine, self._started(self._ingest)
+        engine, ingest = self._engine, self._ingest
         chosen = run_events(data, event, events, self.limits, lambda d: default_event(spec, d))
         run = engine.start_run(spec, [ingest.normalise(engine, e) for e in chosen])
         return await self.wait(run.run_id, timeout=timeout)
@@ -475,7 +465,7 @@ class Simulator:
         Returns the event ids. Use ``settle`` or ``runs_for`` to wait.
         """
         batch = events_to_send(events, self.limits)
-        return self._started(self._ingest).receive(self._engine, batch, "simulator")
+        return self._ingest.receive(self._engine, batch, "simulator")
 
     async def signal(self, signal: str, data: Any = None) -> str | None:
         """Send a signal as ``inngest.sendSignal`` would: the run waiting for it
@@ -488,8 +478,7 @@ class Simulator:
                 f"{given('signal', signal)}: a signal is a non-empty string, the name a "
                 "step.waitForSignal waits for"
             )
-        signals = self._started(self._signals)
-        return signals.receive(self._engine, signal, data, "simulator")
+        return self._started(self._runtime).signals.receive(self._engine, signal, data, "simulator")
 
     async def trigger(
         self, event: Mapping[str, Any], *, timeout: dt.timedelta | float | None = None
@@ -524,7 +513,7 @@ class Simulator:
                 raise RunNotFinished(
                     f"run {run_id} of {run.spec.id!r} still running after {timeout}"
                 )
-            if not getattr(self.clock, "autojump", True):
+            if self.clock.held:
                 raise SimulatorStalled(
                     f"run {run_id} of {run.spec.id!r} is waiting for time to pass, but time is "
                     "held (inside hold_time()); move it with `await sim.advance(...)`"
@@ -610,7 +599,7 @@ class Simulator:
         assert seconds is not None
         until = self.clock.now() + seconds
         engine = self._engine
-        self._started(self._flow).cron.arm(engine, until)  # cron fires only while advancing
+        self._started(self._runtime).flow.cron.arm(engine, until)  # cron fires only while advancing
         await engine.scheduler.drive(lambda: False, until=until)
 
     async def advance_to(self, when: dt.datetime) -> None:
@@ -636,43 +625,6 @@ class Simulator:
         await self.advance(max(0.0, target - now))
 
 
-class _ApiHost:
-    """What the simulator's Inngest API hands work to (kept off the public class)."""
-
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-
-    def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
-        """Events from the SDK (any thread): ids fixed now, runs started on the loop."""
-        # Ids are fixed here so the SDK gets them back at once.
-        engine, ingest = self.sim._engine, self.sim._started(self.sim._ingest)
-        prepared = [ingest.normalise(engine, e) for e in events]
-        engine.scheduler.call_soon_threadsafe(
-            lambda: _discard(ingest.receive(engine, prepared, source))
-        )
-        return [e["id"] for e in prepared]
-
-    def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-        """A run's events and memos, for an SDK that fetches them (``use_api``)."""
-        run = self.sim._engine.runs.get(run_id)
-        return (run.events, dict(run.memos)) if run else None
-
-    def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
-        """Steps a checkpointing SDK ran inside an open request (any thread)."""
-        engine = self.sim._engine
-        return engine.scheduler.call_blocking(lambda: apply_checkpoint(engine, run_id, body).pair())
-
-    def metadata(self, run_id: str, body: Any) -> tuple[int, str | None]:
-        """Metadata the SDK sent for a run or step (any thread)."""
-        engine = self.sim._engine
-        return engine.scheduler.call_blocking(lambda: apply_api_metadata(engine, run_id, body))
-
-    def signal(self, signal: str, data: Any) -> str | None:
-        """A signal the SDK sent (any thread): the run it resumed, if one waited."""
-        engine, signals = self.sim._engine, self.sim._started(self.sim._signals)
-        return engine.scheduler.call_blocking(lambda: signals.receive(engine, signal, data, "api"))
-
-
 class _ProbeListener:
     """Registers each run with the in-process probe while it runs (the scope forgets
     whatever is left when the simulator closes)."""
@@ -686,10 +638,6 @@ class _ProbeListener:
 
     def run_ended(self, ops: Any, run: RunState) -> None:
         self.sdk.forget(run.run_id)
-
-
-def _discard(_value: object) -> None:
-    return None
 
 
 def _signing_key(client: Any) -> str | None:

@@ -29,8 +29,34 @@ def _instance(name: str, value: Any, cls: type, example: str) -> None:
         raise InvalidArgument(f"{given(name, value)}: expected a {cls.__name__}, e.g. {example}")
 
 
-def check_constructor(options: Mapping[str, Any]) -> None:
-    """Refuse a wrong-typed or out-of-range ``Simulator(...)`` argument, naming it."""
+def check_constructor(
+    *,
+    accelerate: Any,
+    ai_client: Any,
+    backend: Any,
+    backoff: Any,
+    checkpointing: Any,
+    client: Any,
+    clock: Any,
+    completion_order: Any,
+    fail_on_assertion: Any,
+    fetch_client: Any,
+    faults: Any,
+    freeze_gc: Any,
+    freeze_time: Any,
+    functions: Any,
+    limits: Any,
+    max_requests_per_run: Any,
+    request_latency: Any,
+    request_timeout: Any,
+    seed: Any,
+    signing_key: Any,
+    start: Any,
+) -> None:
+    """Refuse a wrong-typed, out-of-range or conflicting ``Simulator(...)`` argument, naming it.
+
+    Every argument by keyword, so a renamed parameter fails the type check, not a test.
+    """
     import httpx
     import inngest
 
@@ -38,7 +64,6 @@ def check_constructor(options: Mapping[str, Any]) -> None:
     from inngest_sim._retry import Backoff
     from inngest_sim.faults import FaultPlan
 
-    client = options["client"]
     if client is not None and not isinstance(client, inngest.Inngest):
         raise InvalidArgument(
             f"{given('client', client)}: expected the inngest.Inngest client the functions "
@@ -46,7 +71,7 @@ def check_constructor(options: Mapping[str, Any]) -> None:
         )
     if (
         client is not None
-        and options["backend"] is None
+        and backend is None
         and getattr(client, "is_production", False)
         and not getattr(client, "signing_key", None)
     ):
@@ -56,7 +81,6 @@ def check_constructor(options: Mapping[str, Any]) -> None:
             "(inngest.Inngest(..., is_production=False) or INNGEST_DEV=1), or give the client "
             "signing_key=... (the simulator then signs its requests with it)"
         )
-    functions = options["functions"]
     if isinstance(functions, str | bytes) or not isinstance(functions, Iterable):
         raise InvalidArgument(
             f"{given('functions', functions)}: expected a list of inngest.Function, e.g. [my_fn]"
@@ -67,26 +91,27 @@ def check_constructor(options: Mapping[str, Any]) -> None:
                 f"{given(f'functions[{position}]', fn)}: expected an inngest.Function "
                 "(the object @client.create_function returns)"
             )
-    _instance("limits", options["limits"], Limits, "Limits(max_steps=10)")
-    _instance("backoff", options["backoff"], Backoff, "Backoff(jitter=0)")
-    _instance("faults", options["faults"], FaultPlan, "FaultPlan().transient(step='a')")
-    _instance("ai_client", options["ai_client"], httpx.AsyncClient, "httpx.AsyncClient()")
-    _instance("fetch_client", options["fetch_client"], httpx.AsyncClient, "httpx.AsyncClient()")
-    check_int("seed", options["seed"])
-    check_bool("freeze_time", options["freeze_time"])
-    check_bool("fail_on_assertion", options["fail_on_assertion"])
-    check_bool("freeze_gc", options["freeze_gc"])
-    if options["accelerate"] is not None:
-        check_bool("accelerate", options["accelerate"])
-    check_bool("checkpointing", options["checkpointing"])
-    if options["start"] is not None:
-        check_datetime("start", options["start"])
-    clock = options["clock"]
-    if clock is not None and not all(hasattr(clock, a) for a in ("now", "reach", "is_virtual")):
+    _instance("limits", limits, Limits, "Limits(max_steps=10)")
+    _instance("backoff", backoff, Backoff, "Backoff(jitter=0)")
+    _instance("faults", faults, FaultPlan, "FaultPlan().transient(step='a')")
+    _instance("ai_client", ai_client, httpx.AsyncClient, "httpx.AsyncClient()")
+    _instance("fetch_client", fetch_client, httpx.AsyncClient, "httpx.AsyncClient()")
+    check_int("seed", seed)
+    check_bool("freeze_time", freeze_time)
+    check_bool("fail_on_assertion", fail_on_assertion)
+    check_bool("freeze_gc", freeze_gc)
+    if accelerate is not None:
+        check_bool("accelerate", accelerate)
+    check_bool("checkpointing", checkpointing)
+    if start is not None:
+        check_datetime("start", start)
+    if clock is not None and not all(
+        hasattr(clock, a) for a in ("now", "reach", "is_virtual", "held")
+    ):
         raise InvalidArgument(
             f"{given('clock', clock)}: expected a clock, VirtualClock() or RealClock()"
         )
-    latency = options["request_latency"]
+    latency = request_latency
     if not callable(latency):
         check_number(
             "request_latency",
@@ -96,24 +121,30 @@ def check_constructor(options: Mapping[str, Any]) -> None:
         )
     check_number(
         "request_timeout",
-        options["request_timeout"],
+        request_timeout,
         minimum=0,
         exclusive_minimum=True,
         fix="real seconds to wait for one SDK request, e.g. 30",
     )
     check_int(
         "max_requests_per_run",
-        options["max_requests_per_run"],
+        max_requests_per_run,
         minimum=1,
         fix="the most SDK requests one run may make, e.g. 20000",
     )
-    if options["signing_key"] is not None:
-        check_str("signing_key", options["signing_key"], fix="a key such as 'signkey-prod-...'")
-    backend = options["backend"]
+    if signing_key is not None:
+        check_str("signing_key", signing_key, fix="a key such as 'signkey-prod-...'")
     if backend is not None and not all(hasattr(backend, a) for a in ("open", "api_port")):
         raise InvalidArgument(
             f"{given('backend', backend)}: expected a backend such as "
             "InProcessBackend(), AppBackend(app) or HttpBackend(url)"
+        )
+    if clock is not None and start is not None:
+        raise InvalidArgument("pass either clock= or start=, not both")
+    if completion_order is not None and request_latency:
+        raise InvalidArgument(
+            "pass either request_latency= or completion_order=, not both: "
+            "completion_order works by giving requests a latency"
         )
 
 

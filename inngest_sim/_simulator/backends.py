@@ -28,8 +28,7 @@ from inngest_sim._server.loopback import nodelay_transport
 if TYPE_CHECKING:
     import contextlib
 
-if TYPE_CHECKING:
-    from inngest_sim._sdk.serve import ServeEndpoint
+    from inngest_sim._engine.ports import ServeEndpoint
 
 __all__ = ["AppBackend", "Backend", "HttpBackend", "InProcessBackend"]
 

@@ -15,15 +15,21 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import NondeterminismError
-from inngest_sim._perturb import pinned_random
-from inngest_sim._protocol import ProtocolError, build_body, parse_reply
+from inngest_sim._protocol import (
+    DISCOVERY_STEP,
+    ExecutionCall,
+    ProtocolError,
+    build_body,
+    parse_reply,
+)
+from inngest_sim._simulator.perturb import pinned_random
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from inngest_sim._engine.ports import ServeEndpoint
     from inngest_sim._engine.run import RunState
-    from inngest_sim._perturb import World
-    from inngest_sim._sdk.serve import ServeEndpoint
+    from inngest_sim._simulator.perturb import World
 
 __all__ = ["ReplayReport", "check_replay"]
 
@@ -53,12 +59,9 @@ async def _replay(endpoint: ServeEndpoint, run: RunState, prefix: list[str]) -> 
         disable_immediate_execution=True,
         use_api=False,
     )
+    request_id = f"{run.run_id}-replay-{len(prefix)}"
     response = await endpoint.execute(
-        fn_id=run.spec.id,
-        step_id="step",
-        run_id=run.run_id,
-        request_id=f"{run.run_id}-replay-{len(prefix)}",
-        body=body,
+        ExecutionCall(run.spec.id, DISCOVERY_STEP, run.run_id, request_id, body)
     )
     try:
         reply = parse_reply(response.status_code, response.headers, response.content)

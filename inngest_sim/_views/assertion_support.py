@@ -10,7 +10,7 @@ import fnmatch
 from typing import TYPE_CHECKING
 
 from inngest_sim._errors import InvalidArgument
-from inngest_sim._results import RunResult
+from inngest_sim._views.results import RunResult
 from inngest_sim.timeline import render_timeline
 from inngest_sim.trace import (
     BodyExecuted,

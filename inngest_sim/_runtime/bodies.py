@@ -2,7 +2,7 @@
 
 As a body starts, the run notes it (an error answer that names no step is charged to
 it), an in-step fault may replace it, and otherwise a ``BodyExecuted`` record says it
-really ran; while it runs, wall-clock time moves (see ``inngest_sim._wallclock``).
+really ran; while it runs, wall-clock time moves (see ``inngest_sim._runtime.wallclock``).
 After it returns, an in-step fault may still lose its result.
 """
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from inngest_sim._engine.run import RunState
-    from inngest_sim._wallclock import WallClock
+    from inngest_sim._runtime.wallclock import WallClock
     from inngest_sim.faults._step import StepFaults
     from inngest_sim.trace._recorder import Recorder
 

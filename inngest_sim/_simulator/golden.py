@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument
-from inngest_sim._history.deploy import check_deploy
+from inngest_sim._simulator.deploy import check_deploy
 
 if TYPE_CHECKING:
-    from inngest_sim._results import RunResult
+    from inngest_sim._views.results import RunResult
 
 __all__ = ["GoldenHistories"]
 

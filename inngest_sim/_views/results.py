@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._history.capture import history_of
-from inngest_sim._sequence import step_sequence
-from inngest_sim._spans import attempt_spans, group_overlapping, max_overlap
+from inngest_sim._views.sequence import step_sequence
+from inngest_sim._views.spans import attempt_spans, group_overlapping, max_overlap
 from inngest_sim.trace import (
     BodyExecuted,
     Checkpointed,
