@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import inngest
@@ -103,25 +104,35 @@ async def test_the_owner_gets_a_subscription_token(production_http: httpx.AsyncC
     assert [t["channel"] for t in json.loads(request.content)] == ["lecture:sample-lecture"] * 4
 
 
+def _bearer(user: str, **token: Any) -> Callable[[], dict[str, str]]:
+    # Minted when the test runs, not when it is collected: a token made at collection
+    # expires before its test runs on a slow machine (a 20-minute suite outlives 300 s).
+    return lambda: {"Authorization": f"Bearer {_token(user, **token)}"}
+
+
 @respx.mock
 @pytest.mark.parametrize(
     ("headers", "status", "detail"),
     [
-        ({}, 401, "send Authorization: Bearer"),
-        ({"Authorization": "Bearer not-a-jwt"}, 401, "session token was refused"),
-        ({"Authorization": f"Bearer {_token('demo-user', secret='x' * 32)}"}, 401, "refused"),
-        ({"Authorization": f"Bearer {_token('demo-user', expires_in=-3600)}"}, 401, "expired"),
-        ({"X-User-Id": "demo-user"}, 401, "send Authorization"),  # no header trust in prod
-        ({"Authorization": f"Bearer {_token('mallory')}"}, 404, "belongs to this user"),
+        (dict, 401, "send Authorization: Bearer"),
+        (lambda: {"Authorization": "Bearer not-a-jwt"}, 401, "session token was refused"),
+        (_bearer("demo-user", secret="x" * 32), 401, "refused"),
+        (_bearer("demo-user", expires_in=-3600), 401, "expired"),
+        (lambda: {"X-User-Id": "demo-user"}, 401, "send Authorization"),  # no header trust
+        (_bearer("mallory"), 404, "belongs to this user"),
     ],
+    ids=["none", "not-a-jwt", "wrong-secret", "expired", "user-header", "other-user"],
 )
 async def test_everyone_else_is_refused_before_inngest_is_asked(
-    production_http: httpx.AsyncClient, headers: dict[str, str], status: int, detail: str
+    production_http: httpx.AsyncClient,
+    headers: Callable[[], dict[str, str]],
+    status: int,
+    detail: str,
 ) -> None:
     inngest_api = respx.post(f"{API}/v1/realtime/token").respond(json={"jwt": "rt-jwt"})
 
     response = await production_http.post(
-        "/api/lectures/sample-lecture/realtime-token", headers=headers
+        "/api/lectures/sample-lecture/realtime-token", headers=headers()
     )
 
     assert response.status_code == status
