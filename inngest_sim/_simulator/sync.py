@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import httpx
 
     from inngest_sim._clock import Clock
+    from inngest_sim._history.format import RunHistory
+    from inngest_sim._history.verdict import DeployReport
     from inngest_sim._limits import Limits
     from inngest_sim._retry import Backoff
     from inngest_sim._server.api import InngestApi
@@ -204,6 +206,10 @@ class SyncSimulator:
     def settle(self, *, timeout: dt.timedelta | float | None = None) -> list[RunResult]:
         """``Simulator.settle``, blocking."""
         return self._call(self.sim.settle(timeout=timeout))
+
+    def check_deploy(self, histories: Iterable[RunHistory]) -> DeployReport:
+        """``Simulator.check_deploy``, blocking."""
+        return self._call(self.sim.check_deploy(histories))
 
     def check_replay(
         self, run: RunResult | str, *, raise_on_divergence: bool = True
