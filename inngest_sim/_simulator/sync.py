@@ -212,10 +212,12 @@ class SyncSimulator:
         return self._call(self.sim.check_deploy(histories))
 
     def check_replay(
-        self, run: RunResult | str, *, raise_on_divergence: bool = True
+        self, run: RunResult | str, *, raise_on_divergence: bool = True, worlds: bool = True
     ) -> ReplayReport:
         """``Simulator.check_replay``, blocking."""
-        return self._call(self.sim.check_replay(run, raise_on_divergence=raise_on_divergence))
+        return self._call(
+            self.sim.check_replay(run, raise_on_divergence=raise_on_divergence, worlds=worlds)
+        )
 
     def advance(self, delta: dt.timedelta | float) -> None:
         """``Simulator.advance``, blocking."""
