@@ -109,6 +109,7 @@ FLOORS: tuple[dict[str, tuple[str, ...]], ...] = (
             "_engine",
             "_errors",
             "_flow",
+            "_history",
             "_ids",
             "_limits",
             "_protocol",
