@@ -145,7 +145,7 @@ FLOORS: tuple[dict[str, tuple[str, ...]], ...] = (
         "_cli_run": ("_errors", "_simulator", "_views", "faults", "report", "timeline", "trace"),
     },
     # 15 to 17: the command line
-    {"_cli_deploy": ("_cli_run", "history")},
+    {"_cli_deploy": ("_cli_run", "history", "report")},
     {"cli": ("_cli_deploy", "_cli_run", "_dev", "_errors", "inngest_sim", "report")},
     {"__main__": ("cli",)},
 )
