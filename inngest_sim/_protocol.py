@@ -359,6 +359,24 @@ def error_memo(error: Mapping[str, Json] | None) -> dict[str, Json]:
     return {"error": stored}
 
 
+def memo_kind(memo: Json) -> str:
+    """``data`` or ``error`` for a step's result, ``null`` for a sleep, ``raw`` for an event."""
+    if memo is None:
+        return "null"
+    if isinstance(memo, dict) and len(memo) == 1:
+        key = str(next(iter(memo)))
+        if key in ("data", "error"):
+            return key
+    return "raw"
+
+
+def memo_of(kind: str, value: Json) -> Json:
+    """The memo of ``kind`` holding ``value``: what ``memo_kind`` took apart, put back."""
+    if kind == "null":
+        return None
+    return {kind: value} if kind in ("data", "error") else value
+
+
 def parse_ops(raw: Sequence[object]) -> tuple[Op, ...]:
     """Ops as a 206 body or a checkpoint lists them; ``ProtocolError`` if unreadable."""
     return tuple(_parse_op(item, i) for i, item in enumerate(raw))

@@ -31,6 +31,7 @@ from inngest_sim._protocol import (
     ResponseTooLarge,
     build_body,
     dumps,
+    memo_kind,
     parse_reply,
 )
 from inngest_sim._retry import retry_after_delay
@@ -385,7 +386,7 @@ class RunLoop:
         if op.metadata:
             add_from_op(self.recorder, run, op.key, op.metadata)
         size = run.save(op.id, op.key, memo, size)
-        kind = _memo_kind(memo)
+        kind = memo_kind(memo)
         self.recorder.record(
             StepSaved,
             run_id=run.run_id,
@@ -486,17 +487,6 @@ class RunLoop:
             reason=reason,
         )
         self.schedule(item.retry(), delay)
-
-
-def _memo_kind(memo: Any) -> str:
-    """``data`` or ``error`` for a step's result, ``null`` for a sleep, ``raw`` for an event."""
-    if memo is None:
-        return "null"
-    if isinstance(memo, dict) and len(memo) == 1:
-        key = str(next(iter(memo)))
-        if key in ("data", "error"):
-            return key
-    return "raw"
 
 
 def _failed(message: str, status: int = 0) -> Reply:

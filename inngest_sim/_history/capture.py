@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any
 
 from inngest_sim._history.format import PAUSED_OPS, HistoryStep, PendingStep, RunHistory, State
+from inngest_sim._protocol import memo_of
 from inngest_sim.trace import RunEnded, RunQueued, StepAttempt, StepSaved, Trace, Waiting
 
 __all__ = ["history_of"]
@@ -27,7 +27,7 @@ def history_of(trace: Trace, run_id: str) -> RunHistory:
             id=s.step,
             hashed_id=s.step_hash,
             op=s.op,
-            memo=_memo(s),
+            memo=memo_of(s.memo, s.value),
             attempts=attempts.get(s.step_hash, 0 if s.op in _STATE_OF_OP else 1),
         )
         for s in saved
@@ -65,12 +65,3 @@ def history_of(trace: Trace, run_id: str) -> RunHistory:
         output=end.output if end is not None else None,
         error=end.error if end is not None else None,
     )
-
-
-def _memo(saved: StepSaved) -> Any:
-    """The memo as the server stores it (the trace keeps its kind and value apart)."""
-    if saved.memo == "null":
-        return None
-    if saved.memo in ("data", "error"):
-        return {saved.memo: saved.value}
-    return saved.value

@@ -58,13 +58,7 @@ class HistoryStep:
 
     def to_dict(self) -> dict[str, Any]:
         """The step as it appears in the file's ``steps`` list."""
-        return {
-            "id": self.id,
-            "hashed_id": self.hashed_id,
-            "op": self.op,
-            "attempts": self.attempts,
-            "memo": self.memo,
-        }
+        return {**_step_fields(self), "memo": self.memo}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,13 +71,8 @@ class PendingStep:
     attempts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The step as it appears in the file's ``steps`` list."""
-        return {
-            "id": self.id,
-            "hashed_id": self.hashed_id,
-            "op": self.op,
-            "attempts": self.attempts,
-        }
+        """The step as it appears in ``in_flight`` or ``where.step``."""
+        return _step_fields(self)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -155,6 +144,10 @@ class RunHistory:
             return f"{self.state} at {self.paused_on.id!r}{until}"
         flying = ", ".join(repr(s.id) for s in self.in_flight)
         return f"running ({flying} in flight)" if flying else "running"
+
+
+def _step_fields(step: HistoryStep | PendingStep) -> dict[str, Any]:
+    return {"id": step.id, "hashed_id": step.hashed_id, "op": step.op, "attempts": step.attempts}
 
 
 def _iso(when: dt.datetime | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Literal
 
+from inngest_sim._protocol import memo_kind
 from inngest_sim.trace import ReplayDiverged, RunQueued, StepSaved, Trace, Waiting
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def _verdict_trace(verdict: RunVerdict) -> Trace:
     )
     for size, step in enumerate(h.steps, start=1):
         memo = step.memo
-        kind = _memo_kind(memo)
+        kind = memo_kind(memo)
         add(
             StepSaved,
             run_id=h.run_id,
@@ -194,11 +195,3 @@ def _verdict_trace(verdict: RunVerdict) -> Trace:
             detail=verdict.line(),
         )
     return Trace(records)
-
-
-def _memo_kind(memo: Any) -> str:
-    if memo is None:
-        return "null"
-    if isinstance(memo, dict) and len(memo) == 1 and next(iter(memo)) in ("data", "error"):
-        return str(next(iter(memo)))
-    return "raw"
