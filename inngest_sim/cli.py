@@ -90,6 +90,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS")
     dev.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=64,
+        metavar="N",
+        help="at most N requests to apps at once; more wait their turn (default 64)",
+    )
+    dev.add_argument(
+        "--max-running",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="while N runs are running, sends are refused with 429 + Retry-After (10000)",
+    )
+    dev.add_argument(
         "--allow-host",
         action="append",
         default=[],
@@ -192,6 +206,8 @@ def _dev(args: argparse.Namespace) -> int:
         retry_delay=args.retry_delay,
         checkpointing=not args.no_checkpointing,
         request_timeout=args.request_timeout,
+        max_in_flight=args.max_in_flight,
+        max_running=args.max_running,
         allowed_hosts=tuple(args.allow_host),
         allow_remote_apps=args.allow_remote_apps,
         allow_app_moves=args.allow_app_moves,

@@ -33,7 +33,11 @@ class DevOptions:
         retry_delay: seconds between retries instead of Inngest's backoff table
             (15 s, 30 s, 1 min...): a shorter schedule for tests. None keeps the table.
         checkpointing: send ``ctx.fn_id``/``ctx.qi_id`` so TypeScript v4 apps checkpoint.
-        request_timeout: real seconds to wait for one SDK request.
+        request_timeout: real seconds to wait for one SDK request (from when it is sent:
+            the wait for one of ``max_in_flight`` slots does not count).
+        max_in_flight: at most this many requests to apps at once; more wait their turn.
+        max_running: while this many runs are running, the Event API answers 429 with
+            ``Retry-After`` and takes nothing.
         limits: the platform limits (Inngest's by default).
         allowed_hosts: host names besides loopback's that requests may name (``Host``,
             ``Origin``); see the guard in ``_dev/guard.py``.
@@ -51,6 +55,8 @@ class DevOptions:
     retry_delay: float | None = None
     checkpointing: bool = True
     request_timeout: float = 30.0
+    max_in_flight: int = 64
+    max_running: int = 10_000
     limits: Limits = dataclasses.field(default_factory=Limits)
     allowed_hosts: tuple[str, ...] = ()
     allow_remote_apps: bool = False
@@ -87,6 +93,16 @@ class DevOptions:
                 continue
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise InvalidArgument(f"{name}={value!r}: give finite seconds >= 0")
+        if not isinstance(self.max_in_flight, int) or not 1 <= self.max_in_flight <= 10_000:
+            raise InvalidArgument(
+                f"max_in_flight={self.max_in_flight!r}: give a whole number of requests, 1 to "
+                "10000 (64 by default)"
+            )
+        if not isinstance(self.max_running, int) or self.max_running < 1:
+            raise InvalidArgument(
+                f"max_running={self.max_running!r}: give a whole number of runs >= 1 "
+                "(10000 by default)"
+            )
         if self.request_timeout <= 0:
             raise InvalidArgument("request_timeout must be more than 0 seconds")
 

@@ -20,10 +20,11 @@ from inngest_sim._clock import RealClock, VirtualClock
 from inngest_sim._dev.apps import Apps
 from inngest_sim._dev.endpoint import RoutedEndpoint
 from inngest_sim._dev.held import HeldRuns
+from inngest_sim._dev.intake import AdmittingHost, Intake
 from inngest_sim._dev.sender_time import on_server_clock
 from inngest_sim._dev.time_api import TimeControl
 from inngest_sim._engine import EngineConfig, RunLoop, Scheduler
-from inngest_sim._runtime.assemble import Runtime, RuntimeHost, assemble
+from inngest_sim._runtime.assemble import Runtime, assemble
 from inngest_sim._server.api import InngestApi
 from inngest_sim._server.loopback import nodelay_transport
 from inngest_sim._server.registry import Registry
@@ -66,9 +67,13 @@ class DevServer:
         self._sync_http: httpx.AsyncClient | None = None
         self._stopping = False
         self.api: InngestApi | None = None
+        # A send is refused (429) while --max-running runs are running.
+        self.intake = Intake(options.max_running)
         # Sent from outside: a ts is on the sender's clock (the server's own are on its own).
-        self.host = RuntimeHost(
-            take_events_at_once=True, arriving=lambda event: on_server_clock(self.clock, event)
+        self.host = AdmittingHost(
+            self.intake,
+            take_events_at_once=True,
+            arriving=lambda event: on_server_clock(self.clock, event),
         )
         self.url = "this server"  # its http://127.0.0.1:PORT once it listens
 
@@ -82,7 +87,14 @@ class DevServer:
         self.api = InngestApi(
             options.limits, recorder, host, on_register=self.apps.register, seed=options.seed
         )
-        http = httpx.AsyncClient(timeout=None, transport=nodelay_transport())
+        # As many pooled connections as requests may be in flight: none waits in the pool.
+        bound = options.max_in_flight
+        http = httpx.AsyncClient(
+            timeout=None,
+            transport=nodelay_transport(
+                httpx.Limits(max_connections=bound, max_keepalive_connections=bound)
+            ),
+        )
         self._exit.push_async_callback(http.aclose)
         self._sync_http = http
         config = EngineConfig(
@@ -91,6 +103,7 @@ class DevServer:
             seed=options.seed,
             request_timeout=options.request_timeout,
             checkpointing=options.checkpointing,
+            max_in_flight=options.max_in_flight,
         )
 
         def held_runs(flow: FlowControl) -> HeldRuns:
@@ -105,6 +118,7 @@ class DevServer:
             recorder=recorder,
             config=config,
             runs_to=held_runs,
+            listeners=[self.intake],
         )
         host.bind(self._runtime)
         self._driver = asyncio.ensure_future(self._drive())

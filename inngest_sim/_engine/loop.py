@@ -92,6 +92,8 @@ class RunLoop:
         self.runs: dict[str, RunState] = {}
         self._wakes: set[float] = set()
         self._abandoned: set[asyncio.Future[Any]] = set()
+        bound = config.max_in_flight
+        self._slots = asyncio.Semaphore(bound) if bound is not None else None
         # Requests waiting for their answer, by request id: a checkpoint names its request.
         self._in_flight: dict[str, tuple[WorkItem, RequestSent]] = {}
 
@@ -276,6 +278,14 @@ class RunLoop:
         return float(value)
 
     async def _call(
+        self, item: WorkItem, request_id: str, body: dict[str, Any]
+    ) -> tuple[Reply, int]:
+        if self._slots is None:
+            return await self._post(item, request_id, body)
+        async with self._slots:  # the wait for a slot is not part of the request's timeout
+            return await self._post(item, request_id, body)
+
+    async def _post(
         self, item: WorkItem, request_id: str, body: dict[str, Any]
     ) -> tuple[Reply, int]:
         place = describe_request(item, request_id)

@@ -90,6 +90,10 @@ class EngineConfig:
     # checkpoints steps through the API and ends runs with RunComplete. Off: the classic
     # one-step-per-request protocol.
     checkpointing: bool = True
+    # At most this many execution requests at once (None: no bound). A request waits for
+    # a slot before its timeout starts, so a burst queues here instead of timing out in
+    # an HTTP client's connection pool.
+    max_in_flight: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from inngest_sim._limits import Limits
     from inngest_sim.trace._recorder import Recorder
 
-__all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi", "RegisterHook"]
+__all__ = ["API_ENDPOINTS", "ApiFaultHook", "ApiHost", "InngestApi", "RegisterHook", "ServerBusy"]
 
 #: The API's endpoints by the name fault rules use for them, with their path prefix.
 API_ENDPOINTS = {
@@ -41,11 +41,20 @@ API_ENDPOINTS = {
 }
 
 
+class ServerBusy(Exception):
+    """Raised by a host that cannot take events now: the Event API answers 429."""
+
+    def __init__(self, retry_after: int, message: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ApiHost(Protocol):
     """What the API hands work to: the simulator."""
 
     def receive_events(self, events: list[dict[str, Any]], source: str) -> list[str]:
-        """Accept checked events from any thread; returns their ids at once."""
+        """Accept checked events from any thread; returns their ids at once, or raises
+        ``ServerBusy`` having taken none of them."""
         ...
 
     def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
@@ -192,7 +201,14 @@ class InngestApi:
                 for index, event in enumerate(accepted):
                     if not event.get("id"):
                         event["id"] = self._event_ids.id_for(seed, index) or ""
-        ids = self.host.receive_events(accepted, "event-api") if accepted else []
+        try:
+            ids = self.host.receive_events(accepted, "event-api") if accepted else []
+        except ServerBusy as exc:
+            return httpx.Response(
+                429,
+                json={"ids": [], "error": str(exc), "status": 429},
+                headers={"retry-after": str(exc.retry_after)},
+            )
         if problem:
             # api.go answers ids[0:max+1]: one empty id when no event was taken.
             return _json(400, {"ids": ids or [""], "error": problem, "status": 400})

@@ -52,9 +52,11 @@ def free_port() -> int:
     return port
 
 
-def nodelay_transport() -> httpx.AsyncHTTPTransport:
+def nodelay_transport(limits: httpx.Limits | None = None) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections have ``TCP_NODELAY`` (no 40 ms stalls)."""
-    return httpx.AsyncHTTPTransport(socket_options=list(NODELAY))
+    if limits is None:
+        return httpx.AsyncHTTPTransport(socket_options=list(NODELAY))
+    return httpx.AsyncHTTPTransport(socket_options=list(NODELAY), limits=limits)
 
 
 def nodelay_client(timeout: float | None) -> httpx.Client:
