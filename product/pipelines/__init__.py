@@ -1,6 +1,7 @@
 """Lecture-media pipelines: Inngest functions that generate images, narration, music and video.
 
-Start with `build_functions` (the four Inngest functions), `Services` (what they depend on),
+Start with `build_functions` (the Inngest functions of the four built-in `PIPELINES`),
+`Services` (what they depend on), `pipelines.kit` (declaring a pipeline of your own),
 and `default_services` / `create_client` (configured from the environment). The per-media
 building blocks live in `pipelines.orchestrators`, the providers in `pipelines.providers`,
 persistence in `pipelines.store` (SQLite or PostgreSQL) and `pipelines.assets` (a local
@@ -22,13 +23,9 @@ from pipelines.errors import (
     PipelineError,
     StoreConfigurationError,
 )
-from pipelines.functions import FUNCTION_IDS, TRIGGERS, build_functions
-from pipelines.limits import (
-    step_count_images,
-    step_count_music,
-    step_count_narration,
-    step_count_videos,
-)
+from pipelines.functions import FUNCTION_IDS, PIPELINES, TRIGGERS, build_functions
+from pipelines.kit import Phase, Pipeline, Prepare
+from pipelines.limits import step_count, step_table
 from pipelines.models import AssetKind, AssetRef, Lecture, Segment
 from pipelines.progress import ProgressFeed
 from pipelines.services import Services
@@ -44,6 +41,7 @@ from pipelines.store import (
 __all__ = [
     "APP_ID",
     "FUNCTION_IDS",
+    "PIPELINES",
     "TRIGGERS",
     "AssetKind",
     "AssetRef",
@@ -58,7 +56,10 @@ __all__ = [
     "LocalAssetStore",
     "MediaGenerationError",
     "ObjectAssetStore",
+    "Phase",
+    "Pipeline",
     "PipelineError",
+    "Prepare",
     "ProgressFeed",
     "Segment",
     "Services",
@@ -71,9 +72,7 @@ __all__ = [
     "default_services",
     "open_asset_store",
     "open_store",
-    "step_count_images",
-    "step_count_music",
-    "step_count_narration",
-    "step_count_videos",
+    "step_count",
+    "step_table",
     "update_lecture_content",
 ]

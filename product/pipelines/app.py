@@ -1,4 +1,4 @@
-"""The FastAPI app: the four functions for Inngest, and the realtime token route.
+"""The FastAPI app: the pipelines' functions for Inngest, and the realtime token route.
 
 Run it against the local dev server::
 
@@ -30,12 +30,13 @@ from pipelines._auth import Authenticator, default_authenticator
 from pipelines._validation import check_lecture_id
 from pipelines.client import create_client, default_services
 from pipelines.errors import InvalidRequestError
-from pipelines.functions import build_functions
-from pipelines.progress import TOPICS, channel_for
+from pipelines.functions import PIPELINES, build_functions, topics
+from pipelines.progress import channel_for
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Sequence
 
+    from pipelines.kit import Pipeline
     from pipelines.services import Services
 
 __all__ = ["TokenIssuer", "create_app"]
@@ -51,6 +52,7 @@ def create_app(
     *,
     authenticate: Authenticator | None = None,
     issue_token: TokenIssuer = realtime.get_subscription_token,
+    functions: Sequence[Pipeline] = PIPELINES,
 ) -> fastapi.FastAPI:
     """Return a FastAPI app serving the pipelines and the realtime token route.
 
@@ -64,6 +66,8 @@ def create_app(
         authenticate: Identifies the caller of the token route (returns the user id or
             raises `fastapi.HTTPException`); from the environment by default.
         issue_token: Asks Inngest for a subscription token; the SDK's by default.
+        functions: The pipelines to serve (the built-in four by default; add your own
+            `pipelines.kit.Pipeline` s). The token covers exactly their topics.
     """
     client = client or create_client()
     services = services or default_services()
@@ -77,7 +81,8 @@ def create_app(
         await services.aclose()
 
     app = fastapi.FastAPI(title="lecture-media pipelines", lifespan=lifespan)
-    inngest.fast_api.serve(app, client, build_functions(client, services))
+    inngest.fast_api.serve(app, client, build_functions(client, services, functions))
+    covered = topics(functions)
 
     @app.post("/api/lectures/{lecture_id}/realtime-token")
     async def realtime_token(lecture_id: str, request: fastapi.Request) -> Mapping[str, object]:
@@ -91,6 +96,6 @@ def create_app(
         # The same answer for "no such lecture" and "not yours": ids are not enumerable.
         if lecture is None or lecture.owner_user_id != user:
             raise fastapi.HTTPException(404, f"no lecture {lecture_id!r} belongs to this user")
-        return await issue_token(client, channel_for(lecture_id), list(TOPICS))
+        return await issue_token(client, channel_for(lecture_id), list(covered))
 
     return app

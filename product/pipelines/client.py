@@ -146,7 +146,11 @@ def _replicate(
 
 def _asset_store(env: Mapping[str, str], data_dir: Path) -> AssetStore:
     url = env.get("LECTURE_ASSET_STORE_URL", "").strip()
-    return open_asset_store(url) if url else LocalAssetStore(data_dir / "assets")
+    if url:
+        return open_asset_store(url)  # checked as it opens
+    store = LocalAssetStore(data_dir / "assets")
+    store.check()
+    return store
 
 
 def _store_url(env: Mapping[str, str]) -> str | None:

@@ -31,7 +31,7 @@ from inngest_sim.timeline import format_duration
 from inngest_sim.trace import Published, RunEnded, RunQueued
 from pipelines.assets import LocalAssetStore, open_asset_store
 from pipelines.client import create_client
-from pipelines.functions import FUNCTION_IDS, TRIGGERS, build_functions
+from pipelines.functions import FUNCTION_IDS, PIPELINES, TRIGGERS, build_functions
 from pipelines.progress import ProgressFeed
 from pipelines.services import Services
 from pipelines.store import create_sample_lecture, open_store
@@ -105,12 +105,7 @@ class _Progress:
 
 
 # The progress topic of each function.
-_TOPIC_OF_FUNCTION = {
-    "generate-segment-images": "images",
-    "generate-narration": "narration",
-    "generate-music": "music",
-    "generate-segment-videos": "videos",
-}
+_TOPIC_OF_FUNCTION = {p.function_id: p.topic for p in PIPELINES}
 
 
 def _local(function_id: str) -> str:
@@ -209,7 +204,37 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         f"\n{len(runs)} runs in {wall:.1f}s of wall time.\nLectures: {services.store!r}\n"
         f"{_media(services)}\nTimeline report: {report}\nTrace: {out / 'trace.json'}"
     )
+    made = sum(_generated(r) for r in runs)
+    if runs and made == 0:
+        console.print(f"\n[bold red]No asset was made.[/] {_why(runs)}")
+        return 1
     return 0 if runs and all(r.status == "Completed" for r in runs) else 1
+
+
+def _generated(run: RunResult) -> int:
+    output = run.output if isinstance(run.output, dict) else {}
+    generated = output.get("generated", 0)
+    return generated if isinstance(generated, int) else 0
+
+
+def _why(runs: list[RunResult]) -> str:
+    """The failures of runs that made nothing, most frequent first, with one example each."""
+    seen: Counter[tuple[str, str]] = Counter()
+    example: dict[tuple[str, str], str] = {}
+    for run in runs:
+        output = run.output if isinstance(run.output, dict) else {}
+        for failure in output.get("failures", []):
+            key = (str(failure.get("code")), str(failure.get("provider")))
+            seen[key] += 1
+            example.setdefault(key, str(failure.get("message", ""))[:200])
+        if run.status != "Completed" and run.error:
+            key = ("run failed", run.function_id)
+            seen[key] += 1
+            example.setdefault(key, str(run.error.get("message", ""))[:200])
+    parts = [
+        f"{n} x {code} from {who}: {example[(code, who)]}" for (code, who), n in seen.most_common()
+    ]
+    return "; ".join(parts) or "no run reported a failure"
 
 
 def _services(data: Path, options: DemoOptions, *, env: Mapping[str, str]) -> Services:

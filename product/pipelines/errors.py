@@ -19,8 +19,12 @@ Where each one ends up:
 * `LectureNotFoundError` in a ``persist-*`` step (the lecture was deleted mid-run) becomes
   `inngest.NonRetriableError` too; nothing else in persist is converted, so a database
   outage is retried like any step error.
-* `ConfigurationError` and `AssetStoreError` are not converted: a bad setting fails at
-  start-up, and an asset-store failure inside a step is retried as ``UNKNOWN``.
+* `ConfigurationError` is not converted: a bad setting fails at start-up (the asset store
+  is checked there too, as the lecture store is).
+* `AssetStoreError` inside a per-asset step becomes ``ASSET_STORE_UNAVAILABLE`` (provider
+  ``asset-store``), and a database error in a ``persist-*`` step ``DATABASE_UNAVAILABLE``
+  (provider ``lecture-store``): infrastructure failures are never blamed on the media
+  provider, and both are retried, then followed up (see `pipelines.kit`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
     from pipelines.models import AssetError
 
 __all__ = [
+    "ASSET_STORE",
+    "LECTURE_STORE",
     "AssetStoreError",
     "ConfigurationError",
     "ErrorCode",
@@ -41,6 +47,7 @@ __all__ = [
     "MediaGenerationError",
     "PipelineError",
     "StoreConfigurationError",
+    "is_retryable",
 ]
 
 
@@ -59,6 +66,9 @@ class ErrorCode(enum.StrEnum):
     AUTH_FAILED = "AUTH_FAILED"
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     UNKNOWN = "UNKNOWN"
+    # Infrastructure, not the provider: the bytes or the row could not be stored.
+    ASSET_STORE_UNAVAILABLE = "ASSET_STORE_UNAVAILABLE"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 
 
 # (retryable, user_action_required) per code. UNKNOWN retries because an unexplained
@@ -72,7 +82,19 @@ _DEFAULTS: dict[ErrorCode, tuple[bool, bool]] = {
     ErrorCode.AUTH_FAILED: (False, True),
     ErrorCode.QUOTA_EXCEEDED: (False, True),
     ErrorCode.UNKNOWN: (True, False),
+    ErrorCode.ASSET_STORE_UNAVAILABLE: (True, False),
+    ErrorCode.DATABASE_UNAVAILABLE: (True, False),
 }
+
+# The `provider` of an infrastructure failure's record: who failed, when it was not a provider.
+ASSET_STORE = "asset-store"
+LECTURE_STORE = "lecture-store"
+
+
+def is_retryable(code: ErrorCode | str) -> bool:
+    """Whether a failure with `code` may succeed later (what a follow-up round retries)."""
+    return _DEFAULTS[_coerce_code(code)][0]
+
 
 # str(MediaGenerationError) is parsed back from inngest.StepError.message, which is all that
 # survives a step's exhausted retries: keep the two in sync.

@@ -1,114 +1,129 @@
-"""Inngest run limits and the step count of each pipeline, as pure functions.
+"""Inngest run limits, and how a pipeline's work is laid out across runs to stay inside them.
 
-Inngest counts every `step.run`, every `step.sleep` and every progress-publish step (itself a
-`step.run`, including the terminal ``progress-*-done``); the function's final return is not
-a step. A run that would plan its 1,001st step
-fails mid-way (and one with exactly 1,000 steps cannot make the call that returns its
-result), so each function's ``validate`` step calls `check_step_budget` with the
-worst-case count below and refuses the lecture before any provider call.
+Inngest counts every `step.run`, every `step.sleep`, every `step.invoke` and every
+progress-publish step (itself a `step.run`, including the terminal ``progress-*-done``);
+the function's final return is not a step. A run that would plan its 1,001st step fails
+mid-way (and one with exactly 1,000 steps cannot make the call that returns its result),
+so a run may use at most 999.
 
-Symbols: S segments, I images per segment, C chunk size, P maximum video polls.
+The counts are computed from the pipelines' declarations (`pipelines.kit.Pipeline`), never
+written by hand: `step_count` is the worst case of a run, `step_table` the formulas the
+docs show. Symbols: S segments, I images per segment, C chunk size, P maximum polls,
+R follow-up rounds.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING
 
 import inngest
 
+if TYPE_CHECKING:
+    from pipelines.kit import Pipeline
+    from pipelines.services import Services
+
 __all__ = [
-    "IMAGES_FORMULA",
     "MAX_RUN_STATE_BYTES",
     "MAX_STEPS_PER_RUN",
     "MAX_STEP_OUTPUT_BYTES",
-    "MUSIC_FORMULA",
-    "NARRATION_FORMULA",
-    "VIDEOS_FORMULA",
     "check_output_size",
-    "check_step_budget",
-    "step_count_images",
-    "step_count_music",
-    "step_count_narration",
-    "step_count_videos",
+    "output_size",
+    "plan_runs",
+    "run_steps",
+    "slice_steps",
+    "step_count",
+    "step_table",
+    "steps_of_round_for",
 ]
 
 MAX_STEPS_PER_RUN = 1_000
 MAX_STEP_OUTPUT_BYTES = 4 * 1024 * 1024
 MAX_RUN_STATE_BYTES = 32 * 1024 * 1024
-
-IMAGES_FORMULA = "4 + S*I + ceil(S*I/C)"
-NARRATION_FORMULA = "3 + S + ceil(S/C)"
-MUSIC_FORMULA = "5 + 2*P"
-VIDEOS_FORMULA = "4 + 2*S + 2*S*P + 2*ceil(S/C)"
+# A run may use this many steps: the call that returns its result needs one more.
+_USABLE_STEPS = MAX_STEPS_PER_RUN - 1
 
 
-def step_count_images(segments: int, images_per_segment: int, chunk_size: int) -> int:
-    """Worst-case steps of ``generate-segment-images``: ``4 + S*I + ceil(S*I/C)``.
+def run_steps(pipeline: Pipeline, services: Services, assets: int, *, runs: int = 0) -> int:
+    """Worst-case steps of a pipeline's (parent) run over `assets` slots.
 
-    validate + prompts + one ``image-{s}-{i}`` per image + one progress step per chunk +
-    persist-images + progress-images-done.
+    Inline (``runs=0``): ``validate`` (+ ``prompts``) + the terminal progress step, then
+    ``R + 1`` rounds of every asset's steps with a persist and a progress step per chunk,
+    one sleep before each follow-up round, and one retry of unrecorded results per round.
+    Split into `runs` child runs per round: one ``step.invoke`` per child instead of the
+    assets' steps.
     """
-    _check_counts(segments=segments, images_per_segment=images_per_segment)
-    assets = segments * images_per_segment
-    return 4 + assets + _chunks(assets, chunk_size)
+    _check_count("assets", assets)
+    rounds = services.follow_up_rounds
+    per_round = runs if runs else pipeline.round_steps(services, assets)
+    return pipeline.fixed_steps() + (rounds + 1) * (per_round + 1) + rounds
 
 
-def step_count_narration(segments: int, chunk_size: int) -> int:
-    """Worst-case steps of ``generate-narration``: ``3 + S + ceil(S/C)``.
+def slice_steps(pipeline: Pipeline, services: Services, assets: int) -> int:
+    """Worst-case steps of one child run over `assets` slots: ``load`` + one round."""
+    return 1 + pipeline.round_steps(services, assets)
 
-    validate + one ``narration-{s}`` per segment + one progress step per chunk +
-    persist-narration + progress-narration-done (the narration text is the prompt, so there
-    is no prompts step).
+
+def step_count(pipeline: Pipeline, services: Services, assets: int) -> int:
+    """Worst-case steps of the run that `plan_runs` lays out for `assets` slots."""
+    size = plan_runs(pipeline, services, assets)
+    if not size:
+        return run_steps(pipeline, services, assets)
+    return run_steps(pipeline, services, assets, runs=math.ceil(assets / size))
+
+
+def plan_runs(pipeline: Pipeline, services: Services, assets: int) -> int:
+    """How many slots each child run handles: 0 when they all fit in the run itself.
+
+    A lecture that does not fit one run is split: the run invokes a child run per slice,
+    each child under the step limit, and follows up as usual.
+
+    Raises:
+        inngest.NonRetriableError: ``LECTURE_TOO_LARGE``: even one child per largest slice
+            would need more invokes than a run can make.
     """
-    _check_counts(segments=segments)
-    return 3 + segments + _chunks(segments, chunk_size)
+    if assets == 0 or run_steps(pipeline, services, assets) <= _USABLE_STEPS:
+        return 0
+    size = _largest_slice(pipeline, services, assets)
+    runs = math.ceil(assets / size) if size else 0
+    if size == 0 or run_steps(pipeline, services, assets, runs=runs) > _USABLE_STEPS:
+        raise inngest.NonRetriableError(
+            f"LECTURE_TOO_LARGE: {pipeline.function_id} cannot make {assets:,} assets even "
+            f"split across runs (one run may use {_USABLE_STEPS:,} steps; a child run of "
+            f"{size:,} assets and {runs:,} of them per round is the most it can lay out): "
+            "split the lecture into smaller lectures, or raise the chunk size"
+        )
+    # Balance the slices: as many runs as needed, each as full as the others.
+    return math.ceil(assets / runs)
 
 
-def step_count_music(max_polls: int) -> int:
-    """Worst-case steps of ``generate-music``: ``5 + 2*P``.
+def _largest_slice(pipeline: Pipeline, services: Services, assets: int) -> int:
+    low, high = 0, assets
+    while low < high:
+        mid = (low + high + 1) // 2
+        if slice_steps(pipeline, services, mid) <= _USABLE_STEPS:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
-    validate + music-start + P pairs of ``music-wait`` sleep + ``music-poll`` +
-    progress-music-0 + persist-music + progress-music-done.
+
+def step_table() -> list[tuple[str, str, str]]:
+    """``(function id, trigger, formula of one inline round)`` of every built-in pipeline."""
+    # Imported here: the pipelines' modules use this one.
+    from pipelines.functions import PIPELINES
+
+    return [(p.function_id, p.trigger, p.formula()) for p in PIPELINES]
+
+
+def output_size(output: object) -> int:
+    """The bytes Inngest counts for a step's output: its JSON inside ``{"data": ...}``.
+
+    The executor stores and measures the wrapped value (a bare 4,194,300-byte output is
+    4,194,309 bytes once wrapped), so the check must measure the same thing.
     """
-    _check_counts(max_polls=max_polls)
-    return 5 + 2 * max_polls
-
-
-def step_count_videos(segments: int, chunk_size: int, max_polls: int) -> int:
-    """Worst-case steps of ``generate-segment-videos``: ``4 + 2*S + 2*S*P + 2*ceil(S/C)``.
-
-    validate + prompts + per segment (``start-image``, ``video-start``, and P pairs of
-    ``video-wait`` sleep + ``video-poll``) + one progress step per chunk in each of the two
-    phases + persist-videos + progress-videos-done.
-    """
-    _check_counts(segments=segments, max_polls=max_polls)
-    per_segment = 2 + 2 * max_polls
-    return 4 + segments * per_segment + 2 * _chunks(segments, chunk_size)
-
-
-def check_step_budget(function_id: str, formula: str, count: int, values: str) -> None:
-    """Raise `inngest.NonRetriableError` unless `count` steps fit in one run.
-
-    Inngest checks the step count before every call to the SDK and refuses the call
-    once `MAX_STEPS_PER_RUN` steps are saved. The call that returns the function's
-    result comes after the last step, so a run can use at most 999 steps.
-
-    Args:
-        function_id: The Inngest function id, for the message.
-        formula: The step-count formula, e.g. `IMAGES_FORMULA`.
-        count: The formula's value for this lecture.
-        values: The symbol values, e.g. ``"S=600, I=2, C=5"``.
-    """
-    if count < MAX_STEPS_PER_RUN:
-        return
-    raise inngest.NonRetriableError(
-        f"{function_id} would need {count:,} steps ({formula} with {values}); Inngest's "
-        f"limit of {MAX_STEPS_PER_RUN:,} steps per run leaves room for at most "
-        f"{MAX_STEPS_PER_RUN - 1:,} (the call that returns the result needs one more). "
-        "Split the lecture into smaller "
-        "lectures, or raise the chunk size / lower images per segment or max polls."
-    )
+    return len(json.dumps({"data": output}, separators=(",", ":")).encode("utf-8"))
 
 
 def check_output_size(step_id: str, output: object) -> None:
@@ -117,22 +132,24 @@ def check_output_size(step_id: str, output: object) -> None:
     Only the ``validate`` step can grow with the lecture's text (it carries the segments to
     later steps); every other step returns small references, so only it is checked.
     """
-    size = len(json.dumps(output, separators=(",", ":")).encode("utf-8"))
+    size = output_size(output)
     if size > MAX_STEP_OUTPUT_BYTES:
         raise inngest.NonRetriableError(
-            f"step {step_id!r} would return {size:,} bytes, over Inngest's limit of "
-            f"{MAX_STEP_OUTPUT_BYTES:,} bytes per step output: shorten the lecture's narration "
-            "texts and visual briefs, or split the lecture"
+            f"LECTURE_TOO_LARGE: step {step_id!r} would return {size:,} bytes (as the "
+            f'executor counts them, inside {{"data": ...}}), over Inngest\'s limit of '
+            f"{MAX_STEP_OUTPUT_BYTES:,} bytes per step output: shorten the lecture's "
+            "narration texts and visual briefs, or split the lecture"
         )
 
 
-def _chunks(items: int, chunk_size: int) -> int:
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
-    return math.ceil(items / chunk_size)
+def steps_of_round_for(per_asset: list[int], assets: int, chunk_size: int) -> int:
+    """`pipelines.kit.steps_of_round`, re-exported for callers of this module."""
+    # Imported here: the kit uses this module.
+    from pipelines.kit import steps_of_round
+
+    return steps_of_round(per_asset, assets, chunk_size)
 
 
-def _check_counts(**counts: int) -> None:
-    for name, value in counts.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+def _check_count(name: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from typing import Literal, TypeAlias, TypedDict
+
+from pipelines.errors import InvalidRequestError
 
 __all__ = [
     "AssetError",
@@ -26,17 +29,66 @@ __all__ = [
     "Segment",
     "SegmentJSON",
     "SlotResult",
+    "asset_kinds",
+    "check_asset_kind",
+    "register_asset_kind",
 ]
 
 
 class AssetKind(enum.StrEnum):
-    """The kinds of asset a lecture holds; the `kind` column of the assets table."""
+    """The built-in kinds of asset a lecture holds; the `kind` column of the assets table.
+
+    The column is free text: a new pipeline adds its kind with `register_asset_kind` (a
+    `pipelines.kit.Phase` does it when declared), and every store call accepts a plain
+    string for it.
+    """
 
     IMAGE = "image"
     NARRATION = "narration"
     MUSIC = "music"
     START_IMAGE = "start_image"
     VIDEO = "video"
+
+
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_KINDS: set[str] = {kind.value for kind in AssetKind}
+
+
+def register_asset_kind(kind: str) -> str:
+    """Make `kind` a known asset kind (idempotent) and return it.
+
+    Raises:
+        InvalidRequestError: `kind` is not 1-40 lowercase letters, digits or ``_``,
+            starting with a letter.
+    """
+    if not isinstance(kind, str) or not _KIND_RE.match(kind):
+        raise InvalidRequestError(
+            f"asset kind {kind!r} is not a name: use 1-40 lowercase letters, digits or '_', "
+            "starting with a letter, e.g. 'subtitle'"
+        )
+    _KINDS.add(kind)
+    return kind
+
+
+def asset_kinds() -> frozenset[str]:
+    """Every known asset kind: the built-in ones and those registered since."""
+    return frozenset(_KINDS)
+
+
+def check_asset_kind(kind: str) -> str:
+    """Return `kind` as a plain string if it is known.
+
+    Raises:
+        InvalidRequestError: an unknown kind (the message lists the known ones).
+    """
+    value = str(kind)
+    if value not in _KINDS:
+        allowed = ", ".join(repr(k) for k in sorted(_KINDS))
+        raise InvalidRequestError(
+            f"unknown asset kind {kind!r}: use one of {allowed}, or declare it with "
+            "pipelines.models.register_asset_kind"
+        )
+    return value
 
 
 class AssetRef(TypedDict):
@@ -156,7 +208,7 @@ class AssetRecord:
     """A stored asset row: one (lecture, kind, segment, index) and its latest outcome."""
 
     lecture_id: str
-    kind: AssetKind
+    kind: str
     segment: int
     index: int
     result: AssetOutcome

@@ -1,8 +1,9 @@
 """The progress contract: what the pipelines publish on Inngest Realtime, and how a
 consumer reads it exactly once.
 
-Channel ``lecture:{lecture_id}``, one topic per function: ``images``, ``narration``,
-``music``, ``videos``. Every message is a `ProgressMessage`:
+Channel ``lecture:{lecture_id}``, one topic per pipeline: ``images``, ``narration``,
+``music``, ``videos`` (`TOPICS`), and the topic of any pipeline you add. Every message is
+a `ProgressMessage`:
 
 * ``status: "running"`` after each chunk of parallel steps, with that chunk's assets;
 * ``status: "completed"`` once, after the persist step, with the run's summary;
@@ -13,6 +14,10 @@ message again. Every message of a run carries the run id and a ``seq`` that a re
 step repeats (chunk messages count up from 0 in publish order; a terminal message has
 `FINAL_SEQ`, above any chunk's), so ``(run_id, seq)`` identifies a message and a consumer
 drops repeats. `ProgressFeed` does that; so can a browser, with the same two fields.
+A long lecture's slices run as child runs: their messages carry the parent's id in
+``parent_run_id``, and belong to the parent's run. A retryable failure that a later
+follow-up round will try again carries ``retry: true``; the asset's later message
+replaces it.
 Each asset carries a ``key`` (``"{kind}/{segment}/{index}"``) that is unique in the
 lecture.
 """
@@ -44,6 +49,7 @@ __all__ = [
 PROGRESS_VERSION = 1
 # A run has fewer than MAX_STEPS_PER_RUN steps, so fewer chunk messages: this is above all.
 FINAL_SEQ = MAX_STEPS_PER_RUN
+# The built-in pipelines' topics; `pipelines.functions.topics` gives those of any set.
 TOPICS = ("images", "narration", "music", "videos")
 
 Status = Literal["running", "completed", "failed"]
@@ -60,6 +66,7 @@ class ProgressAsset(TypedDict, total=False):
     uri: str
     url: str | None
     error: AssetError
+    retry: bool
 
 
 class ProgressMessage(TypedDict, total=False):
@@ -67,6 +74,7 @@ class ProgressMessage(TypedDict, total=False):
 
     v: int
     run_id: str
+    parent_run_id: str
     lecture_id: str
     kind: str
     phase: str
@@ -136,15 +144,22 @@ class ProgressFeed:
             self.duplicates += 1
             return False
         self._seen.add((run_id, seq))
-        run = self.runs.setdefault(run_id, RunProgress(run_id=run_id, topic=topic))
+        parent = data.get("parent_run_id")
+        root = parent if isinstance(parent, str) and parent else run_id
+        run = self.runs.setdefault(root, RunProgress(run_id=root, topic=topic))
         status = data.get("status")
         if status == "running":
             if data.get("phase", topic) == topic:  # videos' start-image phase is a prelude
-                run.total = int(data.get("total", run.total))
+                if not parent:  # a slice's total is its own; the parent's is the lecture's
+                    run.total = max(run.total, int(data.get("total", run.total)))
                 for asset in data.get("results", []):
                     run.assets[str(asset.get("key"))] = asset
         elif status in ("completed", "failed"):
             run.status = status
             run.summary = data.get("summary")
+            if isinstance(run.summary, dict):
+                counts = (run.summary.get("generated"), run.summary.get("failed"))
+                if all(isinstance(c, int) for c in counts):
+                    run.total = sum(c for c in counts if isinstance(c, int))
             run.error = data.get("error")
         return True

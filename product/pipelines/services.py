@@ -26,22 +26,28 @@ if TYPE_CHECKING:
         ImageProvider,
         MusicProvider,
         PromptProvider,
+        Provider,
         SpeechProvider,
         VideoProvider,
     )
     from pipelines.store import LectureStore
 
-__all__ = ["Publisher", "Services"]
+__all__ = ["DEFAULT_FOLLOW_UP_DELAYS", "Publisher", "Services"]
 
 Publisher: TypeAlias = Callable[[inngest.Inngest, str, str, Mapping[str, object]], Awaitable[None]]
 
 # Inngest caps retries at 20 per step.
 _MAX_RETRIES = 20
+# Step retries (4, with 15 s to 2 min of backoff) cover about 4 minutes; two later rounds
+# after 5 and 15 more minutes carry a run through an outage of about 25 minutes.
+DEFAULT_FOLLOW_UP_DELAYS = (datetime.timedelta(minutes=5), datetime.timedelta(minutes=15))
+_MAX_FOLLOW_UP_ROUNDS = 5
+_MAX_FOLLOW_UP_DELAY = datetime.timedelta(days=1)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Services:
-    """The injected dependencies and knobs of the four Inngest functions.
+    """The injected dependencies and knobs of the pipelines.
 
     Args:
         store: The lecture store (lectures, segments, asset rows).
@@ -62,6 +68,11 @@ class Services:
         voice: Narration voice.
         music_seconds: Music track length.
         image_size: Requested size of segment images.
+        follow_up_delays: One follow-up round per entry: after that delay, the assets whose
+            failure was retryable (an outage that outlasted the step's retries) are made
+            again. Empty for none.
+        providers: More providers by name, for pipelines beyond the built-in four (see
+            `provider`).
         http_client: An HTTP client the services own; `aclose` closes it.
     """
 
@@ -82,6 +93,8 @@ class Services:
     voice: str = "alloy"
     music_seconds: int = 30
     image_size: str = "1024x1024"
+    follow_up_delays: tuple[datetime.timedelta, ...] = DEFAULT_FOLLOW_UP_DELAYS
+    providers: Mapping[str, Provider] = dataclasses.field(default_factory=dict)
     http_client: httpx.AsyncClient | None = None
 
     def __post_init__(self) -> None:
@@ -91,6 +104,14 @@ class Services:
         _check_int("retries", self.retries, 0, _MAX_RETRIES)
         _check_int("provider_concurrency", self.provider_concurrency, 0, 1_000)
         _check_int("music_seconds", self.music_seconds, 1, 600)
+        _check_delays(self.follow_up_delays)
+        if not isinstance(self.providers, Mapping) or not all(
+            isinstance(name, str) and name for name in self.providers
+        ):
+            raise ConfigurationError(
+                "Services.providers must map provider names to providers, e.g. "
+                "{'subtitles': MySubtitleProvider()}"
+            )
         if not isinstance(self.poll_interval, datetime.timedelta) or (
             self.poll_interval < datetime.timedelta(seconds=1)
         ):
@@ -98,6 +119,26 @@ class Services:
                 "poll_interval must be a timedelta of at least 1 second, "
                 f"got {self.poll_interval!r}"
             )
+
+    @property
+    def follow_up_rounds(self) -> int:
+        """How many follow-up rounds a run may make."""
+        return len(self.follow_up_delays)
+
+    def provider(self, name: str) -> Provider:
+        """The provider registered under `name` in `providers`.
+
+        Raises:
+            ConfigurationError: no provider of that name (the message lists the names).
+        """
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(sorted(self.providers)) or "none"
+            raise ConfigurationError(
+                f"no provider named {name!r} in Services.providers (registered: {known}): "
+                f"pass providers={{{name!r}: ...}}"
+            ) from None
 
     @property
     def max_attempts(self) -> int:
@@ -129,9 +170,8 @@ class Services:
     async def aclose(self) -> None:
         """Close resources the services own: the shared HTTP client, the providers' API
         clients, and the lecture store's connection pool."""
-        providers = {
-            id(p): p for p in (self.prompts, self.images, self.speech, self.music, self.video)
-        }
+        every = (self.prompts, self.images, self.speech, self.music, self.video)
+        providers = {id(p): p for p in (*every, *self.providers.values())}
         for provider in providers.values():
             close = getattr(provider, "aclose", None)
             if close is not None:
@@ -141,6 +181,22 @@ class Services:
         close_store = getattr(self.store, "close", None)
         if close_store is not None:
             close_store()
+
+
+def _check_delays(delays: object) -> None:
+    ok = isinstance(delays, tuple) and len(delays) <= _MAX_FOLLOW_UP_ROUNDS
+    if ok:
+        assert isinstance(delays, tuple)
+        ok = all(
+            isinstance(d, datetime.timedelta)
+            and datetime.timedelta(seconds=1) <= d <= _MAX_FOLLOW_UP_DELAY
+            for d in delays
+        )
+    if not ok:
+        raise ConfigurationError(
+            f"Services.follow_up_delays must be a tuple of at most {_MAX_FOLLOW_UP_ROUNDS} "
+            f"timedeltas from 1 second to 1 day, got {delays!r}"
+        )
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

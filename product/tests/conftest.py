@@ -19,7 +19,10 @@ def publisher() -> RecordingPublisher:
 
 @pytest.fixture
 def services(tmp_path: Path, publisher: RecordingPublisher) -> Services:
-    return Services.local(tmp_path / "data", publish=publisher, chunk_size=2, max_polls=3)
+    # One round per run: follow-up rounds have their own tests (test_kit.py).
+    return Services.local(
+        tmp_path / "data", publish=publisher, chunk_size=2, max_polls=3, follow_up_delays=()
+    )
 
 
 @pytest.fixture

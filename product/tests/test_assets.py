@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.assets import AssetStore, LocalAssetStore, ObjectAssetStore, open_asset_store
 from pipelines.errors import AssetStoreError, ConfigurationError
-from product.tests.conftest import s3_asset_store
+from product.tests.conftest import s3_asset_store, s3_url
 
 # ---- every backend ----------------------------------------------------------------------
 
@@ -184,7 +184,45 @@ def test_asset_store_urls(tmp_path: Path) -> None:
     assert local.root == (tmp_path / "a").resolve()
     remote = open_asset_store(
         "s3://bucket/some/prefix?endpoint=http://127.0.0.1:9&region=eu-west-1"
+        "&access_key_id=a&secret_access_key=secret",
+        check=False,
     )
     assert isinstance(remote, ObjectAssetStore)
     assert (remote.bucket, remote.prefix) == ("bucket", "some/prefix")
     assert "secret" not in repr(remote)
+
+
+def test_an_unusable_asset_store_fails_at_start_up(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    with pytest.raises(ConfigurationError, match="is not writable"):
+        open_asset_store(blocked.as_uri())
+    # Nothing listens on port 9: the check names the request that failed.
+    url = (
+        "s3://bucket/p?endpoint=http://127.0.0.1:9&region=eu-west-1"
+        "&access_key_id=a&secret_access_key=b"
+    )
+    with pytest.raises(ConfigurationError, match="is not usable") as info:
+        open_asset_store(url)
+    assert "http://127.0.0.1:9/bucket" in str(info.value)
+
+
+def test_a_loopback_server_without_credentials_is_refused_without_probing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for host in ("127.0.0.1", "localhost", "[::1]"):
+        with pytest.raises(ConfigurationError, match="no credentials") as info:
+            open_asset_store(f"s3://media/demo?endpoint=http://{host}:9402&region=us-east-1")
+        assert "access_key_id=" in str(info.value)
+        assert "169.254.169.254" not in str(info.value)
+
+
+def test_the_s3_check_refuses_a_missing_bucket_by_name() -> None:
+    query = s3_url().split("?", 1)[1]
+    with pytest.raises(ConfigurationError, match="check that the bucket exists") as info:
+        open_asset_store(f"s3://no-such-bucket?{query}")
+    assert "no-such-bucket" in str(info.value)
+    assert "169.254.169.254" not in str(info.value)
+    open_asset_store(s3_url())  # the test bucket passes

@@ -37,6 +37,30 @@ def test_demo_without_faults_has_no_failures(
     assert "SENSITIVE_CONTENT" not in printed
 
 
+def test_demo_that_makes_no_asset_exits_one_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every provider step fails for good (a non-retriable error fails the run at once).
+    faults = [f"non_retriable:{stem}-*" for stem in ("image", "narration", "music", "start-image")]
+    argv = ["demo", "--out", str(tmp_path), "--segments", "2"]
+    assert main([*argv, *(arg for rule in faults for arg in ("--fault", rule))]) == 1
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "No asset was made." in printed
+    assert "run failed from lecture-media-generate-narration: refused (injected)" in printed
+
+
+def test_demo_with_a_missing_bucket_exits_two_at_start_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = s3_url().split("?", 1)[1]
+    monkeypatch.setenv("LECTURE_ASSET_STORE_URL", f"s3://no-such-bucket/x?{query}")
+    assert main(["demo", "--out", str(tmp_path), "--segments", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "is not usable" in err
+    assert "check that the bucket exists" in err
+    assert "no-such-bucket" in err
+
+
 def test_demo_with_an_unknown_fault_rule_prints_one_line_and_exits_two(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -77,7 +101,7 @@ def test_demo_runs_on_postgresql_and_object_storage(
     store = open_store(postgres_url)
     stored = store.list_assets("sample-lecture")
     store.close()  # type: ignore[attr-defined]
-    assert {r.kind.value for r in stored} == {"image", "narration", "music", "start_image", "video"}
+    assert {r.kind for r in stored} == {"image", "narration", "music", "start_image", "video"}
     assets = open_asset_store(media)
     ok = [r for r in stored if r.ok]
     assert ok

@@ -68,7 +68,7 @@ def _lecture(services: Services, *briefs: str) -> None:
 
 
 async def test_a_rate_limit_waits_the_providers_delay_then_is_recorded(tmp_path: Path) -> None:
-    services = Services.local(tmp_path, retries=RETRIES, chunk_size=5)
+    services = Services.local(tmp_path, retries=RETRIES, chunk_size=5, follow_up_delays=())
     _lecture(services, "A prism", "A raindrop [rate-limited]", "A rainbow [unavailable]")
 
     run = await _run(services, "generate-narration")
@@ -89,7 +89,7 @@ async def test_a_rate_limit_waits_the_providers_delay_then_is_recorded(tmp_path:
 
 
 async def test_a_moderation_refusal_is_recorded_after_one_attempt(tmp_path: Path) -> None:
-    services = Services.local(tmp_path, retries=RETRIES)
+    services = Services.local(tmp_path, retries=RETRIES, follow_up_delays=())
     _lecture(services, "A prism", "Something [sensitive]")
 
     run = await _run(services, "generate-segment-images")
@@ -141,7 +141,12 @@ async def openai_services(tmp_path: Path) -> AsyncIterator[tuple[Services, Route
     async with routes.client() as http:
         provider = OpenAIProvider("sk-test", base_url=BASE, http_client=http)
         services = Services.local(
-            tmp_path, images=provider, images_per_segment=1, retries=RETRIES, chunk_size=5
+            tmp_path,
+            images=provider,
+            images_per_segment=1,
+            retries=RETRIES,
+            chunk_size=5,
+            follow_up_delays=(),
         )
         yield services, routes
 
@@ -177,7 +182,9 @@ async def test_openai_failures_through_the_real_client(
 @pytest.fixture
 async def replicate_services(tmp_path: Path) -> AsyncIterator[Services]:
     provider = ReplicateProvider("r8-test", base_url=REPLICATE)
-    yield Services.local(tmp_path, music=provider, retries=RETRIES, max_polls=3)
+    yield Services.local(
+        tmp_path, music=provider, retries=RETRIES, max_polls=3, follow_up_delays=()
+    )
     await provider.aclose()
 
 

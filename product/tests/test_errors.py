@@ -2,9 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.errors import ErrorCode, MediaGenerationError
+from pipelines.errors import ErrorCode, MediaGenerationError, is_retryable
 
-RETRYABLE = {ErrorCode.RATE_LIMITED, ErrorCode.PROVIDER_UNAVAILABLE, ErrorCode.TIMEOUT}
+RETRYABLE = {
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.PROVIDER_UNAVAILABLE,
+    ErrorCode.TIMEOUT,
+    # infrastructure: the asset store or the database, not the provider
+    ErrorCode.ASSET_STORE_UNAVAILABLE,
+    ErrorCode.DATABASE_UNAVAILABLE,
+}
 NEEDS_USER = {
     ErrorCode.SENSITIVE_CONTENT,
     ErrorCode.INVALID_INPUT,
@@ -19,6 +26,7 @@ def test_defaults_per_code(code: ErrorCode) -> None:
     assert err.retryable is (code in RETRYABLE or code is ErrorCode.UNKNOWN)
     assert err.user_action_required is (code in NEEDS_USER)
     assert str(err) == f"{code.value} from openai: boom"
+    assert is_retryable(code) is err.retryable
 
 
 def test_overrides_and_retry_after() -> None:

@@ -14,8 +14,8 @@ import pytest
 
 from inngest_sim import Simulator
 from inngest_sim.trace import RunSkipped, StepAttempt
-from pipelines import Services, build_functions, create_sample_lecture
-from pipelines.functions import _flow, _images, _music, _narration, _videos
+from pipelines import Services, build_functions, create_sample_lecture, kit
+from pipelines.kit import _run
 from pipelines.providers import LocalProvider
 from product.tests._fakes import CountingProvider
 
@@ -45,15 +45,14 @@ def option(request: pytest.FixtureRequest) -> str:
 
 
 def _strip(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    real = _flow.function_options
+    real = kit.function_options
 
     def stripped(*args: Any, **kwargs: Any) -> dict[str, Any]:
         options = real(*args, **kwargs)
         options[name] = None
         return options
 
-    for module in (_images, _narration, _music, _videos):
-        monkeypatch.setattr(module, "function_options", stripped)
+    monkeypatch.setattr(_run, "function_options", stripped)
 
 
 def _client() -> inngest.Inngest:
@@ -176,7 +175,7 @@ def test_the_registration_names_the_keys(tmp_path: Path) -> None:
     videos = configs["generate-segment-videos"]
     assert videos.singleton is not None
     assert (videos.singleton.key, videos.singleton.mode) == ("event.data.lecture_id", "skip")
-    assert videos.idempotency == _flow.IDEMPOTENCY_KEY
+    assert videos.idempotency == kit.IDEMPOTENCY_KEY
     # Images and renders both come from the one local provider here: one key, not two.
     assert [(c.key, c.limit, c.scope) for c in videos.concurrency or []] == [
         ('"provider:local"', 7, "env")

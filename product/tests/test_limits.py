@@ -1,7 +1,10 @@
+"""Step counts come from the pipelines' declarations; the docs' table is checked against them."""
+
 from __future__ import annotations
 
+import datetime
+import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 
 import inngest
@@ -9,108 +12,99 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines import limits
-from pipelines.limits import (
-    check_output_size,
-    check_step_budget,
-    step_count_images,
-    step_count_music,
-    step_count_narration,
-    step_count_videos,
-)
+from pipelines import Services, limits
+from pipelines.functions import IMAGES, MUSIC, NARRATION, PIPELINES, VIDEOS
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "error-handling.md"
 
 
-def test_documented_examples() -> None:
-    # 6 segments, 2 images, chunks of 5: validate + prompts + 12 images + 3 progress + persist
-    # + the terminal progress message
-    assert step_count_images(6, 2, 5) == 19
-    # validate + 6 narrations + 2 progress + persist + done
-    assert step_count_narration(6, 5) == 11
-    # validate + music-start + 10*(wait+poll) + progress + persist + done
-    assert step_count_music(10) == 25
-    # validate + prompts + 6*(start-image + video-start + 10*(wait+poll)) + 2*2 progress
-    # + persist + done
-    assert step_count_videos(6, 5, 10) == 4 + 6 * 22 + 4 == 140
+@pytest.fixture
+def inline(tmp_path: Path) -> Services:
+    """Services without follow-up rounds: one round per run."""
+    return Services.local(tmp_path, follow_up_delays=())
 
 
-@settings(derandomize=True, database=None)
-@given(s=st.integers(0, 2_000), i=st.integers(1, 10), c=st.integers(1, 100), p=st.integers(1, 50))
-def test_formulas_match_their_definitions(s: int, i: int, c: int, p: int) -> None:
-    assert step_count_images(s, i, c) == 4 + s * i + math.ceil(s * i / c)
-    assert step_count_narration(s, c) == 3 + s + math.ceil(s / c)
-    assert step_count_music(p) == 5 + 2 * p
-    assert step_count_videos(s, c, p) == 4 + 2 * s + 2 * s * p + 2 * math.ceil(s / c)
+def test_one_round_counts(inline: Services) -> None:
+    # validate + prompts + done, then 12 images + a persist and a progress step per chunk
+    # of 5 (3 chunks) + one retry of unrecorded results
+    assert limits.run_steps(IMAGES, inline, 12) == 3 + 12 + 2 * 3 + 1 == 22
+    # validate + done, 6 narrations, 2 chunks, the retry step
+    assert limits.run_steps(NARRATION, inline, 6) == 2 + 6 + 2 * 2 + 1 == 13
+    # validate + done, music-start + 10*(wait+poll), one chunk, the retry step
+    assert limits.run_steps(MUSIC, inline, 1) == 2 + 21 + 2 + 1 == 26
+    # validate + prompts + done, 6 starting images (2 chunks), 6 renders of 21 (2 chunks)
+    assert limits.run_steps(VIDEOS, inline, 6) == 3 + 6 + 4 + 6 * 21 + 4 + 1 == 144
 
 
-@settings(derandomize=True, database=None)
-@given(s=st.integers(0, 500), c=st.integers(1, 20))
-def test_counts_grow_with_segments(s: int, c: int) -> None:
-    assert step_count_images(s + 1, 2, c) > step_count_images(s, 2, c)
-    assert step_count_videos(s + 1, c, 3) > step_count_videos(s, c, 3)
+def test_follow_up_rounds_repeat_the_round(tmp_path: Path) -> None:
+    two = Services.local(tmp_path, follow_up_delays=(datetime.timedelta(minutes=5),) * 2)
+    one_round = IMAGES.round_steps(two, 12) + 1
+    # each follow-up round: a sleep, then the round again
+    assert limits.run_steps(IMAGES, two, 12) == 3 + 3 * one_round + 2
 
 
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: step_count_images(-1, 2, 5), "segments must be an integer >= 0"),
-        (lambda: step_count_images(1, 2, 0), "chunk_size must be an integer >= 1"),
-        (lambda: step_count_narration(True, 5), "segments must be"),
-        (lambda: step_count_videos(1, 5, -1), "max_polls must be"),
-    ],
-)
-def test_bad_arguments(call: object, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        call()  # type: ignore[operator]
+@settings(derandomize=True, database=None, deadline=None)
+@given(n=st.integers(0, 3_000), c=st.integers(1, 100))
+def test_one_phase_round_is_assets_plus_two_steps_per_chunk(n: int, c: int) -> None:
+    assert limits.steps_of_round_for([1], n, c) == n + 2 * math.ceil(n / c)
 
 
-def test_budget_leaves_room_for_the_final_call() -> None:
-    check_step_budget("f", "x", limits.MAX_STEPS_PER_RUN - 1, "S=1")
-    # 1,000 steps fail on Inngest: the request that would return the result is refused.
-    with pytest.raises(inngest.NonRetriableError, match="at most 999"):
-        check_step_budget("f", "x", limits.MAX_STEPS_PER_RUN, "S=1")
-    with pytest.raises(inngest.NonRetriableError) as info:
-        check_step_budget(
-            "generate-segment-images", limits.IMAGES_FORMULA, 1_205, "S=600, I=2, C=5"
-        )
-    message = str(info.value)
-    assert "1,205 steps" in message
-    assert "4 + S*I + ceil(S*I/C)" in message
-    assert "S=600, I=2, C=5" in message
-    assert "1,000" in message
+def test_output_size_counts_the_data_wrapper() -> None:
+    # The executor measures {"data": <output>}: 9 bytes more than the bare value.
+    bare = "x" * (limits.MAX_STEP_OUTPUT_BYTES - 6)  # 4,194,300 bytes as JSON
+    assert len(json.dumps(bare)) == 4_194_300
+    assert limits.output_size(bare) == 4_194_309
+    with pytest.raises(inngest.NonRetriableError, match=r"LECTURE_TOO_LARGE.*4,194,309 bytes"):
+        limits.check_output_size("validate", bare)
+    limits.check_output_size("validate", "x" * (limits.MAX_STEP_OUTPUT_BYTES - 15))
 
 
-def test_output_size_check() -> None:
-    check_output_size("validate", {"text": "x" * 1000})
-    with pytest.raises(inngest.NonRetriableError, match="over Inngest's limit of 4,194,304 bytes"):
-        check_output_size("validate", {"text": "x" * limits.MAX_STEP_OUTPUT_BYTES})
+def test_a_long_lecture_is_split_and_each_child_fits(tmp_path: Path) -> None:
+    services = Services.local(tmp_path)
+    size = limits.plan_runs(VIDEOS, services, 200)
+    assert 0 < size < 200
+    # images: 400 of them fit one child, but not one run with its follow-up rounds
+    assert limits.plan_runs(IMAGES, services, 400) == 400
+    assert limits.step_count(IMAGES, services, 400) == 3 + 3 * (1 + 1) + 2
+    assert limits.slice_steps(VIDEOS, services, size) <= limits.MAX_STEPS_PER_RUN - 1
+    runs = math.ceil(200 / size)
+    assert limits.run_steps(VIDEOS, services, 200, runs=runs) <= limits.MAX_STEPS_PER_RUN - 1
+    assert limits.step_count(VIDEOS, services, 200) == limits.run_steps(
+        VIDEOS, services, 200, runs=runs
+    )
+    # what fits stays in one run
+    assert limits.plan_runs(NARRATION, services, 10) == 0
 
 
-def _largest(count: Callable[[int], int]) -> int:
-    """The most segments one run accepts: the largest S whose count passes the budget."""
-    return max(s for s in range(2_000) if count(s) < limits.MAX_STEPS_PER_RUN)
+def test_a_lecture_too_large_even_for_splitting_is_refused(tmp_path: Path) -> None:
+    services = Services.local(tmp_path)
+    with pytest.raises(inngest.NonRetriableError, match="LECTURE_TOO_LARGE") as info:
+        limits.plan_runs(VIDEOS, services, 200_000)
+    assert "split the lecture" in str(info.value)
 
 
-def test_the_documented_largest_lectures_are_the_computed_ones() -> None:
-    """docs/error-handling.md's limits table must state what check_step_budget enforces
-    (it once said 831 narration segments where 830 is the largest accepted)."""
-    computed = {
-        "generate-segment-images": str(_largest(lambda s: step_count_images(s, 2, 5))),
-        "generate-narration": str(_largest(lambda s: step_count_narration(s, 5))),
-        "generate-music": "any",
-        "generate-segment-videos": str(_largest(lambda s: step_count_videos(s, 5, 10))),
-    }
-    examples = {
-        "generate-segment-images": str(step_count_images(6, 2, 5)),
-        "generate-narration": str(step_count_narration(6, 5)),
-        "generate-music": str(step_count_music(10)),
-        "generate-segment-videos": str(step_count_videos(6, 5, 10)),
-    }
+def test_the_documented_table_is_the_computed_one(tmp_path: Path) -> None:
+    """docs/error-handling.md's step table states the declarations' formulas, and the
+    largest lecture one run holds without splitting (default knobs)."""
+    services = Services.local(tmp_path)
+    expected = {}
+    for pipeline in PIPELINES:
+        per_slot = len(pipeline.slots(_lecture(1), services))
+        fits = [
+            s for s in range(1, 1_000) if limits.run_steps(pipeline, services, s * per_slot) <= 999
+        ]
+        largest = "any" if pipeline is MUSIC else str(max(fits))
+        expected[pipeline.function_id] = (pipeline.formula(), largest)
     rows = {}
     for line in DOC.read_text(encoding="utf-8").splitlines():
         cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
-        if cells and cells[0] in computed and len(cells) == 5:
-            rows[cells[0]] = (cells[3], cells[4])
-    assert rows == {fn: (examples[fn], computed[fn]) for fn in computed}
+        if cells and cells[0] in expected and len(cells) == 3:
+            rows[cells[0]] = (cells[1], cells[2])
+    assert rows == expected
+    assert [row[2] for row in limits.step_table()] == [e[0] for e in expected.values()]
 
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "error-handling.md"
+def _lecture(segments: int) -> object:
+    from pipelines.models import Lecture, Segment
+
+    return Lecture("l", "u", "t", tuple(Segment(i, "n", "b") for i in range(segments)))

@@ -140,12 +140,15 @@ async def test_unexpected_exception_is_wrapped_unknown(kind: str, assets: LocalA
     assert info.value.__cause__ is None
 
 
-async def test_asset_store_failure_is_unknown(tmp_path: Path) -> None:
+async def test_asset_store_failure_is_named_not_blamed_on_the_provider(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     with pytest.raises(MediaGenerationError) as info:
         await HELPERS["image"](ScriptedProvider(), LocalAssetStore(blocked), CONTEXT)
-    assert info.value.code is ErrorCode.UNKNOWN
+    assert info.value.code is ErrorCode.ASSET_STORE_UNAVAILABLE
+    assert info.value.provider == "asset-store"
+    assert info.value.retryable
+    assert "could not store the asset" in info.value.message
 
 
 # --- video start / poll ---------------------------------------------------------------

@@ -61,7 +61,9 @@ CLIENT = inngest.Inngest(app_id="lecture-media", is_production=False)
 async def _run(
     function_id: str, plan: GeneratedFaultPlan, sensitive: set[int], seed: int, root: Path
 ) -> tuple[RunResult, Services, list[dict[str, Any]]]:
-    services = Services.local(root, chunk_size=CHUNK, retries=RETRIES, max_polls=2)
+    services = Services.local(
+        root, chunk_size=CHUNK, retries=RETRIES, max_polls=2, follow_up_delays=()
+    )
     create_sample_lecture(services.store, segments=SEGMENTS, sensitive_segments=sorted(sensitive))
     async with Simulator(
         CLIENT,

@@ -71,7 +71,12 @@ CLIENT = inngest.Inngest(app_id="lecture-media", is_production=False)
 
 async def _run(script: list[list[ErrorCode]], root: Path) -> tuple[dict[int, str], dict[int, int]]:
     services = Services.local(
-        root, speech=ScriptedSpeech(script), retries=RETRIES, chunk_size=2, provider_concurrency=0
+        root,
+        speech=ScriptedSpeech(script),
+        retries=RETRIES,
+        chunk_size=2,
+        provider_concurrency=0,
+        follow_up_delays=(),
     )
     services.store.create_lecture(
         Lecture(

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 __all__ = ["open_asset_store"]
 
 
-def open_asset_store(url: str) -> AssetStore:
-    """Open the asset store a URL names.
+def open_asset_store(url: str, *, check: bool = True) -> AssetStore:
+    """Open the asset store a URL names and check it can be used (`check=False` skips it).
 
     Args:
         url: ``file:///absolute/dir`` (a local directory, the default), or
@@ -25,8 +25,16 @@ def open_asset_store(url: str) -> AssetStore:
             S3-compatible service; credentials from the query or ``AWS_*`` variables).
 
     Raises:
-        ConfigurationError: any other scheme, or a malformed URL.
+        ConfigurationError: any other scheme, a malformed URL, or a store that cannot be
+            used (a missing bucket, refused credentials, an unwritable directory).
     """
+    store = _open(url)
+    if check:
+        store.check()
+    return store
+
+
+def _open(url: str) -> LocalAssetStore | ObjectAssetStore:
     parsed = urlparse(url)
     if parsed.scheme == "file":
         if parsed.netloc not in ("", "localhost") or not parsed.path.startswith("/"):

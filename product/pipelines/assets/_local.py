@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 
 from pipelines.assets._names import NAME_RE, blob_name, check_bytes, check_mime, verify
 from pipelines.assets._protocol import DEFAULT_URL_TTL
-from pipelines.errors import AssetStoreError
+from pipelines.errors import AssetStoreError, ConfigurationError
 
 if TYPE_CHECKING:
     from pipelines.models import AssetRef
@@ -96,6 +96,24 @@ class LocalAssetStore:
                 f"asset uri {uri!r} points outside the asset store at {self.root}"
             )
         return path
+
+    def check(self) -> None:
+        """Write and remove a probe file, so an unwritable directory fails at start-up.
+
+        Raises:
+            ConfigurationError: the directory cannot be created or written.
+        """
+        try:
+            tmp_dir = self.root / _TMP_DIR
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=_TMP_PREFIX)
+            os.close(fd)
+            os.unlink(name)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"asset store directory {self.root} is not writable: {exc.strerror or exc}: "
+                "point LECTURE_ASSET_STORE_URL (or the data directory) at a writable directory"
+            ) from None
 
     def sweep_temp_files(self) -> list[Path]:
         """Remove temp files older than `stale_after` (left by killed writes); return them.

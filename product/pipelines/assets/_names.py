@@ -22,6 +22,7 @@ _EXTENSIONS = {
     "audio/wav": ".wav",
     "audio/mpeg": ".mp3",
     "video/mp4": ".mp4",
+    "text/vtt": ".vtt",
 }
 _MIME_RE = re.compile(r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
 NAME_RE = re.compile(r"^sha256/(?P<shard>[0-9a-f]{2})/(?P<sha>[0-9a-f]{64})\.[a-z0-9]{1,5}$")

@@ -9,6 +9,8 @@ such as Replicate fetch directly, without credentials.
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlparse
 
@@ -67,6 +69,16 @@ class ObjectAssetStore:
             options["endpoint"] = endpoint
             options.setdefault("virtual_hosted_style_request", False)
             client["allow_http"] = endpoint.startswith("http://")
+        # Without credentials, obstore looks for cloud instance credentials (the EC2
+        # metadata endpoint). A server on loopback is never in the cloud: say what is
+        # missing instead of letting every upload probe for them.
+        if endpoint is not None and _is_loopback(endpoint) and not _has_credentials(options):
+            raise ConfigurationError(
+                f"the object store at {endpoint} (loopback) was given no credentials: add "
+                "access_key_id=...&secret_access_key=... to the URL, or set "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (cloud instance credentials "
+                "are never looked up for a local server)"
+            )
         # A few quick retries for dropped connections; a storage outage beyond them fails
         # the step, and Inngest retries the step with its own backoff.
         retry = {"max_retries": 2, "retry_timeout": datetime.timedelta(seconds=20)}
@@ -152,6 +164,23 @@ class ObjectAssetStore:
         name = self.name_of(ref["uri"])
         return obstore.sign(self._store, "GET", name, expires_in)
 
+    def check(self) -> None:
+        """Read the bucket once (list at most one key), as the lecture store is checked when
+        opened: a missing bucket or refused credentials fail at start-up, not in every step.
+
+        Raises:
+            ConfigurationError: the bucket cannot be listed; the message says why.
+        """
+        try:
+            stream = obstore.list(self._store, chunk_size=1)
+            next(iter(stream), None)
+        except (ObstoreError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigurationError(
+                f"asset store {self!r} is not usable: {first[:300]}: check that the bucket "
+                "exists (the store never creates one), the endpoint, and the credentials"
+            ) from None
+
     def name_of(self, uri: str) -> str:
         """Map an ``s3://`` URI from `put` back to its name inside this store.
 
@@ -179,6 +208,20 @@ class ObjectAssetStore:
         # obstore messages can be long (they embed the request); keep the first line.
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return AssetStoreError(f"{action} of {self._uri(name)} failed: {first[:300]}")
+
+
+def _is_loopback(endpoint: str) -> bool:
+    host = urlparse(endpoint).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _has_credentials(options: dict[str, Any]) -> bool:
+    return bool(options.get("access_key_id")) or bool(os.environ.get("AWS_ACCESS_KEY_ID"))
 
 
 def _safe(url: str) -> str:

@@ -1,60 +1,61 @@
-"""The four Inngest functions, built around injected `Services`.
+"""The four built-in pipelines, declared with `pipelines.kit`, and their Inngest functions.
 
-=========================== =============================== ===================================
-function id                 trigger event                   worst-case steps
-=========================== =============================== ===================================
-generate-segment-images     lecture/images.requested        3 + S*I + ceil(S*I/C)
-generate-narration          lecture/narration.requested     2 + S + ceil(S/C)
-generate-music              lecture/music.requested         4
-generate-segment-videos     lecture/videos.requested        3 + 2*S + 2*S*P + 2*ceil(S/C)
-=========================== =============================== ===================================
-
-Event data: ``{"lecture_id": str, "user_id": str, "force": bool (default false)}``.
+Event data: ``{"lecture_id": str, "user_id": str, "force": bool (default false),
+"request_id": str (optional)}``. Their worst-case step counts are computed from the
+declarations: see `pipelines.limits.step_table` (the docs' table is checked against it).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipelines.functions import _images, _music, _narration, _videos
+from pipelines.functions.images import IMAGES
+from pipelines.functions.music import MUSIC
+from pipelines.functions.narration import NARRATION
+from pipelines.functions.videos import VIDEOS
+from pipelines.kit import build_function
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import inngest
 
+    from pipelines.kit import Pipeline
     from pipelines.services import Services
 
-__all__ = ["FUNCTION_IDS", "TRIGGERS", "build_functions"]
+__all__ = [
+    "FUNCTION_IDS",
+    "IMAGES",
+    "MUSIC",
+    "NARRATION",
+    "PIPELINES",
+    "TRIGGERS",
+    "VIDEOS",
+    "build_functions",
+    "topics",
+]
 
-FUNCTION_IDS = (
-    _images.FUNCTION_ID,
-    _narration.FUNCTION_ID,
-    _music.FUNCTION_ID,
-    _videos.FUNCTION_ID,
-)
-TRIGGERS = {
-    _images.FUNCTION_ID: _images.TRIGGER,
-    _narration.FUNCTION_ID: _narration.TRIGGER,
-    _music.FUNCTION_ID: _music.TRIGGER,
-    _videos.FUNCTION_ID: _videos.TRIGGER,
-}
+PIPELINES: tuple[Pipeline, ...] = (IMAGES, NARRATION, MUSIC, VIDEOS)
+FUNCTION_IDS = tuple(p.function_id for p in PIPELINES)
+TRIGGERS = {p.function_id: p.trigger for p in PIPELINES}
 
 
-def build_functions(client: inngest.Inngest, services: Services) -> list[inngest.Function[Any]]:
-    """Create the four pipelines, bound to `client` and `services`.
+def topics(pipelines: Sequence[Pipeline] = PIPELINES) -> list[str]:
+    """The progress topics of `pipelines` (what a realtime token must cover)."""
+    return list(dict.fromkeys(p.topic for p in pipelines))
+
+
+def build_functions(
+    client: inngest.Inngest, services: Services, pipelines: Sequence[Pipeline] = PIPELINES
+) -> list[inngest.Function[Any]]:
+    """Create the Inngest functions of `pipelines` (the built-in four by default), bound to
+    `client` and `services`.
 
     Nothing is global: build as many independent sets as you like (one per test, say).
-
-    Args:
-        client: The Inngest client the functions belong to.
-        services: Stores, providers and knobs (see `Services`).
-
-    Returns:
-        ``[generate-segment-images, generate-narration, generate-music,
-        generate-segment-videos]``.
+    Each pipeline gives its function and the ``{id}-slice`` child its long lectures use.
     """
-    return [
-        _images.build_images_function(client, services),
-        _narration.build_narration_function(client, services),
-        _music.build_music_function(client, services),
-        _videos.build_videos_function(client, services),
-    ]
+    ids = [p.function_id for p in pipelines]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"two pipelines share the function id(s) {duplicates}: rename one")
+    return [fn for pipeline in pipelines for fn in build_function(client, services, pipeline)]

@@ -17,20 +17,26 @@ from pipelines.orchestrators._render import (
 )
 from pipelines.orchestrators._single import (
     AssetContext,
+    asset_store_error,
+    classified,
     failure,
     failure_from_exception,
     failure_from_step_error,
+    produce_asset,
 )
 
 __all__ = [
     "AssetContext",
     "RenderPoll",
     "RenderStarted",
+    "asset_store_error",
     "batch_with_concurrency",
+    "classified",
     "failure",
     "failure_from_exception",
     "failure_from_step_error",
     "poll_render",
+    "produce_asset",
     "render_timeout",
     "start_render",
     "wait_for_render",

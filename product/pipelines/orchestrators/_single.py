@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import inngest
 
-from pipelines.errors import ErrorCode, MediaGenerationError
+from pipelines.errors import ASSET_STORE, AssetStoreError, ErrorCode, MediaGenerationError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AssetContext",
+    "asset_store_error",
     "classified",
     "escalate",
     "failure",
@@ -89,6 +90,15 @@ def escalate(error: MediaGenerationError, context: AssetContext) -> NoReturn:
     raise error
 
 
+def asset_store_error(action: str, exc: BaseException) -> MediaGenerationError:
+    """An asset-store failure, classified apart from provider errors (retryable)."""
+    return MediaGenerationError(
+        ErrorCode.ASSET_STORE_UNAVAILABLE,
+        f"could not {action}: {type(exc).__name__}: {exc}",
+        provider=ASSET_STORE,
+    )
+
+
 def unknown_error(exc: BaseException, provider: Provider) -> MediaGenerationError:
     """Wrap an unexpected exception, scrubbing the provider's secrets from its text."""
     detail = provider.redact(f"{type(exc).__name__}: {exc}")
@@ -131,7 +141,12 @@ async def produce_asset(
 
     async def generate_and_store() -> tuple[GeneratedMedia, AssetRef]:
         media = await produce()
-        return media, await asyncio.to_thread(assets.put, media.data, media.mime_type)
+        try:
+            ref = await asyncio.to_thread(assets.put, media.data, media.mime_type)
+        except (AssetStoreError, OSError) as exc:
+            # The provider delivered: the failure is the store's, and retrying may help.
+            raise asset_store_error("store the asset", exc) from None
+        return media, ref
 
     produced = await classified(generate_and_store, provider=provider, context=context)
     if isinstance(produced, dict):

@@ -19,7 +19,7 @@ from pipelines.providers._base import (
     VideoStatus,
 )
 from pipelines.providers._errors import Secret
-from pipelines.providers.local import LocalProvider
+from pipelines.providers.local import LocalProvider, check_markers
 from pipelines.providers.openai import OpenAIProvider
 from pipelines.providers.replicate import ReplicateProvider
 
@@ -37,4 +37,5 @@ __all__ = [
     "StartingImage",
     "VideoProvider",
     "VideoStatus",
+    "check_markers",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "SLOW_RENDER_MARKER",
     "UNAVAILABLE_MARKER",
     "LocalProvider",
+    "check_markers",
 ]
 
 _MODEL = "local-v1"
@@ -86,13 +87,13 @@ class LocalProvider:
 
     async def generate_image(self, prompt: str, *, size: str) -> GeneratedMedia:
         """Return a seeded PNG still."""
-        _check_markers(prompt)
+        check_markers(prompt)
         data = render_png(prompt, width=self.image_size, height=self.image_size)
         return GeneratedMedia(data=data, mime_type="image/png", model=_MODEL)
 
     async def synthesize(self, text: str, *, voice: str) -> GeneratedMedia:
         """Return a WAV with one tone per word of `text`."""
-        _check_markers(text)
+        check_markers(text)
         if not text.strip():
             raise MediaGenerationError(
                 ErrorCode.INVALID_INPUT, "narration text is empty", provider=self.name
@@ -103,7 +104,7 @@ class LocalProvider:
 
     async def start_music(self, prompt: str, *, duration_seconds: int) -> str:
         """Start a track of seeded chords (at most 8 seconds, to keep files small)."""
-        _check_markers(prompt)
+        check_markers(prompt)
         seconds = max(1, min(duration_seconds, _MAX_MUSIC_SECONDS))
         digest = hashlib.sha256(f"{seconds}:{prompt}".encode()).hexdigest()[:24]
         slow = _SLOW_MUSIC if SLOW_RENDER_MARKER in prompt else ""
@@ -129,7 +130,7 @@ class LocalProvider:
 
     async def start_video(self, prompt: str, image: StartingImage) -> str:
         """Start a render; the id is derived from the prompt and the image's bytes."""
-        _check_markers(prompt)
+        check_markers(prompt)
         data = await asyncio.to_thread(image.load)
         digest = hashlib.sha256(prompt.encode("utf-8") + b"\0" + data).hexdigest()[:24]
         # The slow marker is encoded in the id so a poll needs no state to honour it.
@@ -158,7 +159,9 @@ class LocalProvider:
         return RenderStatus(status="succeeded", media=media)
 
 
-def _check_markers(text: str) -> None:
+def check_markers(text: str) -> None:
+    """Raise the classified error a marker in `text` simulates (see the module docstring);
+    for offline providers of new pipelines too."""
     if SENSITIVE_MARKER in text:
         raise MediaGenerationError(
             ErrorCode.SENSITIVE_CONTENT,

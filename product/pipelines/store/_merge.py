@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pipelines._validation import check_lecture_id
 from pipelines.errors import InvalidRequestError, LectureNotFoundError
-from pipelines.models import AssetKind
+from pipelines.models import AssetKind, check_asset_kind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -20,7 +20,7 @@ __all__ = ["update_lecture_content"]
 def update_lecture_content(
     store: LectureStore,
     lecture_id: str,
-    kind: AssetKind | str,
+    kind: str,
     results: Sequence[SlotResult],
     *,
     force: bool = False,
@@ -34,8 +34,8 @@ def update_lecture_content(
     Args:
         store: The lecture store.
         lecture_id: The lecture the results belong to.
-        kind: The asset kind (``"image"``, ``"narration"``, ``"music"``, ``"start_image"``,
-            ``"video"``).
+        kind: The asset kind: a built-in `AssetKind` or one registered with
+            `pipelines.models.register_asset_kind`.
         results: One `SlotResult` per asset.
         force: Let failures replace successes.
 
@@ -48,7 +48,7 @@ def update_lecture_content(
             unknown kind.
     """
     check_lecture_id(lecture_id)
-    asset_kind = _check_kind(kind)
+    asset_kind = check_asset_kind(kind)
     lecture = store.get_lecture(lecture_id)
     if lecture is None:
         raise LectureNotFoundError(
@@ -60,22 +60,14 @@ def update_lecture_content(
     return store.merge_assets(lecture_id, asset_kind, results, force=force)
 
 
-def _check_kind(kind: AssetKind | str) -> AssetKind:
-    try:
-        return AssetKind(kind)
-    except ValueError:
-        allowed = ", ".join(repr(k.value) for k in AssetKind)
-        raise InvalidRequestError(f"unknown asset kind {kind!r}: use one of {allowed}") from None
-
-
-def _check_slot(item: SlotResult, kind: AssetKind, segment_ids: set[int]) -> None:
+def _check_slot(item: SlotResult, kind: str, segment_ids: set[int]) -> None:
     segment, index = item["segment"], item["index"]
     # Music belongs to the whole lecture; it is stored at (0, 0) by convention.
-    if kind is AssetKind.MUSIC and (segment, index) != (0, 0):
+    if kind == AssetKind.MUSIC and (segment, index) != (0, 0):
         raise InvalidRequestError(
             f"music is stored at segment 0, index 0, got ({segment}, {index})"
         )
-    if kind is not AssetKind.MUSIC and segment not in segment_ids:
+    if kind != AssetKind.MUSIC and segment not in segment_ids:
         raise InvalidRequestError(
             f"segment {segment} is not part of the lecture (segments: {sorted(segment_ids)})"
         )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pipelines.models import AssetKind, AssetRecord, Lecture, MergeSummary, SlotResult
+    from pipelines.models import AssetRecord, Lecture, MergeSummary, SlotResult
 
 __all__ = ["LectureStore"]
 
@@ -29,14 +29,14 @@ class LectureStore(Protocol):
         """Return the lecture, or None when the id is unknown."""
         ...
 
-    def list_assets(self, lecture_id: str, kind: AssetKind | None = None) -> list[AssetRecord]:
+    def list_assets(self, lecture_id: str, kind: str | None = None) -> list[AssetRecord]:
         """Return the stored asset rows of a lecture, ordered by kind, segment, index."""
         ...
 
     def merge_assets(
         self,
         lecture_id: str,
-        kind: AssetKind,
+        kind: str,
         results: Sequence[SlotResult],
         *,
         force: bool = False,

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pipelines._validation import check_lecture
 from pipelines.errors import InvalidRequestError, LectureNotFoundError, StoreConfigurationError
-from pipelines.models import AssetKind, AssetRecord, Lecture, Segment
+from pipelines.models import AssetRecord, Lecture, Segment, check_asset_kind
 from pipelines.store._schema import ASSETS, LECTURES, SEGMENTS, ensure_schema
 
 if TYPE_CHECKING:
@@ -126,18 +126,18 @@ class SqlLectureStore:
             segments=tuple(Segment(s.idx, s.narration_text, s.visual_brief) for s in segments),
         )
 
-    def list_assets(self, lecture_id: str, kind: AssetKind | None = None) -> list[AssetRecord]:
+    def list_assets(self, lecture_id: str, kind: str | None = None) -> list[AssetRecord]:
         """Return the stored asset rows of a lecture, ordered by kind, segment, index."""
         query = sa.select(ASSETS.c.kind, ASSETS.c.segment, ASSETS.c.idx, ASSETS.c.result_json)
         query = query.where(ASSETS.c.lecture_id == lecture_id)
         if kind is not None:
-            query = query.where(ASSETS.c.kind == AssetKind(kind).value)
+            query = query.where(ASSETS.c.kind == check_asset_kind(kind))
         with self._transaction() as conn:
             rows = conn.execute(query.order_by(ASSETS.c.kind, ASSETS.c.segment, ASSETS.c.idx))
             return [
                 AssetRecord(
                     lecture_id=lecture_id,
-                    kind=AssetKind(row.kind),
+                    kind=row.kind,
                     segment=row.segment,
                     index=row.idx,
                     result=cast("AssetOutcome", json.loads(row.result_json)),
@@ -148,7 +148,7 @@ class SqlLectureStore:
     def merge_assets(
         self,
         lecture_id: str,
-        kind: AssetKind,
+        kind: str,
         results: Sequence[SlotResult],
         *,
         force: bool = False,
@@ -161,7 +161,7 @@ class SqlLectureStore:
         Raises:
             LectureNotFoundError: the lecture does not exist (nothing is written).
         """
-        kind = AssetKind(kind)
+        kind = check_asset_kind(kind)
         written = 0
         try:
             with self._transaction(write=True) as conn:
@@ -269,11 +269,11 @@ def _segment_rows(lecture: Lecture) -> list[dict[str, object]]:
     ]
 
 
-def _asset_row(lecture_id: str, kind: AssetKind, item: SlotResult) -> dict[str, object]:
+def _asset_row(lecture_id: str, kind: str, item: SlotResult) -> dict[str, object]:
     result = item["result"]
     row: dict[str, object] = {
         "lecture_id": lecture_id,
-        "kind": kind.value,
+        "kind": kind,
         "segment": item["segment"],
         "idx": item["index"],
         "result_json": json.dumps(result, sort_keys=True, separators=(",", ":")),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines._validation import check_lecture_id
 from pipelines.errors import InvalidRequestError
-from pipelines.functions._chunks import publish_step
+from pipelines.kit._chunks import publish_step
 from pipelines.progress import FINAL_SEQ, PROGRESS_VERSION
 
 if TYPE_CHECKING:

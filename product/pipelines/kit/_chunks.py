@@ -1,8 +1,7 @@
-"""Chunked fan-out over `ctx.group.parallel`, with one progress step per chunk.
+"""Progress messages of a run, and the fan-out of one chunk of asset steps.
 
-Progress messages follow the contract in `pipelines.progress`.
-
-Each chunk's callables are launched together and awaited before the next chunk starts, so at
+Progress messages follow the contract in `pipelines.progress`. Each chunk's callables are
+launched together (`ctx.group.parallel`) and awaited before the next chunk starts, so at
 most one chunk of provider calls is in flight. Each callable catches `inngest.StepError`
 itself: an un-caught one would propagate out of the group and fail the whole lecture.
 """
@@ -11,29 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import math
+import itertools
 from typing import TYPE_CHECKING
 
 import inngest
 
-from pipelines.orchestrators import failure_from_step_error
+from pipelines.errors import is_retryable
 from pipelines.progress import FINAL_SEQ, PROGRESS_VERSION, asset_key, channel_for
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable, Iterator, Sequence
 
     from pipelines.assets import AssetStore
-    from pipelines.models import AssetKind, AssetOutcome, SlotResult
+    from pipelines.models import AssetOutcome, SlotResult
     from pipelines.services import Services
 
-__all__ = [
-    "Progress",
-    "Reporter",
-    "guarded_step",
-    "publish_step",
-    "run_in_chunks",
-    "slot_result",
-]
+__all__ = ["Reporter", "publish_step", "run_chunk", "slot_result"]
 
 
 def slot_result(segment: int, index: int, result: AssetOutcome) -> SlotResult:
@@ -41,25 +33,11 @@ def slot_result(segment: int, index: int, result: AssetOutcome) -> SlotResult:
     return {"segment": segment, "index": index, "result": result}
 
 
-def guarded_step(
-    ctx: inngest.Context,
-    step_id: str,
-    handler: Callable[[], Awaitable[AssetOutcome]],
-    *,
-    segment: int,
-    index: int,
-    provider: str,
-) -> Callable[[], Awaitable[SlotResult]]:
-    """Return a callable running `handler` as step `step_id`; exhausted retries become a failure."""
-
-    async def call() -> SlotResult:
-        try:
-            result = await ctx.step.run(step_id, handler)
-        except inngest.StepError as err:
-            result = failure_from_step_error(err, provider)
-        return slot_result(segment, index, result)
-
-    return call
+async def run_chunk(
+    ctx: inngest.Context, calls: Sequence[Callable[[], Awaitable[SlotResult]]]
+) -> list[SlotResult]:
+    """Run one chunk of asset callables in parallel and return their results in order."""
+    return list(await ctx.group.parallel(tuple(calls)))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,8 +46,12 @@ class Reporter:
 
     Each message goes out inside its own memoized step, so a replay never publishes it
     again; a step that runs again (a lost response) repeats the message with the same
-    ``seq``, which consumers drop. A publish that keeps failing is logged and skipped:
+    ``seq``, which consumers drop. Chunk messages are numbered in publish order, which is
+    the same on every replay. A publish that keeps failing is logged and skipped:
     progress is advisory and must not fail a lecture.
+
+    A child run (one slice of a long lecture) names its parent in ``parent_run_id``, so a
+    consumer folds the slices into the parent's run.
     """
 
     ctx: inngest.Context
@@ -77,10 +59,42 @@ class Reporter:
     services: Services
     lecture_id: str
     topic: str
+    parent_run_id: str | None = None
+    _seq: Iterator[int] = dataclasses.field(default_factory=itertools.count)
 
-    def phase(self, name: str, kind: AssetKind, total: int, *, first_seq: int = 0) -> Progress:
-        """The reporter of one chunked phase: step ids ``progress-{name}-{chunk}``."""
-        return Progress(self, name, kind, total, first_seq)
+    async def chunk(
+        self,
+        phase: str,
+        kind: str,
+        position: tuple[int, int],
+        counts: tuple[int, int],
+        results: Sequence[SlotResult],
+        *,
+        suffix: str = "",
+        follow_up: bool = False,
+    ) -> None:
+        """Publish the outcomes of chunk ``position = (chunk, chunks)`` of `phase` in step
+        ``progress-{phase}-{chunk}{suffix}``; ``counts = (done, total)``. With `follow_up`,
+        a retryable failure is marked ``retry: true`` (a later round tries it again)."""
+        assets = self.services.assets
+        chunk, chunks = position
+
+        def items() -> list[dict[str, object]]:
+            return [_progress_item(kind, item, assets, follow_up) for item in results]
+
+        await self.publish(
+            f"progress-{phase}-{chunk}{suffix}",
+            {
+                "phase": phase,
+                "seq": next(self._seq),
+                "status": "running",
+                "chunk": chunk,
+                "chunks": chunks,
+                "completed": counts[0],
+                "total": counts[1],
+            },
+            results=items,
+        )
 
     async def publish(
         self,
@@ -103,6 +117,8 @@ class Reporter:
                 "kind": self.topic,
                 **data,
             }
+            if self.parent_run_id is not None:
+                message["parent_run_id"] = self.parent_run_id
             if results is not None:
                 message["results"] = await asyncio.to_thread(results)
             return message
@@ -116,40 +132,6 @@ class Reporter:
         await self.publish(
             f"progress-{self.topic}-done",
             {"phase": self.topic, "seq": FINAL_SEQ, "status": "completed", "summary": summary},
-        )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Progress:
-    """One ``running`` message per chunk of a phase, with ``seq = first_seq + chunk``."""
-
-    reporter: Reporter
-    name: str
-    kind: AssetKind
-    total: int
-    first_seq: int = 0
-
-    async def report(
-        self, chunk: int, chunks: int, done: int, results: Sequence[SlotResult]
-    ) -> None:
-        """Publish the outcomes of chunk `chunk` (0-based) of `chunks`."""
-        assets = self.reporter.services.assets
-
-        def items() -> list[dict[str, object]]:
-            return [_progress_item(self.kind, item, assets) for item in results]
-
-        await self.reporter.publish(
-            f"progress-{self.name}-{chunk}",
-            {
-                "phase": self.name,
-                "seq": self.first_seq + chunk,
-                "status": "running",
-                "chunk": chunk,
-                "chunks": chunks,
-                "completed": done,
-                "total": self.total,
-            },
-            results=items,
         )
 
 
@@ -174,30 +156,14 @@ async def publish_step(
         ctx.logger.warning("progress publish %s failed after retries: %s", step_id, err)
 
 
-async def run_in_chunks(
-    ctx: inngest.Context,
-    calls: Sequence[Callable[[], Awaitable[SlotResult]]],
-    *,
-    chunk_size: int,
-    progress: Progress,
-) -> list[SlotResult]:
-    """Run `calls` in chunks of `chunk_size` via `ctx.group.parallel`, reporting each chunk."""
-    results: list[SlotResult] = []
-    chunks = math.ceil(len(calls) / chunk_size)
-    for chunk in range(chunks):
-        batch = tuple(calls[chunk * chunk_size : (chunk + 1) * chunk_size])
-        outputs = await ctx.group.parallel(batch)
-        results.extend(outputs)
-        await progress.report(chunk, chunks, len(results), outputs)
-    return results
-
-
-def _progress_item(kind: AssetKind, item: SlotResult, assets: AssetStore) -> dict[str, object]:
+def _progress_item(
+    kind: str, item: SlotResult, assets: AssetStore, follow_up: bool
+) -> dict[str, object]:
     result = item["result"]
     segment, index = item["segment"], item["index"]
     entry: dict[str, object] = {
-        "key": asset_key(kind.value, segment, index),
-        "kind": kind.value,
+        "key": asset_key(kind, segment, index),
+        "kind": kind,
         "segment": segment,
         "index": index,
     }
@@ -206,4 +172,6 @@ def _progress_item(kind: AssetKind, item: SlotResult, assets: AssetStore) -> dic
         entry.update(ok=True, uri=result["asset"]["uri"], url=assets.url_for(result["asset"]))
     else:
         entry.update(ok=False, error=result["error"])
+        if follow_up and is_retryable(result["error"]["code"]):
+            entry["retry"] = True
     return entry

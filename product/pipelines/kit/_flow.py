@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import inngest
 
-from pipelines.functions._failure import failure_handler
+from pipelines.kit._failure import failure_handler
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,9 +1,4 @@
-"""The lecture's one music track: started, then polled, like a video render.
-
-`start_single_music` and `poll_single_music` are separate Inngest steps (a poll retried
-after an error never starts a second, billed render); `generate_single_music` chains
-them in-process for callers outside Inngest.
-"""
+"""Music: the prompt and the start/poll helpers of the lecture's one track."""
 
 from __future__ import annotations
 
@@ -22,16 +17,27 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from pipelines.assets import AssetStore
-    from pipelines.models import AssetFailure, AssetOutcome
+    from pipelines.models import AssetFailure, AssetOutcome, Lecture
     from pipelines.orchestrators._single import AssetContext
     from pipelines.providers import MusicProvider
 
 __all__ = [
     "DEFAULT_MUSIC_SECONDS",
     "generate_single_music",
+    "music_prompt",
     "poll_single_music",
     "start_single_music",
 ]
+
+
+def music_prompt(lecture: Lecture) -> str:
+    """Return a prompt for calm, unobtrusive background music suited to `lecture`."""
+    title = " ".join(lecture.title.split())[:120]
+    return (
+        f"Calm instrumental background music for an educational lecture titled '{title}'. "
+        "Gentle, unobtrusive, steady tempo, no vocals."
+    )
+
 
 DEFAULT_MUSIC_SECONDS = 30
 

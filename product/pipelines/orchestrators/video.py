@@ -1,16 +1,12 @@
-"""Starting images and video renders, following the single-asset contract.
-
-The render is split (see `pipelines.orchestrators._render`): `start_single_video` in one
-step, then `poll_single_video` in later steps separated by `step.sleep`.
-`generate_single_video` chains the same calls with an in-process sleep for callers
-outside Inngest.
-"""
+"""Videos: prompts, starting images, and the start/poll render helpers."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
+from pipelines.orchestrators._batch import batch_with_concurrency
+from pipelines.orchestrators._prompts import MAX_BRIEF_CHARS, write_prompt
 from pipelines.orchestrators._render import (
     RenderPoll,
     RenderStarted,
@@ -26,21 +22,76 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from pipelines.assets import AssetStore
-    from pipelines.models import AssetFailure, AssetOutcome, AssetRef, GeneratedMedia
+    from pipelines.models import (
+        AssetFailure,
+        AssetOutcome,
+        AssetRef,
+        GeneratedMedia,
+        Lecture,
+        Segment,
+    )
     from pipelines.orchestrators._single import AssetContext
-    from pipelines.providers import ImageProvider, VideoProvider
+    from pipelines.providers import ImageProvider, PromptProvider, VideoProvider
 
 __all__ = [
     "DEFAULT_START_IMAGE_SIZE",
     "VideoPoll",
+    "VideoPrompt",
     "VideoStarted",
+    "build_video_prompts",
     "generate_single_starting_image",
     "generate_single_video",
     "poll_single_video",
     "render_timeout",
     "start_single_video",
     "starting_image",
+    "template_video_prompts",
 ]
+
+
+SYSTEM_PROMPT = (
+    "You write prompts for a short educational video clip that starts from a still image. "
+    "Answer with a single prompt of at most 50 words describing the scene, with no preamble."
+)
+
+
+class VideoPrompt(TypedDict):
+    """Prompts for one segment's starting image and its motion."""
+
+    segment: int
+    image_prompt: str
+    motion_prompt: str
+
+
+def template_video_prompts(lecture: Lecture) -> list[VideoPrompt]:
+    """Build prompts from the visual briefs alone (no model call; the fallback path)."""
+    return [_prompt(s.index, s.visual_brief) for s in lecture.segments]
+
+
+async def build_video_prompts(
+    lecture: Lecture, provider: PromptProvider, *, concurrency: int = 5
+) -> list[VideoPrompt]:
+    """Write one scene prompt per segment with the chat model.
+
+    Raises:
+        MediaGenerationError: a retryable prompt-model failure (the step retries).
+    """
+
+    async def scene(segment: Segment) -> VideoPrompt:
+        text = await write_prompt(provider, SYSTEM_PROMPT, segment.visual_brief)
+        return _prompt(segment.index, text)
+
+    return await batch_with_concurrency(lecture.segments, scene, concurrency=concurrency)
+
+
+def _prompt(segment: int, scene: str) -> VideoPrompt:
+    scene = " ".join(scene.split())[:MAX_BRIEF_CHARS]
+    return {
+        "segment": segment,
+        "image_prompt": f"{scene}. First frame of an educational clip, cinematic, landscape.",
+        "motion_prompt": f"Slow, steady camera push-in. {scene}",
+    }
+
 
 DEFAULT_START_IMAGE_SIZE = "1792x1024"
 # The names of earlier releases.

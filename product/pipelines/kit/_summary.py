@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pipelines.functions._plan import Plan
+    from pipelines.kit._plan import Plan
     from pipelines.models import MergeSummary, SlotResult
 
 __all__ = ["skipped", "summarize"]

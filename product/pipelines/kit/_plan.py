@@ -1,4 +1,4 @@
-"""The ``validate`` step shared by every pipeline: who, what, and whether to run at all."""
+"""The ``validate`` step of every pipeline: who, what, whether to run, and in how many runs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pipelines.errors import InvalidRequestError
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
-    from pipelines.models import AssetKind, Lecture, LectureJSON, SlotResult
+    from pipelines.kit._declare import Pipeline
+    from pipelines.models import LectureJSON, SlotResult
     from pipelines.services import Services
 
-__all__ = ["Plan", "one_per_segment", "plan_generation", "plan_request"]
+__all__ = ["Plan", "plan_generation", "plan_request"]
 
 
 class Plan(TypedDict):
@@ -29,59 +30,34 @@ class Plan(TypedDict):
     force: bool
     lecture: LectureJSON | None
     slots: list[list[int]]
-    reuse: list[SlotResult]
-
-
-def one_per_segment(lecture: Lecture) -> list[tuple[int, int]]:
-    """The slots of a kind with one asset per segment: ``(segment, 0)``."""
-    return [(segment.index, 0) for segment in lecture.segments]
+    # Stored successes of the intermediate phases for those slots, by kind (not paid again).
+    reuse: dict[str, list[SlotResult]]
+    # Slots per child run; 0 when the whole lecture fits in this run.
+    slice_size: int
 
 
 def plan_generation(
-    ctx: inngest.Context,
-    services: Services,
-    *,
-    kind: AssetKind,
-    slots_of: Callable[[Lecture], list[tuple[int, int]]],
-    check_budget: Callable[[Lecture], None],
-    reusable: AssetKind | None = None,
+    ctx: inngest.Context, services: Services, pipeline: Pipeline
 ) -> Callable[[], Awaitable[Plan]]:
     """Return the body of the ``validate`` step (the store is read in a worker thread)."""
 
     async def validate() -> Plan:
-        return await asyncio.to_thread(
-            plan_request,
-            services,
-            ctx.event.data,
-            kind=kind,
-            slots_of=slots_of,
-            check_budget=check_budget,
-            reusable=reusable,
-        )
+        return await asyncio.to_thread(plan_request, services, ctx.event.data, pipeline)
 
     return validate
 
 
-def plan_request(
-    services: Services,
-    data: Mapping[str, object],
-    *,
-    kind: AssetKind,
-    slots_of: Callable[[Lecture], list[tuple[int, int]]],
-    check_budget: Callable[[Lecture], None],
-    reusable: AssetKind | None = None,
-) -> Plan:
+def plan_request(services: Services, data: Mapping[str, object], pipeline: Pipeline) -> Plan:
     """Validate a generation request and decide which (segment, index) slots to generate.
 
-    Without ``force``, slots that already hold a success are left alone, and a lecture whose
-    every slot succeeded is skipped. With ``force``, every slot is regenerated.
-    `reusable` names an intermediate kind (videos: their starting images) whose stored
-    successes for the slots to generate are handed on in ``reuse`` instead of being paid
-    for again, unless ``force``.
+    Without ``force``, slots that already hold a success are left alone (a rerun pays only
+    for what is missing), and a lecture whose every slot succeeded is skipped; with
+    ``force``, every slot is regenerated. Stored successes of intermediate phases (videos'
+    starting images) are handed on in ``reuse`` unless ``force``.
 
     Raises:
         inngest.NonRetriableError: malformed event, unknown lecture, a user who may not
-            generate it, no segments, or a lecture too large for one Inngest run.
+            generate it, no segments, or a lecture too large even for splitting.
     """
     try:
         request = parse_request(data)
@@ -101,18 +77,21 @@ def plan_request(
         raise inngest.NonRetriableError(
             f"lecture {lecture.id!r} has no segments: add segments before generating media"
         )
-    check_budget(lecture)
-    expected = slots_of(lecture)
-    done = {(r.segment, r.index) for r in services.store.list_assets(lecture.id, kind) if r.ok}
+    expected = pipeline.slots(lecture, services)
+    done = {
+        (r.segment, r.index) for r in services.store.list_assets(lecture.id, pipeline.kind) if r.ok
+    }
     todo = expected if request.force else [slot for slot in expected if slot not in done]
-    reuse: list[SlotResult] = []
-    if reusable is not None and not request.force:
+    slice_size = limits.plan_runs(pipeline, services, len(todo)) if todo else 0
+    reuse: dict[str, list[SlotResult]] = {}
+    if not request.force:
         wanted = set(todo)
-        reuse = [
-            {"segment": r.segment, "index": r.index, "result": r.result}
-            for r in services.store.list_assets(lecture.id, reusable)
-            if r.ok and (r.segment, r.index) in wanted
-        ]
+        for phase in pipeline.phases[:-1]:
+            reuse[phase.kind] = [
+                {"segment": r.segment, "index": r.index, "result": r.result}
+                for r in services.store.list_assets(lecture.id, phase.kind)
+                if r.ok and (r.segment, r.index) in wanted
+            ]
     plan: Plan = {
         "lecture_id": lecture.id,
         "skipped": not todo,
@@ -121,11 +100,12 @@ def plan_request(
         "lecture": lecture.to_json() if todo else None,
         "slots": [list(slot) for slot in todo],
         "reuse": reuse,
+        "slice_size": slice_size,
     }
     if not todo:
         plan["reason"] = (
-            f"all {len(expected)} {kind.value} asset(s) of lecture {lecture.id!r} already exist; "
-            "send force=true to regenerate them"
+            f"all {len(expected)} {pipeline.kind} asset(s) of lecture {lecture.id!r} already "
+            "exist; send force=true to regenerate them"
         )
     limits.check_output_size("validate", plan)
     return plan
