@@ -113,8 +113,8 @@ MUSIC_STEPS = [
     "music-start",
     "music-wait-0",
     "music-poll-0",
-    "persist-music-0",
     "progress-music-0",
+    "persist-music-0",
     "progress-music-done",
 ]
 

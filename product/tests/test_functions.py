@@ -91,7 +91,7 @@ def test_images_happy_path(services: Services, publisher: RecordingPublisher) ->
         "progress-images-done",
     }
     # One message per chunk of two, on the lecture's channel, each asset exactly once, then
-    # the terminal message; each chunk is persisted before it is reported; all of one run.
+    # the terminal message; each chunk is persisted right after it is reported; all of one run.
     assert [(c, t, m["status"], m["seq"]) for c, t, m in publisher.messages] == [
         ("lecture:lec", "images", "running", 0),
         ("lecture:lec", "images", "running", 1),

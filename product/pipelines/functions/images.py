@@ -66,7 +66,13 @@ IMAGES = Pipeline(
     topic="images",
     slots=_slots,
     slots_formula="S*I",
-    prepare=Prepare(build=_prompts, fallback=_templates),
+    prepare=Prepare(
+        build=_prompts,
+        fallback=_templates,
+        read_list=lambda prompts: {
+            slot_key((p["segment"], p["index"])): p["prompt"] for p in prompts
+        },
+    ),
     phases=(
         Phase(
             name="image",

@@ -97,7 +97,7 @@ VIDEOS = Pipeline(
     function_id="generate-segment-videos",
     trigger="lecture/videos.requested",
     topic="videos",
-    prepare=Prepare(build=_prompts, fallback=_templates),
+    prepare=Prepare(build=_prompts, fallback=_templates, read_list=_by_slot),
     phases=(
         Phase(
             name="start-image",

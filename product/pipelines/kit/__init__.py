@@ -8,9 +8,9 @@ same shape:
    pays only for those), and whether the work fits in one run (`pipelines.limits`);
 2. ``prompts`` (optional), falling back to templates when the model fails for good;
 3. per phase, the slots in chunks of ``Services.chunk_size``: one step per asset (or a
-   start and polls) in parallel, then ``persist-{phase}-{chunk}`` (the chunk is
-   recorded at once, so nothing paid for waits for the end of the run) and
-   ``progress-{phase}-{chunk}``;
+   start and polls) in parallel, then ``progress-{phase}-{chunk}`` and
+   ``persist-{phase}-{chunk}`` (the chunk is recorded at once, so nothing paid for waits
+   for the end of the run);
 4. follow-up rounds (``Services.follow_up_delays``, 5 and 15 minutes by default): after a
    sleep, exactly the assets whose failure was retryable are made again (step ids get
    ``-r1``, ``-r2``);

@@ -169,11 +169,14 @@ class Prepare:
         build: Writes the inputs of the slots (``slot_key`` -> JSON value) inside the step.
         fallback: Inputs without the model, used when the step fails for good.
         step_id: The step's id.
+        read_list: Reads the step's output as an earlier release memoized it (a list of
+            prompts), so a run in flight across a deploy keeps its paid-for prompts.
     """
 
     build: Callable[[Lecture, list[Slot], Services], Awaitable[dict[str, Any]]]
     fallback: Callable[[Lecture, list[Slot], Services], dict[str, Any]]
     step_id: str = "prompts"
+    read_list: Callable[[list[Any]], dict[str, Any]] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

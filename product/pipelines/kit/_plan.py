@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 __all__ = ["Plan", "plan_generation", "plan_request"]
 
 
-class Plan(TypedDict):
-    """The memoized output of ``validate``: the lecture and the slots still to generate."""
+class Plan(TypedDict, total=False):
+    """The memoized output of ``validate``: the lecture and the slots still to generate.
+
+    Read with ``.get`` where a field is newer than the first release (``slice_size``) or
+    changed shape (``reuse`` was a list): a run in flight across a deploy replays the
+    output its own release wrote.
+    """
 
     lecture_id: str
     skipped: bool

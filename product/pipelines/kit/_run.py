@@ -5,7 +5,7 @@ slot still missing; each follow-up round (`Services.follow_up_delays`) first sle
 makes again exactly the slots whose last outcome failed with a retryable code (an outage
 that outlasted the step's retries). A round either runs the phases here, chunk by chunk,
 or, for a lecture that would pass the step limit, invokes a child run per slice of slots
-(`pipelines.limits.plan_runs`). Every chunk is persisted and reported right after it runs.
+(`pipelines.limits.plan_runs`). Every chunk is reported and persisted right after it runs.
 Finally ``progress-{topic}-done`` publishes the summary.
 """
 
@@ -20,7 +20,7 @@ from pipelines.errors import ErrorCode, MediaGenerationError
 from pipelines.kit._chunks import Reporter, run_chunk, slot_result
 from pipelines.kit._declare import AssetJob, slot_key
 from pipelines.kit._flow import function_options
-from pipelines.kit._ledger import ChildOutput, Ledger
+from pipelines.kit._ledger import ChildOutput, Ledger, Unrecorded
 from pipelines.kit._plan import plan_generation
 from pipelines.kit._summary import skipped, summarize
 from pipelines.models import Lecture
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from pipelines.kit._declare import Phase, Pipeline, Slot
+    from pipelines.kit._plan import Plan
     from pipelines.models import AssetFailure, AssetOutcome, SlotResult
     from pipelines.services import Services
 
@@ -90,8 +91,13 @@ async def _run_parent(
     force = plan["force"]
     prepared = await _prepare(ctx, services, pipeline, lecture, slots)
     reporter = Reporter(ctx, client, services, lecture.id, pipeline.topic)
-    ledger = Ledger(plan["reuse"])
-    delays = services.follow_up_delays
+    reuse = _reuse(pipeline, plan)
+    ledger = Ledger(reuse)
+    # A plan without "slice_size" was written by the first release: the run started before
+    # this code was deployed, and its steps after the memoized ones must keep that
+    # release's order (chunks reported, then one persist step, no follow-ups).
+    first_release = "slice_size" not in plan
+    delays = () if first_release else services.follow_up_delays
     todo = slots
     for round_ in range(len(delays) + 1):
         suffix = f"-r{round_}" if round_ else ""
@@ -101,8 +107,8 @@ async def _run_parent(
                 break
             await ctx.step.sleep(f"follow-up-{pipeline.topic}{suffix}", delays[round_ - 1])
         follow_up = round_ < len(delays)
-        if plan["slice_size"]:
-            size = plan["slice_size"]
+        size = plan.get("slice_size", 0)
+        if size:
             for k in range(math.ceil(len(todo) / size)):
                 part = todo[k * size : (k + 1) * size]
                 data = {
@@ -135,7 +141,16 @@ async def _run_parent(
                 suffix=suffix,
                 follow_up=follow_up,
                 force=force,
+                record=not first_release,
             )
+        if first_release:
+            batch: list[Unrecorded] = [
+                {"kind": p.kind, "results": ledger.results(p.kind, todo)} for p in pipeline.phases
+            ]
+            await ledger.persist(
+                ctx, services, f"persist-{pipeline.topic}", lecture.id, batch, force=force
+            )
+            continue
         await ledger.retry_unrecorded(
             ctx, services, f"persist-{pipeline.topic}-unrecorded{suffix}", lecture.id, force=force
         )
@@ -151,11 +166,19 @@ async def _run_parent(
         ledger.results(pipeline.kind, slots),
         {"written": ledger.written, "kept": ledger.kept},
     )
-    reused = len(plan["reuse"].get(pipeline.phases[0].kind, [])) if len(pipeline.phases) > 1 else 0
     if len(pipeline.phases) > 1:
-        summary[f"{pipeline.phases[0].kind}s_reused"] = reused
+        summary[f"{pipeline.phases[0].kind}s_reused"] = len(reuse.get(pipeline.phases[0].kind, []))
     await reporter.completed(summary)
     return summary
+
+
+def _reuse(pipeline: Pipeline, plan: Plan) -> dict[str, list[SlotResult]]:
+    reuse: Any = plan.get("reuse") or {}
+    if isinstance(reuse, list):
+        # An earlier release's plan (a run in flight across a deploy): the stored successes
+        # of the one intermediate kind.
+        return {pipeline.phases[0].kind: reuse} if len(pipeline.phases) > 1 else {}
+    return dict(reuse)
 
 
 async def _run_slice(
@@ -218,9 +241,15 @@ async def run_round(
     suffix: str,
     follow_up: bool,
     force: bool,
+    record: bool = True,
 ) -> None:
     """Make `slots` through every phase, chunk by chunk: each chunk's asset steps in
-    parallel, then its ``persist-{label}-{chunk}`` and ``progress-{label}-{chunk}`` steps."""
+    parallel, then its ``progress-{label}-{chunk}`` and ``persist-{label}-{chunk}`` steps.
+
+    Progress goes first: that is the order runs of the first release memoized (a chunk's
+    progress step right after its assets). Without `record` (a run of that release, see
+    `_run_parent`) no chunk is persisted here.
+    """
     chunk_size = services.chunk_size
     previous: Phase | None = None
     for phase in pipeline.phases:
@@ -240,14 +269,6 @@ async def run_round(
             outputs = await run_chunk(ctx, calls[chunk * chunk_size : (chunk + 1) * chunk_size])
             done += len(outputs)
             ledger.record(phase.kind, outputs)
-            await ledger.persist(
-                ctx,
-                services,
-                f"persist-{label}-{chunk}{suffix}",
-                lecture.id,
-                [{"kind": phase.kind, "results": outputs}],
-                force=force,
-            )
             await reporter.chunk(
                 label,
                 phase.kind,
@@ -256,6 +277,16 @@ async def run_round(
                 outputs,
                 suffix=suffix,
                 follow_up=follow_up and final,
+            )
+            if not record:
+                continue
+            await ledger.persist(
+                ctx,
+                services,
+                f"persist-{label}-{chunk}{suffix}",
+                lecture.id,
+                [{"kind": phase.kind, "results": outputs}],
+                force=force,
             )
         previous = phase
 
@@ -351,7 +382,11 @@ async def _prepare(
         return await prepare.build(subset, slots, services)
 
     try:
-        return await ctx.step.run(prepare.step_id, write)
+        written: Any = await ctx.step.run(prepare.step_id, write)
     except inngest.StepError:
         # The prompt model is a nicety: the briefs themselves still make usable prompts.
         return prepare.fallback(subset, slots, services)
+    if isinstance(written, list) and prepare.read_list is not None:
+        return prepare.read_list(written)  # memoized by an earlier release (a run in flight)
+    assert isinstance(written, dict)
+    return written
