@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.kit import Phase, Pipeline, one_per_lecture
+from pipelines.kit import RENDER_FORMULA, Phase, Pipeline, one_per_lecture, render_steps
 from pipelines.models import AssetKind
 from pipelines.orchestrators.music import music_prompt, poll_single_music, start_single_music
 
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from pipelines.kit import AssetJob
     from pipelines.models import AssetFailure, AssetOutcome
     from pipelines.orchestrators import RenderPoll, RenderStarted
-    from pipelines.services import Services
 
 __all__ = ["MUSIC"]
 
@@ -47,10 +46,6 @@ async def _music(job: AssetJob) -> AssetOutcome:
     return await job.render("music", start, poll, provider=services.music.name, per_segment=False)
 
 
-def _render_steps(services: Services) -> int:
-    return 1 + 2 * services.max_polls
-
-
 MUSIC = Pipeline(
     function_id="generate-music",
     trigger="lecture/music.requested",
@@ -63,8 +58,8 @@ MUSIC = Pipeline(
             kind=AssetKind.MUSIC,
             provider=lambda services: services.music,
             make=_music,
-            steps_per_asset=_render_steps,
-            per_asset_formula="1+2*P",
+            steps_per_asset=render_steps,
+            per_asset_formula=RENDER_FORMULA,
         ),
     ),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipelines.kit import Phase, Pipeline, Prepare, slot_key
+from pipelines.kit import RENDER_FORMULA, Phase, Pipeline, Prepare, render_steps, slot_key
 from pipelines.models import AssetKind
 from pipelines.orchestrators.video import (
     build_video_prompts,
@@ -89,10 +89,6 @@ async def _video(job: AssetJob) -> AssetOutcome:
     return await job.render("video", start, poll, provider=services.video.name)
 
 
-def _render_steps(services: Services) -> int:
-    return 1 + 2 * services.max_polls
-
-
 VIDEOS = Pipeline(
     function_id="generate-segment-videos",
     trigger="lecture/videos.requested",
@@ -110,8 +106,8 @@ VIDEOS = Pipeline(
             kind=AssetKind.VIDEO,
             provider=lambda services: services.video,
             make=_video,
-            steps_per_asset=_render_steps,
-            per_asset_formula="1+2*P",
+            steps_per_asset=render_steps,
+            per_asset_formula=RENDER_FORMULA,
         ),
     ),
 )

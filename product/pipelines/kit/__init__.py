@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from pipelines.kit._chunks import Reporter, publish_step, run_chunk, slot_result
 from pipelines.kit._declare import (
+    RENDER_FORMULA,
     AssetJob,
     Phase,
     Pipeline,
@@ -33,6 +34,7 @@ from pipelines.kit._declare import (
     Slot,
     one_per_lecture,
     one_per_segment,
+    render_steps,
     slot_key,
     steps_of_round,
 )
@@ -45,6 +47,7 @@ from pipelines.kit._summary import skipped, summarize
 
 __all__ = [
     "IDEMPOTENCY_KEY",
+    "RENDER_FORMULA",
     "SINGLETON_KEY",
     "AssetJob",
     "ChildOutput",
@@ -66,6 +69,7 @@ __all__ = [
     "plan_request",
     "provider_key",
     "publish_step",
+    "render_steps",
     "run_chunk",
     "run_round",
     "skipped",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pipelines.services import Services
 
 __all__ = [
+    "RENDER_FORMULA",
     "AssetJob",
     "Phase",
     "Pipeline",
@@ -33,6 +34,7 @@ __all__ = [
     "Slot",
     "one_per_lecture",
     "one_per_segment",
+    "render_steps",
     "slot_key",
     "steps_of_round",
 ]
@@ -57,6 +59,15 @@ def slot_key(slot: Sequence[int]) -> str:
 
 def _one(_services: Services) -> int:
     return 1
+
+
+# The worst case of one `AssetJob.render`: the start, then P sleeps and P polls.
+RENDER_FORMULA = "1+2*P"
+
+
+def render_steps(services: Services) -> int:
+    """Worst-case steps of one `AssetJob.render` (a phase's ``steps_per_asset``)."""
+    return 1 + 2 * services.max_polls
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
