@@ -1,8 +1,9 @@
 """Inngest expressions (CEL), compiled once and evaluated against events as the server does.
 
 cel-rust (the ``common-expression-language`` package) parses every expression at sync
-and evaluates it first. Where plain CEL has no answer (a missing field, ``"user-" + 1``,
-``null < 1``, ``"a" || "b"``), the Inngest server does not fail: its cel-go decorator
+(``.cel_check`` then refuses what the server's type check refuses) and evaluates it
+first. Where plain CEL has no answer (a missing field, ``"user-" + 1``, ``null < 1``,
+``event.data.a || event.data.b`` over text), the Inngest server does not fail: its decorator
 (``pkg/expressions/unknown.go``) gives each operator a fixed answer. cel-rust has no hook
 for that, so the expression is then evaluated again by ``.cel_inngest`` over this
 module's own syntax tree; where plain CEL succeeds the two agree (the decorator only
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument
+from inngest_sim._server.cel_check import type_problem
 from inngest_sim._server.cel_inngest import ERROR, UNKNOWN, evaluate
 from inngest_sim._server.cel_syntax import CelSyntaxError, parse
 
@@ -49,6 +51,17 @@ class Expression:
                 f"{where}: the expression {source!r} does not parse as CEL: "
                 f"{str(exc).splitlines()[0]}"
             ) from exc
+        try:
+            self._tree = parse(source)
+        except CelSyntaxError:
+            return  # CEL this reader does not know: cel-rust's word is the last
+        problem = type_problem(self._tree)
+        if problem is not None:
+            raise InvalidArgument(
+                f"{where}: the expression {source!r} does not type-check: {problem}; the "
+                "Inngest server refuses it at sync (event fields may be any type, but a "
+                "literal's type is known): change the operand's type"
+            )
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"

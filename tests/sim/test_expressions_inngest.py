@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from inngest_sim._server.cel import Expression
+from inngest_sim._errors import InvalidArgument
+from inngest_sim._server.cel import Expression, json_numbers
+from inngest_sim._server.cel_inngest import evaluate
+from inngest_sim._server.cel_syntax import parse
 
 # (name, expression, variables, what the server's Evaluate returns)
 SERVER_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
@@ -297,9 +300,54 @@ SERVER_CASES: list[tuple[str, str, dict[str, Any], Any]] = [
     ],
 )
 def test_the_servers_own_cases(source: str, variables: dict[str, Any], expected: Any) -> None:
-    value = Expression(source, where="test").evaluate(variables)
+    refused = REFUSED_AT_SYNC.get(source)
+    if refused is None:
+        value = Expression(source, where="test").evaluate(variables)
+    else:
+        # The Go test evaluates without the sync check; a sync refuses these (seen on the
+        # real server), so the value is the evaluator's.
+        with pytest.raises(InvalidArgument, match=refused):
+            Expression(source, where="test")
+        value = evaluate(parse(source), json_numbers(variables))
     assert value == expected
     assert isinstance(value, bool) == isinstance(expected, bool)
+
+
+# Seen on the real server at sync: "expected type 'bool' but found 'null'" / "'uint'".
+REFUSED_AT_SYNC = {
+    "null || event.data.b": "expected type 'bool' but found 'null'",
+    "uint(5) || false": "expected type 'bool' but found 'uint'",
+    "uint(0) || event.data.b": "expected type 'bool' but found 'uint'",
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('event.data.a || "anon"', "expected type 'bool' but found 'string'"),
+        ('size(event.data.a) > 0 && "x"', "expected type 'bool' but found 'string'"),
+        ('!"x"', r"found no matching overload for '!_' applied to '\(string\)'"),
+        ('-"x"', r"found no matching overload for '-_' applied to '\(string\)'"),
+        (
+            '"x" ? 1 : 2',
+            r"found no matching overload for '_\?_:_' applied to '\(string, int, int\)'",
+        ),
+        ("size(1)", r"found no matching overload for 'size' applied to '\(int\)'"),
+    ],
+)
+def test_what_the_servers_type_check_refuses_at_sync(source: str, message: str) -> None:
+    # pkg/expressions/validation.go Validate (cel-go's checker); each refused on the real server.
+    with pytest.raises(InvalidArgument, match=f"does not type-check: {message}"):
+        Expression(source, where="function 'f' trigger")
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['1 + "a"', "1 + 2.0", '1 == "a"', '[1, "a"].exists(x, x || true)', 'event.data.a + "x" == 1'],
+)
+def test_what_the_servers_type_check_lets_through(source: str) -> None:
+    # Each synced on the real server: dynamic values, or an overload Inngest's evaluator has.
+    Expression(source, where="test")
 
 
 EVENT = {"name": "app/signup", "data": {"id": 42, "ratio": 1.5, "plan": "pro", "tags": ["a"]}}
