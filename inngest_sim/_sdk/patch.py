@@ -1,13 +1,16 @@
-"""One replaced attribute of a class, and how a set of them goes in and comes out.
+"""One replaced attribute of a class or module, and how a set of them goes in and comes out.
 
-The step probe and the accelerator each describe what they replace as a list of
-``Patch``; only ``inngest_sim._sdk.scope`` puts them in and takes them out.
+The step probe, the accelerator and the SDK's waits each describe what they replace as
+``Patch`` values; only ``inngest_sim._sdk.scope`` puts them in and takes them out.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["ABSENT", "Patch", "install", "restore"]
 
@@ -18,7 +21,7 @@ ABSENT: Final = object()
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Patch:
-    owner: type
+    owner: type | ModuleType
     name: str
     original: object  # the raw class-dict entry, put back as it was (or ABSENT)
     replacement: object

@@ -1,14 +1,16 @@
 """One reference-counted scope over everything the simulator patches in the SDK.
 
-Two things replace SDK code while a simulator is open: the step probe (``probe``:
-wrappers of ``step.run`` and ``_parse_step_id`` that see every body run) and the
-accelerator (``accelerator``: cheaper replays). Both replace class attributes, so both
+Three things replace SDK code while a simulator is open: the step probe (``probe``:
+wrappers of ``step.run`` and ``_parse_step_id`` that see every body run), the
+accelerator (``accelerator``: cheaper replays) and, on virtual time, the SDK's waits
+between its send retries (``waits``). All replace class or module attributes, so all
 are process-wide while installed. ``patched_sdk`` installs them the way respx's
 ``Mocker`` patches httpx: the first scope opened installs, and the last one closed
 puts back every attribute it replaced (the very objects that were there), so outside
 any simulator the SDK is exactly its stock self. Inside, the accelerator keeps its own
 count, because a scope may decline it (``accelerate=False`` or
-``INNGEST_SIM_ACCELERATE=0``), and so does ``gc.freeze``.
+``INNGEST_SIM_ACCELERATE=0``), and so do ``gc.freeze`` and the waits (only a scope given a
+virtual clock takes them).
 
 The probe routes each step to the ``BodyListener`` registered for its run id, through
 the scope that registered it (``SdkScope.listen``). Two open simulators with the same
@@ -29,7 +31,7 @@ import threading
 from typing import TYPE_CHECKING, Final
 
 from inngest_sim._errors import SdkBridgeError
-from inngest_sim._sdk import probe
+from inngest_sim._sdk import probe, waits
 from inngest_sim._sdk.accelerator import (
     ENV_VAR,
     AcceleratorStatus,
@@ -40,10 +42,12 @@ from inngest_sim._sdk.accelerator import (
 )
 from inngest_sim._sdk.patch import ABSENT, Patch, install, restore
 from inngest_sim._sdk.probe import Routed
+from inngest_sim._sdk.waits import SdkWaits
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from inngest_sim._clock import VirtualClock
     from inngest_sim._sdk.probe import BodyListener
 
 __all__ = ["SdkScope", "accelerator_status", "installed", "patched_sdk"]
@@ -65,6 +69,9 @@ class _State:
         self.accelerated = 0  # open scopes that took the accelerator
         self.installed: list[Patch] = []
         self.freezers = 0  # accelerated scopes that asked for gc.freeze
+        self.waits: list[SdkWaits] = []  # scopes on virtual time, the innermost last
+        self.waits_patch: list[Patch] = []  # installed now
+        self.waits_base = 0.0  # the SDK's RETRY_BASE_DELAY, read when installed
         self.froze = False
         self.reason = _IDLE
         self.note = ""  # what the last restore had to leave in place
@@ -102,6 +109,28 @@ class _State:
             if restored:
                 left = ", ".join(kept)
                 self.note = f" (left {left}: replaced again while installed)" if kept else ""
+
+    def open_waits(self, clock: VirtualClock, seed: int) -> SdkWaits | None:
+        """The SDK's send-retry waits on ``clock`` for one scope (None: this SDK has none)."""
+        with self.lock:
+            if not self.waits:
+                found = waits.patch(self.waits)
+                if found is None:
+                    return None
+                install([found[0]])
+                self.waits_patch, self.waits_base = [found[0]], found[1]
+            made = SdkWaits(clock, seed, self.waits_base)
+            self.waits.append(made)
+            return made
+
+    def close_waits(self, made: SdkWaits) -> None:
+        with self.lock:
+            self.waits.remove(made)
+            if not self.waits:
+                kept = restore(self.waits_patch)
+                self.waits_patch = []
+                if kept:
+                    self.note = f" (left {', '.join(kept)}: replaced again while installed)"
 
     def _install_probe(self) -> None:
         made = self.probe_made
@@ -179,10 +208,15 @@ class SdkScope:
 
     Attributes:
         accelerator: the accelerator's status when the scope opened.
+        waits: the SDK's send-retry waits this scope's clock takes (None: not on a
+            virtual clock, or an SDK without them).
     """
 
-    def __init__(self, accelerator: AcceleratorStatus, client: object) -> None:
+    def __init__(
+        self, accelerator: AcceleratorStatus, client: object, sdk_waits: SdkWaits | None
+    ) -> None:
         self.accelerator = accelerator
+        self.waits = sdk_waits
         self._client = None if client is None else id(client)
         self._runs: dict[str, BodyListener] = {}
         self._open = True
@@ -210,7 +244,12 @@ class SdkScope:
 
 @contextlib.contextmanager
 def patched_sdk(
-    accelerate: bool | None = None, *, freeze_gc: bool = False, client: object = None
+    accelerate: bool | None = None,
+    *,
+    freeze_gc: bool = False,
+    client: object = None,
+    clock: VirtualClock | None = None,
+    seed: int = 0,
 ) -> Iterator[SdkScope]:
     """Install the step probe and the accelerator for the block (reference-counted).
 
@@ -220,24 +259,33 @@ def patched_sdk(
         freeze_gc: also ``gc.freeze()`` while the block is open (see ``accelerator``).
         client: the ``inngest.Inngest`` client whose functions the simulator runs, if
             it has one: what tells its steps from another simulator's of the same run id.
+        clock: a virtual clock: the SDK's waits between its send retries move it
+            instead of sleeping, their jitter drawn from ``seed``.
 
     Yields:
         The scope: ``listen``/``forget`` for the probe, ``accelerator`` for its status.
     """
     on = (not switched_off()) if accelerate is None else accelerate
     accelerated = _STATE.open(on, freeze_gc)
-    scope = SdkScope(accelerator_status(), client)
+    try:
+        sdk_waits = None if clock is None else _STATE.open_waits(clock, seed)
+    except BaseException:
+        _STATE.close(accelerated, freeze_gc)
+        raise
+    scope = SdkScope(accelerator_status(), client, sdk_waits)
     try:
         yield scope
     finally:
         scope._close()
+        if sdk_waits is not None:
+            _STATE.close_waits(sdk_waits)
         _STATE.close(accelerated, freeze_gc)
 
 
 def installed() -> list[Patch]:
-    """Every attribute replaced right now (the probe's and the accelerator's)."""
+    """Every attribute replaced right now (the probe's, the accelerator's, the waits')."""
     with _STATE.lock:
-        return [*_STATE.probe, *_STATE.installed]
+        return [*_STATE.probe, *_STATE.installed, *_STATE.waits_patch]
 
 
 def accelerator_status() -> AcceleratorStatus:

@@ -9,25 +9,27 @@ SDK's delay function is replaced by one that works out the same delay (its jitte
 the simulator's seeded RNG, so runs repeat), moves the virtual clock by it, and hands the SDK
 0: its ``asyncio.sleep``/``time.sleep`` only yields.
 
-The replacement is process-wide while any simulator is open (the SDK reads the function from
-its module at each retry); the innermost open simulator's clock moves. Inside
-``sim.hold_time()`` the clock does not move by itself, so the retries follow one another at
-the same instant. An SDK without the function (another layout) keeps its real waits.
+The replacement is process-wide while any simulator on virtual time is open (the SDK reads
+the function from its module at each retry); the innermost open simulator's clock moves.
+Inside ``sim.hold_time()`` the clock does not move by itself, so the retries follow one
+another at the same instant. An SDK without the function (another layout) keeps its real
+waits. This module says what replaces it (``patch``); ``inngest_sim._sdk.scope`` installs
+it, with the probe and the accelerator, and restores the SDK's own function when the last
+such simulator closes.
 """
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import random
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from inngest_sim._sdk.patch import Patch
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from inngest_sim._clock import VirtualClock
 
-__all__ = ["SdkWaits", "sdk_waits_on"]
+__all__ = ["SdkWaits", "patch"]
 
 _MODULE = "inngest._internal.client_lib.client"
 _FUNCTION = "_compute_backoff_delay"
@@ -50,40 +52,19 @@ class SdkWaits:
         return 0.0
 
 
-_open: list[SdkWaits] = []
-_original: Any = None
-
-
-def _delay(attempt: int) -> float:
-    return _open[-1].delay(attempt)
-
-
-@contextlib.contextmanager
-def sdk_waits_on(clock: VirtualClock, seed: int) -> Iterator[SdkWaits | None]:
-    """While open, the SDK's send-retry waits move ``clock`` instead of sleeping.
-
-    Yields the ``SdkWaits`` (None when this SDK has no such function to replace).
-    """
-    global _original
-    module = sys.modules.get(_MODULE)
-    if module is None:
-        import importlib
-
-        module = importlib.import_module(_MODULE)
-    base = getattr(module, "RETRY_BASE_DELAY", None)
-    found = getattr(module, _FUNCTION, None)
-    if not callable(found) or isinstance(base, bool) or not isinstance(base, int | float):
-        yield None
-        return
-    waits = SdkWaits(clock, seed, float(base))
-    if not _open:
-        _original = found
-        setattr(module, _FUNCTION, _delay)
-    _open.append(waits)
+def patch(open_waits: list[SdkWaits]) -> tuple[Patch, float] | None:
+    """The SDK's delay function replaced by one that asks the last of ``open_waits``, and
+    the SDK's base delay; None on an SDK without the function or a numeric base."""
     try:
-        yield waits
-    finally:
-        _open.remove(waits)
-        if not _open:
-            setattr(module, _FUNCTION, _original)
-            _original = None
+        module = importlib.import_module(_MODULE)
+    except ImportError:
+        return None
+    base = module.__dict__.get("RETRY_BASE_DELAY")
+    found = module.__dict__.get(_FUNCTION)
+    if not callable(found) or isinstance(base, bool) or not isinstance(base, int | float):
+        return None
+
+    def delay(attempt: int) -> float:
+        return open_waits[-1].delay(attempt)
+
+    return Patch(module, _FUNCTION, found, delay), float(base)

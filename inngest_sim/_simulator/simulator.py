@@ -35,7 +35,6 @@ from inngest_sim._sdk.bridge import route_client
 from inngest_sim._sdk.scope import SdkScope, patched_sdk
 from inngest_sim._sdk.serve import DEFAULT_SERVE_PATH
 from inngest_sim._sdk.sync_cache import registrations
-from inngest_sim._sdk.waits import sdk_waits_on
 from inngest_sim._server.api import InngestApi
 from inngest_sim._server.events import default_event
 from inngest_sim._server.loopback import LoopbackServer
@@ -262,7 +261,14 @@ class Simulator:
 
     async def _start(self) -> None:
         self._sdk = sdk = self._exit.enter_context(
-            patched_sdk(self._accelerate, freeze_gc=self._freeze_gc, client=self.client)
+            patched_sdk(
+                self._accelerate,
+                freeze_gc=self._freeze_gc,
+                client=self.client,
+                # The SDK's own send retries wait on virtual time, not the wall clock.
+                clock=self.clock if isinstance(self.clock, VirtualClock) else None,
+                seed=self.seed,
+            )
         )
         scheduler = Scheduler(self.clock, asyncio.get_running_loop())
         recorder = Recorder(self.trace, self.clock)
@@ -292,9 +298,6 @@ class Simulator:
                 FaultEndpoint(inner, injector, self._step_key) if injector else inner
             ),
         )
-        if isinstance(self.clock, VirtualClock):
-            # The SDK's own send retries wait on virtual time, not the wall clock.
-            self._exit.enter_context(sdk_waits_on(self.clock, self.seed))
         wall_clock = None
         if self._freeze_time:
             assert isinstance(self.clock, VirtualClock)

@@ -1,11 +1,12 @@
 """Outside any simulator the SDK is exactly its stock self.
 
-Everything a simulator patches in the SDK (the step probe and the accelerator) goes in
-through one reference-counted scope, ``inngest_sim._sdk.scope.patched_sdk``. These tests
-take every attribute of every class the scope may touch (the object, its code object
-and its source) before the first simulator opens, and compare it after the last one has
-closed: after one simulator, nested ones, concurrent ones in one loop and in two
-threads, with the accelerator off, and after an exception inside one.
+Everything a simulator patches in the SDK (the step probe, the accelerator and the waits
+between the SDK's send retries) goes in through one reference-counted scope,
+``inngest_sim._sdk.scope.patched_sdk``. These tests take every attribute of every class
+and module the scope may touch (the object, its code object and its source) before the
+first simulator opens, and compare it after the last one has closed: after one
+simulator, nested ones, concurrent ones in one loop and in two threads, with the
+accelerator off, and after an exception inside one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import inngest
 import pytest
 from inngest._internal import net
+from inngest._internal.client_lib import client as sdk_client
 from inngest._internal.execution_lib import models
 from inngest._internal.step_lib import base, step_async, step_sync
 
@@ -25,9 +27,11 @@ from inngest_sim import Simulator, SyncSimulator, VirtualClock
 from inngest_sim._sdk import probe, scope
 from inngest_sim._sdk.accelerator import ENV_VAR
 
-# Every class whose attributes the scope replaces. The probe's hooks (``Replays``) are
-# inngest-sim's own class, but they are empty in the stock state all the same.
-CLASSES: tuple[type, ...] = (
+# Every class and module whose attributes the scope replaces. The probe's hooks
+# (``Replays``) are inngest-sim's own class, but they are empty in the stock state all
+# the same.
+OWNERS: tuple[Any, ...] = (
+    sdk_client,  # _compute_backoff_delay, the SDK's wait between send retries
     base.StepBase,
     base.StepMemos,
     step_async.Step,
@@ -37,13 +41,13 @@ CLASSES: tuple[type, ...] = (
     probe.Replays,
 )
 
-Snapshot = dict[tuple[type, str], tuple[object, object, str | None]]
+Snapshot = dict[tuple[Any, str], tuple[object, object, str | None]]
 
 
 def _snapshot() -> Snapshot:
-    """Each attribute of each class: the object, its code object, and its source."""
+    """Each attribute of each owner: the object, its code object, and its source."""
     taken: Snapshot = {}
-    for owner in CLASSES:
+    for owner in OWNERS:
         for name, value in vars(owner).items():
             code = getattr(value, "__code__", None)
             source = inspect.getsource(value) if code is not None else None
@@ -71,8 +75,11 @@ def _is_stock(snapshot: Snapshot) -> list[str]:
             continue
         if code is None:
             continue
-        own = getattr(value, "__module__", None) == owner.__module__
-        if not own or hasattr(value, "__wrapped__") or value in probe._WRAPPERS:
+        module = str(getattr(value, "__module__", ""))
+        ours = module.startswith("inngest_sim") or value in probe._WRAPPERS
+        if isinstance(owner, type):  # a method: the class's module's own, unwrapped
+            ours = ours or module != owner.__module__ or hasattr(value, "__wrapped__")
+        if ours:
             odd.append(f"{owner.__name__}.{name} is not the SDK's own ({value!r})")
     return odd
 
@@ -109,11 +116,16 @@ def _app(name: str) -> tuple[inngest.Inngest, Any, Any]:
 
 
 def _touched_classes_are_covered() -> None:
-    """While open, everything the scope replaced is among the classes compared here."""
+    """While open, everything the scope replaced is among the owners compared here."""
     replaced = scope.installed()
-    assert {p.label for p in replaced} >= {"Step.run", "StepSync.run", "StepBase._parse_step_id"}
+    assert {p.label for p in replaced} >= {
+        "Step.run",
+        "StepSync.run",
+        "StepBase._parse_step_id",
+        "inngest._internal.client_lib.client._compute_backoff_delay",
+    }
     for patch in replaced:
-        assert patch.owner in CLASSES, patch.label
+        assert patch.owner in OWNERS, patch.label
         assert patch.owner.__dict__[patch.name] is patch.replacement
 
 
