@@ -234,6 +234,10 @@ def patches() -> tuple[str, list[Patch]]:
     return result
 
 
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def _check(reads: _Reads) -> tuple[str, list[Patch]]:
     try:
         from inngest._internal import const, types
@@ -243,7 +247,11 @@ def _check(reads: _Reads) -> tuple[str, list[Patch]]:
         raise Unsupported(f"the inngest SDK's internals did not import ({exc})") from exc
     version = str(reads.get(const, "VERSION") or "unknown")
     if version not in ACCEPTED_VERSIONS:
-        raise Unsupported(f"inngest {version} is not one of the checked versions")
+        raise Unsupported(
+            f"inngest {version} is not one of the versions it was checked against "
+            f"({min(ACCEPTED_VERSIONS, key=_key)} to {max(ACCEPTED_VERSIONS, key=_key)}); "
+            "the simulator runs without it, as faithfully and more slowly"
+        )
     memos, step = reads.get(base, "StepMemos"), reads.get(models, "ReportedStep")
     empty = reads.get(types, "empty_sentinel")
     pop = _sdk_own(reads, memos, "pop", base.__name__, {"_memos", "empty_sentinel"})

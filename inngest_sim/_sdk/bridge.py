@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inngest_sim._errors import SdkBridgeError
+from inngest_sim._sdk.versions import SUPPORTED
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,7 +30,7 @@ def route_client(
     except AttributeError as exc:
         raise SdkBridgeError(
             "this inngest SDK keeps its HTTP clients elsewhere than 0.5.x does; "
-            "pin inngest>=0.5.19,<0.6 or serve over HTTP with Simulator.from_url()"
+            f"pin {SUPPORTED} or serve over HTTP with Simulator.from_url()"
         ) from exc
     transport = httpx.MockTransport(handler)
     saved = [(c, c._transport, c._mounts) for c in clients]

@@ -24,6 +24,8 @@ already routes in-process.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import json
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -137,10 +139,10 @@ class DirectEndpoint:
         # As inngest.fast_api.serve builds it (streaming and unauthed sync from the env).
         self._handler = comm_lib.CommHandler(
             client=client,
-            enable_unauthed_sync=None,
             framework=server_lib.Framework.FAST_API,
             functions=list(functions),
             streaming=None,
+            **_handler_options(),
         )
 
     async def execute(self, call: ExecutionCall) -> DirectAnswer:
@@ -264,3 +266,11 @@ def _decoded(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
 def _encode_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     """Header names and values as Starlette's ``Response.init_headers`` encodes them."""
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+@functools.cache
+def _handler_options() -> dict[str, Any]:
+    # inngest 0.5.19 added enable_unauthed_sync (None: from the environment, as its
+    # fast_api.serve passes it); earlier 0.5.x handlers do not take it.
+    parameters = inspect.signature(comm_lib.CommHandler).parameters
+    return {"enable_unauthed_sync": None} if "enable_unauthed_sync" in parameters else {}

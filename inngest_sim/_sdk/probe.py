@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from inngest_sim._errors import SdkBridgeError
 from inngest_sim._sdk.patch import Patch
+from inngest_sim._sdk.versions import SUPPORTED
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -42,7 +43,8 @@ def _step_key(step_id: str) -> str:
     parsed = _current_step.get()
     if parsed is None:
         return step_id
-    key = parsed.user_facing if not parsed.index else f"{parsed.user_facing}:{parsed.index}"
+    index = getattr(parsed, "index", None)
+    key = parsed.user_facing if not index else f"{parsed.user_facing}:{index}"
     return key or step_id
 
 
@@ -112,7 +114,7 @@ def patches(listeners: Mapping[str, BodyListener | Routed]) -> list[Patch]:
         ]
     except (ImportError, AttributeError, KeyError) as exc:
         raise SdkBridgeError(
-            f"cannot install the step probe in this inngest SDK ({exc!r}); pin inngest>=0.5.19,<0.6"
+            f"cannot install the step probe in this inngest SDK ({exc!r}); pin {SUPPORTED}"
         ) from exc
 
 

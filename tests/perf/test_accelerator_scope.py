@@ -145,7 +145,21 @@ def test_another_sdk_version_is_left_alone_and_the_status_says_why(
         assert _sdk_is_stock()
     status = accelerator_status()
     assert not status.supported
-    assert "inngest 0.6.0 is not one of the checked versions" in status.reason
+    assert status.reason == (
+        "not supported: inngest 0.6.0 is not one of the versions it was checked against "
+        "(0.5.10 to 0.5.19); the simulator runs without it, as faithfully and more slowly"
+    )
+
+
+@pytest.mark.parametrize("version", ["0.5.9", "0.5.20a0"])
+def test_the_oldest_sdk_and_a_pre_release_run_without_the_accelerator_and_say_why(
+    monkeypatch: pytest.MonkeyPatch, version: str
+) -> None:
+    # The range's oldest SDK (0.5.9) and pre-releases were not checked against its patches.
+    monkeypatch.setattr(const, "VERSION", version)
+    status = accelerator_status()
+    assert not status.supported
+    assert f"inngest {version} is not one of the versions it was checked against" in status.reason
 
 
 def test_a_method_of_another_shape_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,8 @@ import inngest
 from inngest_sim import Simulator
 from inngest_sim.trace import RunBatched, RunDelayed, Trace
 
+from ._sdk_features import needs_debounce_timeout
+
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)
 
@@ -43,6 +45,7 @@ async def test_debounce_runs_once_with_the_last_event_after_a_quiet_period(
     ]
 
 
+@needs_debounce_timeout
 async def test_debounce_timeout_caps_the_delay(client: inngest.Inngest) -> None:
     fn = debounced(
         client,

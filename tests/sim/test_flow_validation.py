@@ -12,6 +12,8 @@ from inngest_sim import InvalidArgument, Simulator
 from inngest_sim._flow.policy import parse_policy
 from inngest_sim._server.registry import FunctionSpec
 
+from ._sdk_features import needs_exact_durations
+
 BATCH = inngest.Batch(max_size=10, timeout=dt.timedelta(seconds=5))
 
 
@@ -55,6 +57,7 @@ async def start(client: inngest.Inngest, fn: inngest.Function) -> None:
             {"debounce": inngest.Debounce(period=dt.timedelta(days=8))},
             r"debounce\.period: '8d' is outside 1s\.\.7d",
             id="debounce-too-long",
+            marks=needs_exact_durations,
         ),
         pytest.param(
             {"throttle": inngest.Throttle(limit=0, period=dt.timedelta(seconds=1))},

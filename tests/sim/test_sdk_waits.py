@@ -9,6 +9,7 @@ every sleep the process asks for, so the check is deterministic, not a timing.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from typing import Any
 
@@ -105,7 +106,8 @@ async def test_the_waits_repeat_with_the_seed_and_the_sdk_gets_its_function_back
 
         plan = FaultPlan()
         plan.api_error("events", status=503, when=_first_calls(1))
-        async with Simulator(client, [noop], faults=plan, seed=seed) as sim:
+        start = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)  # the same instants on both runs
+        async with Simulator(client, [noop], faults=plan, seed=seed, start=start) as sim:
             before = sim.clock.now()
             await client.send(inngest.Event(name="w/other"))
             return sim.clock.now() - before
