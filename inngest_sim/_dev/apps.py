@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._bounded import DEFAULT_MAX_BYTES, ResponseTooLarge, send_limited
 from inngest_sim._dev.guard import is_loopback_url
 from inngest_sim._dev.validate import registration_problem
 from inngest_sim._errors import InvalidArgument
@@ -115,7 +116,18 @@ class Apps:
         """Ask the app at ``url`` to register (a PUT, as the dev server's sync does)."""
         before = self.registrations
         try:
-            response = await http.put(url, headers={"x-inngest-server-kind": "dev"}, timeout=10)
+            request = http.build_request(
+                "PUT", url, headers={"x-inngest-server-kind": "dev"}, timeout=10
+            )
+            response = await send_limited(http, request, DEFAULT_MAX_BYTES)
+        except ResponseTooLarge as exc:
+            problem = (
+                f"the app at {url} answered the sync with a body of {exc}, past the "
+                f"{DEFAULT_MAX_BYTES:,}-byte limit; reading stopped there. Is an SDK serving "
+                "Inngest at that path?"
+            )
+            log.warning(problem)
+            return problem
         except httpx.HTTPError as exc:
             problem = (
                 f"cannot sync the app at {url}: {type(exc).__name__}: {exc or 'no answer'}; "

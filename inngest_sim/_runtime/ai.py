@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._bounded import TOO_LARGE, ResponseTooLarge, send_limited
+
 if TYPE_CHECKING:
     from inngest_sim._engine.ports import Answer, OpHandler, RunOps
     from inngest_sim._engine.run import RunState
@@ -123,11 +125,15 @@ class AiGateway:
         try:
             # The key goes beside the URL's own query (httpx's params= would replace it).
             target = httpx.URL(url).copy_merge_params(params) if params else url
-            response = await self._client().post(target, json=opts.get("body"), headers=headers)
+            client = self._client()
+            request = client.build_request("POST", target, json=opts.get("body"), headers=headers)
+            response = await send_limited(client, request, ops.config.limits.max_response_bytes)
             if response.is_success:
                 ops.resume(run.run_id, op, {"data": response.json()})
                 return
             problem = f"HTTP {response.status_code}: {response.text[:300]}"
+        except ResponseTooLarge:
+            problem = TOO_LARGE
         except (httpx.HTTPError, ValueError) as exc:
             problem = f"{type(exc).__name__}: {exc}"
         if attempt + 1 < run.spec.max_attempts:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from inngest_sim._bounded import TOO_LARGE, ResponseTooLarge, send_limited
 from inngest_sim._runtime.ai import _canonical
 
 if TYPE_CHECKING:
@@ -136,10 +137,13 @@ class FetchGateway:
             return
         try:
             request = request_of(dict(op.opts or {}))
-            response = self._injected(answer, op, request) or await self._client().send(request)
+            response = self._injected(answer, op, request) or await send_limited(
+                self._client(), request, ops.config.limits.max_response_bytes
+            )
             await response.aread()
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-            error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {_why(exc)}"}
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, ResponseTooLarge) as exc:
+            problem = TOO_LARGE if isinstance(exc, ResponseTooLarge) else _why(exc)
+            error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {problem}"}
             final = ops.retries_exhausted(answer.item, False, error)
             ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
             if final:

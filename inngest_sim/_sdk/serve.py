@@ -18,6 +18,13 @@ from urllib.parse import urlencode
 
 import httpx
 
+from inngest_sim._bounded import (
+    CURRENT,
+    DEFAULT_MAX_BYTES,
+    bounded_asgi,
+    read_iterable,
+    send_limited,
+)
 from inngest_sim._protocol import ResponseTooLarge
 
 if TYPE_CHECKING:
@@ -70,12 +77,12 @@ class _WSGIInThread(httpx.AsyncBaseTransport):
         sync_request = httpx.Request(
             request.method, request.url, headers=request.headers, content=body
         )
+        budget = CURRENT.get()  # read here: the worker thread does not share this context
 
         def call() -> httpx.Response:
             response = self._wsgi.handle_request(sync_request)
-            return httpx.Response(
-                response.status_code, headers=response.headers, content=response.read()
-            )
+            content = read_iterable(response.iter_bytes(), budget)
+            return httpx.Response(response.status_code, headers=response.headers, content=content)
 
         loop = asyncio.get_running_loop()
         future: asyncio.Future[httpx.Response] = loop.create_future()
@@ -119,7 +126,7 @@ class _AppTransport(httpx.AsyncBaseTransport):
         try:
             response = await self.inner.handle_async_request(request)
             content = await response.aread()
-        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit, ResponseTooLarge):
             raise
         except BaseException as exc:
             problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -134,7 +141,7 @@ class _AppTransport(httpx.AsyncBaseTransport):
 def transport_for_app(app: Any) -> httpx.AsyncBaseTransport:
     """An in-process transport for an ASGI or a WSGI app."""
     inner: httpx.AsyncBaseTransport = (
-        httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        httpx.ASGITransport(app=bounded_asgi(app), raise_app_exceptions=False)
         if _is_asgi(app)
         else _WSGIInThread(app)
     )
@@ -216,27 +223,13 @@ class Endpoint:
             content=built.raw,
             headers=built.headers,
         )
-        response = await self.http.send(request, stream=True)
-        try:
-            chunks, read = [], 0
-            async for chunk in response.aiter_bytes():
-                read += len(chunk)
-                if call.max_bytes is not None and read > call.max_bytes:
-                    raise ResponseTooLarge(read)
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
-        # The body is decoded now, so it no longer carries an encoding or its wire length.
-        kept = [
-            (k, v)
-            for k, v in response.headers.multi_items()
-            if k.lower() not in ("content-encoding", "content-length")
-        ]
-        return httpx.Response(
-            response.status_code, headers=kept, content=b"".join(chunks), request=request
-        )
+        return await send_limited(self.http, request, call.max_bytes)
 
     async def sync(self) -> httpx.Response:
-        """Ask the SDK to register its functions (it POSTs them to ``/fn/register``)."""
+        """Ask the SDK to register its functions (it POSTs them to ``/fn/register``).
+
+        Its answer is read up to ``DEFAULT_MAX_BYTES``, as every answer is read with a limit.
+        """
         headers = {"x-inngest-server-kind": server_kind(self._signing_key)}
-        return await self.http.put(self.url, headers=headers)
+        request = self.http.build_request("PUT", self.url, headers=headers)
+        return await send_limited(self.http, request, DEFAULT_MAX_BYTES)

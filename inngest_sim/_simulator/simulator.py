@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from inngest_sim._bounded import DEFAULT_MAX_BYTES, ResponseTooLarge
 from inngest_sim._clock import Clock, VirtualClock
 from inngest_sim._engine import EngineConfig, RunLoop, RunState, Scheduler
 from inngest_sim._errors import (
@@ -355,6 +356,12 @@ class Simulator:
             raise SimError(
                 f"cannot reach the serve endpoint at {endpoint.url} ({type(exc).__name__}: "
                 f"{exc}); is the app running, and serving Inngest at that path?"
+            ) from exc
+        except ResponseTooLarge as exc:
+            raise SimError(
+                f"PUT {endpoint.url} answered with a body of {exc}, past the "
+                f"{DEFAULT_MAX_BYTES:,}-byte limit on a registration's answer; reading stopped "
+                "there. Is an SDK serving Inngest at that path?"
             ) from exc
         if not self.api.registrations:
             raise SimError(

@@ -21,14 +21,19 @@ from ._imports import cycles, graph, imports_of, modules
 FLOORS: tuple[dict[str, tuple[str, ...]], ...] = (
     # 0: pure helpers with no inngest_sim imports
     {"_errors": (), "_ids": (), "_protocol": (), "_public": (), "_code": (), "_stack_text": ()},
-    # 1: checks, limits, backoff
-    {"_validation": ("_errors",), "_limits": ("_errors",), "_retry": ("_errors", "_protocol")},
+    # 1: checks, limits, backoff, reading an answer within its limit
+    {
+        "_validation": ("_errors",),
+        "_limits": ("_errors",),
+        "_retry": ("_errors", "_protocol"),
+        "_bounded": ("_protocol",),
+    },
     # 2: time
     {"_clock": ("_validation",)},
     # 3: the trace every view reads
     {"trace": ("_clock", "_public")},
     # 4: the SDK adapter (the only room that knows the SDK's internals) and the text timeline
-    {"_sdk": ("_clock", "_errors", "_protocol"), "timeline": ("trace",)},
+    {"_sdk": ("_bounded", "_clock", "_errors", "_protocol"), "timeline": ("trace",)},
     # 5: the fake Inngest side: API, registry, events, expressions
     {"_server": ("_errors", "_ids", "_limits", "_protocol", "_retry", "trace")},
     # 6: the run loop and its ports
@@ -62,6 +67,7 @@ FLOORS: tuple[dict[str, tuple[str, ...]], ...] = (
     # 9: the rooms the loop is composed from, and their one assembly
     {
         "_runtime": (
+            "_bounded",
             "_clock",
             "_engine",
             "_errors",
@@ -88,6 +94,7 @@ FLOORS: tuple[dict[str, tuple[str, ...]], ...] = (
     # 13: the two front doors over the one assembly: the Simulator facade and the dev server
     {
         "_simulator": (
+            "_bounded",
             "_clock",
             "_engine",
             "_errors",
@@ -105,6 +112,7 @@ FLOORS: tuple[dict[str, tuple[str, ...]], ...] = (
             "trace",
         ),
         "_dev": (
+            "_bounded",
             "_clock",
             "_engine",
             "_errors",

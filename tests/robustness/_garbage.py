@@ -38,6 +38,8 @@ class GarbageApp:
         inngest.fast_api.serve(self.sdk, client, functions)
         self.script = list(script)
         self.answered = 0
+        #: Body bytes the app managed to send (an endless body stops when the reader does).
+        self.sent = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not self.script:
@@ -64,6 +66,7 @@ class GarbageApp:
             chunk = b" " * 65536
             for _ in range(10_000):  # 640 MiB unless the reader stops
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                self.sent += len(chunk)
         await send({"type": "http.response.body", "body": answer.body})
 
 
