@@ -66,7 +66,7 @@ class FlowControl:
         # gets its new options.
         self._read_from = {spec.id: spec for spec in registry}
         self.gate = FlowGate(on_start=self._first_request)
-        self.cron = CronSchedules(registry, seed=seed, schedule=self.schedule)
+        self.cron = CronSchedules(registry, seed=seed, schedule=self._schedule_cron)
         self._buckets: dict[tuple[str, str], Gcra] = {}  # (function id, option)
         self._seen: dict[tuple[str, str], tuple[float, RunState | None]] = {}
         self._pending: dict[tuple[str, str, str | None], _Pending] = {}
@@ -86,7 +86,16 @@ class FlowControl:
         return self._buckets[slot]
 
     # -------------------------------------------------------- scheduling
-    def schedule(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> RunState | None:
+    def _schedule_cron(
+        self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]
+    ) -> RunState | None:
+        # service.go handleCron calls the executor's Schedule directly: no batching, which
+        # the runner applies to events ("should this also handle batching ... kinda weird").
+        return self.schedule(ops, spec, event, batch=False)
+
+    def schedule(
+        self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any], *, batch: bool = True
+    ) -> RunState | None:
         """An event for ``spec`` arrived: the run it starts now, or None (later or never)."""
         policy = self.policy(spec)
         if self._repeated(ops, spec, event):
@@ -96,7 +105,7 @@ class FlowControl:
             return None  # a rate-limited event does not use up its id
         if event.get("id"):
             self._seen[(spec.id, str(event["id"]))] = (ops.clock.now(), None)
-        if policy.batch is not None:
+        if policy.batch is not None and batch:
             return self._add_to_batch(ops, spec, policy, event)
         if policy.debounce is not None:
             self._debounce(ops, spec, policy, event)
@@ -129,15 +138,25 @@ class FlowControl:
         rate = policy.rate_limit
         if rate is None:
             return True
-        if rate.key is not None and rate.key.evaluate({"event": event}) is False:
+        reason = "idempotency" if rate.option == "idempotency" else "rate_limit"
+        value = None if rate.key is None else rate.key.evaluate({"event": event})
+        if value is False:
             return True  # ratelimit.go RateLimitKey: a false key is ErrNotRateLimited
-        key = _key(rate.key, event)
+        key = None if rate.key is None else _key_text(value)
+        if rate.key is not None and value is None:
+            # executor constraints: any other RateLimitKey error stops the run (the server
+            # logs this text; seen there for a key int(event.data.x) with x = "abc").
+            message = (
+                "could not get rate limit key: rate limit expression evaluation failed "
+                f"({rate.key.source!r})"
+            )
+            self._skip(ops, spec, event, reason, key, message)
+            return False
         now = ops.clock.now()
         # The server's rate-limit GCRA lets `burst + 1` through at once.
         allow_at = self._gcra(spec.id, rate, rate.burst + 1).take(key, now)
         if allow_at is None:
             return True
-        reason = "idempotency" if rate.option == "idempotency" else "rate_limit"
         message = f"{rate.option} allows the next run for key {key!r} in {allow_at - now:g}s"
         self._skip(ops, spec, event, reason, key, message)
         return False
@@ -381,7 +400,10 @@ def _key(expression: Expression | None, event: dict[str, Any]) -> str | None:
     """
     if expression is None:
         return None
-    value = expression.evaluate({"event": event})
+    return _key_text(expression.evaluate({"event": event}))
+
+
+def _key_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):

@@ -123,3 +123,20 @@ async def test_a_wait_if_on_a_missing_field_is_null_like(client: inngest.Inngest
         (run,) = sim.runs_for(order)
 
     assert run.output == 2
+
+
+async def test_a_rate_limit_key_that_errors_starts_no_run(client: inngest.Inngest) -> None:
+    # Server: for key int(event.data.x), x = "abc" gave no run ("could not get rate limit key:
+    # rate limit expression evaluation failed"), x = "12" and a missing x ran.
+    fn = _limited_by(client, "bad-key", "int(event.data.x)")
+    async with Simulator(client, [fn], start=START) as sim:
+        await sim.send(
+            [{"name": "app/ping", "data": {"n": n, "x": x}} for n, x in enumerate(["abc", "12"])]
+        )
+        await sim.send({"name": "app/ping", "data": {"n": 2}})
+        runs = await sim.settle()
+        (skipped,) = sim.trace.of(RunSkipped)
+
+    assert sorted(run.output for run in runs) == [1, 2]
+    assert skipped.reason == "rate_limit"
+    assert skipped.message.startswith("could not get rate limit key")

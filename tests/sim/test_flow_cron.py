@@ -104,3 +104,20 @@ async def test_cron_jitter_is_the_same_draw_for_the_same_seed(client: inngest.In
 
     assert fire_ats[0] == fire_ats[1]
     assert len(set(fire_ats[0])) == 3
+
+
+async def test_cron_runs_are_not_batched(client: inngest.Inngest) -> None:
+    # service.go handleCron calls the executor's Schedule directly; batching is the runner's.
+    @client.create_function(
+        fn_id="cron-batch",
+        trigger=inngest.TriggerCron(cron="*/5 * * * *"),
+        batch_events=inngest.Batch(max_size=10, timeout=dt.timedelta(minutes=30)),
+    )
+    async def fn(ctx: inngest.Context) -> int:
+        return len(ctx.events)
+
+    async with Simulator(client, [fn], start=START) as sim:
+        await sim.advance(11 * MINUTE)
+        runs = await sim.settle()
+
+    assert [(r.queued_at.strftime("%H:%M"), r.output) for r in runs] == [("00:05", 1), ("00:10", 1)]
