@@ -69,6 +69,9 @@ class _Lane:
     bytes: int | None = None
     #: The saved value's preview (``Page.value``), once the step saved one.
     value: dict[str, Any] | None = None
+    #: A failure the step returned as its output (``{"ok": false, ...}``): the step
+    #: succeeded, the work it stands for did not.
+    returned: dict[str, str] | None = None
 
 
 class RunModel:
@@ -201,6 +204,7 @@ class RunModel:
         lane = self.lane(rec.step, rec.seq)
         lane.memo, lane.bytes = rec.memo, rec.bytes
         lane.value = self.page.value(rec.value, rec.bytes)
+        lane.returned = returned_failure(rec.value) if rec.memo == "data" else None
         waiting = self._open_waits.pop(rec.step, None)
         if waiting is not None:
             span, start, _ = waiting
@@ -348,7 +352,7 @@ class RunModel:
 
 def _lane_json(lane: _Lane, executions: int | None) -> dict[str, Any]:
     outcome = lane.outcome or lane.wait or ("ok" if lane.memo is not None else "other")
-    return {
+    out = {
         "name": lane.name,
         "o": outcome,
         "n": lane.attempts,
@@ -357,6 +361,22 @@ def _lane_json(lane: _Lane, executions: int | None) -> dict[str, Any]:
         "bytes": lane.bytes,
         "val": lane.value,
     }
+    if lane.returned is not None:
+        out["rf"] = lane.returned
+    return out
+
+
+def returned_failure(value: Any) -> dict[str, str] | None:
+    """The failure a successful step returned, by the result convention
+    ``{"ok": false, "error": ...}`` (an error that is a string, or an object with
+    ``code``/``message``), else None."""
+    if not isinstance(value, dict) or value.get("ok") is not False:
+        return None
+    error = value.get("error")
+    if isinstance(error, dict):
+        code, message = error.get("code"), error.get("message")
+        return {"code": str(code or ""), "message": str(message or "")[:200]}
+    return {"code": "", "message": str(error or "")[:200]}
 
 
 def group_by_run(trace: Trace) -> tuple[dict[str, list[Record]], list[Record]]:

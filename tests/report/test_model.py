@@ -286,3 +286,33 @@ def test_error_frames_say_whose_code_they_are(demo_trace: Trace, big_trace: Trac
 )
 def test_frame_owners(path: str, who: str) -> None:
     assert owner(path) == who
+
+
+async def test_a_step_that_returns_a_failure_is_marked_on_its_lane() -> None:
+    """A step that succeeded but returned ``{"ok": false, ...}`` (a recorded refusal) is
+    not drawn as a plain success: its lane carries the returned code and message."""
+    import inngest
+
+    from inngest_sim import Simulator
+
+    client = inngest.Inngest(app_id="report-tests", is_production=False)
+
+    @client.create_function(fn_id="assets", trigger=inngest.TriggerEvent(event="test/assets"))
+    async def assets(ctx: inngest.Context) -> None:
+        refused = {"code": "SENSITIVE_CONTENT", "message": "refused by the policy"}
+        await ctx.step.run("refused", lambda: {"ok": False, "error": refused})
+        await ctx.step.run("made", lambda: {"ok": True, "asset": {"uri": "file:///a"}})
+        await ctx.step.run("bare", lambda: {"ok": False, "error": "no"})
+
+    async with Simulator(client, [assets]) as sim:
+        await sim.run(assets)
+    (run,) = model(sim.trace)["runs"]
+    lanes = {lane["name"]: lane for lane in run["lanes"]}
+
+    assert lanes["refused"]["o"] == "ok"  # the step itself succeeded
+    assert lanes["refused"]["rf"] == {
+        "code": "SENSITIVE_CONTENT",
+        "message": "refused by the policy",
+    }
+    assert "rf" not in lanes["made"]
+    assert lanes["bare"]["rf"] == {"code": "", "message": "no"}

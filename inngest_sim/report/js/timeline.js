@@ -34,8 +34,11 @@
         const lane = r.lanes[i];
         const node = h("div", { class: `lane-label${row % 2 ? " odd" : ""}`, title: lane.name,
           style: `height:${this.laneH}px`, "data-lane": i, "data-k": `l${i}` },
-        h("span", { class: `dot ${lane.o}` }), h("span", { class: "name", text: lane.name }),
-        lane.n > 1 ? h("span", { class: "tries", text: `×${lane.n}` }) : null);
+        h("span", { class: `dot ${lane.o}${lane.rf ? " returned" : ""}` }), h("span", { class: "name", text: lane.name }),
+        lane.n > 1 ? h("span", { class: "tries", text: `×${lane.n}` }) : null,
+        // A step that succeeded but returned {ok: false}: the work it stands for failed.
+        lane.rf ? h("span", { class: "returned", text: lane.rf.code || "ok: false",
+          title: `returned a failure: ${lane.rf.code} ${lane.rf.message}`.trim() }) : null);
         node.addEventListener("mouseenter", () => this.hoverRow(row));
         return node;
       });
