@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from inngest_sim._dev.graphql import run_query
 from inngest_sim._dev.guard import Guard
+from inngest_sim._dev.mcp import mcp_routes
 from inngest_sim._dev.rest_v2 import rest_v2_routes
 from inngest_sim._dev.time_api import time_routes
 from inngest_sim._dev.views import NotFound, Views
@@ -67,6 +68,7 @@ def build_app(server: DevServer) -> Any:
     """The ASGI app that serves ``server`` (started)."""
     assert server.api is not None
     views = Views(server.trace)
+    v2_routes = rest_v2_routes(server)
 
     async def gql(request: Request) -> JSONResponse:
         try:
@@ -254,7 +256,8 @@ def build_app(server: DevServer) -> Any:
         Route("/sim/events", sim_events, methods=["GET"]),
         Route("/sim/apps", sync_app, methods=["POST"]),
         *time_routes(server.time),
-        *rest_v2_routes(server),
+        *v2_routes,
+        *mcp_routes(server, Starlette(routes=v2_routes)),
         Mount("", app=server.api.asgi()),
     ]
     return _ServerKind(Guard(Starlette(routes=routes), server.options.allowed_hosts))

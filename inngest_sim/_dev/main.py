@@ -43,6 +43,7 @@ async def serve(options: DevOptions) -> int:
     server.url = f"http://127.0.0.1:{port}"
     await server.start()
     web = CleanStopServer(uvicorn_config(build_app(server)))
+    await server.start_lifespans()
     task = asyncio.ensure_future(web.serve(sockets=[sock]))
     try:
         # uvicorn has no event for "listening"; its own tests poll `started` the same way.

@@ -275,6 +275,9 @@ class _Api:
         engine = self.server.engine
         state = engine.runs.get(run_id)
         if state is None or not state.running:
+            # endpoints_runs.go CancelRun: a cancelled run and an otherwise ended one differ.
+            if self.views.run(run_id)["status"] == "CANCELLED":
+                raise _V2Error(409, "run_already_cancelled", "Run is already cancelled")
             raise _V2Error(409, "run_already_ended", "Cannot cancel an ended run")
         engine.cancel(state, "cancelled through the REST API")
         return {"runId": run_id}

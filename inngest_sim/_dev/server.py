@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -64,6 +64,7 @@ class DevServer:
         self._held: HeldRuns | None = None
         self._driver: asyncio.Task[None] | None = None
         self._time: TimeControl | None = None
+        self._lifespans: list[contextlib.AbstractAsyncContextManager[Any]] = []
         self._sync_http: httpx.AsyncClient | None = None
         self._stopping = False
         self.api: InngestApi | None = None
@@ -122,6 +123,16 @@ class DevServer:
         )
         host.bind(self._runtime)
         self._driver = asyncio.ensure_future(self._drive())
+
+    def add_lifespan(self, context: contextlib.AbstractAsyncContextManager[Any]) -> None:
+        """Something the served app needs running while it serves (the MCP sessions)."""
+        self._lifespans.append(context)
+
+    async def start_lifespans(self) -> None:
+        """Enter what ``add_lifespan`` was given; ``stop`` leaves it."""
+        lifespans, self._lifespans = self._lifespans, []
+        for context in lifespans:
+            await self._exit.enter_async_context(context)
 
     async def sync_apps(self) -> None:
         """Sync the ``-u`` URLs (an app that does not answer is logged, not fatal)."""

@@ -147,7 +147,7 @@ def test_cancel_rerun_and_invoke(dev: DevServerClient, shop: App) -> None:
     again = api(dev, "POST", f"/runs/{run['id']}/cancel")
     assert again.status_code == 409
     assert again.json() == {
-        "errors": [{"code": "run_already_ended", "message": "Cannot cancel an ended run"}]
+        "errors": [{"code": "run_already_cancelled", "message": "Run is already cancelled"}]
     }
 
     rerun = ok(api(dev, "POST", f"/runs/{run['id']}/rerun", json={}))
@@ -167,6 +167,11 @@ def test_cancel_rerun_and_invoke(dev: DevServerClient, shop: App) -> None:
     assert (charged["status"], charged["output"]) == ("COMPLETED", {"charged": 3, "ok": True})
     mine = ok(api(dev, "GET", "/apps/shop/functions/charge/runs"))
     assert invoked["runId"] in [r["id"] for r in mine]
+    ended = api(dev, "POST", f"/runs/{invoked['runId']}/cancel")
+    assert ended.status_code == 409
+    assert ended.json()["errors"] == [
+        {"code": "run_already_ended", "message": "Cannot cancel an ended run"}
+    ]
 
 
 def test_runs_are_listed_newest_first_a_page_at_a_time(dev: DevServerClient, shop: App) -> None:
