@@ -69,6 +69,8 @@ KNOWN_OPCODES = frozenset(
         "AIGateway",
         "Gateway",
         "WaitForSignal",
+        "DeferAdd",
+        "DeferAbort",
     }
 )
 
@@ -168,6 +170,7 @@ def build_body(
     use_api: bool,
     fn_id: str | None = None,
     qi_id: str | None = None,
+    defers: Mapping[str, Json] | None = None,
 ) -> dict[str, Json]:
     """The execution request body, shaped as the Go executor shapes it.
 
@@ -191,7 +194,7 @@ def build_body(
         ctx["fn_id"] = fn_id
     if qi_id is not None:
         ctx["qi_id"] = qi_id
-    return {
+    body: dict[str, Json] = {
         "event": event,
         "events": events,
         "steps": dict(steps),
@@ -199,6 +202,11 @@ def build_body(
         "version": 2,
         "ctx": ctx,
     }
+    if defers:
+        # Deferred runs already registered (TypeScript ``defer()``): the SDK does not send
+        # their DeferAdd again. Left out when there are none, as only TS apps defer.
+        body["defers"] = dict(defers)
+    return body
 
 
 def _parse_op(raw: object, position: int) -> Op:
@@ -260,6 +268,8 @@ _OPT_TYPES: dict[str, dict[str, tuple[type, ...]]] = {
     "AIGateway": {"url": (str,), "headers": (dict,), "format": (str,), "auth_key": (str,)},
     "Gateway": {"url": (str,), "headers": (dict,), "method": (str,), "body": (str,)},
     "WaitForSignal": {"signal": (str,), "timeout": (str,), "conflict": (str,)},
+    "DeferAdd": {"fn_slug": (str,), "meta": (dict,)},
+    "DeferAbort": {"target_hashed_id": (str,), "fn_slug": (str,)},
 }
 
 

@@ -18,6 +18,7 @@ import functools
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from inngest_sim._engine.defers import LAZY_OPS, abort_defer, add_defer
 from inngest_sim._engine.ports import Answer
 from inngest_sim._protocol import ProtocolError, Reply, json_size, parse_ops
 from inngest_sim.trace import Checkpointed
@@ -74,10 +75,10 @@ def apply_checkpoint(ops: RunOps, run_id: str, body: Any) -> CheckpointAnswer:
     except ProtocolError as exc:
         return _answer(ops, run, request_id, [], 400, f"unreadable checkpoint: {exc}")
     keys = [op.key for op in steps]
-    refused = next((op for op in steps if op.op != "StepRun"), None)
+    refused = next((op for op in steps if op.op != "StepRun" and op.op not in LAZY_OPS), None)
     if refused is not None:
         # As Go: only steps that ran can be checkpointed; the SDK then reports them.
-        message = f"cannot checkpoint opcode {refused.op} (only StepRun)"
+        message = f"cannot checkpoint opcode {refused.op} (only StepRun, DeferAdd, DeferAbort)"
         return _answer(ops, run, request_id, keys, 400, message)
     if not run.running:
         return _answer(ops, run, request_id, keys, 200, f"ignored: the run is {run.status}")
@@ -91,6 +92,10 @@ def _save_all(
     found = ops.in_flight(run.run_id, request_id)
     for op in steps:
         run.keys.setdefault(op.id, op.key)
+        if op.op in LAZY_OPS:
+            # Handled where they ride, as the server's checkpoint handler does.
+            (add_defer if op.op == "DeferAdd" else abort_defer)(ops.recorder, run, op)
+            continue
         if op.id in run.memos:
             continue  # a step checkpointed twice is saved once
         memo = {"data": op.data}

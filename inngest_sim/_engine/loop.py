@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inngest_sim._engine.checkpoint import checkpoint_ids
+from inngest_sim._engine.defers import defers_map
 from inngest_sim._engine.metadata import add_from_op
 from inngest_sim._engine.opcodes import OPCODES, handle_ops
 from inngest_sim._engine.ports import Admission, Answer, OpenGate, describe_request
@@ -231,6 +232,7 @@ class RunLoop:
             max_attempts=run.spec.max_attempts,
             disable_immediate_execution=run.disable_immediate_execution,
             use_api=use_api,
+            defers=defers_map(run),
             **(checkpoint_ids(run.spec.id, request_id) if self.config.checkpointing else {}),
         )
         item.bodies_before = len(run.bodies)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from inngest_sim._engine.defers import LAZY_OPS, abort_defer, add_defer
 from inngest_sim._engine.run import WorkItem
 from inngest_sim._protocol import (
     RUN_COMPLETE,
@@ -50,8 +51,9 @@ def handle_ops(ops: RunOps, answer: Answer, table: OpTable) -> None:
             ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
             ops.retry_or_fail(answer.item, error, False, None, op.key)
             return
-    # RunComplete ends the run; it is not a step to fan in.
-    steps = [op for op in reported if op.op != RUN_COMPLETE]
+    # RunComplete ends the run; it is not a step to fan in. Nor are lazy ops (defer()),
+    # which ride along with another op (executor.go nonLazyOpCount).
+    steps = [op for op in reported if op.op != RUN_COMPLETE and op.op not in LAZY_OPS]
     if len(steps) > 1:
         run.disable_immediate_execution = True
         run.pending.update(op.id for op in steps)
@@ -61,9 +63,17 @@ def handle_ops(ops: RunOps, answer: Answer, table: OpTable) -> None:
         if not run.running:
             return
         _dispatch(ops, answer, op, table)
+    if reported and not steps and not any(op.op == RUN_COMPLETE for op in reported):
+        # Lazy ops alone cannot move the run on: the server enqueues a discovery
+        # (executor.go enqueueLazyOpFallback).
+        ops.complete_step(run, reported[0])
 
 
 def _handling_order(op: Op) -> int:
+    """Lazy ops first (the server's priority group), then WaitForEvent, then the rest,
+    and RunComplete after the steps that came with it."""
+    if op.op in LAZY_OPS:
+        return -1
     return 0 if op.op == "WaitForEvent" else 2 if op.op == RUN_COMPLETE else 1
 
 
@@ -153,7 +163,17 @@ def _unsupported(answer: Answer, op: Op, table: OpTable) -> dict[str, Any]:
 
 
 #: The engine's own opcodes: step results, planned steps, sleeps and a run's completion.
+def _defer_add(ops: RunOps, answer: Answer, op: Op) -> None:
+    add_defer(ops.recorder, answer.item.run, op)
+
+
+def _defer_abort(ops: RunOps, answer: Answer, op: Op) -> None:
+    abort_defer(ops.recorder, answer.item.run, op)
+
+
 OPCODES: dict[str, OpHandler] = {
+    "DeferAdd": _defer_add,
+    "DeferAbort": _defer_abort,
     "StepRun": _step_ran,
     "StepError": _step_errored,
     "StepFailed": _step_errored,

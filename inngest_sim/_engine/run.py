@@ -11,10 +11,23 @@ if TYPE_CHECKING:
     from inngest_sim._engine.scheduler import Timer
     from inngest_sim._server.registry import FunctionSpec
 
-__all__ = ["RUNNING", "RunState", "RunStatus", "WorkItem"]
+__all__ = ["RUNNING", "DeferEntry", "RunState", "RunStatus", "WorkItem"]
 
 RunStatus = Literal["Running", "Completed", "Failed", "Cancelled"]
 RUNNING: RunStatus = "Running"
+
+
+@dataclasses.dataclass
+class DeferEntry:
+    """One deferred run (TypeScript ``defer()``) a run registered: ``after_run`` (kept),
+    ``aborted`` or ``rejected``."""
+
+    hashed_id: str
+    step: str
+    fn_slug: str
+    input: Any
+    meta: Any
+    status: str
 
 
 @dataclasses.dataclass(eq=False)
@@ -37,6 +50,8 @@ class RunState:
     state_bytes: int = 0
     # Metadata kept for the run (its updates' sizes), against the 1 MiB per-run limit.
     metadata_bytes: int = 0
+    # Deferred runs registered by defer() (TypeScript), by hashed id: see defers.py.
+    defers: dict[str, DeferEntry] = dataclasses.field(default_factory=dict)
     requests: int = 0
     # Whether flow control has let a request of this run through (its start).
     started: bool = False

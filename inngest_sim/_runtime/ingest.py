@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from inngest_sim._engine.defers import defer_events
 from inngest_sim._runtime.lifecycle import lifecycle_events
 from inngest_sim._server.events import LIFECYCLE_PREFIXES, normalise_event
 from inngest_sim.trace import EventReceived
@@ -57,6 +58,11 @@ class Ingest:
         return None
 
     def run_ended(self, ops: RunOps, run: RunState) -> None:
-        if run.event.get("name") in LIFECYCLE_PREFIXES:
-            return  # runs triggered by function.finished or .failed emit none (finalize.go)
-        self.receive(ops, lifecycle_events(run, ops.clock.now(), ops.ids), "lifecycle")
+        now = ops.clock.now()
+        if run.event.get("name") not in LIFECYCLE_PREFIXES:
+            # Runs triggered by function.finished or .failed emit none (finalize.go).
+            self.receive(ops, lifecycle_events(run, now, ops.ids), "lifecycle")
+        # Then, however the run ended, the runs it deferred (finalize.go buildDeferEvents).
+        deferred = defer_events(run, now)
+        if deferred:
+            self.receive(ops, deferred, "defer")

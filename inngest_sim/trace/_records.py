@@ -14,6 +14,7 @@ __all__ = [
     "ApiCalled",
     "BodyExecuted",
     "Checkpointed",
+    "Deferred",
     "EventReceived",
     "FaultApplied",
     "GenericRecord",
@@ -232,7 +233,7 @@ class BodyExecuted(Record):
 @_kind
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class EventReceived(Record):
-    """An event arrived (``source``: simulator, event-api, lifecycle, invoke, cron)."""
+    """An event arrived (``source``: simulator, event-api, lifecycle, invoke, cron, defer)."""
 
     kind: ClassVar[str] = "event_received"
     event: dict[str, Any]
@@ -248,6 +249,21 @@ class Published(Record):
     channel: str
     topic: str
     data: Any
+
+
+@_kind
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Deferred(Record):
+    """A run deferred another (TypeScript ``defer()``): ``status`` is ``after_run`` (it runs
+    when this run ends), ``aborted`` or ``rejected`` (``reason`` says which limit)."""
+
+    kind: ClassVar[str] = "deferred"
+    run_id: str
+    step: str
+    step_hash: str
+    function_slug: str
+    status: str
+    reason: str | None = None
 
 
 @_kind

@@ -251,7 +251,7 @@ async def test_on_a_real_clock_a_bounded_wait_ends_even_while_a_request_hangs() 
             await sim.run("garbage-real-f", timeout=run_timeout)
 
 
-@pytest.mark.parametrize("opcode", ["Teleport", "DeferAdd"])
+@pytest.mark.parametrize("opcode", ["Teleport", "DiscoveryRequest"])
 async def test_an_opcode_the_simulator_does_not_serve_fails_the_run_naming_it(
     opcode: str,
 ) -> None:

@@ -1,6 +1,7 @@
 // One function per scenario that inngest-sim drives over HTTP. Each takes what varies from
 // its trigger event's data, with defaults, so a test can steer it without changing the app.
 import { NonRetriableError, RetryAfterError } from "inngest";
+import { createDefer } from "inngest/experimental";
 
 import { inngest } from "./client.js";
 
@@ -271,6 +272,32 @@ export const withMetadata = inngest.createFunction(
   },
 );
 
+/** The function `with-defer` defers: returns its input and which run deferred it. */
+export const deferredReport = createDefer(
+  inngest,
+  { id: "deferred-report", retries: 0 },
+  async ({ event, parents }) => ({ input: event.data, parent: parents[0]?.fnSlug ?? null }),
+);
+
+/**
+ * defer(): two deferred runs registered before a step (and `extra` more); the second is aborted
+ * after the step unless `abort` is false. Each `inngest/deferred.schedule` event is sent when
+ * this run ends.
+ */
+export const withDefer = inngest.createFunction(
+  { id: "with-defer", retries: 0, triggers: [{ event: "ts/defer" }] },
+  async ({ event, step, defer }) => {
+    defer("report", { function: deferredReport, data: { n: num(event.data, "n", 1) } });
+    const dropped = defer("dropped", { function: deferredReport, data: { n: -1 } });
+    for (let i = 0; i < num(event.data, "extra", 0); i++) {
+      defer(`extra-${i}`, { function: deferredReport, data: { n: i } });
+    }
+    await step.run("work", () => "worked");
+    if (event.data.abort !== false) dropped.abort();
+    return await step.run("after", () => "done");
+  },
+);
+
 export const functions = [
   sequential,
   fanout,
@@ -288,4 +315,6 @@ export const functions = [
   waitForSignal,
   sendSignal,
   withMetadata,
+  deferredReport,
+  withDefer,
 ];
