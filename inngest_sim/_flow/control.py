@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 __all__ = ["FlowControl"]
 
 EVENT_ID_WINDOW = 86400.0  # a repeated event id starts no new run for 24h
+# ...but joins a batch again after 30 minutes (batch/redis.go defaultEventIdempotenceSetTTL:
+# a batched run is keyed by its batch, each event by a 30-minute SET NX in append.lua).
+BATCH_EVENT_ID_WINDOW = 1800.0
 MAX_BATCH_BYTES = 10 * 1024 * 1024
 DEBOUNCE_BUFFER = 1.05  # debounce.go: the job is enqueued at ttl + buffer (50 ms) + 1 s
 
@@ -98,7 +101,7 @@ class FlowControl:
     ) -> RunState | None:
         """An event for ``spec`` arrived: the run it starts now, or None (later or never)."""
         policy = self.policy(spec)
-        if self._repeated(ops, spec, event):
+        if self._repeated(ops, spec, event, batched=policy.batch is not None and batch):
             _, run = self._seen[(spec.id, str(event["id"]))]
             return run  # the server answers a duplicate with the existing run
         if not self._within_rate_limit(ops, spec, policy, event):
@@ -121,13 +124,17 @@ class FlowControl:
         the server schedules an invoke event like any other (runner.go Initialize)."""
         return self._within_rate_limit(ops, spec, self.policy(spec), event)
 
-    def _repeated(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> bool:
+    def _repeated(
+        self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any], *, batched: bool
+    ) -> bool:
         event_id, now = event.get("id"), ops.clock.now()
         if not event_id:
             return False
         seen = self._seen.get((spec.id, str(event_id)))
-        if seen is not None and now - seen[0] < EVENT_ID_WINDOW:
-            message = "an event with this id started (or joined) a run in the last 24h"
+        window = BATCH_EVENT_ID_WINDOW if batched else EVENT_ID_WINDOW
+        if seen is not None and now - seen[0] < window:
+            span = "30 minutes" if batched else "24h"
+            message = f"an event with this id started (or joined) a run in the last {span}"
             self._skip(ops, spec, event, "event_id", str(event_id), message)
             return True
         return False

@@ -130,3 +130,21 @@ async def test_batch_key_and_condition(client: inngest.Inngest) -> None:
         runs = await sim.settle()
 
     assert sorted(r.output["all"] for r in runs) == [[0, 2], [1, 3], [100]]
+
+
+async def test_a_batched_event_id_is_remembered_for_thirty_minutes(
+    client: inngest.Inngest,
+) -> None:
+    # batch/redis.go defaultEventIdempotenceSetTTL = 1800 s: append.lua's per-event SET NX
+    # (read from the code, not run on the server).
+    fn = batched(client, inngest.Batch(max_size=2, timeout=dt.timedelta(seconds=5)))
+    event = {"name": "flow/batched", "id": "same-id", "data": {"n": 1}}
+    async with Simulator(client, [fn], start=START) as sim:
+        await sim.send([event, {**event, "data": {"n": 2}}])  # the repeat is dropped
+        await sim.advance(dt.timedelta(minutes=29))
+        await sim.send({**event, "data": {"n": 3}})  # still within 30 minutes: dropped
+        await sim.advance(dt.timedelta(minutes=2))
+        await sim.send({**event, "data": {"n": 4}})  # after 30 minutes: joins a new batch
+        runs = await sim.settle()
+
+    assert [r.output["all"] for r in runs] == [[1], [4]]
