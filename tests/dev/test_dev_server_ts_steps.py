@@ -50,7 +50,7 @@ def remote() -> Iterator[str]:
 @pytest.fixture(scope="module", params=["checkpointing", "classic"])
 def dev(request: pytest.FixtureRequest) -> Iterator[DevServerClient]:
     require_ts_app()
-    with dev_server(args=[], set_env=False) as client:
+    with dev_server(args=[], set_env=False, port=0) as client:
         app = start_app(client.url, checkpointing=request.param == "checkpointing")
         try:
             assert httpx.put(app.serve_url, timeout=10).status_code == 200
@@ -81,3 +81,25 @@ def test_a_signal_through_the_api_resumes_the_waiter(dev: DevServerClient) -> No
     assert (again.status_code, again.json()["error"]) == (404, "No signal found")
     bad = httpx.post(f"{dev.url}/v1/signals", content=b"{nope")
     assert (bad.status_code, bad.json()["error"]) == (400, "Invalid signal data")
+
+
+def test_a_deferred_run_starts_when_its_parent_ends(dev: DevServerClient) -> None:
+    parent = dev.wait_for_run(run_of(dev, send(dev, "ts/defer", {"n": 7})))
+    assert parent["status"] == "COMPLETED"
+    (scheduled,) = dev.events("inngest/deferred.schedule")
+    assert scheduled["data"]["n"] == 7
+    assert scheduled["data"]["_inngest"]["parent_run_id"] == parent["id"]
+    (child,) = httpx.get(f"{dev.url}/v1/events/{scheduled['id']}/runs").json()["data"]
+    done = dev.wait_for_run(str(child["id"]))
+    assert done["output"] == '{"input":{"n":7},"parent":"ts-app-with-defer"}'
+
+
+def test_metadata_through_the_dev_server_is_kept(dev: DevServerClient) -> None:
+    run = dev.wait_for_run(run_of(dev, send(dev, "ts/metadata", {"size": 2})))
+    assert run["status"] == "COMPLETED"
+    added = records(dev, run["id"], "metadata_added")
+    assert [(m["step"], m["source"], m["dropped"]) for m in added] == [
+        ("measured", "op", None),
+        ("run-meta", "op", None),
+        ("measured", "api", None),
+    ]
