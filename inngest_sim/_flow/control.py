@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_sim._flow.cron import CronSchedules
 from inngest_sim._flow.gate import FlowGate, Gcra, RunRules, Throttled
-from inngest_sim._flow.policy import Policy, RatePolicy, parse_policy, priority_factor
+from inngest_sim._flow.policy import (
+    Policy,
+    RatePolicy,
+    SingletonPolicy,
+    parse_policy,
+    priority_factor,
+)
 from inngest_sim._protocol import json_size
 from inngest_sim._server.cel_inngest import go_text
 from inngest_sim.trace import RunBatched, RunDelayed, RunSkipped
@@ -313,9 +319,10 @@ class FlowControl:
         self, ops: RunOps, spec: FunctionSpec, events: list[dict[str, Any]], *, delay: float = 0.0
     ) -> RunState | None:
         singleton = self.policy(spec).singleton
-        if singleton is not None:
-            key = _key(singleton.key, events[0])
-            active = self._singletons.get((spec.id, key))
+        slot = _singleton_slot(spec, singleton, events[0])
+        if singleton is not None and slot is not None:
+            key = slot[1]
+            active = self._singletons.get(slot)
             if active is not None and active.running:
                 if singleton.mode == "skip":
                     message = f"run {active.run_id} is still running for this key"
@@ -346,8 +353,9 @@ class FlowControl:
             throttle=throttle,
             created_at=ops.clock.now(),
         )
-        if policy.singleton is not None:
-            self._singletons[(run.spec.id, _key(policy.singleton.key, event))] = run
+        slot = _singleton_slot(run.spec, policy.singleton, event)
+        if slot is not None:
+            self._singletons[slot] = run
         if policy.start_timeout is not None:
             seconds = policy.start_timeout
             message = f"timeouts.start: the run did not start within {seconds:g}s"
@@ -356,10 +364,9 @@ class FlowControl:
     def run_ended(self, ops: RunOps, run: RunState) -> None:
         self.gate.forget(run.run_id)
         policy = self.policy(run.spec)
-        if policy.singleton is not None:
-            slot = (run.spec.id, _key(policy.singleton.key, run.event))
-            if self._singletons.get(slot) is run:
-                del self._singletons[slot]
+        slot = _singleton_slot(run.spec, policy.singleton, run.event)
+        if slot is not None and self._singletons.get(slot) is run:
+            del self._singletons[slot]
 
     def _slots(
         self, run: RunState, policy: Policy, *, ignore_keys: bool
@@ -398,6 +405,21 @@ class FlowControl:
 def _ts(event: dict[str, Any]) -> float:
     ts = event.get("ts")
     return float(ts) if isinstance(ts, int | float) else 0.0
+
+
+def _singleton_slot(
+    spec: FunctionSpec, singleton: SingletonPolicy | None, event: dict[str, Any]
+) -> tuple[str, str | None] | None:
+    """The run's singleton slot, or None when it is not a singleton: no option, or a key that
+    is false (``ErrNotASingleton``) or does not evaluate (ignored), as in singleton.go."""
+    if singleton is None:
+        return None
+    if singleton.key is None:
+        return (spec.id, None)
+    value = singleton.key.evaluate({"event": event})
+    if value is False or value is None:
+        return None
+    return (spec.id, _key_text(value))
 
 
 def _key(expression: Expression | None, event: dict[str, Any]) -> str | None:

@@ -96,3 +96,24 @@ async def test_held_work_goes_to_the_oldest_run_first(client: inngest.Inngest) -
         await sim.settle()
 
     assert done == ["a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1", "c2"]
+
+
+async def test_a_singleton_key_that_is_false_is_no_singleton(client: inngest.Inngest) -> None:
+    # pkg/execution/singleton/singleton.go SingletonKey: a false result is ErrNotASingleton,
+    # and executor.go runs the function "normally not as a singleton"; a missing field's
+    # value is false (read from the code, not run on the server).
+    @client.create_function(
+        fn_id="single",
+        trigger=inngest.TriggerEvent(event="app/single"),
+        singleton=inngest.Singleton(mode="skip", key="event.data.user"),
+    )
+    async def single(ctx: inngest.Context) -> object:
+        await ctx.step.sleep("hold", dt.timedelta(minutes=1))
+        return ctx.event.data["n"]
+
+    async with Simulator(client, [single], start=START) as sim:
+        await sim.send([{"name": "app/single", "data": {"n": n}} for n in (1, 2)])
+        await sim.send([{"name": "app/single", "data": {"n": n, "user": "a"}} for n in (3, 4)])
+        runs = await sim.settle()
+
+    assert sorted(run.output for run in runs) == [1, 2, 3]
