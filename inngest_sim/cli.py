@@ -5,6 +5,7 @@ Commands:
   report   render a saved trace as an HTML timeline (or a Perfetto / Chrome trace)
   dev      serve a local Inngest dev server for any SDK's tests
   check-deploy  check saved run histories against the current code
+  runs pull     write histories of a live server's runs (its REST API v2)
 
 Mistakes a user can make (module not found, no such function, bad JSON, bad
 fault rule) print one line and exit with status 2; a run that did not complete
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,6 +139,25 @@ def _parser() -> argparse.ArgumentParser:
         help="for each run that would not continue unchanged, write DIR/<history>.html and "
         "DIR/<history>.perfetto.json showing where it diverges",
     )
+    runs = commands.add_parser("runs", help="run histories from a live Inngest server")
+    runs_commands = runs.add_subparsers(dest="runs_command", required=True)
+    pull = runs_commands.add_parser(
+        "pull", help="write the histories of a server's runs, for inngest-sim check-deploy"
+    )
+    pull.add_argument(
+        "--from", dest="source", required=True, metavar="URL", help="the server's URL"
+    )
+    pull.add_argument("--out", required=True, type=Path, metavar="DIR", help="where to write")
+    pull.add_argument("--run", action="append", default=[], metavar="ID", help="a run id")
+    pull.add_argument("--app", help="the app id, with --function: every run of the function")
+    pull.add_argument("--function", help="the function's id within its app (with --app)")
+    pull.add_argument(
+        "--status", default="RUNNING", help="runs in this state (default RUNNING; '' for all)"
+    )
+    pull.add_argument(
+        "--signing-key",
+        help="for Inngest Cloud (default: the INNGEST_SIGNING_KEY environment variable)",
+    )
     return parser
 
 
@@ -224,9 +245,30 @@ def _check_deploy(args: argparse.Namespace) -> int:
     return asyncio.run(check_deploy_target(args.target, args.runs, args.report))
 
 
+def _runs(args: argparse.Namespace) -> int:
+    from inngest_sim._cli_pull import PullOptions, pull_runs
+
+    options = PullOptions(
+        source=args.source,
+        out=args.out,
+        run_ids=tuple(args.run),
+        app=args.app,
+        function=args.function,
+        status=args.status,
+        signing_key=args.signing_key or os.environ.get("INNGEST_SIGNING_KEY"),
+    )
+    return pull_runs(options)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"run": _run, "report": _report, "dev": _dev, "check-deploy": _check_deploy}
+    commands = {
+        "run": _run,
+        "report": _report,
+        "dev": _dev,
+        "check-deploy": _check_deploy,
+        "runs": _runs,
+    }
     command = commands[args.command]
     try:
         return command(args)

@@ -153,8 +153,8 @@ FLOORS: tuple[dict[str, tuple[str, ...]], ...] = (
         "_cli_run": ("_errors", "_simulator", "_views", "faults", "report", "timeline", "trace"),
     },
     # 15 to 17: the command line
-    {"_cli_deploy": ("_cli_run", "history", "report")},
-    {"cli": ("_cli_deploy", "_cli_run", "_dev", "_errors", "inngest_sim", "report")},
+    {"_cli_deploy": ("_cli_run", "history", "report"), "_cli_pull": ("_errors", "_history")},
+    {"cli": ("_cli_deploy", "_cli_pull", "_cli_run", "_dev", "_errors", "inngest_sim", "report")},
     {"__main__": ("cli",)},
 )
 ALLOWED = {room: allowed for floor in FLOORS for room, allowed in floor.items()}

@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 
 from inngest_sim import SimError
+from inngest_sim._history.pull import RunsSource
 from inngest_sim._server.loopback import bind_loopback, free_port
 from inngest_sim.dev import DevServerClient, dev_server
 from inngest_sim.history import load_history
@@ -234,6 +235,23 @@ def test_each_run_has_a_history_the_deploy_check_reads(
     assert history.events[0]["data"] == {"n": 1}
     missing = httpx.get(f"{dev.url}/sim/runs/nope/history")
     assert missing.status_code == 404
+
+
+def test_a_run_pulled_through_rest_v2_has_the_history_the_server_serves(
+    dev: DevServerClient, app: App, tmp_path: Path
+) -> None:
+    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 2})))
+    wait_for_status(dev, run_id)
+    served = load_history(dev.save_history(run_id, tmp_path / "served.json"))
+
+    with RunsSource(dev.url) as source:
+        pulled = source.history(run_id)  # /api/v2 and /v0 reads, as from the Go server
+
+    assert pulled.function_id == served.function_id
+    assert [(s.id, s.hashed_id, s.op, s.memo) for s in pulled.steps] == [
+        (s.id, s.hashed_id, s.op, s.memo) for s in served.steps
+    ]
+    assert (pulled.state, pulled.status, pulled.events) == ("ended", "Completed", served.events)
 
 
 def _run_of(dev: DevServerClient, event_ids: list[str]) -> str:
