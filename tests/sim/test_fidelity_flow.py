@@ -117,3 +117,28 @@ async def test_a_singleton_key_that_is_false_is_no_singleton(client: inngest.Inn
         runs = await sim.settle()
 
     assert sorted(run.output for run in runs) == [1, 2, 3]
+
+
+async def test_priority_counts_beyond_six_hundred_seconds(client: inngest.Inngest) -> None:
+    # consts.go PriorityFactorMax = 12 h. Seen on the server with concurrency 1: A (p = 650)
+    # then B (p = 700) 0.4 s later, both held behind a busy run: B ran before A, which a
+    # clamp at 600 s would have tied, leaving the older A first.
+    order: list[str] = []
+
+    @client.create_function(
+        fn_id="prio",
+        trigger=inngest.TriggerEvent(event="app/prio"),
+        concurrency=[inngest.Concurrency(limit=1)],
+        priority=inngest.Priority(run="int(event.data.p)"),
+    )
+    async def prio(ctx: inngest.Context) -> None:
+        await ctx.step.run("work", lambda: order.append(ctx.event.data["n"]))
+
+    async with Simulator(client, [prio], start=START, request_latency=4.0) as sim:
+        with sim.hold_time():
+            for name, p in (("first", 0), ("A650", 650), ("B700", 700)):
+                await sim.send({"name": "app/prio", "data": {"n": name, "p": p}})
+                await sim.advance(dt.timedelta(seconds=0.4))
+        await sim.settle()
+
+    assert order == ["first", "B700", "A650"]
