@@ -326,9 +326,11 @@ def parse_time_or_duration(text: str, now: float) -> float:
         return now
     try:
         return now + parse_duration(text)
+    except DurationTooLong:
+        raise  # a duration, and what is wrong with it is said already
     except ProtocolError:
         raise ProtocolError(
-            f"{text!r} is neither an ISO-8601 time nor a duration such as '30s' or '1h30m'"
+            f"{shown(text)} is neither an ISO-8601 time nor a duration such as '30s' or '1h30m'"
         ) from None
 
 
@@ -511,7 +513,22 @@ def parse_duration(text: str) -> float:
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         pos = match.end()
     if pos != len(text) or not text:
-        raise ProtocolError(f"{text!r} is not a duration such as '30s', '5m' or '1h30m'")
+        raise ProtocolError(f"{shown(text)} is not a duration such as '30s', '5m' or '1h30m'")
     if not math.isfinite(total):
-        raise ProtocolError(f"{text!r} is too long a duration")
+        raise DurationTooLong(
+            f"{shown(text)} is a duration too long for any clock (more than 1.8e308 seconds); "
+            "a sleep, wait or timeout may last at most one year"
+        )
     return total
+
+
+class DurationTooLong(ProtocolError):
+    """A duration that parses but is longer than a float of seconds can hold."""
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a message; a long one by its ends and its length, not whole
+    (an SDK answer can carry a 400-digit duration)."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:24]!r}...{text[-12:]!r} ({len(text):,} characters)"

@@ -148,8 +148,31 @@ def check_constructor(
         )
 
 
+def _is_sdk_event(value: Any) -> bool:
+    import inngest
+
+    return isinstance(value, inngest.Event)
+
+
+def _sdk_event(name: str, value: Any) -> dict[str, Any]:
+    """An ``inngest.Event`` as the SDK's ``client.send`` puts it on the wire: ``to_dict()``,
+    without the empty id and the zero ts it fills in (the Event API stamps them)."""
+    raw = value.to_dict()
+    if isinstance(raw, Exception):
+        raise InvalidArgument(f"{given(name, value)}: the SDK cannot serialise it ({raw})")
+    event = dict(raw)
+    if event.get("id") == "":
+        del event["id"]
+    if event.get("ts") == 0:
+        del event["ts"]
+    return event
+
+
 def _event(name: str, value: Any) -> dict[str, Any]:
-    """An event: a dict that travels as JSON (what Inngest would refuse is checked later)."""
+    """An event: a dict (or the SDK's ``inngest.Event``) that travels as JSON (what Inngest
+    would refuse is checked later, the same way for every entry point)."""
+    if _is_sdk_event(value):
+        value = _sdk_event(name, value)
     event = dict(check_mapping(name, value, fix="an event such as {'name': 'app/thing.done'}"))
     check_json(name, event)
     return event
@@ -190,7 +213,7 @@ def run_events(
 def events_to_send(events: Any, limits: Limits) -> list[dict[str, Any]]:
     """What ``sim.send`` sends: one event or a list, each checked as the Event API checks
     it (reserved ``inngest/`` names refused) and kept as it keeps it (no ``data._inngest``)."""
-    if isinstance(events, Mapping):
+    if isinstance(events, Mapping) or _is_sdk_event(events):
         batch = _accepted([_event("events", events)], limits)
     elif events is None or isinstance(events, str | bytes) or not isinstance(events, Iterable):
         raise InvalidArgument(
