@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="serve a local Inngest dev server on loopback")
     dev.add_argument("--port", type=int, default=8288, help="the port (default 8288; 0: any)")
     dev.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="IPV4",
+        help="the address to listen on (default 127.0.0.1; 0.0.0.0 inside a container)",
+    )
+    dev.add_argument(
         "-u", "--url", action="append", default=[], metavar="URL", help="sync this app at start"
     )
     dev.add_argument("--clock", choices=("real", "virtual"), default="real")
@@ -231,6 +237,7 @@ def _dev(args: argparse.Namespace) -> int:
         max_running=args.max_running,
         allowed_hosts=tuple(args.allow_host),
         allow_remote_apps=args.allow_remote_apps,
+        host=args.host,
         allow_app_moves=args.allow_app_moves,
     )
     return asyncio.run(serve(options))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sys
 from typing import TYPE_CHECKING
 
@@ -19,14 +20,31 @@ __all__ = ["READY", "serve"]
 READY = "inngest-sim dev: serving on"
 
 
-def _bind(port: int):  # type: ignore[no-untyped-def]
+def _bind(host: str, port: int) -> socket.socket:
     try:
-        return bind_loopback(port)
+        if host == "127.0.0.1":
+            return bind_loopback(port)
+        return _bind_on(host, port)
     except OSError as exc:
         raise InvalidArgument(
-            f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; is another dev "
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; is another dev "
             "server running there? Stop it, or pick another port with --port"
         ) from None
+
+
+def _bind_on(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host`` (``--host 0.0.0.0`` in a container), set as
+    ``bind_loopback``'s is (TCP, no Nagle)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 async def serve(options: DevOptions) -> int:
@@ -37,10 +55,12 @@ async def serve(options: DevOptions) -> int:
 
     logging.basicConfig(stream=sys.stderr, format="%(message)s")
     logging.getLogger("inngest_sim.dev").setLevel(logging.INFO)
-    sock = _bind(options.port)
+    sock = _bind(options.host, options.port)
     port = sock.getsockname()[1]
     server = DevServer(options)
-    server.url = f"http://127.0.0.1:{port}"
+    # Where this machine reaches it (0.0.0.0 listens on every address, loopback among them).
+    reach = "127.0.0.1" if options.host == "0.0.0.0" else options.host
+    server.url = f"http://{reach}:{port}"
     await server.start()
     web = CleanStopServer(uvicorn_config(build_app(server)))
     await server.start_lifespans()
@@ -56,7 +76,7 @@ async def serve(options: DevOptions) -> int:
             mode = f"clock {options.clock}, auto-run {'on' if options.auto_run else 'off'}"
             if options.hold_time:
                 mode += ", time held"
-            print(f"{READY} http://127.0.0.1:{port} ({mode})", flush=True)
+            print(f"{READY} {server.url} ({mode})", flush=True)
         await task
     finally:
         await server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 from typing import Literal
 
@@ -42,6 +43,8 @@ class DevOptions:
         allowed_hosts: host names besides loopback's that requests may name (``Host``,
             ``Origin``); see the guard in ``_dev/guard.py``.
         allow_remote_apps: call apps on other machines (by default, loopback only).
+        host: the IPv4 address to listen on: loopback by default; ``0.0.0.0`` inside a
+            container, whose published port is the only way in.
         allow_app_moves: let an app synced from one URL sync from another.
     """
 
@@ -59,6 +62,7 @@ class DevOptions:
     max_running: int = 10_000
     limits: Limits = dataclasses.field(default_factory=Limits)
     allowed_hosts: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
     allow_remote_apps: bool = False
     allow_app_moves: bool = False
 
@@ -82,6 +86,15 @@ class DevOptions:
                     f"-u {url!r}: an app's serve URL starts with http:// or https://, "
                     "e.g. http://127.0.0.1:3000/api/inngest"
                 )
+        try:
+            listen = ipaddress.ip_address(self.host)
+        except ValueError:
+            listen = None
+        if listen is None or listen.version != 4:
+            raise InvalidArgument(
+                f"--host {self.host!r}: give an IPv4 address to listen on, 127.0.0.1 (the "
+                "default) or 0.0.0.0 in a container"
+            )
         for host in self.allowed_hosts:
             if not host or any(c in host for c in "/:@ "):
                 raise InvalidArgument(
