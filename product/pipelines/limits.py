@@ -118,12 +118,18 @@ def step_table() -> list[tuple[str, str, str]]:
 
 
 def output_size(output: object) -> int:
-    """The bytes Inngest counts for a step's output: its JSON inside ``{"data": ...}``.
+    """The bytes Inngest counts for a step's output, as its executor counts them.
 
-    The executor stores and measures the wrapped value (a bare 4,194,300-byte output is
-    4,194,309 bytes once wrapped), so the check must measure the same thing.
+    The SDK sends the output as compact JSON with non-ASCII characters escaped; the executor
+    (``pkg/execution/state/opcode.go``, ``GeneratorOpcode.Output`` and ``Validate``) wraps
+    it as ``{"data": <output>}`` with Go's ``json.Marshal``, which also escapes ``<``,
+    ``>`` and ``&`` as ``\u003c``-style sequences, and refuses more than 4 MiB. Seen on
+    the server: a wrapped size of exactly 4,194,304 bytes passes, one more byte fails, and
+    699,049 ``<`` characters (1 byte each in Python's JSON, 6 in Go's) fail.
     """
-    return len(json.dumps({"data": output}, separators=(",", ":")).encode("utf-8"))
+    text = json.dumps({"data": output}, separators=(",", ":"))
+    html = text.count("<") + text.count(">") + text.count("&")
+    return len(text.encode("utf-8")) + 5 * html
 
 
 def check_output_size(step_id: str, output: object) -> None:

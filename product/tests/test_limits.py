@@ -49,14 +49,22 @@ def test_one_phase_round_is_assets_plus_two_steps_per_chunk(n: int, c: int) -> N
     assert limits.steps_of_round_for([1], n, c) == n + 2 * math.ceil(n / c)
 
 
-def test_output_size_counts_the_data_wrapper() -> None:
-    # The executor measures {"data": <output>}: 9 bytes more than the bare value.
-    bare = "x" * (limits.MAX_STEP_OUTPUT_BYTES - 6)  # 4,194,300 bytes as JSON
-    assert len(json.dumps(bare)) == 4_194_300
-    assert limits.output_size(bare) == 4_194_309
-    with pytest.raises(inngest.NonRetriableError, match=r"LECTURE_TOO_LARGE.*4,194,309 bytes"):
-        limits.check_output_size("validate", bare)
-    limits.check_output_size("validate", "x" * (limits.MAX_STEP_OUTPUT_BYTES - 15))
+def test_output_size_counts_what_the_executor_counts() -> None:
+    # The executor measures {"data": <output>} (pkg/execution/state/opcode.go): 9 bytes
+    # more than the bare value. On the server (inngest dev, this session): 4,194,293 "x"
+    # (wrapped: 4,194,304 bytes) completed; 4,194,294 failed with "step output size is
+    # greater than the limit".
+    fits, over = "x" * 4_194_293, "x" * 4_194_294
+    assert limits.output_size(fits) == limits.MAX_STEP_OUTPUT_BYTES
+    limits.check_output_size("validate", fits)
+    assert len(json.dumps(over)) == 4_194_296  # the bare value the old check measured
+    with pytest.raises(inngest.NonRetriableError, match=r"LECTURE_TOO_LARGE.*4,194,305 bytes"):
+        limits.check_output_size("validate", over)
+    # Go's json.Marshal escapes <, > and & (6 bytes each): 699,048 "<" completed on the
+    # server and 699,049 failed, as did 699,049 "&"; non-ASCII is escaped by the SDK.
+    assert limits.output_size("<" * 699_048) == 4_194_299
+    assert limits.output_size("<" * 699_049) == limits.output_size("&" * 699_049) == 4_194_305
+    assert limits.output_size("é") == len('{"data":"\\u00e9"}')
 
 
 def test_a_long_lecture_is_split_and_each_child_fits(tmp_path: Path) -> None:
