@@ -53,9 +53,10 @@ class Expression:
             ) from exc
         try:
             self._tree = parse(source)
-        except CelSyntaxError:
-            return  # CEL this reader does not know: cel-rust's word is the last
-        problem = type_problem(self._tree)
+            problem = type_problem(self._tree)
+        except (CelSyntaxError, RecursionError):
+            self._tree = None
+            return  # CEL this reader does not know (or too deep for it): cel-rust's word stands
         if problem is not None:
             raise InvalidArgument(
                 f"{where}: the expression {source!r} does not type-check: {problem}; the "
@@ -78,9 +79,12 @@ class Expression:
         if self._tree is None:
             try:
                 self._tree = parse(self.source)
-            except CelSyntaxError:
+            except (CelSyntaxError, RecursionError):
                 self._tree = ("lit", ERROR)  # CEL this reader does not know: no value
-        value = evaluate(self._tree, values)
+        try:
+            value = evaluate(self._tree, values)
+        except RecursionError:
+            return None  # nested deeper than Python's stack: no value, as an error would be
         if value is UNKNOWN:
             return False  # cel.go eval: an unknown result is `false, nil`
         return None if value is ERROR else value

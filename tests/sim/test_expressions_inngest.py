@@ -384,6 +384,14 @@ def test_a_value_the_server_cannot_compute_is_none() -> None:
     assert Expression("[1][5]", where="test").evaluate({}) is None
 
 
+def test_an_expression_too_deep_for_the_reader_is_left_to_cel_rust() -> None:
+    # 3,000 terms: cel-rust parses and evaluates it; Inngest's rules (a missing field) would
+    # recurse deeper than Python's stack, so that case has no value instead of raising.
+    deep = Expression(" + ".join(["event.data.x"] * 3000), where="test")
+    assert deep.evaluate({"event": {"data": {}}}) is None
+    assert deep.evaluate({"event": {"data": {"x": 1}}}) == 3000.0
+
+
 def test_the_event_given_is_not_changed() -> None:
     event = {"name": "a", "data": {"n": 1, "list": [1, 2]}}
     Expression("event.data.n + 1", where="test").evaluate({"event": event})
