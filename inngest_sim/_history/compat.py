@@ -92,8 +92,10 @@ class _Check:
         steps: Sequence[HistoryStep],
         extra: dict[str, Any] | None = None,
         target: str = DISCOVERY_STEP,
+        attempt: int = 0,
     ) -> Reply:
-        """One request of the run with these memos (``extra``: one more, not on the stack)."""
+        """One request of the run with these memos (``extra``: one more, not on the stack);
+        a targeted one carries the attempt the server is on for that step."""
         h = self.history
         memos = {s.hashed_id: s.memo for s in steps} | (extra or {})
         body = build_body(
@@ -102,7 +104,7 @@ class _Check:
             steps=memos,
             stack=list(memos),
             run_id=h.run_id,
-            attempt=0,
+            attempt=attempt,
             max_attempts=self.spec.max_attempts,
             disable_immediate_execution=target == DISCOVERY_STEP,
             use_api=False,
@@ -277,7 +279,7 @@ class _Check:
                 "the step in flight is no longer reported (the server's request for it "
                 "was not sent: this backend cannot stop a step body)",
             )
-        targeted = await self.ask(self.history.steps, target=step.hashed_id)
+        targeted = await self.ask(self.history.steps, target=step.hashed_id, attempt=step.attempts)
         if step.id in self.stopper.started:
             return self.verdict("unchanged")
         error = targeted.error or {}
@@ -321,15 +323,11 @@ async def check_history(
 
     ``probe`` is the simulator's SDK scope when its backend runs step bodies in process.
     """
-    stopper = None
-    if probe is not None:
-        stopper = _StopBodies()
-        probe.listen(history.run_id, stopper)
-    try:
+    if probe is None:
+        return await _Check(endpoint, spec, history, None).run()
+    stopper = _StopBodies()
+    with probe.listening(history.run_id, stopper):
         return await _Check(endpoint, spec, history, stopper).run()
-    finally:
-        if probe is not None:
-            probe.forget(history.run_id)
 
 
 async def check_histories(

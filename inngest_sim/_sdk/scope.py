@@ -230,6 +230,20 @@ class SdkScope:
         self._runs[run_id] = listener
         _STATE.route(run_id, self._client, listener)
 
+    @contextlib.contextmanager
+    def listening(self, run_id: str, listener: BodyListener) -> Iterator[None]:
+        """Route ``run_id``'s steps to ``listener`` for the block, then back to whoever
+        listened before (the deploy check resumes a history whose run may be live)."""
+        previous = self._runs.get(run_id)
+        self.listen(run_id, listener)
+        try:
+            yield
+        finally:
+            if previous is None:
+                self.forget(run_id)
+            else:
+                self.listen(run_id, previous)
+
     def forget(self, run_id: str) -> None:
         listener = self._runs.pop(run_id, None)
         # Only what this scope registered: another simulator's run of the same id stays.

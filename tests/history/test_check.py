@@ -159,3 +159,24 @@ async def test_the_report_has_one_line_per_run_and_a_count() -> None:
     lines = report.render().splitlines()
     assert len(lines) == 3
     assert lines[-1] == "2 run(s) checked: 2 would not continue unchanged"
+
+
+async def test_a_run_checked_in_its_own_simulator_goes_on_as_before() -> None:
+    client, seq = _sequence(renamed=False)
+    plan = parse_fault_rules(["transient:b:first=1"])
+    async with Simulator(client, [seq], faults=plan, backoff=Backoff(jitter=0)) as sim:
+        await sim.send({"name": "app/seq", "data": {}})
+        await sim.advance(5)
+        run = sim.runs[0]
+        BODIES.clear()
+
+        report = await sim.check_deploy([run.history()])  # the run is live in this simulator
+        assert report.ok, report.render()
+        assert BODIES == []
+
+        done = await sim.wait(run.run_id)
+
+    # The run's own probe listener came back: its retry's body ran and was recorded.
+    assert done.status == "Completed"
+    assert BODIES == ["b"]
+    assert done.steps["b"].executions == 1
