@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from inngest_sim._engine.run import DeferEntry
 from inngest_sim._protocol import json_size
+from inngest_sim._server.sessions import SessionError, resolve_sessions
 from inngest_sim.trace import Deferred
 
 if TYPE_CHECKING:
@@ -154,7 +155,11 @@ def defer_events(run: RunState, now: float) -> list[dict[str, Any]]:
             "data": data,
             "ts": round(now * 1000),
         }
-        if isinstance(entry.meta, dict) and entry.meta:
-            event["meta"] = entry.meta
+        try:
+            meta = resolve_sessions(entry.meta)
+        except SessionError:
+            continue  # finalize.go drops an event whose merged sessions fail validation
+        if meta is not None:
+            event["meta"] = meta
         events.append(event)
     return events

@@ -26,6 +26,7 @@ from inngest_sim._protocol import (
 from inngest_sim._runtime.lifecycle import lifecycle_events
 from inngest_sim._server.cel import Expression
 from inngest_sim._server.events import INVOKED_EVENT, make_event
+from inngest_sim._server.sessions import SessionError, resolve_sessions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -170,7 +171,12 @@ class Pauses:
         timeout = self._timeout(ops, run, op, opts.get("timeout"), default=YEAR)
         if timeout is None:
             return
-        event = self._invoke_event(ops, run, op, spec, opts)
+        try:
+            event = self._invoke_event(ops, run, op, spec, opts)
+        except SessionError as exc:
+            # executor.go: "invalid step.invoke sessions", a final error for the run.
+            ops.fail(run, {"name": "Error", "message": f"invalid step.invoke sessions: {exc}"})
+            return
         if self._admits is not None and not self._admits(ops, spec, event):
             ops.resume(run.run_id, op, {"error": dict(INVOKE_RATE_LIMITED_ERROR)})
             return
@@ -199,6 +205,10 @@ class Pauses:
         event = make_event(INVOKED_EVENT, data, ops.ids, ops.clock.now())
         if payload.get("v") is not None:
             event["v"] = payload["v"]
+        # The payload's session layers (the SDK stamps the parent's as propagated), merged.
+        meta = resolve_sessions(payload.get("meta"))
+        if meta is not None:
+            event["meta"] = meta
         return event
 
     # ------------------------------------------------------ RunListener

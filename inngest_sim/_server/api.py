@@ -21,6 +21,7 @@ import httpx
 from inngest_sim._ids import SeededEventIds
 from inngest_sim._server.door import BadBody, read_json
 from inngest_sim._server.events import check_events, check_inbound, strip_internal
+from inngest_sim._server.sessions import SessionError, resolve_event_sessions
 from inngest_sim.trace import ApiCalled, Published
 
 if TYPE_CHECKING:
@@ -193,7 +194,11 @@ class InngestApi:
             problem = check_inbound(event, position, self.limits)
             if problem:
                 break
-            accepted.append(strip_internal(event))
+            try:  # NormalizeInbound: the two session layers merged, then checked
+                accepted.append(resolve_event_sessions(strip_internal(event)))
+            except SessionError as exc:
+                problem = str(exc)
+                break
         seed = request.headers.get("x-inngest-event-id-seed")
         if seed:
             # A retried send repeats its seed: its events get the same ids again.

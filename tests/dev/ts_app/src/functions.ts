@@ -298,6 +298,29 @@ export const withDefer = inngest.createFunction(
   },
 );
 
+/** Returns the sessions its run was given (`ctx.sessions`: its event's `meta.sessions`). */
+export const sessionChild = inngest.createFunction(
+  { id: "session-child", triggers: [{ event: "ts/session.child" }] },
+  async ({ sessions }) => ({ sessions: sessions ?? null }),
+);
+
+/**
+ * Sessions carried on: a `step.sendEvent` whose own `meta.sessions` adds `own` and removes
+ * `drop` (a null), and a `step.invoke`; both children report the sessions they got.
+ */
+export const sessionParent = inngest.createFunction(
+  { id: "session-parent", triggers: [{ event: "ts/session" }] },
+  async ({ sessions, step }) => {
+    await step.sendEvent("forward", {
+      name: "ts/session.child",
+      data: {},
+      meta: { sessions: { drop: null, own: "mine" } },
+    });
+    const invoked = await step.invoke("call-session-child", { function: sessionChild, data: {} });
+    return { sessions: sessions ?? null, invoked };
+  },
+);
+
 export const functions = [
   sequential,
   fanout,
@@ -317,4 +340,6 @@ export const functions = [
   withMetadata,
   deferredReport,
   withDefer,
+  sessionChild,
+  sessionParent,
 ];
