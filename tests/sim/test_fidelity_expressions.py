@@ -140,3 +140,40 @@ async def test_a_rate_limit_key_that_errors_starts_no_run(client: inngest.Innges
     assert sorted(run.output for run in runs) == [1, 2]
     assert skipped.reason == "rate_limit"
     assert skipped.message.startswith("could not get rate limit key")
+
+
+async def test_cancel_and_batch_conditions_on_a_missing_field(client: inngest.Inngest) -> None:
+    # The same evaluator (unknown.go) decides a cancel's `if` and a batch's `if`: a field the
+    # event lacks is unknown, and `!=` anything but null is true.
+    @client.create_function(
+        fn_id="stoppable",
+        trigger=inngest.TriggerEvent(event="app/job"),
+        cancel=[inngest.Cancel(event="app/stop", if_exp='async.data.reason != "keep"')],
+    )
+    async def stoppable(ctx: inngest.Context) -> str:
+        await ctx.step.sleep("nap", dt.timedelta(hours=1))
+        return "done"
+
+    @client.create_function(
+        fn_id="batched",
+        trigger=inngest.TriggerEvent(event="app/item"),
+        batch_events=inngest.Batch(
+            max_size=3, timeout=dt.timedelta(seconds=5), if_exp="event.data.urgent != true"
+        ),
+    )
+    async def batched(ctx: inngest.Context) -> list[object]:
+        return [e.data["n"] for e in ctx.events]
+
+    async with Simulator(client, [stoppable, batched], start=START) as sim:
+        with sim.hold_time():
+            (job,) = await sim.send({"name": "app/job", "data": {}})
+            await sim.advance(dt.timedelta(minutes=1))
+            await sim.send({"name": "app/stop", "data": {}})  # no reason: cancels
+        await sim.send([{"name": "app/item", "data": {"n": n}} for n in (1, 2)])
+        await sim.send({"name": "app/item", "data": {"n": 3, "urgent": True}})
+        await sim.settle()
+        (job_run,) = sim.runs_for(job)
+        outputs = sorted(r.output for r in sim.runs if r.function_id.endswith("-batched"))
+
+    assert job_run.status == "Cancelled"
+    assert outputs == [[1, 2], [3]]
