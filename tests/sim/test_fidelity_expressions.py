@@ -103,7 +103,8 @@ async def test_a_wildcard_matches_only_after_a_slash_or_a_dot(client: inngest.In
 
 
 async def test_a_wait_if_on_a_missing_field_is_null_like(client: inngest.Inngest) -> None:
-    # The pause's expression goes through the same evaluator (unknown.go).
+    # The pause's expression goes through the same evaluator (unknown.go). Seen on the
+    # server: the wait took the second event (no coupon), not the first.
     @client.create_function(fn_id="waiter", trigger=inngest.TriggerEvent(event="app/order"))
     async def waiter(ctx: inngest.Context) -> object:
         paid = await ctx.step.wait_for_event(
@@ -144,7 +145,9 @@ async def test_a_rate_limit_key_that_errors_starts_no_run(client: inngest.Innges
 
 async def test_cancel_and_batch_conditions_on_a_missing_field(client: inngest.Inngest) -> None:
     # The same evaluator (unknown.go) decides a cancel's `if` and a batch's `if`: a field the
-    # event lacks is unknown, and `!=` anything but null is true.
+    # event lacks is unknown, and `!=` anything but null is true. Seen on the server: a stop
+    # with reason "keep" left the run alone, one without a reason cancelled it (the batch
+    # `if` was read from the code only).
     @client.create_function(
         fn_id="stoppable",
         trigger=inngest.TriggerEvent(event="app/job"),
