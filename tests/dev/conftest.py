@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from inngest_sim import Simulator
 from inngest_sim._server.loopback import free_port
 from tests.dev._capture_app import APP_DIR, start_app
 
@@ -41,3 +43,19 @@ def ts_app(ts_api_port: int) -> Iterator[str]:
     app = start_app(f"http://127.0.0.1:{ts_api_port}", checkpointing=True)
     yield app.serve_url
     app.stop()
+
+
+#: The virtual start of the TypeScript tests' simulators.
+TS_START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=["checkpoint", "classic"])
+async def ts_sim(
+    request: pytest.FixtureRequest, ts_app: str, ts_api_port: int
+) -> AsyncIterator[Simulator]:
+    """A simulator driving the TypeScript app, with checkpointing on ("checkpoint": the
+    server's ctx.fn_id and ctx.qi_id sent) and off ("classic")."""
+    async with Simulator.from_url(
+        ts_app, api_port=ts_api_port, start=TS_START, checkpointing=request.param == "checkpoint"
+    ) as simulator:
+        yield simulator

@@ -9,24 +9,11 @@ from source): the answers of each request, the ``defers`` map, the deferred runs
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-
-import pytest
 
 from inngest_sim import Simulator
 from inngest_sim.trace import Deferred, EventReceived, ResponseHandled
 
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["checkpoint", "classic"])
-async def sim(
-    request: pytest.FixtureRequest, ts_app: str, ts_api_port: int
-) -> AsyncIterator[Simulator]:
-    async with Simulator.from_url(
-        ts_app, api_port=ts_api_port, start=START, checkpointing=request.param == "checkpoint"
-    ) as simulator:
-        yield simulator
 
 
 def deferred_runs(sim: Simulator) -> list[object]:
@@ -37,18 +24,18 @@ def deferred_runs(sim: Simulator) -> list[object]:
 
 
 async def test_an_aborted_defer_is_not_scheduled_and_a_kept_one_runs_after(
-    sim: Simulator,
+    ts_sim: Simulator,
 ) -> None:
-    parent = await sim.run("with-defer", data={"n": 5})
-    await sim.settle()
+    parent = await ts_sim.run("with-defer", data={"n": 5})
+    await ts_sim.settle()
     assert parent.output == "done"
-    assert deferred_runs(sim) == [{"input": {"n": 5}, "parent": "ts-app-with-defer"}]
-    assert [(d.step, d.status) for d in sim.trace.of(Deferred)] == [
+    assert deferred_runs(ts_sim) == [{"input": {"n": 5}, "parent": "ts-app-with-defer"}]
+    assert [(d.step, d.status) for d in ts_sim.trace.of(Deferred)] == [
         ("report", "after_run"),
         ("dropped", "after_run"),
         ("dropped", "aborted"),
     ]
-    (event,) = [e.event for e in sim.trace.of(EventReceived) if e.source == "defer"]
+    (event,) = [e.event for e in ts_sim.trace.of(EventReceived) if e.source == "defer"]
     assert event["name"] == "inngest/deferred.schedule"
     assert event["id"][:10] == parent.run_id[:10]  # DeferEventID: the parent run's time
     meta = event["data"]["_inngest"]
@@ -68,26 +55,26 @@ async def test_an_aborted_defer_is_not_scheduled_and_a_kept_one_runs_after(
     assert set(meta["parent_defer_span"]) == {"dsid", "dstp", "tp", "ts"}
 
 
-async def test_every_kept_defer_runs_when_none_is_aborted(sim: Simulator) -> None:
-    await sim.run("with-defer", data={"n": 6, "abort": False})
-    await sim.settle()
-    assert deferred_runs(sim) == [
+async def test_every_kept_defer_runs_when_none_is_aborted(ts_sim: Simulator) -> None:
+    await ts_sim.run("with-defer", data={"n": 6, "abort": False})
+    await ts_sim.settle()
+    assert deferred_runs(ts_sim) == [
         {"input": {"n": -1}, "parent": "ts-app-with-defer"},
         {"input": {"n": 6}, "parent": "ts-app-with-defer"},
     ]
 
 
-async def test_a_run_defers_at_most_20_runs(sim: Simulator) -> None:
-    parent = await sim.run("with-defer", data={"extra": 20, "abort": False})
-    await sim.settle()
+async def test_a_run_defers_at_most_20_runs(ts_sim: Simulator) -> None:
+    parent = await ts_sim.run("with-defer", data={"extra": 20, "abort": False})
+    await ts_sim.settle()
     assert parent.status == "Completed"  # a rejected defer never fails its run
-    rejected = [d for d in sim.trace.of(Deferred) if d.status == "rejected"]
+    rejected = [d for d in ts_sim.trace.of(Deferred) if d.status == "rejected"]
     # 22 defers, 20 kept, as on the real server. Which two it rejects depends on the order its
     # handlers ran them (concurrently: it kept extra-18 and 19, dropped 16 and 17); the
     # simulator rejects the last ones in op order.
     assert [d.step for d in rejected] == ["extra-18", "extra-19"]
     assert all(d.reason and d.reason.startswith("per_run_count") for d in rejected)
-    assert len(deferred_runs(sim)) == 20
+    assert len(deferred_runs(ts_sim)) == 20
 
 
 async def test_the_defers_map_stops_the_sdk_sending_defer_add_again(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -20,16 +19,6 @@ from inngest_sim.trace import ApiCalled, MetadataAdded
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["checkpoint", "classic"])
-async def sim(
-    request: pytest.FixtureRequest, ts_app: str, ts_api_port: int
-) -> AsyncIterator[Simulator]:
-    async with Simulator.from_url(
-        ts_app, api_port=ts_api_port, start=START, checkpointing=request.param == "checkpoint"
-    ) as simulator:
-        yield simulator
-
-
 def added(sim: Simulator) -> list[tuple[str | None, str, str, object, str, str | None]]:
     return [
         (m.step, m.scope, m.metadata_kind, m.values, m.source, m.dropped)
@@ -37,27 +26,27 @@ def added(sim: Simulator) -> list[tuple[str | None, str, str, object, str, str |
     ]
 
 
-async def test_metadata_on_ops_and_through_the_api_is_kept(sim: Simulator) -> None:
-    run = await sim.run("with-metadata", data={"size": 3})
+async def test_metadata_on_ops_and_through_the_api_is_kept(ts_sim: Simulator) -> None:
+    run = await ts_sim.run("with-metadata", data={"size": 3})
     assert run.status == "Completed"
-    assert added(sim) == [
+    assert added(ts_sim) == [
         ("measured", "step", "userland.progress", {"progress": 50}, "op", None),
         ("run-meta", "run", "userland.default", {"stage": "done"}, "op", None),
         ("measured", "step", "userland.default", {"note": "xxx"}, "api", None),
     ]
-    calls = [(c.path, c.status) for c in sim.trace.of(ApiCalled) if "metadata" in c.path]
+    calls = [(c.path, c.status) for c in ts_sim.trace.of(ApiCalled) if "metadata" in c.path]
     assert calls == [(f"/v1/runs/{run.run_id}/metadata", 200)]
 
 
-async def test_an_update_over_64_kib_is_refused_with_413(sim: Simulator) -> None:
-    run = await sim.run("with-metadata", data={"size": 70_000})
+async def test_an_update_over_64_kib_is_refused_with_413(ts_sim: Simulator) -> None:
+    run = await ts_sim.run("with-metadata", data={"size": 70_000})
     # The SDK throws on the 413, inside the step (retries 0): the run fails with it.
     assert run.status == "Failed"
     assert run.error is not None
     assert run.error["message"] == (
         "Failed to update metadata: Metadata span exceeds maximum size of 64KB"
     )
-    (refused,) = [m for m in sim.trace.of(MetadataAdded) if m.dropped]
+    (refused,) = [m for m in ts_sim.trace.of(MetadataAdded) if m.dropped]
     assert (refused.source, refused.bytes) == ("api", 70_006)
 
 

@@ -8,7 +8,6 @@ Expected values are what the real Go dev server did with the same app and events
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,35 +19,25 @@ from inngest_sim._server.sessions import SessionError, resolve_sessions
 START = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["checkpoint", "classic"])
-async def sim(
-    request: pytest.FixtureRequest, ts_app: str, ts_api_port: int
-) -> AsyncIterator[Simulator]:
-    async with Simulator.from_url(
-        ts_app, api_port=ts_api_port, start=START, checkpointing=request.param == "checkpoint"
-    ) as simulator:
-        yield simulator
-
-
 async def send(port: int, event: dict[str, Any]) -> httpx.Response:
     async with httpx.AsyncClient() as client:
         return await client.post(f"http://127.0.0.1:{port}/e/NO_EVENT_KEY_SET", json=event)
 
 
 async def test_sessions_are_merged_and_carried_to_sent_and_invoked_runs(
-    sim: Simulator, ts_api_port: int
+    ts_sim: Simulator, ts_api_port: int
 ) -> None:
     meta = {"sessions": {"user": "u1", "drop": "d1", "num": 7}}
     answer = await send(ts_api_port, {"name": "ts/session", "data": {}, "meta": meta})
     assert answer.status_code == 200
-    await sim.settle()
-    outputs = {r.function_id: r.output for r in sim.runs if r.event["name"] == "ts/session"}
+    await ts_sim.settle()
+    outputs = {r.function_id: r.output for r in ts_sim.runs if r.event["name"] == "ts/session"}
     parent_sessions = {"drop": "d1", "num": "7", "user": "u1"}  # a number becomes its text
     assert outputs["ts-app-session-parent"] == {
         "sessions": parent_sessions,
         "invoked": {"sessions": parent_sessions},  # step.invoke carries them as they are
     }
-    (forwarded,) = [r for r in sim.runs if r.event["name"] == "ts/session.child"]
+    (forwarded,) = [r for r in ts_sim.runs if r.event["name"] == "ts/session.child"]
     # step.sendEvent's own layer adds "own" and removes "drop" (a null) from the inherited.
     assert forwarded.output == {"sessions": {"num": "7", "own": "mine", "user": "u1"}}
     assert forwarded.event["meta"] == {"sessions": {"num": "7", "own": "mine", "user": "u1"}}
