@@ -147,34 +147,6 @@ async def test_transport_faults_before_the_sdk_are_retried(inject: str) -> None:
     assert [a.outcome for a in run.steps["asset-0"].attempts] == ["error", "ok"]
 
 
-async def test_event_api_errors_are_retried_by_the_sdk_itself() -> None:
-    client = inngest.Inngest(app_id="faults-api", is_production=False)
-
-    @client.create_function(fn_id="notify", trigger=inngest.TriggerEvent(event="f/notify"))
-    async def notify(ctx: inngest.Context) -> list[str]:
-        return await ctx.step.send_event("send", inngest.Event(name="f/sent"))
-
-    plan = FaultPlan()
-    first_two = plan.api_error("events", status=503, when=_first_calls(2))
-
-    async with Simulator(client, [notify], faults=plan) as sim:
-        run = await sim.run(notify)
-
-    assert run.status == "Completed"
-    assert first_two.call_count == 2
-    assert [e["name"] for e in sim.events if e["name"] == "f/sent"] == ["f/sent"]
-
-
-def _first_calls(n: int) -> object:
-    seen = {"n": 0}
-
-    def when(_ctx: object) -> bool:
-        seen["n"] += 1
-        return seen["n"] <= n
-
-    return when
-
-
 async def test_unused_rules_fail_loudly_with_their_description() -> None:
     plan = FaultPlan()
     plan.raises(ValueError, step="never-*", name="ghost")

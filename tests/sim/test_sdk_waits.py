@@ -1,5 +1,7 @@
 """The SDK's own waits (the backoff between its Event API retries) run on virtual time.
 
+(The first test is also where an Event API fault retried by the SDK itself is held.)
+
 Under an injected Event API failure the SDK retries ``send`` itself, sleeping between tries
 (``inngest/_internal/client_lib/client.py``: 0.1 s * 2**attempt plus jitter). In a simulator
 those waits move the virtual clock; no real sleep of that length is called. Each test records
