@@ -37,13 +37,15 @@ __all__ = ["GATEWAY_ERROR", "FetchFaultHook", "FetchGateway"]
 #: ``(request, function_id, step, attempt, run_id)``.
 FetchFaultHook = Callable[[httpx.Request, str, str, int, str], "httpx.Response | None"]
 
+# exechttp validMethod: the methods Go's gateway sends, exactly as written.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE")
 #: The error name the server saves when a gateway call got no answer.
 GATEWAY_ERROR = "GatewayError"
 
 
 def request_of(opts: dict[str, Any]) -> httpx.Request:
     """The HTTP request a ``Gateway`` op asks for, built as Go builds it."""
-    method = str(opts.get("method") or "POST").upper()
+    method = str(opts.get("method") or "POST")
     body = opts.get("body")
     content: bytes | None = None
     if isinstance(body, str) and body != "":
@@ -121,7 +123,19 @@ class FetchGateway:
 
     def fetch(self, ops: RunOps, answer: Answer, op: Op) -> None:
         opts = dict(op.opts or {})
-        detail = {"url": opts.get("url"), "method": str(opts.get("method") or "POST").upper()}
+        method = str(opts.get("method") or "POST")
+        if method not in _METHODS:
+            # Go refuses it before any call ("invalid http method") and its queue then
+            # retries the request past the step's attempts, so the run never ends there;
+            # here it ends at once, saying why.
+            message = (
+                f"{answer.describe()}: step {op.key!r} asks step.fetch for HTTP method "
+                f"{method!r}, which the server refuses (invalid http method): use one of "
+                f"{', '.join(_METHODS)}, in capitals"
+            )
+            ops.fail(answer.item.run, {"name": GATEWAY_ERROR, "message": message})
+            return
+        detail = {"url": opts.get("url"), "method": method}
         ops.waiting(answer.item.run, op, None, detail)
         ops.spawn(self._call(ops, answer, op))
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from inngest_sim import FaultPlan, Simulator
+from inngest_sim.report import render_html
 from inngest_sim.timeline import render_timeline
 from inngest_sim.trace import RequestSent, SignalSent, Waiting
 
@@ -115,6 +116,21 @@ async def test_a_fetch_without_an_answer_fails_the_steps_attempts(
     assert step.error["name"] == "GatewayError"
 
 
+@pytest.mark.parametrize("method", ["BOGUS WORD", "post"])
+async def test_a_method_the_server_refuses_fails_the_run_at_once(
+    sim: Simulator, remote: Remote, method: str
+) -> None:
+    run = await sim.run("fetch-url", data={"url": "http://remote.test/", "method": method})
+    # exechttp validMethod refuses it (capitals only); the real server then retried the
+    # request past its attempts (21 requests in 25 s, still running): here the run ends.
+    assert remote.seen == []
+    assert run.status == "Failed"
+    assert run.error is not None
+    assert run.error["name"] == "GatewayError"
+    assert f"HTTP method {method!r}, which the server refuses" in run.error["message"]
+    assert len(run.requests) == 1
+
+
 async def test_fault_plans_target_the_executors_fetch(
     ts_app: str, ts_api_port: int, remote: Remote
 ) -> None:
@@ -160,6 +176,7 @@ async def test_a_signal_resumes_its_waiter_with_signal_and_data(sim: Simulator) 
     ]
     (waiting,) = [w for w in sim.trace.of(Waiting) if w.run_id == run_id]
     assert (waiting.op, waiting.detail) == ("WaitForSignal", {"signal": "s1", "conflict": "fail"})
+    assert "signal_sent" in render_html(sim.trace)  # the report shows each signal sent
     lines = render_timeline(sim.trace).splitlines()
     assert any(f"signal 's1' from simulator: resumed run {run_id}" in line for line in lines)
     assert any("signal 's1' from simulator: nobody waited" in line for line in lines)
