@@ -142,3 +142,34 @@ async def test_priority_counts_beyond_six_hundred_seconds(client: inngest.Innges
         await sim.settle()
 
     assert order == ["first", "B700", "A650"]
+
+
+async def test_invoking_an_idempotent_function_twice_fails_the_second_invoke(
+    client: inngest.Inngest,
+) -> None:
+    # pkg/sdk/function.go makes `idempotency` a rate limit of 1 per 24 h on its key, so the
+    # invoke path of runner.go Initialize fails it as rate limited (read from the code).
+    @client.create_function(
+        fn_id="once",
+        trigger=inngest.TriggerEvent(event="app/once"),
+        idempotency="event.data.order",
+    )
+    async def once(ctx: inngest.Context) -> str:
+        return "ran"
+
+    @client.create_function(fn_id="twice", trigger=inngest.TriggerEvent(event="app/twice"))
+    async def twice(ctx: inngest.Context) -> list[str]:
+        outcomes = []
+        for attempt in ("first", "second"):
+            try:
+                outcomes.append(
+                    await ctx.step.invoke(attempt, function=once, data={"order": "o-1"})
+                )
+            except inngest.StepError as exc:
+                outcomes.append(exc.message)
+        return outcomes
+
+    async with Simulator(client, [once, twice], start=START) as sim:
+        (run,) = await sim.trigger({"name": "app/twice", "data": {}})
+
+    assert run.output == ["ran", "invoked function is rate limited"]
