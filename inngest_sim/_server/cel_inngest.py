@@ -73,7 +73,10 @@ class _Evaluator:
         if kind == "list":
             return [self.eval(item) for item in node[1]]
         if kind == "map":
-            return {self.eval(k): self.eval(v) for k, v in node[1]}
+            try:
+                return {self.eval(k): self.eval(v) for k, v in node[1]}
+            except TypeError:  # a list or map as a key: CEL refuses it too
+                return ERROR
         if kind == "not":
             return _call("!", [self.eval(node[1])])
         if kind == "neg":
@@ -130,7 +133,10 @@ def _field(holder: Any, key: Any) -> Any:
     if holder is UNKNOWN or holder is ERROR:
         return holder
     if isinstance(holder, dict):
-        return holder.get(key, UNKNOWN)
+        try:
+            return holder.get(key, UNKNOWN)
+        except TypeError:  # a list or map as a key
+            return ERROR
     if isinstance(holder, list) and _is_number(key) and float(key).is_integer():
         index = int(key)
         return holder[index] if 0 <= index < len(holder) else ERROR

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._server.cel import Expression, json_numbers
@@ -397,3 +399,53 @@ def test_the_event_given_is_not_changed() -> None:
     Expression("event.data.n + 1", where="test").evaluate({"event": event})
     assert event == {"name": "a", "data": {"n": 1, "list": [1, 2]}}
     assert isinstance(event["data"]["n"], int)
+
+
+_ATOMS = st.sampled_from(
+    [
+        "event.data.a",
+        "event.data.missing",
+        "event.data.l",
+        "event.data.m",
+        "event.data.m.k",
+        "1",
+        "2.5",
+        '"x"',
+        "null",
+        "true",
+        "[1, 2]",
+        "{'k': 1}",
+        "event.data.l[0]",
+        "event",
+    ]
+)
+_EXPRESSIONS = st.recursive(
+    _ATOMS,
+    lambda inner: st.one_of(
+        st.tuples(
+            inner,
+            st.sampled_from(["+", "-", "*", "/", "%", "==", "!=", "<", ">=", "in", "||", "&&"]),
+            inner,
+        ).map(" ".join),
+        inner.map(lambda e: f"!({e})"),
+        inner.map(lambda e: f"-({e})"),
+        inner.map(lambda e: f"size({e})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]}) ? 1 : ({p[1]})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]})[{p[1]}]"),
+        inner.map(lambda e: f"[1, 2].exists(x, x == ({e}))"),
+        inner.map(lambda e: f"({e}).startsWith('a')"),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_EXPRESSIONS)
+def test_no_expression_escapes_as_a_raw_exception(source: str) -> None:
+    # Refused at sync with InvalidArgument, or evaluated to a value or None: never a raw error.
+    try:
+        expression = Expression(source, where="test")
+    except InvalidArgument:
+        return
+    data = {"a": 3, "l": [1, "b"], "m": {"k": None}}
+    expression.evaluate({"event": {"name": "app/x", "data": data}})
