@@ -156,8 +156,6 @@ class Services:
         root = Path(data_dir)
         provider = LocalProvider()
         fields: dict[str, object] = {
-            "store": SqliteLectureStore(root / "lectures.sqlite3"),
-            "assets": LocalAssetStore(root / "assets"),
             "prompts": provider,
             "images": provider,
             "speech": provider,
@@ -165,6 +163,11 @@ class Services:
             "video": provider,
         }
         fields.update(options)
+        # Only the stores not given: a store given elsewhere leaves no stray file here.
+        if "store" not in fields:
+            fields["store"] = SqliteLectureStore(root / "lectures.sqlite3")
+        if "assets" not in fields:
+            fields["assets"] = LocalAssetStore(root / "assets")
         return cls(**fields)  # type: ignore[arg-type]
 
     async def aclose(self) -> None:

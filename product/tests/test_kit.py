@@ -365,3 +365,24 @@ def _with(services: Services, **changes: Any) -> Services:
     import dataclasses
 
     return dataclasses.replace(services, **changes)
+
+
+async def test_a_slice_event_sent_by_hand_is_refused_by_name(tmp_path: Path) -> None:
+    services = Services.local(tmp_path)
+    client = _client()
+    async with Simulator(client, build_functions(client, services)) as sim:
+        run = await sim.run("generate-narration-slice", data={"lecture_id": "sample-lecture"})
+    assert run.status == "Failed"
+    assert run.error is not None
+    assert "runs one slice of a long lecture for its parent run" in run.error["message"]
+    assert "send 'lecture/narration.requested' instead" in run.error["message"]
+
+
+def test_services_given_a_store_leave_no_stray_database(tmp_path: Path) -> None:
+    from pipelines.store import SqliteLectureStore
+
+    elsewhere = SqliteLectureStore(tmp_path / "elsewhere.sqlite3")
+    services = Services.local(tmp_path / "data", store=elsewhere)
+    assert services.store is elsewhere
+    assert not (tmp_path / "data" / "lectures.sqlite3").exists()
+    elsewhere.close()

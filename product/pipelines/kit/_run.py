@@ -185,10 +185,7 @@ async def _run_slice(
     ctx: inngest.Context, client: inngest.Inngest, services: Services, pipeline: Pipeline
 ) -> ChildOutput:
     data = ctx.event.data
-    lecture_id = str(data["lecture_id"])
-    raw_slots = data["slots"]
-    assert isinstance(raw_slots, list)
-    slots: list[Slot] = [(int(s), int(i)) for s, i in raw_slots]
+    lecture_id, slots = _slice_request(pipeline, data)
     wanted = {s for s, _ in slots}
 
     async def load() -> dict[str, Any]:
@@ -201,10 +198,10 @@ async def _run_slice(
     loaded = await ctx.step.run("load", load)
     lecture = Lecture.from_json(loaded)  # type: ignore[arg-type]
     reuse = data.get("reuse") or {}
-    assert isinstance(reuse, dict)
-    ledger = Ledger(reuse)
     prepared = data.get("prepared") or {}
-    assert isinstance(prepared, dict)
+    if not isinstance(reuse, dict) or not isinstance(prepared, dict):
+        raise inngest.NonRetriableError(_not_a_slice(pipeline, "reuse and prepared are objects"))
+    ledger = Ledger(reuse)
     parent_run_id = str(data.get("parent_run_id") or "")
     reporter = Reporter(ctx, client, services, lecture_id, pipeline.topic, parent_run_id)
     await run_round(
@@ -226,6 +223,28 @@ async def _run_slice(
         "written": ledger.written,
         "kept": ledger.kept,
     }
+
+
+def _slice_request(pipeline: Pipeline, data: Any) -> tuple[str, list[Slot]]:
+    """The lecture and slots of a child run's event (sent by the parent's ``step.invoke``)."""
+    lecture_id, raw = data.get("lecture_id"), data.get("slots")
+    try:
+        slots = [(int(s), int(i)) for s, i in raw]
+    except (TypeError, ValueError):
+        slots = []
+    if not isinstance(lecture_id, str) or not slots:
+        raise inngest.NonRetriableError(
+            _not_a_slice(pipeline, "lecture_id is a string and slots a list of [segment, index]")
+        )
+    return lecture_id, slots
+
+
+def _not_a_slice(pipeline: Pipeline, rule: str) -> str:
+    return (
+        f"{pipeline.function_id}-slice runs one slice of a long lecture for its parent run "
+        f"(step.invoke); its event data must say so ({rule}): send "
+        f"{pipeline.trigger!r} instead"
+    )
 
 
 async def run_round(
