@@ -73,21 +73,30 @@ async def test_invoking_a_rate_limited_function_fails_the_invoke_step(
     assert len(children) == 1  # only the direct run
 
 
+def _one_at_a_time(
+    client: inngest.Inngest, fn_id: str, done: list[str], steps: int, **options: object
+) -> inngest.Function:
+    """A function with a concurrency of 1 whose steps log ``<event n>:<step>`` to ``done``."""
+
+    @client.create_function(
+        fn_id=fn_id,
+        trigger=inngest.TriggerEvent(event=f"app/{fn_id}"),
+        concurrency=[inngest.Concurrency(limit=1)],
+        **options,  # type: ignore[arg-type]
+    )
+    async def fn(ctx: inngest.Context) -> None:
+        for i in range(steps):
+            await ctx.step.run(f"s{i}", lambda i=i: done.append(f"{ctx.event.data['n']}:{i}"))
+
+    return fn
+
+
 async def test_held_work_goes_to_the_oldest_run_first(client: inngest.Inngest) -> None:
     # pkg/execution/queue/item.go QueueItem.Score: a due item scores its run's start time
     # ("prioritize finishing older function runs"). Seen on the server with concurrency 1
     # and runs a, b, c sent 0.3 s apart: a0 a1 a2 b0 b1 b2 c0 c1 c2.
     done: list[str] = []
-
-    @client.create_function(
-        fn_id="order",
-        trigger=inngest.TriggerEvent(event="app/order"),
-        concurrency=[inngest.Concurrency(limit=1)],
-    )
-    async def order(ctx: inngest.Context) -> None:
-        for i in range(3):
-            await ctx.step.run(f"s{i}", lambda i=i: done.append(f"{ctx.event.data['n']}{i}"))
-
+    order = _one_at_a_time(client, "order", done, steps=3)
     async with Simulator(client, [order], start=START, request_latency=0.7) as sim:
         with sim.hold_time():
             for n in "abc":
@@ -95,7 +104,7 @@ async def test_held_work_goes_to_the_oldest_run_first(client: inngest.Inngest) -
                 await sim.advance(dt.timedelta(seconds=0.3))
         await sim.settle()
 
-    assert done == ["a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1", "c2"]
+    assert done == ["a:0", "a:1", "a:2", "b:0", "b:1", "b:2", "c:0", "c:1", "c:2"]
 
 
 async def test_a_singleton_key_that_is_false_is_no_singleton(client: inngest.Inngest) -> None:
@@ -123,17 +132,10 @@ async def test_priority_counts_beyond_six_hundred_seconds(client: inngest.Innges
     # consts.go PriorityFactorMax = 12 h. Seen on the server with concurrency 1: A (p = 650)
     # then B (p = 700) 0.4 s later, both held behind a busy run: B ran before A, which a
     # clamp at 600 s would have tied, leaving the older A first.
-    order: list[str] = []
-
-    @client.create_function(
-        fn_id="prio",
-        trigger=inngest.TriggerEvent(event="app/prio"),
-        concurrency=[inngest.Concurrency(limit=1)],
-        priority=inngest.Priority(run="int(event.data.p)"),
+    done: list[str] = []
+    prio = _one_at_a_time(
+        client, "prio", done, steps=1, priority=inngest.Priority(run="int(event.data.p)")
     )
-    async def prio(ctx: inngest.Context) -> None:
-        await ctx.step.run("work", lambda: order.append(ctx.event.data["n"]))
-
     async with Simulator(client, [prio], start=START, request_latency=4.0) as sim:
         with sim.hold_time():
             for name, p in (("first", 0), ("A650", 650), ("B700", 700)):
@@ -141,7 +143,7 @@ async def test_priority_counts_beyond_six_hundred_seconds(client: inngest.Innges
                 await sim.advance(dt.timedelta(seconds=0.4))
         await sim.settle()
 
-    assert order == ["first", "B700", "A650"]
+    assert done == ["first:0", "B700:0", "A650:0"]
 
 
 async def test_invoking_an_idempotent_function_twice_fails_the_second_invoke(
