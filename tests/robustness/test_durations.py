@@ -54,6 +54,10 @@ async def test_an_sdk_answer_with_a_400_digit_sleep_fails_the_attempt_saying_why
     async with Simulator.from_app(app, client=client) as sim:
         run = await sim.run("durations-f", timeout=dt.timedelta(days=1))
 
+    # The Go server (inngest dev, built from source) was seen to do the same with this
+    # answer: it refused it (`error handling generator response: time: invalid duration
+    # "1000...0s"`, from GeneratorOpcode.SleepDuration in pkg/execution/state/opcode.go),
+    # retried, reached the real SDK and completed the run.
     assert run.status == "Completed"  # the retry reached the real SDK
     (message,) = [r.error["message"] for r in run.trace.of(ResponseHandled) if r.error]
     assert "op #0 (Sleep nap): " + SAID in message
