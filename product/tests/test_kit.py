@@ -386,3 +386,39 @@ def test_services_given_a_store_leave_no_stray_database(tmp_path: Path) -> None:
     assert services.store is elsewhere
     assert not (tmp_path / "data" / "lectures.sqlite3").exists()
     elsewhere.close()
+
+
+class ImageOutage(Outage):
+    """An image provider that answers 503 until `minutes` of virtual time have passed."""
+
+    async def generate_image(self, prompt: str, *, size: str) -> Any:
+        now = self.clock.now()
+        if self.until is None:
+            self.until = now + self.minutes * 60
+        if now < self.until:
+            raise MediaGenerationError(ErrorCode.PROVIDER_UNAVAILABLE, "HTTP 503", provider="local")
+        return await self.inner.generate_image(prompt, size=size)
+
+
+async def test_a_split_lecture_follows_up_through_its_child_runs(tmp_path: Path) -> None:
+    outage = ImageOutage(minutes=10)
+    services = Services.local(tmp_path, images=outage)
+    create_sample_lecture(services.store, segments=20)  # videos: past one run, so split
+
+    def bind(sim: Simulator) -> None:
+        outage.clock = sim.clock
+
+    run, sim = await _run(services, "generate-segment-videos", before=bind)
+
+    assert run.status == "Completed", run.error
+    assert (run.output["generated"], run.output["failed"]) == (20, 0)
+    invokes = [k for k in run.steps if k.startswith("slice-videos-")]
+    assert "slice-videos-0" in invokes
+    assert any(k.endswith("-r1") for k in invokes)  # the follow-up round went to children
+    children = [r for r in sim.runs if r.function_id.endswith("-slice")]
+    assert len(children) == len(invokes)
+    assert all(r.status == "Completed" and r.step_count < 1_000 for r in children)
+    assert outage.inner.counts["generate_image"] == 20  # each starting image bought once
+    rows = services.store.list_assets("sample-lecture", AssetKind.VIDEO)
+    assert len(rows) == 20
+    assert all(r.ok for r in rows)

@@ -135,3 +135,42 @@ def test_the_feed_ignores_messages_outside_the_contract() -> None:
     assert feed.accept("images", {"run_id": "r", "seq": 0, "status": "running", "results": []})
     assert not feed.accept("images", {"run_id": "r", "seq": 0, "status": "running"})
     assert feed.duplicates == 1
+
+
+def test_the_slices_of_a_long_lecture_fold_into_their_parent_run() -> None:
+    feed = ProgressFeed()
+
+    def chunk(run_id: str, seq: int, key: str, **extra: object) -> dict[str, object]:
+        item = {"key": key, "ok": not extra.get("retry"), **extra}
+        return {
+            "run_id": run_id,
+            "seq": seq,
+            "status": "running",
+            "phase": "videos",
+            "total": 1,
+            "results": [item],
+        }
+
+    feed.accept("videos", {**chunk("child-1", 0, "video/0/0"), "parent_run_id": "parent"})
+    feed.accept("videos", {**chunk("child-2", 0, "video/1/0"), "parent_run_id": "parent"})
+    feed.accept("videos", {**chunk("child-2", 0, "video/1/0"), "parent_run_id": "parent"})
+    # A retryable failure that a follow-up round replaces with its later outcome.
+    feed.accept(
+        "videos", {**chunk("child-3", 0, "video/2/0", retry=True), "parent_run_id": "parent"}
+    )
+    assert feed.runs["parent"].failed == 1
+    feed.accept("videos", {**chunk("child-4", 0, "video/2/0"), "parent_run_id": "parent"})
+    feed.accept(
+        "videos",
+        {
+            "run_id": "parent",
+            "seq": 1000,
+            "status": "completed",
+            "summary": {"generated": 3, "failed": 0},
+        },
+    )
+
+    assert list(feed.runs) == ["parent"]
+    run = feed.runs["parent"]
+    assert (run.status, run.ok, run.failed, run.total) == ("completed", 3, 0, 3)
+    assert feed.duplicates == 1
