@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 
     from starlette.requests import Request
 
-__all__ = ["MAX_BODY", "Problem", "problem_response", "read_bytes", "read_object"]
+__all__ = [
+    "MAX_BODY",
+    "Problem",
+    "problem_response",
+    "read_bytes",
+    "read_object",
+    "seconds_param",
+]
 
 MAX_BODY = 256 * 1024  # bytes: far above any time or API request, far below memory trouble
 
@@ -74,3 +81,17 @@ async def read_object(
             f"{', '.join(map(repr, allowed)) or 'no fields'}",
         )
     return body
+
+
+def seconds_param(request: Request, name: str, default: float, most: float) -> float:
+    """``?name=`` as real seconds from 0 to ``most`` (``default`` when absent); a 400 else."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Problem(400, f"?{name}={raw!r} is not a number of seconds") from None
+    if not 0 <= value <= most:
+        raise Problem(400, f"?{name}={raw}: give 0 to {most:g} seconds")
+    return value

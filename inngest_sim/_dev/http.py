@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from inngest_sim._dev.bodies import Problem, seconds_param
 from inngest_sim._dev.graphql import run_query
 from inngest_sim._dev.guard import Guard
 from inngest_sim._dev.mcp import mcp_routes
@@ -52,16 +53,10 @@ def _not_found(exc: NotFound) -> JSONResponse:
 
 
 def _seconds(request: Request, name: str, default: float) -> float:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
     try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"?{name}={raw!r} is not a number of seconds") from None
-    if not 0 <= value <= MAX_DRAIN_WAIT:
-        raise ValueError(f"?{name}={raw}: give 0 to {MAX_DRAIN_WAIT:g} seconds")
-    return value
+        return seconds_param(request, name, default, MAX_DRAIN_WAIT)
+    except Problem as exc:
+        raise ValueError(exc.message) from None
 
 
 def build_app(server: DevServer) -> Any:

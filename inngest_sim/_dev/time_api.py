@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from inngest_sim._clock import VirtualClock
-from inngest_sim._dev.bodies import Problem, problem_response, read_object
+from inngest_sim._dev.bodies import Problem, problem_response, read_object, seconds_param
 from inngest_sim._protocol import ProtocolError, parse_duration, parse_iso_time
 
 if TYPE_CHECKING:
@@ -197,19 +197,6 @@ def _advance_seconds(body: dict[str, Any]) -> float:
     return float(seconds)
 
 
-def _seconds_param(request: Request, name: str, default: float, most: float) -> float:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise Problem(400, f"?{name}={raw!r} is not a number of seconds") from None
-    if not 0 <= value <= most:
-        raise Problem(400, f"?{name}={raw}: give 0 to {most:g} seconds")
-    return value
-
-
 def time_routes(time: TimeControl) -> list[Route]:
     """``/sim/time`` (read, hold, release, advance, advance-to) and ``/sim/idle``."""
 
@@ -245,7 +232,7 @@ def time_routes(time: TimeControl) -> list[Route]:
         return await time.advance_to(when)
 
     async def idle(request: Request) -> dict[str, Any]:
-        timeout = _seconds_param(request, "timeout", 30.0, MAX_IDLE_WAIT)
+        timeout = seconds_param(request, "timeout", 30.0, MAX_IDLE_WAIT)
         await time.wait_idle(timeout)
         return time.status()
 

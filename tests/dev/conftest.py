@@ -1,4 +1,5 @@
-"""Fixtures for driving the TypeScript app (tests/dev/ts_app) with Node on loopback."""
+"""Fixtures for driving the TypeScript app (tests/dev/ts_app) with Node on loopback, and a
+dev server on held time with the shop app (`held_dev`, `shop`) for the REST v2 and MCP tests."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import pytest
 
 from inngest_sim import Simulator
 from inngest_sim._server.loopback import free_port
+from inngest_sim.dev import DevServerClient, dev_server
 from tests.dev._capture_app import APP_DIR, start_app
+from tests.dev._shop import shop_app
+from tests.dev.test_dev_server import App
 
 BUILD_HINT = f"cd {APP_DIR} && npm ci --ignore-scripts && npm run build"
 
@@ -59,3 +63,18 @@ async def ts_sim(
         ts_app, api_port=ts_api_port, start=TS_START, checkpointing=request.param == "checkpoint"
     ) as simulator:
         yield simulator
+
+
+@pytest.fixture(scope="module")
+def held_dev() -> Iterator[DevServerClient]:
+    """``inngest-sim dev`` on held virtual time and any free port, for one module."""
+    with dev_server(port=0, args=["--clock", "virtual", "--hold-time"], set_env=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def shop(held_dev: DevServerClient) -> Iterator[App]:
+    """The shop app (``_shop.py``) served on loopback and synced with ``held_dev``."""
+    app = shop_app(held_dev)
+    yield app
+    app.stop()

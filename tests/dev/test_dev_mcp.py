@@ -6,14 +6,12 @@ HTTP <status>: <body>"), recorded from a running one."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from inngest_sim.dev import DevServerClient, dev_server
-from tests.dev.test_dev_rest_v2 import shop_app
+from inngest_sim.dev import DevServerClient
 from tests.dev.test_dev_server import App
 
 mcp = pytest.importorskip("mcp", reason="the [mcp] extra (in [all]) brings the MCP SDK")
@@ -40,22 +38,9 @@ INNGEST_TOOLS = {
 }
 
 
-@pytest.fixture(scope="module")
-def dev() -> Iterator[DevServerClient]:
-    with dev_server(port=0, args=["--clock", "virtual", "--hold-time"], set_env=False) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def shop(dev: DevServerClient) -> Iterator[App]:
-    app = shop_app(dev)
-    yield app
-    app.stop()
-
-
-async def call(dev: DevServerClient, *calls: tuple[str, dict[str, Any]]) -> list[Any]:
+async def call(held_dev: DevServerClient, *calls: tuple[str, dict[str, Any]]) -> list[Any]:
     """Each tool call's result, through one MCP client session."""
-    async with mcp.Client(f"{dev.url}/mcp") as client:
+    async with mcp.Client(f"{held_dev.url}/mcp") as client:
         return [await client.call_tool(name, arguments) for name, arguments in calls]
 
 
@@ -71,8 +56,8 @@ def error_text(result: Any) -> str:
     return str(result.content[0].text)
 
 
-async def test_the_tools_are_inngests(dev: DevServerClient) -> None:
-    async with mcp.Client(f"{dev.url}/mcp") as client:
+async def test_the_tools_are_inngests(held_dev: DevServerClient) -> None:
+    async with mcp.Client(f"{held_dev.url}/mcp") as client:
         listed = await client.list_tools()
     tools = {t.name: t for t in listed.tools}
     assert set(tools) == INNGEST_TOOLS
@@ -87,14 +72,16 @@ async def test_the_tools_are_inngests(dev: DevServerClient) -> None:
     }
 
 
-async def test_a_run_sent_inspected_cancelled_and_rerun(dev: DevServerClient, shop: App) -> None:
-    (sent,) = await call(dev, ("send_event", {"name": "shop/order.placed", "data": {"n": 1}}))
+async def test_a_run_sent_inspected_cancelled_and_rerun(
+    held_dev: DevServerClient, shop: App
+) -> None:
+    (sent,) = await call(held_dev, ("send_event", {"name": "shop/order.placed", "data": {"n": 1}}))
     sent = answer(sent)
     assert sent["status"] == "accepted"
     (run_id,) = sent["runIds"]
-    dev.wait_idle()  # the run reserved, packed, and waits for the shipment (time is held)
+    held_dev.wait_idle()  # the run reserved, packed, and waits for the shipment (time is held)
     run, trace, by_event, functions = await call(
-        dev,
+        held_dev,
         ("get_run", {"runId": run_id}),
         ("get_run_trace", {"runId": run_id, "includeOutput": True}),
         ("get_event_runs", {"eventId": sent["eventId"]}),
@@ -111,7 +98,7 @@ async def test_a_run_sent_inspected_cancelled_and_rerun(dev: DevServerClient, sh
     assert [f["id"] for f in answer(functions)["data"]] == ["charge", "fulfil"]
 
     cancelled, again, rerun = await call(
-        dev,
+        held_dev,
         ("cancel_run", {"runId": run_id}),
         ("cancel_run", {"runId": run_id}),
         ("rerun", {"runId": run_id}),
@@ -125,15 +112,15 @@ async def test_a_run_sent_inspected_cancelled_and_rerun(dev: DevServerClient, sh
     assert fresh != run_id
 
 
-async def test_invoke_and_list_runs(dev: DevServerClient, shop: App) -> None:
+async def test_invoke_and_list_runs(held_dev: DevServerClient, shop: App) -> None:
     (invoked,) = await call(
-        dev,
+        held_dev,
         ("invoke_function", {"appId": "shop", "functionId": "charge", "data": {"amount": 2}}),
     )
     run_id = answer(invoked)["data"]["runId"]
-    dev.wait_idle()
+    held_dev.wait_idle()
     run, listed = await call(
-        dev,
+        held_dev,
         ("get_run", {"runId": run_id, "includeOutput": True}),
         ("list_runs", {"functionId": ["charge"], "limit": 5}),
     )
@@ -141,9 +128,9 @@ async def test_invoke_and_list_runs(dev: DevServerClient, shop: App) -> None:
     assert run_id in [r["id"] for r in answer(listed)["data"]]
 
 
-async def test_errors_are_tool_errors_that_say_why(dev: DevServerClient) -> None:
+async def test_errors_are_tool_errors_that_say_why(held_dev: DevServerClient) -> None:
     bad, unknown, docs, fn = await call(
-        dev,
+        held_dev,
         ("get_run", {"runId": "nope"}),
         ("get_run", {"runId": "01M967D66SK2E00Z6K5HD2VXBA"}),
         ("grep_docs", {"pattern": "step.run"}),
@@ -156,13 +143,13 @@ async def test_errors_are_tool_errors_that_say_why(dev: DevServerClient) -> None
     assert "HTTP 404" in error_text(fn)
 
 
-def test_malformed_oversized_and_streaming_requests_are_4xx(dev: DevServerClient) -> None:
+def test_malformed_oversized_and_streaming_requests_are_4xx(held_dev: DevServerClient) -> None:
     headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
-    garbage = httpx.post(f"{dev.url}/mcp", content=b"not json", headers=headers)
+    garbage = httpx.post(f"{held_dev.url}/mcp", content=b"not json", headers=headers)
     assert garbage.status_code == 400
     assert garbage.json()["error"]["code"] == -32700  # JSON-RPC parse error
-    big = httpx.post(f"{dev.url}/mcp", content=b" " * (5 * 1024 * 1024), headers=headers)
+    big = httpx.post(f"{held_dev.url}/mcp", content=b" " * (5 * 1024 * 1024), headers=headers)
     assert big.status_code == 413
-    stream = httpx.get(f"{dev.url}/mcp", timeout=5)
+    stream = httpx.get(f"{held_dev.url}/mcp", timeout=5)
     assert stream.status_code == 405
     assert "opens no event stream" in stream.json()["error"]

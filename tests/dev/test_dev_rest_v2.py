@@ -7,61 +7,19 @@ the same app; where the simulator differs, the test says so."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import inngest
 import pytest
 
-from inngest_sim.dev import DevServerClient, dev_server
+from inngest_sim.dev import DevServerClient
 from tests.dev.test_dev_server import App
 
 HEADERS = {"Accept": "application/json", "User-Agent": "inngest-cli/test"}
 
 
-def shop_app(dev: DevServerClient) -> App:
-    app = App(dev, "shop")
-    client = app.client
-
-    @client.create_function(fn_id="charge", trigger=inngest.TriggerEvent(event="shop/charge"))
-    async def charge(ctx: inngest.Context) -> dict[str, Any]:
-        amount = ctx.event.data.get("amount")
-        return await ctx.step.run("capture", lambda: {"charged": amount, "ok": True})
-
-    @client.create_function(
-        fn_id="fulfil", retries=0, trigger=inngest.TriggerEvent(event="shop/order.placed")
-    )
-    async def fulfil(ctx: inngest.Context) -> dict[str, Any]:
-        reserved = await ctx.step.run("reserve", lambda: "held")
-        packed = await ctx.step.run("pack", lambda: {"box": 1})
-        await ctx.step.wait_for_event(
-            "await-shipment", event="shop/order.shipped", timeout=dt.timedelta(minutes=10)
-        )
-        paid = await ctx.step.invoke("pay", function=charge, data={"amount": 5})
-        return {"a": reserved, "b": packed, "p": paid}
-
-    app.functions = [charge, fulfil]
-    app.serve()
-    app.sync()
-    return app
-
-
-@pytest.fixture(scope="module")
-def dev() -> Iterator[DevServerClient]:
-    with dev_server(port=0, args=["--clock", "virtual", "--hold-time"], set_env=False) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def shop(dev: DevServerClient) -> Iterator[App]:
-    app = shop_app(dev)
-    yield app
-    app.stop()
-
-
-def api(dev: DevServerClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    return httpx.request(method, f"{dev.url}/api/v2{path}", headers=HEADERS, **kwargs)
+def api(held_dev: DevServerClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{held_dev.url}/api/v2{path}", headers=HEADERS, **kwargs)
 
 
 def ok(response: httpx.Response) -> Any:
@@ -72,20 +30,20 @@ def ok(response: httpx.Response) -> Any:
     return body.get("data")
 
 
-def send(dev: DevServerClient, name: str, data: dict[str, Any]) -> str:
-    sent = ok(api(dev, "POST", "/events", json={"name": name, "data": data}))
+def send(held_dev: DevServerClient, name: str, data: dict[str, Any]) -> str:
+    sent = ok(api(held_dev, "POST", "/events", json={"name": name, "data": data}))
     assert set(sent) == {"eventId"}
     return str(sent["eventId"])
 
 
-def only_run(dev: DevServerClient, event_id: str) -> dict[str, Any]:
-    (run,) = ok(api(dev, "GET", f"/events/{event_id}/runs"))
+def only_run(held_dev: DevServerClient, event_id: str) -> dict[str, Any]:
+    (run,) = ok(api(held_dev, "GET", f"/events/{event_id}/runs"))
     return dict(run)
 
 
-def test_health_apps_and_functions(dev: DevServerClient, shop: App) -> None:
-    assert ok(api(dev, "GET", "/health")) == {"status": "ok"}
-    (app,) = ok(api(dev, "GET", "/apps"))
+def test_health_apps_and_functions(held_dev: DevServerClient, shop: App) -> None:
+    assert ok(api(held_dev, "GET", "/health")) == {"status": "ok"}
+    (app,) = ok(api(held_dev, "GET", "/apps"))
     assert {k: app[k] for k in ("id", "name", "functionCount", "method")} == {
         "id": "shop",
         "name": "shop",
@@ -93,25 +51,27 @@ def test_health_apps_and_functions(dev: DevServerClient, shop: App) -> None:
         "method": "SERVE",
     }
     assert app["latestSync"]["sdkLanguage"] == "py"
-    assert ok(api(dev, "GET", "/apps/shop"))["id"] == "shop"
-    functions = ok(api(dev, "GET", "/apps/shop/functions"))
+    assert ok(api(held_dev, "GET", "/apps/shop"))["id"] == "shop"
+    functions = ok(api(held_dev, "GET", "/apps/shop/functions"))
     # Go names a function by its id within the app ("fulfil", not "shop-fulfil").
     assert [(f["id"], f["slug"], f["triggers"]) for f in functions] == [
         ("charge", "charge", [{"type": "EVENT", "value": "shop/charge"}]),
         ("fulfil", "fulfil", [{"type": "EVENT", "value": "shop/order.placed"}]),
     ]
-    assert ok(api(dev, "GET", "/apps/shop/functions/fulfil"))["app"] == {"id": "shop"}
+    assert ok(api(held_dev, "GET", "/apps/shop/functions/fulfil"))["app"] == {"id": "shop"}
 
 
-def test_a_run_its_trace_with_step_outputs_and_its_end(dev: DevServerClient, shop: App) -> None:
-    event_id = send(dev, "shop/order.placed", {"order": 1})
-    dev.wait_idle()
-    run = only_run(dev, event_id)
+def test_a_run_its_trace_with_step_outputs_and_its_end(
+    held_dev: DevServerClient, shop: App
+) -> None:
+    event_id = send(held_dev, "shop/order.placed", {"order": 1})
+    held_dev.wait_idle()
+    run = only_run(held_dev, event_id)
     assert run["status"] == "RUNNING"
     assert run["function"] == {"id": "fulfil", "name": "fulfil"}
     assert run["trigger"] == {"eventIds": [event_id]}
     params = {"includeOutput": "true"}
-    trace = ok(api(dev, "GET", f"/runs/{run['id']}/trace", params=params))
+    trace = ok(api(held_dev, "GET", f"/runs/{run['id']}/trace", params=params))
     assert trace["runId"] == run["id"]
     root = trace["rootSpan"]
     assert (root["name"], root["status"]) == ("Run", "RUNNING")
@@ -125,70 +85,76 @@ def test_a_run_its_trace_with_step_outputs_and_its_end(dev: DevServerClient, sho
     ]
     assert all(len(c["stepId"]) == 40 for c in root["children"])  # the SHA-1 step ids
 
-    send(dev, "shop/order.shipped", {})
-    dev.wait_idle()
-    done = ok(api(dev, "GET", f"/runs/{run['id']}", params=params))
+    send(held_dev, "shop/order.shipped", {})
+    held_dev.wait_idle()
+    done = ok(api(held_dev, "GET", f"/runs/{run['id']}", params=params))
     assert done["status"] == "COMPLETED"
     assert done["output"] == {"a": "held", "b": {"box": 1}, "p": {"charged": 5, "ok": True}}
     assert {"startedAt", "endedAt", "durationMs"} <= set(done)
-    trace = ok(api(dev, "GET", f"/runs/{run['id']}/trace", params=params))
+    trace = ok(api(held_dev, "GET", f"/runs/{run['id']}/trace", params=params))
     names = [(c["name"], c.get("stepOp")) for c in trace["rootSpan"]["children"]]
     assert names[-2:] == [("pay", "INVOKE"), ("Finalization", None)]
     assert trace["rootSpan"]["output"] == done["output"]
-    without = ok(api(dev, "GET", f"/runs/{run['id']}"))
+    without = ok(api(held_dev, "GET", f"/runs/{run['id']}"))
     assert "output" not in without  # only with includeOutput
 
 
-def test_cancel_rerun_and_invoke(dev: DevServerClient, shop: App) -> None:
-    run = only_run(dev, send(dev, "shop/order.placed", {"order": 2}))
-    dev.wait_idle()
-    assert ok(api(dev, "POST", f"/runs/{run['id']}/cancel")) == {"runId": run["id"]}
-    assert ok(api(dev, "GET", f"/runs/{run['id']}"))["status"] == "CANCELLED"
-    again = api(dev, "POST", f"/runs/{run['id']}/cancel")
+def test_cancel_rerun_and_invoke(held_dev: DevServerClient, shop: App) -> None:
+    run = only_run(held_dev, send(held_dev, "shop/order.placed", {"order": 2}))
+    held_dev.wait_idle()
+    assert ok(api(held_dev, "POST", f"/runs/{run['id']}/cancel")) == {"runId": run["id"]}
+    assert ok(api(held_dev, "GET", f"/runs/{run['id']}"))["status"] == "CANCELLED"
+    again = api(held_dev, "POST", f"/runs/{run['id']}/cancel")
     assert again.status_code == 409
     assert again.json() == {
         "errors": [{"code": "run_already_cancelled", "message": "Run is already cancelled"}]
     }
 
-    rerun = ok(api(dev, "POST", f"/runs/{run['id']}/rerun", json={}))
+    rerun = ok(api(held_dev, "POST", f"/runs/{run['id']}/rerun", json={}))
     assert rerun["runId"] != run["id"]
-    fresh = ok(api(dev, "GET", f"/runs/{rerun['runId']}"))
+    fresh = ok(api(held_dev, "GET", f"/runs/{rerun['runId']}"))
     assert fresh["trigger"] == run["trigger"]  # the same event, a new run
-    from_step = api(dev, "POST", f"/runs/{run['id']}/rerun", json={"fromStep": {"stepId": "pack"}})
+    from_step = api(
+        held_dev, "POST", f"/runs/{run['id']}/rerun", json={"fromStep": {"stepId": "pack"}}
+    )
     assert from_step.status_code == 501
     assert from_step.json()["errors"][0]["code"] == "not_implemented"
     assert "rerunning from a step (fromStep) is not implemented" in from_step.text
 
     invoked = ok(
-        api(dev, "POST", "/apps/shop/functions/charge/invoke", json={"data": {"amount": 3}})
+        api(held_dev, "POST", "/apps/shop/functions/charge/invoke", json={"data": {"amount": 3}})
     )
-    dev.wait_idle()
-    charged = ok(api(dev, "GET", f"/runs/{invoked['runId']}", params={"includeOutput": "true"}))
+    held_dev.wait_idle()
+    charged = ok(
+        api(held_dev, "GET", f"/runs/{invoked['runId']}", params={"includeOutput": "true"})
+    )
     assert (charged["status"], charged["output"]) == ("COMPLETED", {"charged": 3, "ok": True})
-    mine = ok(api(dev, "GET", "/apps/shop/functions/charge/runs"))
+    mine = ok(api(held_dev, "GET", "/apps/shop/functions/charge/runs"))
     assert invoked["runId"] in [r["id"] for r in mine]
-    ended = api(dev, "POST", f"/runs/{invoked['runId']}/cancel")
+    ended = api(held_dev, "POST", f"/runs/{invoked['runId']}/cancel")
     assert ended.status_code == 409
     assert ended.json()["errors"] == [
         {"code": "run_already_ended", "message": "Cannot cancel an ended run"}
     ]
 
 
-def test_runs_are_listed_newest_first_a_page_at_a_time(dev: DevServerClient, shop: App) -> None:
+def test_runs_are_listed_newest_first_a_page_at_a_time(
+    held_dev: DevServerClient, shop: App
+) -> None:
     for n in range(3):
-        send(dev, "shop/charge", {"amount": n})
-    dev.wait_idle()
-    first = api(dev, "GET", "/runs", params={"limit": "2", "function_id": "charge"}).json()
+        send(held_dev, "shop/charge", {"amount": n})
+    held_dev.wait_idle()
+    first = api(held_dev, "GET", "/runs", params={"limit": "2", "function_id": "charge"}).json()
     assert first["page"]["limit"] == 2
     assert first["page"]["hasMore"] is True
     assert [r["function"]["id"] for r in first["data"]] == ["charge", "charge"]
     cursor = first["page"]["cursor"]
-    rest = ok(api(dev, "GET", "/runs", params={"function_id": "charge", "cursor": cursor}))
-    charges = ok(api(dev, "GET", "/runs", params={"limit": "100", "function_id": "charge"}))
+    rest = ok(api(held_dev, "GET", "/runs", params={"function_id": "charge", "cursor": cursor}))
+    charges = ok(api(held_dev, "GET", "/runs", params={"limit": "100", "function_id": "charge"}))
     assert [r["id"] for r in first["data"] + rest] == [r["id"] for r in charges]
     queued = [dt.datetime.fromisoformat(r["queuedAt"]) for r in charges]
     assert queued == sorted(queued, reverse=True)
-    completed = ok(api(dev, "GET", "/runs", params={"status": "COMPLETED", "limit": "100"}))
+    completed = ok(api(held_dev, "GET", "/runs", params={"status": "COMPLETED", "limit": "100"}))
     assert {r["id"] for r in charges} <= {r["id"] for r in completed}
     assert {r["status"] for r in completed} == {"COMPLETED"}
 
@@ -213,7 +179,7 @@ def test_runs_are_listed_newest_first_a_page_at_a_time(dev: DevServerClient, sho
     ],
 )
 def test_bad_requests_answer_with_the_servers_error_shape(
-    dev: DevServerClient,
+    held_dev: DevServerClient,
     shop: App,
     method: str,
     path: str,
@@ -222,21 +188,21 @@ def test_bad_requests_answer_with_the_servers_error_shape(
     code: str,
     message: str,
 ) -> None:
-    response = api(dev, method, path, content=body)
+    response = api(held_dev, method, path, content=body)
     assert response.status_code == status, response.text
     (error,) = response.json()["errors"]
     assert error["code"] == code
     assert message in error["message"]
 
 
-def test_an_unknown_event_has_no_runs_as_on_the_go_server(dev: DevServerClient) -> None:
+def test_an_unknown_event_has_no_runs_as_on_the_go_server(held_dev: DevServerClient) -> None:
     # endpoints_event.go answers 200 with no data (protojson leaves the empty list out).
-    body = api(dev, "GET", "/events/01M967D66SK2E00Z6K5HD2VXBA/runs").json()
+    body = api(held_dev, "GET", "/events/01M967D66SK2E00Z6K5HD2VXBA/runs").json()
     assert "data" not in body
     assert body["page"] == {"limit": 20}
 
 
-def test_an_oversized_body_is_a_413(dev: DevServerClient) -> None:
-    response = api(dev, "POST", "/events", content=b" " * (300 * 1024))
+def test_an_oversized_body_is_a_413(held_dev: DevServerClient) -> None:
+    response = api(held_dev, "POST", "/events", content=b" " * (300 * 1024))
     assert response.status_code == 413
     assert "takes at most" in response.json()["errors"][0]["message"]
