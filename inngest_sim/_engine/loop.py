@@ -359,6 +359,7 @@ class RunLoop:
             error=reply.error,
             wall_seconds=answer.wall,
             body_bytes=size,
+            race=[op.key for op in reply.ops if op.is_race],
         )
         if reply.kind == "done":
             self.end_run(run, "Completed", output=reply.output)

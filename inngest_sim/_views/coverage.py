@@ -16,7 +16,14 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inngest_sim.trace import RunEnded, RunQueued, StepAttempt, StepSaved
+from inngest_sim.trace import (
+    RequestSent,
+    ResponseHandled,
+    RunEnded,
+    RunQueued,
+    StepAttempt,
+    StepSaved,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,6 +44,7 @@ class _Function:
         self.steps: dict[str, Counter[str]] = {}
         self.waits: dict[str, Counter[str]] = {}
         self.invokes: dict[str, Counter[str]] = {}
+        self.races: dict[str, Counter[str]] = {}
         self.on_failure_runs = 0
 
     def step(self, step: str) -> Counter[str]:
@@ -52,11 +60,16 @@ class _Function:
             missing = [o for o in ("matched", "timed_out") if not seen[o]]
             if missing:
                 never[wait] = missing
+        for race, won in self.races.items():
+            missing = [f"{branch} won" for branch in race.split(" | ") if not won[branch]]
+            if missing:
+                never[race] = missing
         return {
             "runs": dict(self.runs),
             "steps": {k: dict(v) for k, v in sorted(self.steps.items())},
             "waits": {k: dict(v) for k, v in sorted(self.waits.items())},
             "invokes": {k: dict(v) for k, v in sorted(self.invokes.items())},
+            "races": {k: dict(v) for k, v in sorted(self.races.items())},
             "on_failure_runs": self.on_failure_runs,
             "never": dict(sorted(never.items())),
         }
@@ -93,6 +106,8 @@ class StepCoverage:
                 fn.invokes.setdefault(_REPEAT.sub("", saved.step), Counter())[outcome] += 1
             elif saved.op != "Sleep":
                 fn.step(saved.step)["failed" if saved.memo == "error" else "ran"] += 1
+        for branches, winner in _races(run):
+            fn.races.setdefault(" | ".join(branches), Counter())[winner] += 1
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Coverage per function id, as JSON-ready data."""
@@ -118,6 +133,38 @@ class StepCoverage:
             for name, missing in data["never"].items():
                 lines.append(f"  {name}: never {', '.join(missing)}")
         return "\n".join(lines) if lines else "(no runs)"
+
+
+def _races(run: Trace) -> list[tuple[tuple[str, ...], str]]:
+    """Each race the run finished: its branches and the branch that finished first.
+
+    A race's branches are the steps its first discovery planned in race mode; a step
+    planned later belongs to the branch whose step had just been saved. A branch has
+    finished when a discovery plans none of its steps any more.
+    """
+    discovery = {r.request_id for r in run.of(RequestSent) if r.target is None}
+    races: list[tuple[tuple[str, ...], str]] = []
+    branch_of: dict[str, str] = {}
+    branches: tuple[str, ...] = ()
+    finished: list[str] = []
+    last: str | None = None
+    for record in run:
+        if isinstance(record, StepSaved) and record.step in branch_of:
+            last = record.step
+        if not isinstance(record, ResponseHandled) or record.request_id not in discovery:
+            continue
+        if record.race and not branches:
+            branches, branch_of, finished = tuple(record.race), {k: k for k in record.race}, []
+            continue
+        for key in record.race:
+            if key not in branch_of and last is not None:
+                branch_of[key] = branch_of[last]
+        active = {branch_of[key] for key in record.race if key in branch_of}
+        finished += [b for b in branches if b not in active and b not in finished]
+        if branches and not record.race:
+            races.append((branches, finished[0]))
+            branches, branch_of, last = (), {}, None
+    return races
 
 
 def offer(trace: Trace) -> None:

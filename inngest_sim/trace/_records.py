@@ -120,7 +120,10 @@ class RequestSent(Record):
 @_kind
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ResponseHandled(Record):
-    """The executor read a request's answer (``status`` 0: no answer at all)."""
+    """The executor read a request's answer (``status`` 0: no answer at all).
+
+    ``race`` lists the steps it planned in race mode (``parallelMode: "race"``).
+    """
 
     kind: ClassVar[str] = "response_handled"
     run_id: str
@@ -130,6 +133,7 @@ class ResponseHandled(Record):
     error: dict[str, Any] | None
     wall_seconds: float
     body_bytes: int
+    race: list[str] = dataclasses.field(default_factory=list)
 
 
 # ----------------------------------------------------------------- steps

@@ -65,3 +65,40 @@ async def test_retries_failures_waits_and_on_failure_are_counted(tmp_path: Path)
     text = coverage.render()
     assert "coverage-app-order: 1 Completed, 1 Failed; on_failure ran 1 time(s)" in text
     assert "  paid: never matched" in text
+
+
+@client.create_function(fn_id="race", trigger=inngest.TriggerEvent(event="app/race"))
+async def race(ctx: inngest.Context) -> str:
+    async def branch(name: str) -> str:
+        await ctx.step.run(f"{name}.1", lambda: name)
+        return str(await ctx.step.run(f"{name}.2", lambda: name))
+
+    await ctx.group.parallel(
+        (lambda: branch("fast"), lambda: branch("slow")),
+        parallel_mode=inngest.ParallelMode.RACE,
+    )
+    await ctx.step.run("after", lambda: 1)
+    return "raced"
+
+
+def _slow(name: str) -> Any:
+    def latency(function_id: str, step: str | None) -> float:
+        return 0.0 if step is None else 10.0 if step.startswith(name) else 1.0
+
+    return latency
+
+
+async def test_race_winners_are_counted_and_a_branch_that_never_won_is_listed() -> None:
+    with collecting() as coverage:
+        for _ in range(2):
+            async with Simulator(client, [race], request_latency=_slow("slow")) as sim:
+                await sim.run(race, {})
+
+    fn = coverage.to_dict()["coverage-app-race"]
+    assert fn["races"] == {"fast.1 | slow.1": {"fast.1": 2}}
+    assert fn["never"]["fast.1 | slow.1"] == ["slow.1 won"]
+
+    with collecting() as coverage:
+        async with Simulator(client, [race], request_latency=_slow("fast")) as sim:
+            await sim.run(race, {})
+    assert coverage.to_dict()["coverage-app-race"]["races"] == {"fast.1 | slow.1": {"slow.1": 1}}
