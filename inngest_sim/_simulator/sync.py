@@ -269,9 +269,11 @@ class SyncSimulator:
         return self.sim.functions
 
     def function(self, fn: Any) -> FunctionSpec:
+        """``Simulator.function``: the registered spec of ``fn`` (a function or its id)."""
         return self.sim.function(fn)
 
     def result(self, run_id: str) -> RunResult:
+        """``Simulator.result``: what run ``run_id`` did so far."""
         return self.sim.result(run_id)
 
     @property
@@ -279,6 +281,7 @@ class SyncSimulator:
         return self.sim.runs
 
     def runs_for(self, event_id: str) -> list[RunResult]:
+        """``Simulator.runs_for``: the runs event ``event_id`` started."""
         return self.sim.runs_for(event_id)
 
     @property
