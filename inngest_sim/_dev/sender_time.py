@@ -6,8 +6,9 @@ which on a virtual dev server is not the server's: sent a moment ago, it would r
 months ahead of a virtual clock started in the past (or held while real time went on),
 and the run would wait for it. The server maps it by the offset between the two clocks
 now, so "now" stays now and "in an hour" stays in an hour; the moved ``ts`` is the one
-kept. Only events from outside are moved: those the server makes are on its clock. On
-the real clock nothing changes.
+kept. A ``ts`` nearer the virtual now than the real one is taken to be on the virtual
+clock already (its sender follows it) and is left as it is. Only events from outside are
+moved: those the server makes are on its clock. On the real clock nothing changes.
 """
 
 from __future__ import annotations
@@ -26,5 +27,9 @@ def on_server_clock(clock: Clock, event: dict[str, Any]) -> dict[str, Any]:
     ts = event.get("ts")
     if not clock.is_virtual or isinstance(ts, bool) or not isinstance(ts, int | float):
         return event
-    offset_ms = round((clock.now() - time.time()) * 1000)
-    return {**event, "ts": int(ts) + offset_ms}
+    virtual_ms, real_ms = clock.now() * 1000, time.time() * 1000
+    if abs(ts - virtual_ms) <= abs(ts - real_ms):
+        # Nearer the virtual now: the sender reads virtual time already (a Python app in
+        # the test's process under follow_time(), or the simulator's own clock).
+        return event
+    return {**event, "ts": int(ts) + round(virtual_ms - real_ms)}

@@ -269,3 +269,27 @@ def test_an_event_ts_is_read_on_its_senders_clock(dev: DevServerClient, shop: Ap
     assert status(second) == "QUEUED"
     due = dt.datetime.fromisoformat(state["next_timer"])
     assert abs((due - now) - dt.timedelta(hours=1)) < dt.timedelta(seconds=5)
+
+
+def test_a_sender_that_follows_virtual_time_is_not_moved_twice() -> None:
+    # Virtual time starts at the real now and moves two days ahead of it; a client in this
+    # process follows it, so its events' ts are virtual already: the run starts at once.
+    with dev_server(port=0, args=["--clock", "virtual", "--hold-time"]) as dev:
+        app = App(dev, "ahead")
+
+        @app.client.create_function(fn_id="hello", trigger=inngest.TriggerEvent(event="a/hi"))
+        def hello(ctx: inngest.ContextSync) -> str:
+            return "hi"
+
+        app.functions = [hello]
+        app.serve()
+        app.sync()
+        try:
+            dev.advance(2 * DAY)
+            with dev.follow_time():
+                (event_id,) = app.client.send_sync(inngest.Event(name="a/hi"))
+            dev.wait_idle()
+            (run,) = httpx.get(f"{dev.url}/v1/events/{event_id}/runs").json()["data"]
+            assert run["status"] == "COMPLETED"
+        finally:
+            app.stop()
