@@ -97,3 +97,18 @@ async def test_a_run_holds_at_most_1_mib_of_metadata(ts_app: str, ts_api_port: i
     # Each update is 64,003 bytes: 16 fit in 1 MiB, the 17th does not.
     assert answers[:16] == [(200, None)] * 16
     assert answers[16] == (413, "Cumulative metadata size exceeds limit")
+
+
+async def test_an_update_over_64_kib_on_an_op_is_dropped_and_the_step_saved(
+    ts_sim: Simulator,
+) -> None:
+    run = await ts_sim.run("with-metadata", data={"opSize": 70_000})
+    # On an op the server drops it with a warning (executor.go createMetadataSpan): the run
+    # goes on, as it did on the real server.
+    assert run.status == "Completed"
+    (dropped,) = [m for m in ts_sim.trace.of(MetadataAdded) if m.dropped]
+    assert (dropped.source, dropped.step, dropped.dropped) == (
+        "op",
+        "measured",
+        "Metadata span exceeds maximum size of 64KB",
+    )

@@ -254,13 +254,15 @@ export const sendSignal = inngest.createFunction(
 /**
  * Step metadata three ways: set for the running step (rides on its op), `step.metadata` for
  * the run (rides on that step's op), and for another step (the SDK posts it to
- * `/v1/runs/{id}/metadata`). `size` repeats a character that many times in the last one.
+ * `/v1/runs/{id}/metadata`). `size` repeats a character that many times in the last one,
+ * `opSize` in the first.
  */
 export const withMetadata = inngest.createFunction(
   { id: "with-metadata", retries: 0, triggers: [{ event: "ts/metadata" }] },
   async ({ event, step }) => {
     const measured = await step.run("measured", async () => {
-      await inngest.metadata.set({ progress: 50 }, "progress");
+      const big = num(event.data, "opSize", 0);
+      await inngest.metadata.set(big ? { progress: 50, blob: "y".repeat(big) } : { progress: 50 }, "progress");
       return "measured";
     });
     await step.metadata("run-meta").set({ stage: "done" });
