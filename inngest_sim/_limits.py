@@ -99,7 +99,12 @@ class Limits:
         return {
             "name": "InngestErrTimeoutTooLong",
             "message": (
-                f'The sleep "{step}" ends more than one year in the future ({target}); '
+                f'The sleep "{step}" ends more than one year in the future ({_short(target)}); '
                 "sleeps may last at most one year."
             ),
         }
+
+
+def _short(text: str, limit: int = 60) -> str:
+    # An SDK answer can name a 300-digit duration: show its ends and its length.
+    return text if len(text) <= limit else f"{text[:24]}...{text[-12:]}, {len(text):,} characters"

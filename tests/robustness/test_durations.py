@@ -62,3 +62,25 @@ async def test_an_sdk_answer_with_a_400_digit_sleep_fails_the_attempt_saying_why
     (message,) = [r.error["message"] for r in run.trace.of(ResponseHandled) if r.error]
     assert "op #0 (Sleep nap): " + SAID in message
     assert "0" * 100 not in message
+
+
+async def test_a_300_digit_sleep_fails_the_run_as_too_long_and_is_shown_short() -> None:
+    client = inngest.Inngest(app_id="durations-long", is_production=False)
+
+    @client.create_function(fn_id="f", trigger=inngest.TriggerEvent(event="d/f"), retries=0)
+    async def f(ctx: inngest.Context) -> str:
+        return await ctx.step.run("work", lambda: "done")
+
+    long = "9" * 300 + "s"  # finite: past Inngest's one-year limit on a sleep
+    op = {"op": "Sleep", "id": "nap", "name": long, "displayName": "nap"}
+    sleep = json.dumps([op]).encode()
+    app = GarbageApp(client, [f], [Answer(206, SDK, sleep)])
+    async with Simulator.from_app(app, client=client) as sim:
+        run = await sim.run("durations-long-f", timeout=dt.timedelta(days=1))
+
+    assert run.status == "Failed"
+    assert run.error["name"] == "InngestErrTimeoutTooLong"
+    assert run.error["message"] == (
+        'The sleep "nap" ends more than one year in the future (999999999999999999999999'
+        "...99999999999s, 301 characters); sleeps may last at most one year."
+    )
