@@ -323,6 +323,21 @@ class RunLoop:
             return _failed(f"{place}: request failed: {type(exc).__name__}: {exc}"), 0
         except Exception as exc:  # a transport of the user's (from_app) that raised
             return _failed(f"{place}: the serve endpoint raised {type(exc).__name__}: {exc}"), 0
+        except (KeyboardInterrupt, SystemExit):
+            raise  # the person or the process stopping: never a step's failure
+        except BaseException as exc:
+            # A step raised CancelledError, GeneratorExit or its own BaseException: under a
+            # server the app answers 500 and the attempt fails; so it does here. A
+            # cancellation of the simulator itself reaches the wait above, not this.
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            said = str(exc) or "(no message)"
+            return _failed(
+                f"{place}: the request ended with {type(exc).__name__}: {said} "
+                "(a BaseException from the app; a server would answer 500)",
+                500,
+            ), 0
         content = response.content
         try:
             return parse_reply(response.status_code, response.headers, content), len(content)

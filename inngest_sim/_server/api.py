@@ -181,7 +181,8 @@ class InngestApi:
         try:
             payload = read_json(request.content, "the event payload")
         except BadBody as exc:
-            return _json(400, {"ids": [], "error": str(exc), "status": 400})
+            # Go answers a body it cannot read with one empty id, as for a first bad event.
+            return _json(400, {"ids": [""], "error": str(exc), "status": 400})
         events = payload if isinstance(payload, list) else [payload]
         if len(events) > self.limits.max_events_per_send:
             return _json(
