@@ -288,17 +288,26 @@ class InngestApi:
         async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if scope["type"] != "http":
                 return
-            body = b""
+            chunks = []
             while True:
                 message = await receive()
-                body += message.get("body", b"")
+                chunks.append(message.get("body", b""))
                 if not message.get("more_body"):
                     break
-            query = scope.get("query_string", b"").decode("latin-1")
-            url = f"http://sim{scope['path']}" + (f"?{query}" if query else "")
+            # The path as it was sent (still percent-encoded): a decoded one can hold
+            # characters no URL may (``/e/%00``).
+            path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+            query = scope.get("query_string", b"")
+            url = "http://sim" + (path + (b"?" + query if query else b"")).decode("latin-1")
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-            request = httpx.Request(scope["method"], url, headers=headers, content=body)
-            response = self.handle(request)
+            try:
+                request = httpx.Request(
+                    scope["method"], url, headers=headers, content=b"".join(chunks)
+                )
+            except httpx.InvalidURL as exc:
+                response = _json(400, {"error": f"the request's URL cannot be read: {exc}"})
+            else:
+                response = self.handle(request)
             raw_headers = [(k.encode(), v.encode()) for k, v in response.headers.items()]
             await send(
                 {

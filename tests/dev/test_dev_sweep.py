@@ -50,6 +50,24 @@ ROUTES = [
     ("POST", "/v1/runs/{id}/metadata"),
     ("POST", "/v1/checkpoint/{id}/async"),
     ("POST", "/v1/http/runs/{id}/async"),
+    ("GET", "/sim/runs/{id}/history"),
+    ("GET", "/api/v2/health"),
+    ("GET", "/api/v2/apps"),
+    ("GET", "/api/v2/apps/{id}"),
+    ("GET", "/api/v2/apps/{id}/functions"),
+    ("GET", "/api/v2/apps/sweep-app/functions/{id}"),
+    ("GET", "/api/v2/apps/sweep-app/functions/{id}/runs"),
+    ("POST", "/api/v2/apps/sweep-app/functions/{id}/invoke"),
+    ("POST", "/api/v2/apps/sweep-app/functions/sweep-app-f/invoke"),
+    ("GET", "/api/v2/runs"),
+    ("GET", "/api/v2/runs/{id}"),
+    ("GET", "/api/v2/runs/{id}/trace"),
+    ("POST", "/api/v2/runs/{id}/cancel"),
+    ("POST", "/api/v2/runs/{id}/rerun"),
+    ("POST", "/api/v2/events"),
+    ("GET", "/api/v2/events/{id}/runs"),
+    ("POST", "/mcp"),
+    ("GET", "/mcp"),
     ("PUT", "/fn/register"),  # a method no route takes
     ("GET", "/no/such/route"),
 ]
@@ -154,7 +172,9 @@ headers = st.fixed_dictionaries(
 )
 
 queries = st.dictionaries(
-    st.sampled_from(["wait", "timeout", "until", "name", "url", "channel", "topic", "fnId"]),
+    st.sampled_from(
+        ["wait", "timeout", "until", "name", "url", "channel", "topic", "fnId", "limit", "cursor"]
+    ),
     st.sampled_from(HOSTILE_TEXT),
     max_size=3,
 )

@@ -1,0 +1,333 @@
+"""``inngest-sim dev`` under bursts of events, beside the app alone and the real dev server.
+
+Run on demand (``python benchmarks/dev_load.py [--go-binary PATH]``), not in CI. For each
+concurrency (1, 16, 64) it sends ``--events`` events, one per POST, from that many
+senders, to a one-step Python function (``benchmarks/_load_app.py``, under uvicorn in its
+own process), and reports:
+
+- events/s accepted (all sends answered), runs/s completed (first send to last completion),
+  p50/p99 from a send to its run's completion, memory per 1,000 runs (the server's RSS
+  growth), and lost (accepted, not completed within ``--window`` s) and duplicated (an event
+  whose run finished twice) counts;
+- the ceiling: the same app answering the same two requests per run sent straight to it
+  at the same concurrency (the most any server can get from it);
+- with ``--go-binary``, the real Inngest dev server (built beside, never committed)
+  measured the same way.
+
+Ports come from ``--ports`` (a free range of 10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from inngest_sim._protocol import build_body, hash_step_id
+
+HERE = Path(__file__).parent
+FN_ID = "load-bench-one-step"
+
+
+@dataclass
+class Figures:
+    label: str
+    concurrency: int
+    sent: int
+    accepted_per_s: float
+    completed_per_s: float
+    p50_ms: float
+    p99_ms: float
+    mib_per_1000: float | None
+    lost: int
+    duplicated: int
+    refused: int
+
+    def line(self) -> str:
+        memory = "-" if self.mib_per_1000 is None else f"{self.mib_per_1000:.1f}"
+        return (
+            f"| {self.label} | {self.concurrency} | {self.sent} | {self.accepted_per_s:.0f} | "
+            f"{self.completed_per_s:.0f} | {self.p50_ms:.1f} | {self.p99_ms:.1f} | {memory} | "
+            f"{self.lost} | {self.duplicated} | {self.refused} |"
+        )
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def tree_rss_mib(pid: int) -> float:
+    """RSS of a process and its children (the Go CLI may fork)."""
+    total = rss_mib(pid)
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        for child in children.read_text().split():
+            total += tree_rss_mib(int(child))
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
+
+
+def wait_until_answers(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {seconds:g}s")
+
+
+def start_app(port: int, server_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "INNGEST_BASE_URL": server_url, "INNGEST_DEV": "1"}
+    command = [sys.executable, "-m", "uvicorn", "_load_app:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, cwd=HERE, env=env)
+    wait_until_answers(f"http://127.0.0.1:{port}/done")
+    return process
+
+
+async def burst(server: str, app: str, count: int, concurrency: int, window: float) -> dict:
+    sent_at: dict[str, float] = {}
+    refused = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(count):
+        queue.put_nowait(index)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60, trust_env=False) as http:
+
+        async def sender() -> None:
+            nonlocal refused
+            while not queue.empty():
+                index = queue.get_nowait()
+                event = {"name": "bench/go", "data": {"i": index}}
+                while True:
+                    started = time.time()
+                    response = await http.post(f"{server}/e/key", json=event)
+                    if response.status_code == 429:  # backpressure: wait as told, send again
+                        refused += 1
+                        await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+                        continue
+                    response.raise_for_status()
+                    (event_id,) = response.json()["ids"]
+                    sent_at[event_id] = started
+                    break
+
+        first = time.time()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        accepted = time.time()
+        done: dict[str, list[float]] = {}
+        while time.time() - accepted < window:
+            done = (await http.get(f"{app}/done")).json()
+            if len(done) >= len(sent_at):
+                break
+            await asyncio.sleep(0.25)
+    return {
+        "sent_at": sent_at,
+        "done": done,
+        "first": first,
+        "accepted": accepted,
+        "refused": refused,
+    }
+
+
+def figures(label: str, concurrency: int, result: dict, memory: float | None) -> Figures:
+    sent_at, done = result["sent_at"], result["done"]
+    latencies = [(done[i][0] - t) * 1000 for i, t in sent_at.items() if i in done]
+    last = max((times[0] for times in done.values()), default=result["accepted"])
+    count = len(sent_at)
+    return Figures(
+        label=label,
+        concurrency=concurrency,
+        sent=count,
+        accepted_per_s=count / max(result["accepted"] - result["first"], 1e-9),
+        completed_per_s=len(latencies) / max(last - result["first"], 1e-9),
+        p50_ms=statistics.median(latencies) if latencies else float("nan"),
+        p99_ms=percentile(latencies, 0.99),
+        mib_per_1000=memory,
+        lost=sum(1 for i in sent_at if i not in done),
+        duplicated=sum(1 for i in sent_at if len(done.get(i, [])) > 1),
+        refused=result["refused"],
+    )
+
+
+async def ceiling(app: str, count: int, concurrency: int) -> Figures:
+    """The app alone: each run's two requests (the step, then the function's end) sent to it
+    straight, at the same concurrency."""
+    url = f"{app}/api/inngest"
+    step_hash = hash_step_id("one")
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(count):
+        queue.put_nowait(index)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60, trust_env=False) as http:
+
+        async def one(steps: dict[str, Any], event: dict[str, Any], run_id: str) -> int:
+            body = build_body(
+                event=event,
+                events=[event],
+                steps=steps,
+                stack=list(steps),
+                run_id=run_id,
+                attempt=0,
+                max_attempts=1,
+                disable_immediate_execution=False,
+                use_api=False,
+            )
+            response = await http.post(
+                url,
+                params={"fnId": FN_ID, "stepId": "step"},
+                json=body,
+                headers={"x-inngest-server-kind": "dev"},
+            )
+            return response.status_code
+
+        async def runner() -> None:
+            while not queue.empty():
+                index = queue.get_nowait()
+                event = {
+                    "name": "bench/go",
+                    "data": {"i": index},
+                    "id": str(uuid.uuid4()),
+                    "ts": int(time.time() * 1000),
+                }
+                run_id = str(uuid.uuid4())
+                started = time.time()
+                assert await one({}, event, run_id) == 206
+                assert await one({step_hash: {"data": 1}}, event, run_id) == 200
+                latencies.append((time.time() - started) * 1000)
+
+        first = time.time()
+        await asyncio.gather(*(runner() for _ in range(concurrency)))
+        elapsed = time.time() - first
+        await http.delete(f"{app}/done")
+    return Figures(
+        "app alone (ceiling)",
+        concurrency,
+        count,
+        float("nan"),
+        count / elapsed,
+        statistics.median(latencies),
+        percentile(latencies, 0.99),
+        None,
+        0,
+        0,
+        0,
+    )
+
+
+def measure(
+    label: str, server: str, pid: int, app: str, count: int, concurrency: int, window: float
+) -> Figures:
+    before = tree_rss_mib(pid)
+    result = asyncio.run(burst(server, app, count, concurrency, window))
+    grown = tree_rss_mib(pid) - before
+    httpx.delete(f"{app}/done")
+    return figures(label, concurrency, result, grown / len(result["sent_at"]) * 1000)
+
+
+def run_sim(ports: list[int], args: argparse.Namespace, table: list[Figures]) -> None:
+    server = f"http://127.0.0.1:{ports[0]}"
+    command = [sys.executable, "-m", "inngest_sim", "dev", "--port", str(ports[0])]
+    dev = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    app_process = start_app(ports[1], server)
+    app = f"http://127.0.0.1:{ports[1]}"
+    try:
+        wait_until_answers(f"{server}/dev")
+        httpx.put(f"{app}/api/inngest", timeout=30).raise_for_status()
+        for concurrency, count in zip(args.concurrency, args.events, strict=True):
+            table.append(asyncio.run(ceiling(app, count, concurrency)))
+            table.append(
+                measure("inngest-sim dev", server, dev.pid, app, count, concurrency, args.window)
+            )
+            print(table[-2].line(), table[-1].line(), sep="\n", flush=True)
+    finally:
+        for process in (app_process, dev):
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def run_go(binary: str, ports: list[int], args: argparse.Namespace, table: list[Figures]) -> None:
+    server = f"http://127.0.0.1:{ports[2]}"
+    app_process = start_app(ports[3], server)
+    app = f"http://127.0.0.1:{ports[3]}"
+    command = [
+        binary,
+        "dev",
+        "--no-discovery",
+        "--no-poll",
+        "-u",
+        f"{app}/api/inngest",
+        "--port",
+        str(ports[2]),
+        "--connect-gateway-port",
+        str(ports[4]),
+        "--connect-gateway-grpc-port",
+        str(ports[5]),
+        "--connect-executor-grpc-port",
+        str(ports[6]),
+    ]
+    go = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_answers(f"{server}/dev")
+        deadline = time.monotonic() + 60
+        while not httpx.get(f"{server}/dev", timeout=5).json().get("functions"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Go dev server did not sync the app within 60 s")
+            time.sleep(0.2)
+        for concurrency, count in zip(args.concurrency, args.go_events, strict=True):
+            table.append(
+                measure(
+                    "Inngest dev server (Go)", server, go.pid, app, count, concurrency, args.window
+                )
+            )
+            print(table[-1].line(), flush=True)
+    finally:
+        for process in (go, app_process):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--events", type=int, nargs="+", default=[300, 1000, 1000])
+    parser.add_argument("--go-events", type=int, nargs="+", default=[100, 300, 300])
+    parser.add_argument("--window", type=float, default=120.0)
+    parser.add_argument("--ports", type=int, default=9250, help="first of 10 free ports")
+    parser.add_argument("--go-binary", help="the real Inngest CLI, built from source")
+    args = parser.parse_args()
+    ports = list(range(args.ports, args.ports + 10))
+    table: list[Figures] = []
+    print(
+        "| server | concurrency | events | events/s accepted | runs/s completed | "
+        "p50 ms | p99 ms | MiB per 1,000 runs | lost | duplicated | 429s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    run_sim(ports, args, table)
+    if args.go_binary:
+        run_go(args.go_binary, ports, args, table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
