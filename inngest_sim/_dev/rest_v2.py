@@ -4,10 +4,10 @@ The paths, JSON shapes and error codes are the Go dev server's (``proto/api/v2/
 service.proto``, ``pkg/api/v2/endpoints_*.go``), checked against a running one: an
 envelope ``{"data", "metadata": {"fetchedAt"}, "page"}``, camelCase keys, run ids as
 ULIDs, errors as ``{"errors": [{"code", "message"}]}``. Served: health, apps and their
-functions, runs (list, one, its trace with step outputs, cancel, rerun from the start,
-a function's runs), events (send, an event's runs) and invoke. What the simulator
-cannot honour (rerun from a step, sandboxes, insights, scores, keys, environments...)
-answers 501 ``not_implemented`` saying so; an unknown path answers 404 with what is
+functions, runs (list, one, its trace with step outputs, cancel, rerun from the start
+or from a step, a function's runs), events (send, an event's runs) and invoke. What the
+simulator cannot honour (a rerun's replacement step input, sandboxes, insights, scores,
+keys, environments...) answers 501 ``not_implemented`` saying so; an unknown path answers 404 with what is
 served, never a bare "Not Found".
 """
 
@@ -222,6 +222,10 @@ class _Api:
         limit = _limit(params.get("limit"))
         statuses = {s.upper() for s in params.getlist("status")}
         apps, fns = set(params.getlist("app_id")), set(params.getlist("function_id"))
+        if fns and not apps:  # endpoints_runs.go listRunsOpts
+            raise _V2Error(
+                400, "invalid_field_format", "appId is required when filtering by functionId"
+            )
         include = _include_output(request)
         picked = []
         for queued in reversed(self.server.trace.of(RunQueued)):  # newest first, as Go lists
@@ -283,20 +287,55 @@ class _Api:
         return {"runId": run_id}
 
     def rerun(self, run_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        if body.get("fromStep") is not None:
-            raise _V2Error(
-                501,
-                "not_implemented",
-                "inngest-sim dev reruns a run from its start only; rerunning from a step "
-                "(fromStep) is not implemented: POST the rerun without fromStep",
-            )
+        """A new run of the same events; with ``fromStep``, the steps the original run
+        saved before that step are its memos, so the rerun starts at it (reconstruct.go)."""
+        from_step = _from_step(body.get("fromStep"))
         queued = self.server.trace.of(RunQueued, run_id)[0]
         try:
             spec = self.server.registry.get(queued.function_id)
         except UnknownFunctionError as exc:
             raise _V2Error(404, "not_found", f"Function not found: {exc}") from None
-        events = list(queued.events or [queued.event])
-        return {"runId": self.server.engine.start_run(spec, events).run_id}
+        copied = self._steps_before(run_id, from_step) if from_step is not None else []
+        engine = self.server.engine
+        new = engine.start_run(spec, list(queued.events or [queued.event]))
+        original = engine.runs[run_id]
+        for record in copied:  # saved before the new run's first request goes out
+            size = new.save(record.step_hash, record.step, original.memos[record.step_hash])
+            engine.recorder.record(
+                StepSaved,
+                run_id=new.run_id,
+                step=record.step,
+                step_hash=record.step_hash,
+                op=record.op,
+                memo=record.memo,
+                bytes=size,
+                state_bytes=new.state_bytes,
+                step_count=new.step_count,
+                value=record.value,
+            )
+        return {"runId": new.run_id}
+
+    def _steps_before(self, run_id: str, step: str) -> list[StepSaved]:
+        """The original run's saved steps before ``step`` (its id, or its unique name)."""
+        saved = self.server.trace.for_run(run_id).of(StepSaved)
+        names = {s["stepID"]: s["name"] for s in self.views.spans(run_id) if s["stepID"]}
+        if any(r.step_hash == step for r in saved):
+            target = step
+        else:
+            matching = {r.step_hash for r in saved if names.get(r.step, r.step) == step}
+            if not matching:
+                raise _V2Error(400, "invalid_request", "Step not found in original run")
+            if len(matching) > 1:
+                raise _V2Error(
+                    400, "invalid_request", "Step name matches multiple steps in original run"
+                )
+            (target,) = matching
+        before = []
+        for record in saved:
+            if record.step_hash == target:
+                break
+            before.append(record)
+        return before
 
     def invoke(self, spec: FunctionSpec, body: dict[str, Any]) -> dict[str, Any]:
         data = body.get("data") or {}
@@ -333,6 +372,27 @@ class _Api:
         except NotFound:
             return []  # the Go server answers an unknown event with no runs, not a 404
         return [self.run(run_id) for run_id in ids]
+
+
+def _from_step(raw: Any) -> str | None:
+    """``fromStep.stepId`` of a rerun, checked as endpoints_runs.go checks it."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"stepId", "input"}:
+        raise _V2Error(
+            400, "invalid_field_format", 'fromStep is {"stepId": "<step name>", "input": [...]}'
+        )
+    step = raw.get("stepId")
+    if not isinstance(step, str) or not step:
+        raise _V2Error(400, "missing_field", "Step ID is required")
+    if raw.get("input") is not None:
+        raise _V2Error(
+            501,
+            "not_implemented",
+            "inngest-sim dev reruns from a step with the step's original input only; a "
+            "replacement input (fromStep.input) is not implemented",
+        )
+    return step
 
 
 def _include_output(request: Request) -> bool:

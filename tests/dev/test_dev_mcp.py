@@ -122,7 +122,7 @@ async def test_invoke_and_list_runs(held_dev: DevServerClient, shop: App) -> Non
     run, listed = await call(
         held_dev,
         ("get_run", {"runId": run_id, "includeOutput": True}),
-        ("list_runs", {"functionId": ["charge"], "limit": 5}),
+        ("list_runs", {"appId": ["shop"], "functionId": ["charge"], "limit": 5}),
     )
     assert answer(run)["data"]["output"] == {"charged": 2, "ok": True}
     assert run_id in [r["id"] for r in answer(listed)["data"]]

@@ -114,12 +114,33 @@ def test_cancel_rerun_and_invoke(held_dev: DevServerClient, shop: App) -> None:
     assert rerun["runId"] != run["id"]
     fresh = ok(api(held_dev, "GET", f"/runs/{rerun['runId']}"))
     assert fresh["trigger"] == run["trigger"]  # the same event, a new run
-    from_step = api(
-        held_dev, "POST", f"/runs/{run['id']}/rerun", json={"fromStep": {"stepId": "pack"}}
+
+    # From a step (reconstruct.go): what the run saved before "pack" is the new run's memo,
+    # so "reserve" does not run again (no attempt: no start time), "pack" does.
+    body = {"fromStep": {"stepId": "pack"}}
+    again_from = ok(api(held_dev, "POST", f"/runs/{run['id']}/rerun", json=body))
+    held_dev.wait_idle()
+    params = {"includeOutput": "true"}
+    trace = ok(api(held_dev, "GET", f"/runs/{again_from['runId']}/trace", params=params))
+    steps = {c["name"]: c for c in trace["rootSpan"]["children"]}
+    assert (steps["reserve"]["status"], steps["reserve"]["output"]) == (
+        "COMPLETED",
+        {"data": "held"},
     )
-    assert from_step.status_code == 501
-    assert from_step.json()["errors"][0]["code"] == "not_implemented"
-    assert "rerunning from a step (fromStep) is not implemented" in from_step.text
+    assert "startedAt" not in steps["reserve"]
+    assert "startedAt" in steps["pack"]
+    assert steps["await-shipment"]["status"] == "WAITING"
+    for step, status, code, message in [
+        ({"stepId": "nope"}, 400, "invalid_request", "Step not found in original run"),
+        ({"stepId": ""}, 400, "missing_field", "Step ID is required"),
+        ({"stepId": "pack", "input": [1]}, 501, "not_implemented", "replacement input"),
+        ({"step": "pack"}, 400, "invalid_field_format", "fromStep is"),
+    ]:
+        refused = api(held_dev, "POST", f"/runs/{run['id']}/rerun", json={"fromStep": step})
+        assert refused.status_code == status, refused.text
+        (error,) = refused.json()["errors"]
+        assert error["code"] == code
+        assert message in error["message"]
 
     invoked = ok(
         api(held_dev, "POST", "/apps/shop/functions/charge/invoke", json={"data": {"amount": 3}})
@@ -144,13 +165,29 @@ def test_runs_are_listed_newest_first_a_page_at_a_time(
     for n in range(3):
         send(held_dev, "shop/charge", {"amount": n})
     held_dev.wait_idle()
-    first = api(held_dev, "GET", "/runs", params={"limit": "2", "function_id": "charge"}).json()
+    first = api(
+        held_dev, "GET", "/runs", params={"limit": "2", "app_id": "shop", "function_id": "charge"}
+    ).json()
     assert first["page"]["limit"] == 2
     assert first["page"]["hasMore"] is True
     assert [r["function"]["id"] for r in first["data"]] == ["charge", "charge"]
     cursor = first["page"]["cursor"]
-    rest = ok(api(held_dev, "GET", "/runs", params={"function_id": "charge", "cursor": cursor}))
-    charges = ok(api(held_dev, "GET", "/runs", params={"limit": "100", "function_id": "charge"}))
+    rest = ok(
+        api(
+            held_dev,
+            "GET",
+            "/runs",
+            params={"app_id": "shop", "function_id": "charge", "cursor": cursor},
+        )
+    )
+    charges = ok(
+        api(
+            held_dev,
+            "GET",
+            "/runs",
+            params={"limit": "100", "app_id": "shop", "function_id": "charge"},
+        )
+    )
     assert [r["id"] for r in first["data"] + rest] == [r["id"] for r in charges]
     queued = [dt.datetime.fromisoformat(r["queuedAt"]) for r in charges]
     assert queued == sorted(queued, reverse=True)
@@ -166,6 +203,7 @@ def test_runs_are_listed_newest_first_a_page_at_a_time(
         ("GET", "/runs/01M967D66SK2E00Z6K5HD2VXBA", None, 404, "not_found", "Run not found"),
         ("GET", "/runs?limit=0", None, 400, "invalid_field_format", "limit must be a number"),
         ("GET", "/runs?cursor=zzz", None, 400, "invalid_field_format", "cursor is not one"),
+        ("GET", "/runs?function_id=a", None, 400, "invalid_field_format", "appId is required"),
         ("POST", "/events", b'{"data": {}}', 400, "missing_field", "Event name is required"),
         ("POST", "/events", b'{"name": "a/b", "data": 3}', 400, "invalid_field_format", "data"),
         ("POST", "/events", b'{"name": "a/b", "bogus": 1}', 400, "validation_error", "'bogus'"),
