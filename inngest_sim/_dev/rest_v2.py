@@ -7,8 +7,8 @@ ULIDs, errors as ``{"errors": [{"code", "message"}]}``. Served: health, apps and
 functions, runs (list, one, its trace with step outputs, cancel, rerun from the start
 or from a step, a function's runs), events (send, an event's runs) and invoke. What the
 simulator cannot honour (a rerun's replacement step input, sandboxes, insights, scores,
-keys, environments...) answers 501 ``not_implemented`` saying so; an unknown path answers 404 with what is
-served, never a bare "Not Found".
+keys, environments...) answers 501 ``not_implemented`` saying so; an unknown path
+answers 404 with what is served, never a bare "Not Found".
 """
 
 from __future__ import annotations
