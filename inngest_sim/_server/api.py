@@ -250,8 +250,12 @@ class InngestApi:
         if not isinstance(body, dict):
             return _json(400, {"error": "Invalid signal data", "data": None, "status": 400})
         signal = body.get("signal")
-        if not isinstance(signal, str) or not signal:
-            # Go's ResumeSignal refuses it ("signal ID is empty"), which the API answers so.
+        if signal is not None and not isinstance(signal, str):
+            # Go's decoder cannot read it into the string field: unreadable, as any bad body.
+            return _json(400, {"error": "Invalid signal data", "data": None, "status": 400})
+        if not signal:
+            # Missing, null or "": Go's ResumeSignal refuses it ("signal ID is empty"), which
+            # the API answers with a 500 (seen on inngest dev @253303cd).
             return _json(500, {"error": "Failed to receive signal", "data": None, "status": 500})
         run_id = self.host.signal(signal, body.get("data"))
         if run_id is None:

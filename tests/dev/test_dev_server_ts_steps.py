@@ -81,6 +81,16 @@ def test_a_signal_through_the_api_resumes_the_waiter(dev: DevServerClient) -> No
     assert (again.status_code, again.json()["error"]) == (404, "No signal found")
     bad = httpx.post(f"{dev.url}/v1/signals", content=b"{nope")
     assert (bad.status_code, bad.json()["error"]) == (400, "Invalid signal data")
+    # As inngest dev (built at 253303cd) answered the same bodies: a signal that is not a
+    # string is unreadable (400), an empty one reaches Go's ResumeSignal, whose refusal
+    # apiv1/signals.go answers with a 500.
+    for body, status, error in (
+        ({"signal": 5}, 400, "Invalid signal data"),
+        ({}, 500, "Failed to receive signal"),
+        ({"signal": ""}, 500, "Failed to receive signal"),
+    ):
+        answer = httpx.post(f"{dev.url}/v1/signals", json=body)
+        assert (answer.status_code, answer.json()["error"]) == (status, error), body
 
 
 def test_a_deferred_run_starts_when_its_parent_ends(dev: DevServerClient) -> None:

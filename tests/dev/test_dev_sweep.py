@@ -225,7 +225,23 @@ def test_no_hostile_request_gets_a_500_or_poisons_a_later_read(
         content=body if method in ("POST", "PUT", "DELETE") else None,
         headers=header_values,
     )
-    assert response.status_code < 500, (method, url, response.status_code, response.text[:300])
+    assert response.status_code < 500 or _the_servers_own_500(path, response), (
+        method,
+        url,
+        response.status_code,
+        response.text[:300],
+    )
     for read in ("/sim/events", "/v1/events", "/sim/runs", "/dev"):
         after = http.get(dev.url + read)
         assert after.status_code == 200, (read, after.text[:300])
+
+
+def _the_servers_own_500(path: str, response: httpx.Response) -> bool:
+    """The one 500 that is the Inngest server's own answer, kept for fidelity: a signal
+    with no name (Go's ResumeSignal refuses it and ``apiv1/signals.go`` answers 500), so
+    an SDK that reads the status meets what it would meet on Inngest."""
+    return (
+        path == "/v1/signals"
+        and response.status_code == 500
+        and response.json() == {"error": "Failed to receive signal", "data": None, "status": 500}
+    )
