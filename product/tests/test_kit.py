@@ -422,3 +422,33 @@ async def test_a_split_lecture_follows_up_through_its_child_runs(tmp_path: Path)
     rows = services.store.list_assets("sample-lecture", AssetKind.VIDEO)
     assert len(rows) == 20
     assert all(r.ok for r in rows)
+
+
+async def test_a_child_run_that_fails_is_followed_up_without_rebuying_what_it_stored(
+    tmp_path: Path,
+) -> None:
+    from inngest_sim import parse_fault_rules
+
+    provider = CountingProvider(LocalProvider())
+    # Chunks of one: 14 video segments pass one run with its rounds, so one child makes them.
+    services = Services.local(tmp_path, images=provider, video=provider, chunk_size=1)
+    create_sample_lecture(services.store, segments=14)
+    # The child fails for good at its fourth video chunk (after three were recorded).
+    faults = parse_fault_rules(["non_retriable:progress-videos-3"])
+    client = _client()
+    async with Simulator(
+        client, build_functions(client, services), faults=faults, backoff=Backoff(jitter=0)
+    ) as sim:
+        run = await sim.run("generate-segment-videos", data=DATA)
+
+    assert run.status == "Completed", run.error
+    assert (run.output["generated"], run.output["failed"]) == (14, 0)
+    children = [r for r in sim.runs if r.function_id.endswith("-slice")]
+    assert [r.status for r in children] == ["Failed", "Completed"]
+    # The retried child bought only what the failed one had not recorded: no starting image
+    # again, and one render again (segment 3's, made but never recorded).
+    assert provider.counts["generate_image"] == 14
+    assert provider.counts["start_video"] == 14 + 1
+    assert "start-image-0-r1" not in children[1].steps
+    assert "video-start-2-r1" not in children[1].steps
+    assert "video-start-3-r1" in children[1].steps

@@ -11,6 +11,7 @@ Finally ``progress-{topic}-done`` publishes the summary.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -186,22 +187,40 @@ async def _run_slice(
 ) -> ChildOutput:
     data = ctx.event.data
     lecture_id, slots = _slice_request(pipeline, data)
-    wanted = {s for s, _ in slots}
+    wanted, wanted_slots = {s for s, _ in slots}, set(slots)
+    force = bool(data.get("force"))
 
-    async def load() -> dict[str, Any]:
+    def read() -> dict[str, Any]:
         lecture = services.store.get_lecture(lecture_id)
         if lecture is None:
             raise inngest.NonRetriableError(f"lecture {lecture_id!r} does not exist")
         segments = [s.to_json() for s in lecture.segments if s.index in wanted or s.index == 0]
-        return {**lecture.to_json(), "segments": segments}
+        # What is stored already (a retried slice whose first child got part of the way)
+        # is not bought again, unless forced.
+        stored = {
+            p.kind: [
+                {"segment": r.segment, "index": r.index, "result": r.result}
+                for r in services.store.list_assets(lecture_id, p.kind)
+                if r.ok and (r.segment, r.index) in wanted_slots
+            ]
+            for p in pipeline.phases
+        }
+        return {"lecture": {**lecture.to_json(), "segments": segments}, "stored": stored}
+
+    async def load() -> dict[str, Any]:
+        return await asyncio.to_thread(read)
 
     loaded = await ctx.step.run("load", load)
-    lecture = Lecture.from_json(loaded)  # type: ignore[arg-type]
+    lecture = Lecture.from_json(loaded["lecture"])
     reuse = data.get("reuse") or {}
     prepared = data.get("prepared") or {}
     if not isinstance(reuse, dict) or not isinstance(prepared, dict):
         raise inngest.NonRetriableError(_not_a_slice(pipeline, "reuse and prepared are objects"))
     ledger = Ledger(reuse)
+    if not force:
+        for kind, items in loaded["stored"].items():
+            ledger.record(kind, items)
+    todo = slots if force else [s for s in slots if not ledger.ok(pipeline.kind, s)]
     parent_run_id = str(data.get("parent_run_id") or "")
     reporter = Reporter(ctx, client, services, lecture_id, pipeline.topic, parent_run_id)
     await run_round(
@@ -209,13 +228,13 @@ async def _run_slice(
         services,
         pipeline,
         lecture,
-        slots,
+        todo,
         prepared,
         ledger,
         reporter,
         suffix=str(data.get("suffix") or ""),
         follow_up=bool(data.get("follow_up")),
-        force=bool(data.get("force")),
+        force=force,
     )
     return {
         "outcomes": {p.kind: ledger.results(p.kind, slots) for p in pipeline.phases},
