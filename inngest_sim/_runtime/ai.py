@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from inngest_sim._bounded import TOO_LARGE, ResponseTooLarge, send_limited
+from inngest_sim._runtime.outbound import OutboundClient
 
 if TYPE_CHECKING:
     from inngest_sim._engine.ports import Answer, OpHandler, RunOps
@@ -91,25 +92,15 @@ class AiGateway:
     """
 
     def __init__(self, http: httpx.AsyncClient | None, *, timeout: float) -> None:
-        self._http = http
-        self._owned: httpx.AsyncClient | None = None
-        self._timeout = timeout
+        self._clients = OutboundClient(http, timeout=timeout)
 
     @property
     def opcodes(self) -> dict[str, OpHandler]:
         return {"AIGateway": self.infer}
 
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is not None:
-            return self._http
-        if self._owned is None:
-            self._owned = httpx.AsyncClient(timeout=self._timeout)
-        return self._owned
-
     async def aclose(self) -> None:
         """Close the client this gateway built, if it built one."""
-        if self._owned is not None:
-            await self._owned.aclose()
+        await self._clients.aclose()
 
     def infer(self, ops: RunOps, answer: Answer, op: Op) -> None:
         run = answer.item.run
@@ -125,7 +116,7 @@ class AiGateway:
         try:
             # The key goes beside the URL's own query (httpx's params= would replace it).
             target = httpx.URL(url).copy_merge_params(params) if params else url
-            client = self._client()
+            client = self._clients.get()
             request = client.build_request("POST", target, json=opts.get("body"), headers=headers)
             response = await send_limited(client, request, ops.config.limits.max_response_bytes)
             if response.is_success:

@@ -26,6 +26,7 @@ import httpx
 
 from inngest_sim._bounded import TOO_LARGE, ResponseTooLarge, send_limited
 from inngest_sim._runtime.ai import _canonical
+from inngest_sim._runtime.outbound import OutboundClient
 
 if TYPE_CHECKING:
     from inngest_sim._engine.ports import Answer, OpHandler, RunOps
@@ -101,25 +102,15 @@ class FetchGateway:
         faults: FetchFaultHook | None = None,
     ) -> None:
         self._faults = faults
-        self._http = http
-        self._owned: httpx.AsyncClient | None = None
-        self._timeout = timeout
+        self._clients = OutboundClient(http, timeout=timeout)
 
     @property
     def opcodes(self) -> dict[str, OpHandler]:
         return {"Gateway": self.fetch}
 
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is not None:
-            return self._http
-        if self._owned is None:
-            self._owned = httpx.AsyncClient(timeout=self._timeout)
-        return self._owned
-
     async def aclose(self) -> None:
         """Close the client this gateway built, if it built one."""
-        if self._owned is not None:
-            await self._owned.aclose()
+        await self._clients.aclose()
 
     def fetch(self, ops: RunOps, answer: Answer, op: Op) -> None:
         opts = dict(op.opts or {})
@@ -152,7 +143,7 @@ class FetchGateway:
         try:
             request = request_of(dict(op.opts or {}))
             response = self._injected(answer, op, request) or await send_limited(
-                self._client(), request, ops.config.limits.max_response_bytes
+                self._clients.get(), request, ops.config.limits.max_response_bytes
             )
             await response.aread()
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, ResponseTooLarge) as exc:
