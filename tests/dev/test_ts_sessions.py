@@ -1,5 +1,6 @@
 """Event sessions (``meta.sessions``) of the TypeScript SDK v4 app: merged and removed on the
-Event API, carried through ``step.sendEvent`` and ``step.invoke``, with checkpointing on and off.
+Event API, carried through ``step.sendEvent``, ``step.invoke`` and ``defer()``, with
+checkpointing on and off.
 
 Expected values are what the real Go dev server did with the same app and events
 (``pkg/event/sessions.go`` ResolveSessions and Validate).
@@ -41,6 +42,14 @@ async def test_sessions_are_merged_and_carried_to_sent_and_invoked_runs(
     # step.sendEvent's own layer adds "own" and removes "drop" (a null) from the inherited.
     assert forwarded.output == {"sessions": {"num": "7", "own": "mine", "user": "u1"}}
     assert forwarded.event["meta"] == {"sessions": {"num": "7", "own": "mine", "user": "u1"}}
+    (deferred,) = [r for r in ts_sim.runs if r.function_id == "ts-app-deferred-report"]
+    # defer() stamps them as propagated; the deferred event carries them merged.
+    assert deferred.event["meta"] == {"sessions": parent_sessions}
+    assert deferred.output == {
+        "input": {"from": "session-parent"},
+        "parent": "ts-app-session-parent",
+        "sessions": parent_sessions,
+    }
 
 
 @pytest.mark.parametrize(

@@ -274,11 +274,16 @@ export const withMetadata = inngest.createFunction(
   },
 );
 
-/** The function `with-defer` defers: returns its input and which run deferred it. */
+/** The function `with-defer` defers: returns its input, which run deferred it and the
+ * sessions it was given, if any. */
 export const deferredReport = createDefer(
   inngest,
   { id: "deferred-report", retries: 0 },
-  async ({ event, parents }) => ({ input: event.data, parent: parents[0]?.fnSlug ?? null }),
+  async ({ event, parents, sessions }) => ({
+    input: event.data,
+    parent: parents[0]?.fnSlug ?? null,
+    ...(sessions && Object.keys(sessions).length > 0 ? { sessions } : {}),
+  }),
 );
 
 /**
@@ -308,16 +313,17 @@ export const sessionChild = inngest.createFunction(
 
 /**
  * Sessions carried on: a `step.sendEvent` whose own `meta.sessions` adds `own` and removes
- * `drop` (a null), and a `step.invoke`; both children report the sessions they got.
+ * `drop` (a null), a `step.invoke` and a `defer()`; each child reports the sessions it got.
  */
 export const sessionParent = inngest.createFunction(
   { id: "session-parent", triggers: [{ event: "ts/session" }] },
-  async ({ sessions, step }) => {
+  async ({ sessions, step, defer }) => {
     await step.sendEvent("forward", {
       name: "ts/session.child",
       data: {},
       meta: { sessions: { drop: null, own: "mine" } },
     });
+    defer("session-defer", { function: deferredReport, data: { from: "session-parent" } });
     const invoked = await step.invoke("call-session-child", { function: sessionChild, data: {} });
     return { sessions: sessions ?? null, invoked };
   },
