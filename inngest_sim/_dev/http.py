@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["build_app"]
 
 MAX_DRAIN_WAIT = 600.0
+#: The runs the page at ``/`` lists (the newest): a page costs what it shows.
+INDEX_RUNS = 500
 
 
 def _now() -> str:
@@ -110,7 +112,14 @@ def build_app(server: DevServer) -> Any:
         return JSONResponse({})
 
     async def sim_runs(request: Request) -> JSONResponse:
-        return JSONResponse({"runs": views.list_runs()})
+        raw = request.query_params.get("limit")
+        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+            return JSONResponse(
+                {"error": f"?limit={raw[:40]!r}: give a whole number of runs, e.g. ?limit=100"},
+                status_code=400,
+            )
+        limit = None if raw is None else int(raw)
+        return JSONResponse({"runs": views.list_runs(limit), "total": len(views.index.runs)})
 
     async def sim_run(request: Request) -> JSONResponse:
         run_id = request.path_params["run_id"]
@@ -182,11 +191,18 @@ def build_app(server: DevServer) -> Any:
             f"<td>{r['queuedAt']}</td><td><a href='/sim/runs/{r['id']}/report'>report</a> "
             f"<a href='/sim/runs/{r['id']}/trace'>trace</a> "
             f"<a href='/sim/runs/{r['id']}'>{r['id']}</a></td></tr>"
-            for r in reversed(views.list_runs())
+            for r in reversed(views.list_runs(INDEX_RUNS))
+        )
+        total = len(views.index.runs)
+        more = (
+            f"<p>The newest {INDEX_RUNS} of {total} runs; all of them: "
+            "<a href='/sim/runs'>/sim/runs</a></p>"
+            if total > INDEX_RUNS
+            else ""
         )
         page = (
             "<!doctype html><meta charset=utf-8><title>inngest-sim dev</title>"
-            "<h1>inngest-sim dev</h1><table><tr><th>function</th><th>status</th>"
+            f"<h1>inngest-sim dev</h1>{more}<table><tr><th>function</th><th>status</th>"
             f"<th>queued</th><th>run</th></tr>{rows}</table>"
         )
         return HTMLResponse(page)

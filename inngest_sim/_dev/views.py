@@ -13,10 +13,10 @@ import binascii
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from inngest_sim._dev.index import TraceIndex
 from inngest_sim._protocol import dumps, hash_step_id
 from inngest_sim._views.results import RunResult
 from inngest_sim.trace import (
-    EventReceived,
     RequestSent,
     RunQueued,
     StepAttempt,
@@ -58,6 +58,7 @@ class Views:
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
+        self.index = TraceIndex(trace)
 
     # ---------------------------------------------------------------- runs
     def result(self, run_id: str) -> RunResult:
@@ -186,20 +187,21 @@ class Views:
         # RunQueued keeps the first event; a batch's others are found by their ids.
         if queued.batch_size <= 1:
             return [queued.event]
-        by_id = {str(r.event.get("id")): r.event for r in self.trace.of(EventReceived)}
-        return [by_id[i] for i in queued.event_ids if i in by_id] or [queued.event]
+        by_id = self.index.event_by_id
+        return [by_id[i].event for i in queued.event_ids if i in by_id] or [queued.event]
 
-    def list_runs(self) -> list[dict[str, Any]]:
-        return [self.run(r.run_id) for r in self.trace.of(RunQueued)]
+    def list_runs(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Runs, oldest first; with ``limit``, only the newest ``limit`` of them."""
+        runs = self.index.runs if limit is None else self.index.runs[-limit:] if limit else []
+        return [self.run(r.run_id) for r in runs]
 
     # -------------------------------------------------------------- events
     def events(self, name: str | None = None) -> list[dict[str, Any]]:
         """Events received, oldest first (as ``GET /v1/events`` lists them)."""
         out = []
-        for record in self.trace.of(EventReceived):
+        records = self.index.events if name is None else self.index.events_by_name.get(name, [])
+        for record in records:
             event = record.event
-            if name is not None and event.get("name") != name:
-                continue
             out.append(
                 {
                     "internal_id": event.get("id"),
@@ -215,9 +217,9 @@ class Views:
 
     def event_runs(self, event_id: str) -> list[str]:
         """The runs an event started; ``NotFound`` for an event never received."""
-        if not any(r.event.get("id") == event_id for r in self.trace.of(EventReceived)):
+        if event_id not in self.index.event_by_id:
             raise NotFound(f"event not found: {event_id}")
-        return [r.run_id for r in self.trace.of(RunQueued) if event_id in r.event_ids]
+        return list(self.index.runs_by_event.get(event_id, []))
 
 
 def _error(error: Any) -> dict[str, Any]:

@@ -181,3 +181,35 @@ def test_read_json_takes_what_json_can_write_back() -> None:
         read_json(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "x")
     with pytest.raises(BadBody, match="integer of 309 digits"):
         read_json(b"9" * 309, "x")
+
+
+def test_a_graphql_query_of_thousands_of_aliases_is_refused_before_it_is_validated(
+    dev: DevServerClient,
+) -> None:
+    aliases = " ".join(f'a{i}: run(runID: "x") {{ id }}' for i in range(4000))
+    response = httpx.post(f"{dev.url}/v0/gql", json={"query": f"query {{ {aliases} }}"})
+    (error,) = response.json()["errors"]
+    assert "more than 2000 tokens" in error["message"]
+    assert "fewer fields or aliases" in error["message"]
+    few = " ".join(f'a{i}: run(runID: "x") {{ id }}' for i in range(3))
+    answer = httpx.post(f"{dev.url}/v0/gql", json={"query": f"query {{ {few} }}"}).json()
+    assert len(answer["errors"]) == 3  # each alias answered (no such run), none refused
+    reads_still_work(dev)
+
+
+def test_the_run_list_takes_a_limit_and_reads_it_from_an_index(dev: DevServerClient) -> None:
+    payload = registration("door-list")
+    assert httpx.post(f"{dev.url}/fn/register", json=payload).status_code == 200
+    for n in range(3):
+        httpx.post(f"{dev.url}/e/key", json={"name": "door-list/go", "data": {"n": n}})
+    everything = httpx.get(f"{dev.url}/sim/runs").json()
+    newest = httpx.get(f"{dev.url}/sim/runs", params={"limit": "2"}).json()
+    assert newest["total"] == everything["total"] == len(everything["runs"]) >= 3
+    assert [r["id"] for r in newest["runs"]] == [r["id"] for r in everything["runs"][-2:]]
+    assert httpx.get(f"{dev.url}/sim/runs", params={"limit": "0"}).json()["runs"] == []
+    bad = httpx.get(f"{dev.url}/sim/runs", params={"limit": "-1"})
+    assert bad.status_code == 400
+    assert "whole number of runs" in bad.json()["error"]
+    (event,) = dev.events("door-list/go")[:1]
+    runs = httpx.get(f"{dev.url}/v1/events/{event['id']}/runs").json()["data"]
+    assert [r["functionID"] for r in runs] == ["door-list-f"]
