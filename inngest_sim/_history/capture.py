@@ -7,7 +7,15 @@ from collections import Counter
 
 from inngest_sim._history.format import PAUSED_OPS, HistoryStep, PendingStep, RunHistory, State
 from inngest_sim._protocol import memo_of
-from inngest_sim.trace import RunEnded, RunQueued, StepAttempt, StepSaved, Trace, Waiting
+from inngest_sim.trace import (
+    RequestSent,
+    RunEnded,
+    RunQueued,
+    StepAttempt,
+    StepSaved,
+    Trace,
+    Waiting,
+)
 
 __all__ = ["history_of"]
 
@@ -46,8 +54,13 @@ def history_of(trace: Trace, run_id: str) -> RunHistory:
     in_flight: tuple[PendingStep, ...] = ()
     if end is None:
         started = {a.step_hash: a for a in trace.of(StepAttempt, run_id)}
+        targeted = {r.request_id for r in trace.of(RequestSent, run_id) if r.target is not None}
+        # A step the SDK planned (a parallel group) is retried by a request that targets
+        # it; one it ran inline, by a plain request: the check asks as the server will.
         in_flight = tuple(
-            PendingStep(a.step, h, "StepRun", attempts[h])
+            PendingStep(
+                a.step, h, "StepPlanned" if a.request_id in targeted else "StepRun", attempts[h]
+            )
             for h, a in started.items()
             if h not in done
         )

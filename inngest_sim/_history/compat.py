@@ -265,12 +265,30 @@ class _Check:
         return self.verdict("skips_step", paused.id, detail=f"the new code reports {names}")
 
     async def _in_flight(self, step: PendingStep, reply: Reply) -> RunVerdict:
-        """A step in flight the new code does not report: ask for it as the server will."""
+        """A step in flight the new code does not report: ask for it as the server will.
+
+        A step planned in a parallel group is retried with a request that targets it; one
+        that ran inline, with a plain request (the discovery's answer already says what
+        the new code runs then).
+        """
         if reply.kind == "done":
             return self.verdict(
                 "skips_step", step.id, detail=f"the new code returns {reply.output!r} first"
             )
         new = [op.key for op in reply.ops if op.id not in self._known()]
+        if step.op != "StepPlanned":
+            # It ran inline (in a discovery request), so its retry is a plain request, as
+            # the Go executor sends it: the new code runs whatever new step it meets first.
+            if not new:
+                names = sorted(op.key for op in reply.ops)
+                return self.verdict("skips_step", step.id, detail=f"the new code reports {names}")
+            return self.verdict(
+                "replaces_step",
+                step.id,
+                new[0],
+                f"its retry (attempt {step.attempts}) runs {new[0]!r} in its place, and "
+                f"{step.id!r} is never saved",
+            )
         if self.stopper is None:
             return self.verdict(
                 "skips_step",

@@ -143,11 +143,11 @@ def history_from_server(
     status = _ENDED.get(str(root.get("status")), "Running")
     state: State = "ended" if status != "Running" else "running"
     paused_on, in_flight = None, []
+    planned = _planned_together(by_step)
     for h in pending:
         op = str(by_step[h][-1].get("stepOp", "RUN"))
-        step = PendingStep(
-            names[h], h, _OPS.get(op, "StepRun"), executions[h] if op == "RUN" else 0
-        )
+        kind = "StepPlanned" if op == "RUN" and h in planned else _OPS.get(op, "StepRun")
+        step = PendingStep(names[h], h, kind, executions[h] if op == "RUN" else 0)
         if status == "Running" and op in _PAUSED and by_step[h][-1].get("status") == "WAITING":
             state, paused_on = _PAUSED[op], step  # type: ignore[assignment]
         elif status == "Running":
@@ -168,6 +168,21 @@ def history_from_server(
     )
 
 
+def _planned_together(by_step: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """Steps queued within 10 ms of another step: planned together, in a parallel group.
+
+    The v2 trace does not say whether a step was planned (and so is retried by a request
+    that targets it) or ran inline; on the Go dev server the steps of one group were
+    queued within 3 ms of each other, and a step run inline after another well apart.
+    """
+    first = {h: min(_at(s, "queuedAt", "startedAt") for s in spans) for h, spans in by_step.items()}
+    return {
+        h
+        for h, at in first.items()
+        if any(o != h and abs((at - t).total_seconds()) < 0.010 for o, t in first.items())
+    }
+
+
 def _walk(spans: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for span in spans:
         yield span
@@ -186,7 +201,12 @@ def _names(by_step: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
 
 
 def _ended(span: dict[str, Any]) -> dt.datetime:
-    raw = span.get("endedAt") or span.get("startedAt") or span.get("queuedAt")
+    return _at(span, "endedAt", "startedAt", "queuedAt")
+
+
+def _at(span: dict[str, Any], *fields: str) -> dt.datetime:
+    """The span's first time among ``fields`` (the latest possible when it has none)."""
+    raw = next((span[f] for f in fields if span.get(f)), None)
     if not raw:
         return dt.datetime.max.replace(tzinfo=dt.UTC)
     return dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))

@@ -19,6 +19,7 @@ Kind = Literal[
     "reruns_step",
     "new_step_first",
     "skips_step",
+    "replaces_step",
     "unreadable_output",
     "diverges",
     "finishes_differently",
@@ -39,6 +40,10 @@ KINDS: dict[str, tuple[str, str]] = {
         "would skip or never reach a memoized step",
         "keep the old steps, in their order, on the path the run took; or version the "
         "function with a new id",
+    ),
+    "replaces_step": (
+        "would run a new step in place of a step in flight",
+        "keep the ids of steps that may be retrying, or version the function with a new id",
     ),
     "unreadable_output": (
         "fails to read an old output",

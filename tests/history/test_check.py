@@ -116,15 +116,16 @@ def _sequence(renamed: bool) -> tuple[inngest.Inngest, inngest.Function[Any]]:
     return client, seq
 
 
-async def test_a_step_renamed_while_it_retries_trips_the_sdks_nondeterminism_error() -> None:
+async def test_a_step_renamed_while_it_retries_inline_is_replaced_by_the_new_one() -> None:
+    # On the Go dev server, a step that failed inline is retried by a plain request: after
+    # 'b' was renamed 'b2' mid-retry, the retry ran 'b2' (at attempt 1) and the run completed.
     client, seq = _sequence(renamed=False)
     plan = parse_fault_rules(["transient:b:first=1"])
     async with Simulator(client, [seq], faults=plan, backoff=Backoff(jitter=0)) as sim:
         await sim.send({"name": "app/seq", "data": {}})
         await sim.advance(5)  # attempt 0 of 'b' failed; its retry is due later
         history = sim.runs[0].history()
-    assert (history.state, [s.id for s in history.in_flight]) == ("running", ["b"])
-    assert history.in_flight[0].attempts == 1
+    assert [(s.id, s.op, s.attempts) for s in history.in_flight] == [("b", "StepRun", 1)]
 
     BODIES.clear()
     old_client, old_seq = _sequence(renamed=False)
@@ -132,11 +133,63 @@ async def test_a_step_renamed_while_it_retries_trips_the_sdks_nondeterminism_err
     same = await check_deploy(old_client, [old_seq], [history])
     renamed = await check_deploy(new_client, [new_seq], [history])
 
-    assert BODIES == []  # the targeted request's body was stopped by the probe
+    assert BODIES == []
     assert same.ok, same.render()
     (verdict,) = renamed.verdicts
-    assert (verdict.kind, verdict.step, verdict.new_step) == ("diverges", "b", "b2")
-    assert 'found step "b2" when targeting a different step' in verdict.detail
+    assert (verdict.kind, verdict.step, verdict.new_step) == ("replaces_step", "b", "b2")
+    assert "its retry (attempt 1) runs 'b2' in its place" in verdict.detail
+
+
+def _group(last: str, *, after: bool = False) -> tuple[inngest.Inngest, inngest.Function[Any]]:
+    client = inngest.Inngest(app_id="deploy-app", is_production=False)
+
+    @client.create_function(fn_id="fan", trigger=inngest.TriggerEvent(event="app/fan"))
+    async def fan(ctx: inngest.Context) -> list[Any]:
+        names = ["p0", "p1", last]
+        steps = tuple((lambda n=n: ctx.step.run(n, lambda: BODIES.append(n) or n)) for n in names)
+        results = list(await ctx.group.parallel(steps))
+        if after:
+            await ctx.step.run("after", lambda: BODIES.append("after"))
+        return results
+
+    return client, fan
+
+
+async def _fan_in_flight(*, after: bool = False) -> RunHistory:
+    client, fan = _group("p2", after=after)
+    plan = parse_fault_rules(["transient:p2:first=1"])
+    async with Simulator(client, [fan], faults=plan, backoff=Backoff(jitter=0)) as sim:
+        await sim.send({"name": "app/fan", "data": {}})
+        await sim.advance(5)
+        return sim.runs[0].history()
+
+
+async def test_a_parallel_step_renamed_while_it_retries_ends_the_run_without_it() -> None:
+    # On the Go dev server the retry of a planned step targets it; with 'p2' renamed 'q2'
+    # the SDK skipped every branch and the run completed with ['p0', 'p1'].
+    history = await _fan_in_flight()
+    assert [(s.id, s.op) for s in history.in_flight] == [("p2", "StepPlanned")]
+    client, fan = _group("q2")
+    BODIES.clear()
+
+    (verdict,) = (await check_deploy(client, [fan], [history])).verdicts
+
+    assert BODIES == []
+    assert (verdict.kind, verdict.step, verdict.new_step) == ("skips_step", "p2", "q2")
+    assert "the SDK ends the run with ['p0', 'p1']" in verdict.detail
+
+
+async def test_a_renamed_parallel_step_with_a_step_after_the_group_trips_the_sdks_error() -> None:
+    # The targeted request skips 'q2' inside the group, then meets 'after' outside it.
+    history = await _fan_in_flight(after=True)
+    client, fan = _group("q2", after=True)
+    BODIES.clear()
+
+    (verdict,) = (await check_deploy(client, [fan], [history])).verdicts
+
+    assert BODIES == []
+    assert (verdict.kind, verdict.step, verdict.new_step) == ("diverges", "p2", "q2")
+    assert verdict.detail == 'found step "after" when targeting a different step'
 
 
 async def test_a_history_for_a_function_the_target_lacks_names_the_file(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import inngest
 import pytest
 
 from inngest_sim import SimError
-from inngest_sim._history.pull import RunsSource
+from inngest_sim._history.pull import RunsSource, history_from_server
 from inngest_sim.cli import main
 from inngest_sim.history import check_deploy, load_history
 
@@ -158,3 +158,20 @@ def test_an_unreachable_server_is_one_line_and_status_2(
 
     assert code == 2
     assert "cannot reach http://127.0.0.1:9/api/v2/runs/" in capsys.readouterr().err
+
+
+def test_a_step_planned_in_a_group_is_told_apart_from_one_run_inline() -> None:
+    # Recorded after the run ended; its root is set back to RUNNING to stand for the
+    # moment 'p2' was between retries (p0 and p1 saved). The group's steps were queued
+    # within 3 ms of each other; 'fetch' and 'second' of the sleeping run, 118 ms apart.
+    root = json.loads((RECORDED / "go-dev-parallel-trace.json").read_text())["data"]["rootSpan"]
+    run = {"id": "01M969N6J8RANTQJ9D2EH72KE9", "app": {"id": "real-app"}, "function": {"id": "par"}}
+    memos = {
+        "f187cebb22cb0444557b525de5b371e58e7199ef": {"data": "p0"},
+        "b78f576611ec06f96af3ca654c22172a5d746c40": {"data": "p1"},
+    }
+
+    history = history_from_server(run, {**root, "status": "RUNNING"}, memos, [{"name": "real/par"}])
+
+    assert [(s.id, s.op) for s in history.in_flight] == [("p2", "StepPlanned")]
+    assert [s.id for s in history.steps] == ["p1", "p0"]  # in the order they ended
