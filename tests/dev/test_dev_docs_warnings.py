@@ -39,7 +39,7 @@ def _unraisable_after_send_sync(monkeypatch: pytest.MonkeyPatch, *, ignore: bool
     def hook(unraisable: Any) -> None:
         seen.append(repr(unraisable.exc_value))
 
-    with dev_server() as _dev, warnings.catch_warnings():
+    with dev_server(port=0) as _dev, warnings.catch_warnings():  # any free port, not 8288
         warnings.simplefilter("error")
         if ignore:
             message, category = _documented_ignore()
