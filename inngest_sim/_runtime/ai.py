@@ -15,6 +15,7 @@ import httpx
 
 from inngest_sim._bounded import TOO_LARGE, ResponseTooLarge, send_limited
 from inngest_sim._runtime.outbound import OutboundClient
+from inngest_sim._runtime.secrets import scrub, url_secrets
 
 if TYPE_CHECKING:
     from inngest_sim._engine.ports import Answer, OpHandler, RunOps
@@ -48,40 +49,6 @@ def _canonical(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
-def _scrub(text: str, *secrets: str) -> str:
-    """``text`` without the provider key, which some providers echo in their errors."""
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]") if len(secret) >= 4 else text
-    return text
-
-
-#: Query parameter names (any part of them, any case) whose values are secrets: Gemini's
-#: ``key=``, ``access_token=``, ``api_key=``, a signed URL's ``signature=``...
-_SECRET_NAME_PARTS = ("key", "token", "secret", "password", "signature", "auth", "sig")
-
-
-def _url_secrets(url: str) -> tuple[str, list[str]]:
-    """``url`` as the trace may show it (secret query values and password redacted), and
-    the secrets taken out, to scrub from messages too."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return url, []
-    secrets = [parsed.password] if parsed.password else []
-    params = []
-    for name, value in parsed.params.multi_items():
-        if any(part in name.lower() for part in _SECRET_NAME_PARTS):
-            secrets.append(value)
-            value = "redacted"
-        params.append((name, value))
-    if not secrets:
-        return url, []
-    shown = parsed.copy_with(params=params)
-    if parsed.password:
-        shown = shown.copy_with(password="redacted")
-    return str(shown), secrets
-
-
 class AiGateway:
     """Makes model calls for ``AIGateway`` ops, with the step's retries.
 
@@ -105,7 +72,7 @@ class AiGateway:
     def infer(self, ops: RunOps, answer: Answer, op: Op) -> None:
         run = answer.item.run
         url = (op.opts or {}).get("url")
-        ops.waiting(run, op, None, {"url": None if url is None else _url_secrets(str(url))[0]})
+        ops.waiting(run, op, None, {"url": None if url is None else url_secrets(str(url))[0]})
         ops.spawn(self._call(ops, run, op, 0))
 
     async def _call(self, ops: RunOps, run: RunState, op: Op, attempt: int) -> None:
@@ -135,8 +102,8 @@ class AiGateway:
                 lambda: ops.spawn(self._call(ops, run, op, attempt + 1)),
             )
             return
-        _, secrets = _url_secrets(url)
-        message = _scrub(
+        _, secrets = url_secrets(url)
+        message = scrub(
             f"Error making AI request: {problem}", str(opts.get("auth_key") or ""), *secrets
         )
         ops.resume(run.run_id, op, {"error": {"name": "AIGatewayError", "message": message}})

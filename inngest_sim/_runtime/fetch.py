@@ -27,6 +27,7 @@ import httpx
 from inngest_sim._bounded import TOO_LARGE, ResponseTooLarge, send_limited
 from inngest_sim._runtime.ai import _canonical
 from inngest_sim._runtime.outbound import OutboundClient
+from inngest_sim._runtime.secrets import url_secrets
 
 if TYPE_CHECKING:
     from inngest_sim._engine.ports import Answer, OpHandler, RunOps
@@ -126,7 +127,8 @@ class FetchGateway:
             )
             ops.fail(answer.item.run, {"name": GATEWAY_ERROR, "message": message})
             return
-        detail = {"url": opts.get("url"), "method": method}
+        url = opts.get("url")
+        detail = {"url": None if url is None else url_secrets(str(url))[0], "method": method}
         ops.waiting(answer.item.run, op, None, detail)
         ops.spawn(self._call(ops, answer, op))
 

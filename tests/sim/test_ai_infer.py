@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import inngest
 import respx
 from inngest.experimental import ai
 
 from inngest_sim import Backoff, Simulator
+from inngest_sim._protocol import hash_step_id
 from inngest_sim.trace import Waiting
+from tests.robustness._garbage import SDK, Answer, GarbageApp
 
 KEY = "sk-ant-secret-key"
 
@@ -121,3 +125,30 @@ async def test_a_key_in_the_url_query_is_redacted_in_the_trace_and_the_error() -
     (waiting,) = sim.trace.of(Waiting)
     assert waiting.detail["url"] == "https://models.example/v1/generate?alt=json&key=redacted"
     assert "bad key [redacted]" in run.output["message"]  # type: ignore[index]
+
+
+async def test_a_token_in_a_step_fetch_url_is_redacted_where_the_trace_shows_it() -> None:
+    # step.fetch comes from the TypeScript SDK: a scripted answer reports its Gateway op.
+    client = inngest.Inngest(app_id="fetch-query", is_production=False)
+
+    @client.create_function(fn_id="f", trigger=inngest.TriggerEvent(event="f/go"), retries=0)
+    async def f(ctx: inngest.Context) -> int:
+        return 1
+
+    url = f"https://api.example/v1/items?page=2&access_token={QUERY_KEY}"
+    op = {"op": "Gateway", "id": hash_step_id("get"), "name": "get", "displayName": "get"}
+    op["opts"] = {"url": url, "method": "GET"}
+    app = GarbageApp(client, [f], [Answer(206, SDK, json.dumps([op]).encode())])
+    calls: list[httpx.Request] = []
+
+    def site(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(site))
+    async with http, Simulator.from_app(app, client=client, fetch_client=http) as sim:
+        await sim.run(f)
+        (waiting,) = sim.trace.of(Waiting)
+
+    assert calls[0].url.params["access_token"] == QUERY_KEY  # the site gets it
+    assert waiting.detail["url"] == "https://api.example/v1/items?page=2&access_token=redacted"
