@@ -221,7 +221,10 @@ class _Api:
         params = request.query_params
         limit = _limit(params.get("limit"))
         statuses = {s.upper() for s in params.getlist("status")}
-        apps, fns = set(params.getlist("app_id")), set(params.getlist("function_id"))
+        # grpc-gateway takes a field's proto name or its JSON (camelCase) name; the CLI
+        # sends the latter.
+        apps = set(params.getlist("app_id") + params.getlist("appId"))
+        fns = set(params.getlist("function_id") + params.getlist("functionId"))
         if fns and not apps:  # endpoints_runs.go listRunsOpts
             raise _V2Error(
                 400, "invalid_field_format", "appId is required when filtering by functionId"

@@ -189,6 +189,8 @@ def test_runs_are_listed_newest_first_a_page_at_a_time(
         )
     )
     assert [r["id"] for r in first["data"] + rest] == [r["id"] for r in charges]
+    camel = ok(api(held_dev, "GET", "/runs", params={"appId": "shop", "functionId": "charge"}))
+    assert [r["id"] for r in camel] == [r["id"] for r in charges]  # as the CLI sends them
     queued = [dt.datetime.fromisoformat(r["queuedAt"]) for r in charges]
     assert queued == sorted(queued, reverse=True)
     completed = ok(api(held_dev, "GET", "/runs", params={"status": "COMPLETED", "limit": "100"}))
@@ -204,6 +206,7 @@ def test_runs_are_listed_newest_first_a_page_at_a_time(
         ("GET", "/runs?limit=0", None, 400, "invalid_field_format", "limit must be a number"),
         ("GET", "/runs?cursor=zzz", None, 400, "invalid_field_format", "cursor is not one"),
         ("GET", "/runs?function_id=a", None, 400, "invalid_field_format", "appId is required"),
+        ("GET", "/runs?functionId=a", None, 400, "invalid_field_format", "appId is required"),
         ("POST", "/events", b'{"data": {}}', 400, "missing_field", "Event name is required"),
         ("POST", "/events", b'{"name": "a/b", "data": 3}', 400, "invalid_field_format", "data"),
         ("POST", "/events", b'{"name": "a/b", "bogus": 1}', 400, "validation_error", "'bogus'"),
