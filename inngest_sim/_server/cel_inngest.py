@@ -251,20 +251,47 @@ def _add(a: Any, b: Any) -> Any:
     a, b = _same(a, b)
     if isinstance(a, bool | dict):
         raise _Failed
-    return a + b
+    return _int64(a + b)
 
 
 def _arith(a: Any, b: Any, operation: Callable[[Any, Any], Any]) -> Any:
     a, b = _same(a, b)
     if not _is_number(a):
         raise _Failed
-    return operation(a, b)
+    return _int64(operation(a, b))
+
+
+def _int64(value: Any) -> Any:
+    """``value``, unless it is an int past int64: cel-go's checked arithmetic
+    (``common/types/overflow.go``) makes that an overflow error, not a bigger number."""
+    if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+        raise _Failed
+    return value
+
+
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 def _divide(a: Any, b: Any) -> Any:
-    if isinstance(a, int) and isinstance(b, int):
-        return int(a / b) if b else _fail()
+    if isinstance(a, int):
+        # Go's int64 division truncates toward zero; Python's float division would round
+        # an int past 2**53, and ``//`` floors.
+        quotient = abs(a) // abs(b) if b else _fail()
+        return -quotient if (a < 0) != (b < 0) else quotient
+    if b == 0:  # Go's float64 division: a signed infinity, or NaN for 0/0
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
     return a / b
+
+
+def _modulo(a: Any, b: Any) -> int:
+    """cel-go has ``%`` on ints only (no overload for doubles); Go's remainder takes the
+    dividend's sign."""
+    if not isinstance(a, int) or not b or (a, b) == (_INT64[0], -1):
+        raise _Failed  # moduloInt64Checked: by zero, or MinInt64 % -1, is an error
+    remainder: int = abs(a) % abs(b)
+    return -remainder if a < 0 else remainder
 
 
 def _fail() -> Any:
@@ -285,10 +312,17 @@ def _on_text(a: Any, b: Any, operation: Callable[[str, str], Any]) -> Any:
 
 def _convert_int(value: Any) -> int:
     if isinstance(value, str):
-        return int(value)
+        # strconv.ParseInt(s, 10, 64): digits with an optional sign, no spaces or "_"
+        # (which Python's int() would take).
+        if not _DECIMAL.fullmatch(value):
+            raise _Failed
+        return int(_int64(int(value)))
     if _is_number(value) and math.isfinite(value):
-        return int(value)
+        return int(_int64(int(value)))  # doubleToInt64Checked: out of range is an error
     raise _Failed
+
+
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
 
 
 def _contains(items: Any, item: Any) -> bool:
@@ -311,9 +345,9 @@ _OPERATIONS: dict[tuple[str, int], Callable[..., Any]] = {
     ("-", 2): lambda a, b: _arith(a, b, lambda x, y: x - y),
     ("*", 2): lambda a, b: _arith(a, b, lambda x, y: x * y),
     ("/", 2): lambda a, b: _arith(a, b, _divide),
-    ("%", 2): lambda a, b: _arith(a, b, lambda x, y: math.fmod(x, y) if y else _fail()),
+    ("%", 2): lambda a, b: _arith(a, b, _modulo),
     ("!", 1): lambda a: not a if isinstance(a, bool) else _fail(),
-    ("neg", 1): lambda a: -a if _is_number(a) else _fail(),
+    ("neg", 1): lambda a: _int64(-a) if _is_number(a) else _fail(),
     ("size", 1): _size,
     ("contains", 2): lambda a, b: _on_text(a, b, str.__contains__),
     ("startsWith", 2): lambda a, b: _on_text(a, b, str.startswith),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import cel
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._server.cel import Expression, json_numbers
-from inngest_sim._server.cel_inngest import evaluate
+from inngest_sim._server.cel_inngest import ERROR, evaluate
 from inngest_sim._server.cel_syntax import parse
 
 # (name, expression, variables, what the server's Evaluate returns)
@@ -384,6 +385,49 @@ def test_mixed_types_and_json_numbers(source: str, expected: Any) -> None:
 def test_a_value_the_server_cannot_compute_is_none() -> None:
     assert Expression('int("abc")', where="test").evaluate({}) is None
     assert Expression("[1][5]", where="test").evaluate({}) is None
+
+
+_INT64_EDGES = [0, 1, -1, 2, -7, 7, 2**53 + 1, 2**62, -(2**62), 2**63 - 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_INT64_EDGES) | st.integers(-(2**63) + 1, 2**63 - 1),
+    st.sampled_from(["+", "-", "*", "/", "%"]),
+    st.sampled_from(_INT64_EDGES) | st.integers(-1000, 1000),
+)
+def test_int_arithmetic_is_plain_cels_where_it_has_an_answer(a: int, op: str, b: int) -> None:
+    # The server's decorator only steps in on an error: over int literals, its evaluator
+    # gives what plain CEL gives (cel-go: truncated division, the dividend's sign for `%`,
+    # an int64 overflow an error), cel-rust standing in for cel-go.
+    source = f"({a}) {op} ({b})"
+    try:
+        plain: Any = cel.compile(source).execute({})
+    except Exception:  # cel-rust raises several types for an error: any of them is "none"
+        plain = None
+    value = evaluate(parse(source), {})
+    assert (None if value is ERROR else value) == plain
+    assert type(None if value is ERROR else value) is type(plain)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # A missing field sends the whole expression to the server's rules; the rest of
+        # it is still CEL: int `%` is an int, int `/` exact past 2**53.
+        ("event.data.missing == null && 7 % 2 + 1 == 2", True),
+        ("event.data.missing == null && 9007199254740993 / 1 == 9007199254740993", True),
+        # cel-go: no `%` for doubles, int64 overflow and a bad int() are errors...
+        ("event.data.missing == null ? 5.0 % 2.0 : 0", None),
+        ("event.data.missing == null ? 9223372036854775807 + 1 : 0", None),
+        ('event.data.missing == null ? int("1_0") : 0', None),
+        ("event.data.missing == null ? int(1e300) : 0", None),
+        # ...and a double divided by zero is Go's infinity.
+        ("event.data.missing == null ? -1.0 / 0.0 : 0", float("-inf")),
+    ],
+)
+def test_arithmetic_under_the_servers_rules_is_cel_gos(source: str, expected: Any) -> None:
+    assert Expression(source, where="test").evaluate({"event": {"data": {}}}) == expected
 
 
 def test_an_expression_too_deep_for_the_reader_is_left_to_cel_rust() -> None:
