@@ -48,7 +48,8 @@ async def test_a_run_waiting_for_an_event_is_paused_on_its_wait() -> None:
         history = next(r for r in sim.runs if r.function_id.endswith("waits")).history()
 
     assert history.describe().startswith("waiting at 'approval' until ")
-    assert history.paused_on is not None and history.paused_on.op == "WaitForEvent"
+    assert history.paused_on is not None
+    assert history.paused_on.op == "WaitForEvent"
     assert history_from_dict(history.to_dict()) == history
     same_client, same = _app()
     renamed_client, renamed = _app(wait_id="sign-off")
