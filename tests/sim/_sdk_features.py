@@ -15,6 +15,8 @@ from inngest._internal import transforms
 
 #: ``Debounce(timeout=...)`` is registered (inngest 0.5.14 and later).
 DEBOUNCE_TIMEOUT = "timeout" in inngest.Debounce.model_fields
+#: ``TriggerCron(jitter=...)`` is registered (inngest 0.5.19 and later).
+CRON_JITTER = "jitter" in inngest.TriggerCron.model_fields
 #: Durations are registered exactly: before 0.5.18 the SDK wrote 8 days as "1w".
 EXACT_DURATIONS = transforms.to_duration_str(dt.timedelta(days=8)) == "8d"
 
@@ -23,4 +25,7 @@ needs_debounce_timeout = pytest.mark.skipif(
 )
 needs_exact_durations = pytest.mark.skipif(
     not EXACT_DURATIONS, reason="this inngest SDK rounds durations down to whole weeks"
+)
+needs_cron_jitter = pytest.mark.skipif(
+    not CRON_JITTER, reason="this inngest SDK does not register TriggerCron(jitter=)"
 )

@@ -9,6 +9,8 @@ import inngest
 from inngest_sim import Simulator
 from inngest_sim.trace import RequestSent
 
+from ._sdk_features import needs_cron_jitter
+
 START = dt.datetime(2026, 1, 1, 0, 1, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
 
@@ -72,6 +74,7 @@ async def test_cron_time_zone_prefix(client: inngest.Inngest) -> None:
     assert run.queued_at == dt.datetime(2026, 1, 1, 11, tzinfo=dt.UTC)  # noon in Paris
 
 
+@needs_cron_jitter
 async def test_cron_jitter_delays_each_start_within_one_second_and_the_jitter(
     client: inngest.Inngest,
 ) -> None:

@@ -12,7 +12,7 @@ from inngest_sim import InvalidArgument, Simulator
 from inngest_sim._flow.policy import parse_policy
 from inngest_sim._server.registry import FunctionSpec
 
-from ._sdk_features import needs_exact_durations
+from ._sdk_features import needs_cron_jitter, needs_exact_durations
 
 BATCH = inngest.Batch(max_size=10, timeout=dt.timedelta(seconds=5))
 
@@ -122,8 +122,15 @@ async def test_batching_cannot_be_combined_with_some_options(
         ("0 0 * * 7", None, r"\(end of range \(7\) above maximum \(6\): 7\)"),
         ("0 0 L * *", None, r"failed to parse int from L"),
         ("TZ=Mars/Olympus 0 12 * * *", None, r"unknown time zone 'Mars/Olympus'"),
-        ("0 * * * *", "6m", r"cron jitter must be less than or equal to 5m0s"),
-        ("0 * * * *", "500ms", r"cron jitter must be at least 1s"),
+        pytest.param(
+            "0 * * * *",
+            "6m",
+            r"cron jitter must be less than or equal to 5m0s",
+            marks=needs_cron_jitter,
+        ),
+        pytest.param(
+            "0 * * * *", "500ms", r"cron jitter must be at least 1s", marks=needs_cron_jitter
+        ),
     ],
 )
 async def test_bad_cron_schedules_are_rejected_at_start(
