@@ -94,6 +94,12 @@ class AiGateway:
             problem = TOO_LARGE
         except (httpx.HTTPError, ValueError) as exc:
             problem = f"{type(exc).__name__}: {exc}"
+        self._failed(ops, run, op, attempt, problem)
+
+    def _failed(self, ops: RunOps, run: RunState, op: Op, attempt: int, problem: str) -> None:
+        """The call failed: another attempt after the step's backoff, or the error saved."""
+        if not run.running:
+            return  # the run ended while the call was out: no retry to schedule
         if attempt + 1 < run.spec.max_attempts:
             delay = ops.backoff_delay(run, op.id, attempt)
             ops.call_for(
@@ -102,7 +108,8 @@ class AiGateway:
                 lambda: ops.spawn(self._call(ops, run, op, attempt + 1)),
             )
             return
-        _, secrets = url_secrets(url)
+        opts = op.opts or {}
+        _, secrets = url_secrets(str(opts.get("url", "")))
         message = scrub(
             f"Error making AI request: {problem}", str(opts.get("auth_key") or ""), *secrets
         )

@@ -150,16 +150,23 @@ class FetchGateway:
             await response.aread()
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, ResponseTooLarge) as exc:
             problem = TOO_LARGE if isinstance(exc, ResponseTooLarge) else _why(exc)
-            error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {problem}"}
-            final = ops.retries_exhausted(answer.item, False, error)
-            ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
-            if final:
-                ops.resume(run.run_id, op, {"error": error})
-                return
-            # As on the server the whole request is retried: the SDK reports the op again.
-            run.seen_ops.discard(op.id)
-            ops.retry_or_fail(answer.item, error, False, None, op.key)
+            self._failed(ops, answer, op, problem)
             return
         ops.attempt(answer, op.id, op.key, "ok")
         url = str((op.opts or {}).get("url", ""))
         ops.resume(run.run_id, op, {"data": saved_response(url, response)})
+
+    def _failed(self, ops: RunOps, answer: Answer, op: Op, problem: str) -> None:
+        """The call got no answer: a failed attempt, retried as the whole request."""
+        run = answer.item.run
+        if not run.running:
+            return  # the run ended while the call was out: its failure is late
+        error = {"name": GATEWAY_ERROR, "message": f"Error making gateway request: {problem}"}
+        final = ops.retries_exhausted(answer.item, False, error)
+        ops.attempt(answer, op.id, op.key, "failed" if final else "error", error)
+        if final:
+            ops.resume(run.run_id, op, {"error": error})
+            return
+        # As on the server the whole request is retried: the SDK reports the op again.
+        run.seen_ops.discard(op.id)
+        ops.retry_or_fail(answer.item, error, False, None, op.key)

@@ -11,7 +11,7 @@ from inngest.experimental import ai
 
 from inngest_sim import Backoff, Simulator
 from inngest_sim._protocol import hash_step_id
-from inngest_sim.trace import Waiting
+from inngest_sim.trace import RunEnded, Waiting
 from tests.robustness._garbage import SDK, Answer, GarbageApp
 
 KEY = "sk-ant-secret-key"
@@ -152,3 +152,42 @@ async def test_a_token_in_a_step_fetch_url_is_redacted_where_the_trace_shows_it(
 
     assert calls[0].url.params["access_token"] == QUERY_KEY  # the site gets it
     assert waiting.detail["url"] == "https://api.example/v1/items?page=2&access_token=redacted"
+
+
+class _EndsTheRunThenFails(httpx.AsyncBaseTransport):
+    """The far side of an executor call: while it is out, the run ends (cancelled here;
+    a timeout or a singleton does the same); then the call fails without an answer."""
+
+    def __init__(self) -> None:
+        self.sim: Simulator | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert self.sim is not None
+        (run,) = self.sim.runs
+        self.sim._engine.cancel(self.sim._run_state(run.run_id), "ended while the call was out")
+        raise httpx.ConnectError("connection refused", request=request)
+
+
+async def test_a_call_that_fails_after_its_run_ended_leaves_nothing_after_the_end() -> None:
+    # A call's failure arriving after its run ended is late: no attempt, retry or timer
+    # is recorded against the ended run (as for any late answer).
+    client = inngest.Inngest(app_id="late-gateway", is_production=False)
+    summarise = _function(client)
+    fetch = {"op": "Gateway", "id": "g", "name": "fetch", "opts": {"url": "http://x.test/"}}
+    infer = {"op": "AIGateway", "id": "a", "name": "infer", "opts": {"url": "http://x.test/"}}
+    for op in (fetch, infer):
+        app = GarbageApp(client, [summarise], [Answer(206, SDK, json.dumps([op]).encode())])
+        transport = _EndsTheRunThenFails()
+        http = httpx.AsyncClient(transport=transport)
+        async with Simulator.from_app(app, client=client, fetch_client=http, ai_client=http) as sim:
+            transport.sim = sim
+            run = await sim.run(summarise)
+            await sim.settle()
+            settled_at = sim._engine.clock.now()
+        await http.aclose()
+
+        assert run.status == "Cancelled", op
+        (ended,) = [r for r in sim.trace if isinstance(r, RunEnded)]
+        late = [type(r).__name__ for r in sim.trace if r.seq > ended.seq]
+        assert late == ["EventReceived", "EventReceived"], op  # function.finished, .cancelled
+        assert settled_at == ended.t, op  # no retry left to pull the clock on
