@@ -162,7 +162,6 @@ def _unsupported(answer: Answer, op: Op, table: OpTable) -> dict[str, Any]:
     }
 
 
-#: The engine's own opcodes: step results, planned steps, sleeps and a run's completion.
 def _defer_add(ops: RunOps, answer: Answer, op: Op) -> None:
     add_defer(ops.recorder, answer.item.run, op)
 
@@ -171,6 +170,8 @@ def _defer_abort(ops: RunOps, answer: Answer, op: Op) -> None:
     abort_defer(ops.recorder, answer.item.run, op)
 
 
+#: The engine's own opcodes: defers, step results, planned steps, sleeps and a run's
+#: completion.
 OPCODES: dict[str, OpHandler] = {
     "DeferAdd": _defer_add,
     "DeferAbort": _defer_abort,
