@@ -59,6 +59,7 @@ class _Pending:
     key: str | None
     timer: Timer | None = None  # cancelled when the slot closes or is superseded
     done: bool = False  # closed or superseded: its timer does nothing
+    size: int = 0  # a batch's events' JSON bytes, counted as each joins
 
 
 class FlowControl:
@@ -247,9 +248,10 @@ class FlowControl:
             pending = self._pending[slot] = _Pending([], now, now + batch.timeout, key)
             self._close_at(ops, pending.deadline, spec, slot, pending, "timeout")
         pending.events.append(event)
+        pending.size += json_size(event)
         if len(pending.events) >= batch.max_size:
             return self._close(ops, spec, slot, pending, "full")
-        if sum(json_size(e) for e in pending.events) >= MAX_BATCH_BYTES:
+        if pending.size >= MAX_BATCH_BYTES:
             return self._close(ops, spec, slot, pending, "bytes")
         self._delayed(ops, spec, "batch", event, key, pending.deadline)
         return None
