@@ -20,7 +20,6 @@ from inngest_sim._errors import InvalidArgument, UnknownFunctionError
 from inngest_sim._protocol import (
     ProtocolError,
     error_memo,
-    parse_duration,
     parse_time_or_duration,
 )
 from inngest_sim._runtime.lifecycle import lifecycle_events
@@ -215,8 +214,9 @@ class Pauses:
     def run_started(self, ops: RunOps, run: RunState) -> None:
         """Register the function's ``cancel`` entries for a new run."""
         for entry in run.spec.config.get("cancel") or []:
-            raw_timeout = entry.get("timeout")
-            timeout = parse_duration(str(raw_timeout)) if raw_timeout else YEAR
+            # A duration or an RFC 3339 instant (strtimeout.ParseTimeout), checked at sync.
+            raw_timeout, now = entry.get("timeout"), ops.clock.now()
+            timeout = parse_time_or_duration(str(raw_timeout), now) - now if raw_timeout else YEAR
 
             def cancel(_event: dict[str, Any], run: RunState = run) -> None:
                 ops.cancel(run, "cancel event")  # ending the run drops its pauses and timers

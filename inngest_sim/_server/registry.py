@@ -6,6 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument, UnknownFunctionError
+from inngest_sim._protocol import ProtocolError, parse_time_or_duration
 from inngest_sim._retry import DEFAULT_RETRIES, MAX_RETRIES
 from inngest_sim._server.cel import Expression
 
@@ -67,8 +68,7 @@ class FunctionSpec:
             raise InvalidArgument(f"{where} has {len(raw_triggers)} triggers; at most 10")
         triggers = tuple(_trigger(t, where) for t in raw_triggers)
         for entry in config.get("cancel") or []:
-            if entry.get("if"):
-                Expression(entry["if"], where=f"{where} cancel on {entry.get('event')!r}")
+            _check_cancel(entry, where)
         step = (config.get("steps") or {}).get("step") or {}
         retries = (step.get("retries") or {}).get("attempts")
         retries = DEFAULT_RETRIES if retries is None else min(int(retries), MAX_RETRIES)
@@ -85,6 +85,28 @@ class FunctionSpec:
             config=config,
             app_id=app_id,
         )
+
+
+def _check_cancel(entry: Any, where: str) -> None:
+    """A ``cancel`` entry every run can use: an event name, a CEL ``if`` and a timeout the
+    server can read. Go reads the timeout only when it schedules a run, and a bad one fails
+    every schedule of the function (executor.go createCancellationPauses); it is refused
+    here at sync instead, saying so, rather than at each run."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("event"), str):
+        raise InvalidArgument(f"{where} cancel entry {entry!r}: needs an event name")
+    where = f"{where} cancel on {entry['event']!r}"
+    if entry.get("if"):
+        Expression(entry["if"], where=where)
+    timeout = entry.get("timeout")
+    if timeout:
+        try:
+            parse_time_or_duration(str(timeout), 0.0)
+        except ProtocolError as exc:
+            raise InvalidArgument(
+                f"{where}: timeout {timeout!r}: {exc}; the server reads it as a duration "
+                "('1h') or an RFC 3339 instant (strtimeout.ParseTimeout) and fails every "
+                "schedule of the function on anything else"
+            ) from None
 
 
 def _trigger(raw: Mapping[str, Any], where: str) -> Trigger:

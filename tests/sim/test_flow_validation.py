@@ -151,3 +151,17 @@ def test_other_sdks_concurrency_shorthands() -> None:
         InvalidArgument, match=r"'app-f': concurrency: the form .* \(run-level limits\)"
     ):
         policy({"fn": [{"limit": 1}]})
+
+
+def test_a_cancel_timeout_the_server_cannot_read_is_refused_at_sync() -> None:
+    def spec(cancel: object) -> FunctionSpec:
+        return FunctionSpec.from_config({"id": "app-f", "cancel": cancel}, "app")
+
+    # strtimeout.ParseTimeout: a duration or an RFC 3339 instant (a TypeScript Date).
+    spec([{"event": "a/stop", "timeout": "1h"}])
+    spec([{"event": "a/stop", "timeout": "2030-01-01T00:00:00Z"}])
+    # Anything else failed every run's start with a raw ProtocolError.
+    with pytest.raises(InvalidArgument, match=r"'app-f' cancel on 'a/stop': timeout 'soon'"):
+        spec([{"event": "a/stop", "timeout": "soon"}])
+    with pytest.raises(InvalidArgument, match=r"'app-f' cancel entry .*: needs an event name"):
+        spec([{"timeout": "1h"}])

@@ -290,6 +290,35 @@ async def test_cancel_event_stops_a_sleeping_run_without_function_failed() -> No
     assert "inngest/function.failed" not in names
 
 
+async def test_a_cancel_timeout_given_as_an_instant_ends_the_cancel_there() -> None:
+    # The TypeScript SDK writes cancelOn's timeout Date as an RFC 3339 instant, which the
+    # server reads as one (strtimeout.ParseTimeout); it was read as a duration and failed.
+    client = inngest.Inngest(app_id="cancel-instant", is_production=False)
+
+    @client.create_function(
+        fn_id="slow",
+        trigger=inngest.TriggerEvent(event="job/start"),
+        cancel=[inngest.Cancel(event="job/cancel", timeout=dt.timedelta(days=9))],
+    )
+    async def slow(ctx: inngest.Context) -> str:
+        await ctx.step.sleep("wait", dt.timedelta(days=2))
+        return "done"
+
+    statuses = []
+    for cancelled_after in (dt.timedelta(hours=1), dt.timedelta(days=1, hours=1)):
+        async with Simulator(client, [slow], start=START) as sim:
+            (cancel,) = sim.function(slow).config["cancel"]
+            cancel["timeout"] = (START + dt.timedelta(days=1)).isoformat().replace("+00:00", "Z")
+            with sim.hold_time():
+                (started,) = await sim.send({"name": "job/start"})
+                await sim.advance(cancelled_after)
+                await sim.send({"name": "job/cancel"})
+            await sim.settle()
+            statuses.append(sim.runs_for(started)[0].status)
+
+    assert statuses == ["Cancelled", "Completed"]  # before the instant, and after it
+
+
 @pytest.mark.parametrize(
     ("events", "match"),
     [
