@@ -248,6 +248,7 @@ def measure(
 def run_sim(ports: list[int], args: argparse.Namespace, table: list[Figures]) -> None:
     server = f"http://127.0.0.1:{ports[0]}"
     command = [sys.executable, "-m", "inngest_sim", "dev", "--port", str(ports[0])]
+    command += args.sim_args.split()
     dev = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     app_process = start_app(ports[1], server)
     app = f"http://127.0.0.1:{ports[1]}"
@@ -255,11 +256,13 @@ def run_sim(ports: list[int], args: argparse.Namespace, table: list[Figures]) ->
         wait_until_answers(f"{server}/dev")
         httpx.put(f"{app}/api/inngest", timeout=30).raise_for_status()
         for concurrency, count in zip(args.concurrency, args.events, strict=True):
-            table.append(asyncio.run(ceiling(app, count, concurrency)))
+            if not args.no_ceiling:
+                table.append(asyncio.run(ceiling(app, count, concurrency)))
+                print(table[-1].line(), flush=True)
             table.append(
                 measure("inngest-sim dev", server, dev.pid, app, count, concurrency, args.window)
             )
-            print(table[-2].line(), table[-1].line(), sep="\n", flush=True)
+            print(table[-1].line(), flush=True)
     finally:
         for process in (app_process, dev):
             process.terminate()
@@ -315,6 +318,12 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=120.0)
     parser.add_argument("--ports", type=int, default=9250, help="first of 10 free ports")
     parser.add_argument("--go-binary", help="the real Inngest CLI, built from source")
+    parser.add_argument(
+        "--sim-args", default="", help="more flags for inngest-sim dev, e.g. '--keep-runs 200'"
+    )
+    parser.add_argument(
+        "--no-ceiling", action="store_true", help="skip the app-alone runs (a memory run)"
+    )
     args = parser.parse_args()
     ports = list(range(args.ports, args.ports + 10))
     table: list[Figures] = []

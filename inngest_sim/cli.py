@@ -112,6 +112,13 @@ def _parser() -> argparse.ArgumentParser:
         help="while N runs are running, sends are refused with 429 + Retry-After (10000)",
     )
     dev.add_argument(
+        "--keep-runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep the newest N finished runs, forgetting older ones (default: keep all)",
+    )
+    dev.add_argument(
         "--allow-host",
         action="append",
         default=[],
@@ -235,6 +242,7 @@ def _dev(args: argparse.Namespace) -> int:
         request_timeout=args.request_timeout,
         max_in_flight=args.max_in_flight,
         max_running=args.max_running,
+        keep_runs=args.keep_runs,
         allowed_hosts=tuple(args.allow_host),
         allow_remote_apps=args.allow_remote_apps,
         host=args.host,

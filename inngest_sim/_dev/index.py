@@ -21,16 +21,33 @@ class TraceIndex:
     """Indexes of a trace's ``EventReceived`` and ``RunQueued`` records, kept current."""
 
     def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self._unsubscribe = trace.subscribe(self._add)
+        self._build()
+
+    def _build(self) -> None:
         self.events: list[EventReceived] = []
         self.events_by_name: dict[str, list[EventReceived]] = {}
         self.event_by_id: dict[str, EventReceived] = {}
         self.runs: list[RunQueued] = []
         self.runs_by_event: dict[str, list[str]] = {}
-        self._unsubscribe = trace.subscribe(self._add)
-        for record in trace:
+        self._forgotten = self.trace.forgotten
+        for record in self.trace:
             self._add(record)
 
+    def current(self) -> TraceIndex:
+        """This index, rebuilt first if the trace has forgotten records since it was built
+        (``--keep-runs``: once per pruning, not per request)."""
+        if self.trace.forgotten != self._forgotten:
+            self._build()
+        return self
+
     def _add(self, record: Record) -> None:
+        if self.trace.forgotten != self._forgotten:
+            # Records were forgotten: rebuild now (this record included), so the index
+            # holds none of them and their memory goes.
+            self._build()
+            return
         if isinstance(record, EventReceived):
             self.events.append(record)
             self.events_by_name.setdefault(str(record.event.get("name")), []).append(record)

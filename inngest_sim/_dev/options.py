@@ -37,6 +37,8 @@ class DevOptions:
         request_timeout: real seconds to wait for one SDK request (from when it is sent:
             the wait for one of ``max_in_flight`` slots does not count).
         max_in_flight: at most this many requests to apps at once; more wait their turn.
+        keep_runs: keep the newest this many finished runs (and forget older ones, with
+            the events and API calls before them), so memory stays flat; None keeps all.
         max_running: while this many runs are running, the Event API answers 429 with
             ``Retry-After`` and takes nothing.
         limits: the platform limits (Inngest's by default).
@@ -60,6 +62,7 @@ class DevOptions:
     request_timeout: float = 30.0
     max_in_flight: int = 64
     max_running: int = 10_000
+    keep_runs: int | None = None
     limits: Limits = dataclasses.field(default_factory=Limits)
     allowed_hosts: tuple[str, ...] = ()
     host: str = "127.0.0.1"
@@ -110,6 +113,13 @@ class DevOptions:
             raise InvalidArgument(
                 f"max_in_flight={self.max_in_flight!r}: give a whole number of requests, 1 to "
                 "10000 (64 by default)"
+            )
+        if self.keep_runs is not None and (
+            not isinstance(self.keep_runs, int) or self.keep_runs < 1
+        ):
+            raise InvalidArgument(
+                f"keep_runs={self.keep_runs!r}: give a whole number of finished runs >= 1 "
+                "to keep (or leave it out to keep every run)"
             )
         if not isinstance(self.max_running, int) or self.max_running < 1:
             raise InvalidArgument(

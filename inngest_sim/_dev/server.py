@@ -21,6 +21,7 @@ from inngest_sim._dev.apps import Apps
 from inngest_sim._dev.endpoint import RoutedEndpoint
 from inngest_sim._dev.held import HeldRuns
 from inngest_sim._dev.intake import AdmittingHost, Intake
+from inngest_sim._dev.retention import Retention
 from inngest_sim._dev.sender_time import on_server_clock
 from inngest_sim._dev.time_api import TimeControl
 from inngest_sim._engine import EngineConfig, RunLoop, Scheduler
@@ -119,7 +120,7 @@ class DevServer:
             recorder=recorder,
             config=config,
             runs_to=held_runs,
-            listeners=[self.intake],
+            listeners=[self.intake, *self._retention()],
         )
         host.bind(self._runtime)
         self._driver = asyncio.ensure_future(self._drive())
@@ -133,6 +134,13 @@ class DevServer:
         lifespans, self._lifespans = self._lifespans, []
         for context in lifespans:
             await self._exit.enter_async_context(context)
+
+    def _retention(self) -> list[Retention]:
+        """With ``--keep-runs``, the listener that forgets the oldest finished runs."""
+        keep = self.options.keep_runs
+        if keep is None:
+            return []
+        return [Retention(keep, self.trace, lambda run_id: self.engine.runs.pop(run_id, None))]
 
     async def sync_apps(self) -> None:
         """Sync the ``-u`` URLs (an app that does not answer is logged, not fatal)."""

@@ -58,7 +58,11 @@ class Views:
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        self.index = TraceIndex(trace)
+        self._index = TraceIndex(trace)
+
+    @property
+    def index(self) -> TraceIndex:
+        return self._index.current()
 
     # ---------------------------------------------------------------- runs
     def result(self, run_id: str) -> RunResult:

@@ -35,6 +35,7 @@ class Trace:
         # the whole trace's (a suite with thousands of runs reads each one often).
         self._by_run: dict[str, list[Record]] = {}
         self._listeners: list[Callable[[Record], None]] = []
+        self._forgotten = 0  # records dropped by forget(): seqs go on from where they were
         for record in records:
             self._store(record)
 
@@ -48,8 +49,14 @@ class Trace:
         return f"<Trace {len(self._records)} records>"
 
     @property
+    def forgotten(self) -> int:
+        """How many records ``forget`` has dropped so far (views built on the trace check
+        it to know when to rebuild)."""
+        return self._forgotten
+
+    @property
     def next_seq(self) -> int:
-        return len(self._records)
+        return self._forgotten + len(self._records)
 
     def _store(self, record: Record) -> None:
         self._records.append(record)
@@ -78,8 +85,26 @@ class Trace:
         return [r for r in source if isinstance(r, kind)]
 
     def since(self, seq: int) -> list[Record]:
-        """Records from position ``seq`` on (a record's ``seq`` is its position)."""
-        return self._records[seq:]
+        """Records from ``seq`` on (a record's ``seq`` is its position, counting any
+        that ``forget`` dropped)."""
+        return (
+            [r for r in self._records if r.seq >= seq] if self._forgotten else self._records[seq:]
+        )
+
+    def forget(self, drop: Callable[[Record], bool]) -> int:
+        """Drop the records ``drop`` says to (a long-lived dev server keeps a bounded
+        history this way); returns how many. The trace is append-only otherwise."""
+        kept = [r for r in self._records if not drop(r)]
+        dropped = len(self._records) - len(kept)
+        if dropped:
+            self._records = kept
+            self._forgotten += dropped
+            self._by_run = {}
+            for record in kept:
+                run_id = getattr(record, "run_id", None)
+                if isinstance(run_id, str):
+                    self._by_run.setdefault(run_id, []).append(record)
+        return dropped
 
     def run_ids(self) -> list[str]:
         """Every run id in the trace, in the order its first record was written."""

@@ -1,0 +1,63 @@
+"""``--keep-runs N``: a long-lived dev server keeps the newest N finished runs and forgets the
+rest (their records, and the events and API calls before the oldest run kept)."""
+
+from __future__ import annotations
+
+import httpx
+import inngest
+
+from inngest_sim.dev import dev_server
+from inngest_sim.trace import EventReceived, RunQueued, Trace
+from tests.dev.test_dev_server import App
+
+
+def test_only_the_newest_finished_runs_are_kept() -> None:
+    with dev_server(port=0, set_env=False, args=["--keep-runs", "5"]) as dev:
+        app = App(dev, "keep")
+
+        @app.client.create_function(
+            fn_id="quick", retries=0, trigger=inngest.TriggerEvent(event="keep/go")
+        )
+        async def quick(ctx: inngest.Context) -> int:
+            return int(ctx.event.data["n"])
+
+        app.functions = [quick]
+        app.serve()
+        app.sync()
+        try:
+            run_ids = []
+            for n in range(30):
+                (event_id,) = httpx.post(
+                    f"{dev.url}/e/key", json={"name": "keep/go", "data": {"n": n}}
+                ).json()["ids"]
+                (run,) = httpx.get(f"{dev.url}/v1/events/{event_id}/runs").json()["data"]
+                run_ids.append(run["id"])
+                assert dev.wait_for_run(run["id"], timeout=20)["status"] == "COMPLETED"
+            listed = [r["id"] for r in dev.runs()]
+            # Pruned in batches of a tenth (at least one): between 5 and 6 kept.
+            assert 5 <= len(listed) <= 6
+            assert listed == run_ids[-len(listed) :]
+            assert httpx.get(f"{dev.url}/sim/runs/{run_ids[0]}").status_code == 404
+            assert httpx.get(f"{dev.url}/v1/events").status_code == 200
+            kept = Trace.from_json(httpx.get(f"{dev.url}/sim/runs/{listed[0]}/trace").text)
+            assert [r.run_id for r in kept.of(RunQueued)] == [listed[0]]
+            events = dev.events("keep/go")
+            assert len(events) < 30  # the events before the oldest run kept are forgotten
+            assert [e["data"]["n"] for e in events][-len(listed) :] == list(
+                range(30 - len(listed), 30)
+            )
+        finally:
+            app.stop()
+
+
+def test_forget_drops_records_and_seqs_go_on() -> None:
+    trace = Trace()
+    for seq in range(4):
+        trace.append(
+            EventReceived(seq=trace.next_seq, t=0.0, wall=0.0, event={"n": seq}, source="event-api")
+        )
+    assert trace.forget(lambda r: r.seq < 2) == 2
+    assert [r.seq for r in trace] == [2, 3]
+    assert trace.next_seq == 4
+    assert trace.forgotten == 2
+    assert [r.seq for r in trace.since(3)] == [3]
