@@ -65,6 +65,8 @@ def patch(open_waits: list[SdkWaits]) -> tuple[Patch, float] | None:
         return None
 
     def delay(attempt: int) -> float:
-        return open_waits[-1].delay(attempt)
+        # An SDK thread can have read this function just before the last simulator closed
+        # and restored the SDK's own: with none open, that call gets the SDK's own delay.
+        return open_waits[-1].delay(attempt) if open_waits else float(found(attempt))
 
     return Patch(module, _FUNCTION, found, delay), float(base)

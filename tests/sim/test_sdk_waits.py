@@ -126,3 +126,22 @@ async def test_the_waits_repeat_with_the_seed_and_the_sdk_gets_its_function_back
     assert 0.1 <= first <= 0.2
     assert await waited(1) == first
     assert sdk_client._compute_backoff_delay is original
+
+
+async def test_the_replacement_read_just_before_the_last_simulator_closed_is_the_sdks() -> None:
+    # An SDK thread that read the delay function just before the last simulator closed
+    # calls it after: it gets the SDK's own delay (it raised IndexError).
+    from inngest._internal.client_lib import client as sdk_client
+
+    client = inngest.Inngest(app_id="sdk-waits-late", is_production=False)
+
+    @client.create_function(fn_id="noop", trigger=inngest.TriggerEvent(event="w/noop"))
+    async def noop(ctx: inngest.Context) -> None:
+        return None
+
+    async with Simulator(client, [noop]) as sim:
+        replacement, before = sdk_client._compute_backoff_delay, sim.clock.now()
+        assert replacement(1) == 0.0  # open: the virtual clock takes the wait
+        assert sim.clock.now() > before
+    late = replacement(1)
+    assert sdk_client.RETRY_BASE_DELAY * 2 <= late <= sdk_client.RETRY_BASE_DELAY * 3
