@@ -38,7 +38,7 @@ class DevOptions:
             the wait for one of ``max_in_flight`` slots does not count).
         max_in_flight: at most this many requests to apps at once; more wait their turn.
         keep_runs: keep the newest this many finished runs (and forget older ones, with
-            the events and API calls before them), so memory stays flat; None keeps all.
+            the events and API calls before them); None keeps all.
         max_running: while this many runs are running, the Event API answers 429 with
             ``Retry-After`` and takes nothing.
         limits: the platform limits (Inngest's by default).

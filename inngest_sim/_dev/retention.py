@@ -1,5 +1,5 @@
 """A bounded history for a long-lived dev server: ``--keep-runs N`` keeps the newest N
-finished runs, so memory stays flat over a long CI job.
+finished runs, so a long CI job does not keep every run it ever made.
 
 When the finished runs pass N by a tenth (pruning in batches keeps its cost per run
 constant), the oldest are forgotten: their records, the records of no run (events, API
