@@ -13,6 +13,7 @@ request. Each decision is a record in the trace.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
@@ -78,7 +79,12 @@ class FlowControl:
         self.gate = FlowGate(on_start=self._first_request)
         self.cron = CronSchedules(registry, seed=seed, schedule=self._schedule_cron)
         self._buckets: dict[tuple[str, str], Gcra] = {}  # (function id, option)
-        self._seen: dict[tuple[str, str], tuple[float, RunState | None]] = {}
+        # (function id, event id) -> (first seen, its run), oldest first: entries past the
+        # 24h window are forgotten as events arrive, so a long-lived server does not keep
+        # every event id, and every run, it ever saw.
+        self._seen: collections.OrderedDict[tuple[str, str], tuple[float, RunState | None]] = (
+            collections.OrderedDict()
+        )
         self._pending: dict[tuple[str, str, str | None], _Pending] = {}
         self._singletons: dict[tuple[str, str | None], RunState] = {}
 
@@ -108,13 +114,16 @@ class FlowControl:
     ) -> RunState | None:
         """An event for ``spec`` arrived: the run it starts now, or None (later or never)."""
         policy = self.policy(spec)
+        self._forget_seen(ops.clock.now())
         if self._repeated(ops, spec, event, batched=policy.batch is not None and batch):
             _, run = self._seen[(spec.id, str(event["id"]))]
             return run  # the server answers a duplicate with the existing run
         if not self._within_rate_limit(ops, spec, policy, event):
             return None  # a rate-limited event does not use up its id
         if event.get("id"):
-            self._seen[(spec.id, str(event["id"]))] = (ops.clock.now(), None)
+            seen = (spec.id, str(event["id"]))
+            self._seen.pop(seen, None)  # seen again after its window: it goes last
+            self._seen[seen] = (ops.clock.now(), None)
         if policy.batch is not None and batch:
             return self._add_to_batch(ops, spec, policy, event)
         if policy.debounce is not None:
@@ -130,6 +139,13 @@ class FlowControl:
         """Whether an invoke of ``spec`` may start a run: the child's rate limit applies, as
         the server schedules an invoke event like any other (runner.go Initialize)."""
         return self._within_rate_limit(ops, spec, self.policy(spec), event)
+
+    def _forget_seen(self, now: float) -> None:
+        while self._seen:
+            oldest = next(iter(self._seen.values()))
+            if now - oldest[0] < EVENT_ID_WINDOW:
+                return
+            self._seen.popitem(last=False)
 
     def _repeated(
         self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any], *, batched: bool

@@ -99,6 +99,26 @@ async def test_an_event_id_sent_twice_starts_one_run(client: inngest.Inngest) ->
         assert len(await sim.settle()) == 2
 
 
+async def test_event_ids_past_the_window_are_forgotten(client: inngest.Inngest) -> None:
+    # Flow control kept every event id it saw, and with it every run, for as long as the
+    # simulator lived (a long-lived dev server, --keep-runs or not); past the 24h window an
+    # id decides nothing, so it goes as later events arrive.
+    fn = one_step(client, "forget")
+    async with Simulator(client, [fn], start=START) as sim:
+        await sim.send([{"name": "flow/forget", "id": f"old-{n}"} for n in range(3)])
+        await sim.settle()
+        await sim.advance(dt.timedelta(hours=23))
+        await sim.send({"name": "flow/forget", "id": "recent"})
+        await sim.advance(dt.timedelta(hours=1))
+        await sim.send({"name": "flow/forget", "id": "now"})
+        await sim.send({"name": "flow/forget", "id": "recent"})  # still a repeat
+        await sim.settle()
+        seen = [event_id for _, event_id in sim._runtime.flow._seen]  # type: ignore[union-attr]
+
+    assert seen == ["recent", "now"]
+    assert skips(sim.trace) == [("event_id", "recent")]
+
+
 async def test_singleton_skip_drops_runs_while_one_is_running(client: inngest.Inngest) -> None:
     fn = one_step(client, "single", singleton=inngest.Singleton(mode="skip", key="event.data.user"))
     event = {"name": "flow/single", "data": {"nap": True}}
