@@ -28,7 +28,9 @@ line wins): ``--inngest-sim-seed=N`` / ``inngest_sim_seed`` (the default seed),
 test's, or only failing tests') and ``--inngest-sim-traces-with=html,perfetto``
 (what to write next to the JSON: the HTML report, the Perfetto export, or ``none``),
 ``--inngest-dev-args=FLAGS`` / ``inngest_dev_args`` (the ``inngest_dev_server``
-fixture's ``inngest-sim dev`` flags).
+fixture's ``inngest-sim dev`` flags). A test that uses ``inngest_dev_server`` fails at
+teardown when the server was called on an Inngest API route it does not serve while the
+test ran (``@pytest.mark.inngest_sim(allow_unserved_api=True)`` allows it).
 
 ``inngest_golden_histories`` is a factory of ``inngest_sim.history.GoldenHistories``
 folders: golden run histories that a test checks against the current code with the
@@ -479,6 +481,32 @@ def inngest_dev_server(pytestconfig: pytest.Config) -> Iterator[DevServerClient]
 
     with dev_server(args=pytestconfig.stash[_SETTINGS].dev_args) as client:
         yield client
+
+
+@pytest.fixture(autouse=True)
+def _inngest_dev_server_api_check(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that uses ``inngest_dev_server`` when, while it ran, the server was
+    called on an Inngest API route it does not serve (``allow_unserved_api=True`` in the
+    marker turns that off), as the simulator fixtures do for their simulators."""
+    __tracebackhide__ = True
+    if "inngest_dev_server" not in request.fixturenames:
+        yield
+        return
+    client: DevServerClient = request.getfixturevalue("inngest_dev_server")
+    start = client.next_seq()
+    yield
+    if _test_failed(request.node) or _marker_options(request.node).get("allow_unserved_api", False):
+        return
+    from inngest_sim.assertions import assert_api_served
+
+    try:
+        assert_api_served(client.api_calls(since=start))
+    except AssertionError as exc:
+        pytest.fail(
+            f"inngest_dev_server ({client.url}), while this test ran: {exc}. "
+            "Allow it with @pytest.mark.inngest_sim(allow_unserved_api=True)",
+            pytrace=False,
+        )
 
 
 # ---------------------------------------------------------------------- report

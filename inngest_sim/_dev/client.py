@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -34,6 +35,8 @@ from inngest_sim._validation import check_duration, given
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+
+    from inngest_sim.trace import Trace
 
 __all__ = ["DevServerClient", "DevServerPortWarning", "dev_server", "is_serving", "port_is_free"]
 
@@ -123,6 +126,25 @@ class DevServerClient:
         if run["status"] not in ENDED:
             raise SimError(f"run {run_id} did not end within {timeout:g}s ({run['status']})")
         return run
+
+    def next_seq(self) -> int:
+        """The seq the server's next trace record gets (``GET /sim/seq``): read it before
+        what you test, then ``api_calls(since=...)`` gives the calls made after."""
+        return int(self._call("GET", "/sim/seq")["next_seq"])
+
+    def api_calls(self, *, since: int = 0) -> Trace:
+        """The Inngest API calls the server recorded from trace seq ``since`` on, as a
+        ``Trace`` of ``ApiCalled`` records (``GET /sim/api-calls?since=``);
+        ``inngest_sim.assertions.assert_api_served`` checks it."""
+        from inngest_sim.trace import Trace
+
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            raise InvalidArgument(
+                f"{given('since', since)}: expected a record seq, a whole number >= 0, "
+                "e.g. the value next_seq() gave before the calls"
+            )
+        answer = self._call("GET", "/sim/api-calls", params={"since": since})
+        return Trace.from_json(json.dumps(answer))
 
     def sync(self, url: str) -> None:
         """Have the server sync the app served at ``url``."""

@@ -6,7 +6,7 @@
   ``GET /dev``, ``POST /v0/connect/start`` (the Python suite's readiness probe).
 - inngest-sim's own, under ``/sim``: the run list, each run's trace (JSON), history
   (the deploy check's JSON) and report (HTML), the held-run queue (list, drain, clear),
-  the events received, and app sync.
+  the events received, app sync, and the Inngest API calls recorded (``/sim/api-calls``).
 Every answer carries ``x-inngest-server-kind: dev``, as the Go dev server's do.
 """
 
@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from inngest_sim._dev.api_calls import api_call_routes
 from inngest_sim._dev.bodies import Problem, seconds_param
 from inngest_sim._dev.graphql import run_query
 from inngest_sim._dev.guard import Guard
@@ -267,6 +268,7 @@ def build_app(server: DevServer) -> Any:
         Route("/sim/events", sim_events, methods=["GET"]),
         Route("/sim/apps", sync_app, methods=["POST"]),
         *time_routes(server.time),
+        *api_call_routes(server.trace),
         *v2_routes,
         *mcp_routes(server, Starlette(routes=v2_routes)),
         Mount("", app=server.api.asgi()),
