@@ -17,6 +17,7 @@ is a double and ``event.data.n + 1`` is not an int sum.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._errors import InvalidArgument
@@ -99,7 +100,12 @@ def json_numbers(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str | float):
         return value
     if isinstance(value, int):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            # Past float64: strconv.ParseFloat's answer is a signed infinity (Go's Event API
+            # then refuses the event; here the expression still gets a value, not a raise).
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, dict):
         items = {k: json_numbers(v) for k, v in value.items()}
         return value if all(items[k] is value[k] for k in value) else items

@@ -430,6 +430,14 @@ def test_arithmetic_under_the_servers_rules_is_cel_gos(source: str, expected: An
     assert Expression(source, where="test").evaluate({"event": {"data": {}}}) == expected
 
 
+def test_an_int_past_float64_in_an_event_is_an_infinity_not_a_raise() -> None:
+    # json_numbers made every int a float with float(), which raised OverflowError out of
+    # every expression (a trigger's `if`, a wait's, a key) for an event holding 10**400.
+    huge = {"event": {"data": {"n": 10**400, "m": -(10**400)}}}
+    assert Expression("event.data.n > 1.0", where="test").evaluate(huge) is True
+    assert Expression("event.data.m < 1.0", where="test").evaluate(huge) is True
+
+
 def test_an_expression_too_deep_for_the_reader_is_left_to_cel_rust() -> None:
     # 3,000 terms: cel-rust parses and evaluates it; Inngest's rules (a missing field) would
     # recurse deeper than Python's stack, so that case has no value instead of raising.
