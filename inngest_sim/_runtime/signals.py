@@ -55,6 +55,9 @@ class Signals:
 
     def __init__(self) -> None:
         self._waits: dict[str, _Wait] = {}
+        # The names each run waited on, so its end frees them without a scan of every wait
+        # (which every run's end paid: O(waits) each).
+        self._names: dict[str, set[str]] = {}
 
     @property
     def opcodes(self) -> dict[str, OpHandler]:
@@ -88,6 +91,7 @@ class Signals:
         wait = _Wait(run.run_id, op, until)
         wait.timer = ops.call_for(run, until, lambda: self._expire(ops, signal, wait))
         self._waits[signal] = wait
+        self._names.setdefault(run.run_id, set()).add(signal)
 
     def _expire(self, ops: RunOps, signal: str, wait: _Wait) -> None:
         if self._waits.get(signal) is wait:
@@ -114,6 +118,7 @@ class Signals:
 
     def run_ended(self, ops: RunOps, run: RunState) -> None:
         """A run that ended waits for nothing: its signal names are free again."""
-        for signal, wait in list(self._waits.items()):
-            if wait.run_id == run.run_id:
+        for signal in self._names.pop(run.run_id, ()):
+            wait = self._waits.get(signal)
+            if wait is not None and wait.run_id == run.run_id:
                 del self._waits[signal]
