@@ -155,9 +155,10 @@ class RuntimeHost:
         return [e["id"] for e in prepared]
 
     def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-        """A run's events and memos, for an SDK that fetches them (``use_api``)."""
+        """A run's events and memos, for an SDK that fetches them (``use_api``); None once
+        the run has ended, as Go deletes a run's state when it finishes."""
         run = self.runtime.loop.runs.get(run_id)
-        return (run.events, dict(run.memos)) if run else None
+        return (run.events, dict(run.memos)) if run is not None and run.running else None
 
     def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
         """Steps a checkpointing SDK ran inside an open request (any thread)."""

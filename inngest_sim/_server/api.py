@@ -59,7 +59,8 @@ class ApiHost(Protocol):
         ...
 
     def run_state(self, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-        """A run's events and memos, for SDKs that fetch state through the API."""
+        """A run's events and memos, for SDKs that fetch state through the API; None
+        when no such run is in flight (unknown, or ended: Go drops the state then)."""
         ...
 
     def checkpoint(self, run_id: str, body: Any) -> tuple[int, str | None]:
@@ -87,12 +88,22 @@ RegisterHook = Callable[[dict[str, Any]], "str | None"]
 # Marks the answer to a route this API does not serve (read by ``handle``).
 _UNSERVED = "inngest_sim_unserved"
 _METADATA = re.compile(r"^/v1/runs/([^/]+)/metadata$")
+# GET /v0/runs/{id}/batch and /actions (pkg/coreapi/coreapi.go); other /v0/runs paths are
+# not served (Go: 405 for GET /v0/runs/{id}, 404 for another suffix).
+_RUN_STATE = re.compile(r"^/v0/runs/([^/]+)/(batch|actions)$")
 # Go serves checkpoints under both prefixes (the first was the private beta's).
 _CHECKPOINT = re.compile(r"^/v1/(?:checkpoint|http/runs)/([^/]+)/async$")
 
 
 def _json(status: int, payload: Any) -> httpx.Response:
     return httpx.Response(status, json=payload)
+
+
+def _parses_as_ulid(text: str) -> bool:
+    """Whether Go's ``ulid.Parse`` (oklog/ulid v2, not strict) takes ``text``: 26
+    bytes whose first is at most "7" (a larger one overflows 128 bits)."""
+    raw = text.encode()
+    return len(raw) == 26 and raw[0] <= ord("7")
 
 
 def endpoint_of(path: str) -> str:
@@ -146,8 +157,9 @@ class InngestApi:
             return self._register(request)
         if request.method == "POST" and path.startswith("/e/"):
             return self._events(request)
-        if request.method == "GET" and path.startswith("/v0/runs/"):
-            return self._run_state(path)
+        run_state = _RUN_STATE.match(path)
+        if request.method == "GET" and run_state:
+            return self._run_state(run_state.group(1), run_state.group(2))
         if request.method == "POST" and path == "/v1/realtime/publish":
             return self._publish(request)
         if request.method == "POST" and path == "/v1/signals":
@@ -220,13 +232,21 @@ class InngestApi:
             return _json(400, {"ids": ids or [""], "error": problem, "status": 400})
         return _json(200, {"ids": ids, "status": 200})
 
-    def _run_state(self, path: str) -> httpx.Response:
-        parts = path.strip("/").split("/")  # v0 runs <id> batch|actions
-        state = self.host.run_state(parts[2]) if len(parts) == 4 else None
+    def _run_state(self, run_id: str, part: str) -> httpx.Response:
+        """``GET /v0/runs/{id}/batch|actions``, answered as Go's core API answers
+        (``GetEventBatch``/``GetActions`` in pkg/coreapi/coreapi.go, seen on ``inngest dev``)."""
+        if not _parses_as_ulid(run_id):
+            return _json(
+                400, {"error": "The run ID specified is invalid", "data": None, "status": 400}
+            )
+        state = self.host.run_state(run_id)
         if state is None:
-            return _json(404, {"error": f"no run for {path}"})
+            # Go loads the run's state, which it deletes when the run ends: 410 for a run
+            # that has ended (or never was), not 404, so an SDK sees what Go would say.
+            message = f"runtime state is no longer available for runID: {run_id.upper()}"
+            return _json(410, {"error": message, "data": None, "status": 410})
         events, memos = state
-        return _json(200, events if parts[3] == "batch" else memos)
+        return _json(200, events if part == "batch" else memos)
 
     def _checkpoint(self, request: httpx.Request, run_id: str) -> httpx.Response:
         status: int

@@ -238,20 +238,43 @@ def test_each_run_has_a_history_the_deploy_check_reads(
 
 
 def test_a_run_pulled_through_rest_v2_has_the_history_the_server_serves(
-    dev: DevServerClient, app: App, tmp_path: Path
+    dev: DevServerClient, tmp_path: Path
 ) -> None:
-    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 2})))
-    wait_for_status(dev, run_id)
-    served = load_history(dev.save_history(run_id, tmp_path / "served.json"))
+    napper = App(dev, "py-nap")
 
-    with RunsSource(dev.url) as source:
-        pulled = source.history(run_id)  # /api/v2 and /v0 reads, as from the Go server
+    @napper.client.create_function(fn_id="nap", trigger=inngest.TriggerEvent(event="py-nap/go"))
+    async def nap(ctx: inngest.Context) -> str:
+        await ctx.step.run("step_1", lambda: [{"foo": {"bar": 1}}])
+        await ctx.step.sleep("nap", 86400)  # in flight for the test: a run can be pulled
+        return "rested"
+
+    napper.functions = [nap]
+    napper.serve()
+    try:
+        napper.sync()
+        run_id = _run_of(dev, napper.client.send_sync(inngest.Event(name="py-nap/go")))
+        asleep = httpx.get(f"{dev.url}/sim/runs/{run_id}/trace", params={"until": "waiting"})
+        assert asleep.status_code == 200
+        served = load_history(dev.save_history(run_id, tmp_path / "served.json"))
+        with RunsSource(dev.url) as source:
+            pulled = source.history(run_id)  # /api/v2 and /v0 reads, as from the Go server
+    finally:
+        napper.stop()
 
     assert pulled.function_id == served.function_id
     assert [(s.id, s.hashed_id, s.op, s.memo) for s in pulled.steps] == [
         (s.id, s.hashed_id, s.op, s.memo) for s in served.steps
     ]
-    assert (pulled.state, pulled.status, pulled.events) == ("ended", "Completed", served.events)
+    assert (pulled.state, pulled.status, pulled.events) == ("sleeping", "Running", served.events)
+
+
+def test_an_ended_run_cannot_be_pulled_as_from_the_go_server(
+    dev: DevServerClient, app: App
+) -> None:
+    run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 2})))
+    wait_for_status(dev, run_id)
+    with RunsSource(dev.url) as source, pytest.raises(SimError, match="has ended"):
+        source.history(run_id)  # /v0/runs/{id}/actions answers 410, as Go's does
 
 
 def _run_of(dev: DevServerClient, event_ids: list[str]) -> str:
@@ -392,10 +415,12 @@ def test_apps_named_with_u_are_synced_at_start_beside_others() -> None:
 def test_the_run_state_api_and_realtime_publish_are_served(dev: DevServerClient, app: App) -> None:
     run_id = _run_of(dev, app.client.send_sync(inngest.Event(name="py-dev/go", data={"n": 5})))
     wait_for_status(dev, run_id)
-    batch = httpx.get(f"{dev.url}/v0/runs/{run_id}/batch").json()
-    assert [e["data"] for e in batch] == [{"n": 5}]
-    actions = httpx.get(f"{dev.url}/v0/runs/{run_id}/actions").json()
-    assert len(actions) == 2
+    # The run has ended: its state is gone, as on Go's dev server (pkg/coreapi/coreapi.go);
+    # tests/sim/test_run_state_api.py reads the state of a run in flight.
+    gone = f"runtime state is no longer available for runID: {run_id}"
+    for part in ("batch", "actions"):
+        answer = httpx.get(f"{dev.url}/v0/runs/{run_id}/{part}")
+        assert (answer.status_code, answer.json()["error"]) == (410, gone)
     published = httpx.post(
         f"{dev.url}/v1/realtime/publish", params={"channel": "c", "topic": "t"}, json={"x": 1}
     )
