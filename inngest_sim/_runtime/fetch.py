@@ -139,8 +139,7 @@ class FetchGateway:
         return self._faults(request, item.run.spec.id, op.key, item.attempt, item.run.run_id)
 
     async def _call(self, ops: RunOps, answer: Answer, op: Op) -> None:
-        run = answer.item.run
-        if not run.running:
+        if not answer.item.run.running:
             return
         try:
             request = request_of(dict(op.opts or {}))
@@ -152,6 +151,13 @@ class FetchGateway:
             problem = TOO_LARGE if isinstance(exc, ResponseTooLarge) else _why(exc)
             self._failed(ops, answer, op, problem)
             return
+        self._answered(ops, answer, op, response)
+
+    def _answered(self, ops: RunOps, answer: Answer, op: Op, response: httpx.Response) -> None:
+        """The call got an answer (any status): the step's output."""
+        run = answer.item.run
+        if not run.running:
+            return  # the run ended while the call was out: its answer is late
         ops.attempt(answer, op.id, op.key, "ok")
         url = str((op.opts or {}).get("url", ""))
         ops.resume(run.run_id, op, {"data": saved_response(url, response)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import httpx
@@ -154,30 +155,34 @@ async def test_a_token_in_a_step_fetch_url_is_redacted_where_the_trace_shows_it(
     assert waiting.detail["url"] == "https://api.example/v1/items?page=2&access_token=redacted"
 
 
-class _EndsTheRunThenFails(httpx.AsyncBaseTransport):
+class _EndsTheRun(httpx.AsyncBaseTransport):
     """The far side of an executor call: while it is out, the run ends (cancelled here;
-    a timeout or a singleton does the same); then the call fails without an answer."""
+    a timeout or a singleton does the same); then the call fails without an answer, or
+    answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, answers: bool) -> None:
         self.sim: Simulator | None = None
+        self.answers = answers
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert self.sim is not None
         (run,) = self.sim.runs
         self.sim._engine.cancel(self.sim._run_state(run.run_id), "ended while the call was out")
+        if self.answers:
+            return httpx.Response(200, json={"late": True})
         raise httpx.ConnectError("connection refused", request=request)
 
 
-async def test_a_call_that_fails_after_its_run_ended_leaves_nothing_after_the_end() -> None:
-    # A call's failure arriving after its run ended is late: no attempt, retry or timer
-    # is recorded against the ended run (as for any late answer).
+async def test_a_call_that_ends_after_its_run_ended_leaves_nothing_after_the_end() -> None:
+    # A call's failure or answer arriving after its run ended is late: no attempt, retry
+    # or timer is recorded against the ended run (as for any late answer).
     client = inngest.Inngest(app_id="late-gateway", is_production=False)
     summarise = _function(client)
     fetch = {"op": "Gateway", "id": "g", "name": "fetch", "opts": {"url": "http://x.test/"}}
     infer = {"op": "AIGateway", "id": "a", "name": "infer", "opts": {"url": "http://x.test/"}}
-    for op in (fetch, infer):
+    for op, answers in itertools.product((fetch, infer), (False, True)):
         app = GarbageApp(client, [summarise], [Answer(206, SDK, json.dumps([op]).encode())])
-        transport = _EndsTheRunThenFails()
+        transport = _EndsTheRun(answers)
         http = httpx.AsyncClient(transport=transport)
         async with Simulator.from_app(app, client=client, fetch_client=http, ai_client=http) as sim:
             transport.sim = sim
@@ -186,8 +191,11 @@ async def test_a_call_that_fails_after_its_run_ended_leaves_nothing_after_the_en
             settled_at = sim._engine.clock.now()
         await http.aclose()
 
-        assert run.status == "Cancelled", op
+        assert run.status == "Cancelled", (op, answers)
         (ended,) = [r for r in sim.trace if isinstance(r, RunEnded)]
         late = [type(r).__name__ for r in sim.trace if r.seq > ended.seq]
-        assert late == ["EventReceived", "EventReceived"], op  # function.finished, .cancelled
-        assert settled_at == ended.t, op  # no retry left to pull the clock on
+        assert late == ["EventReceived", "EventReceived"], (
+            op,
+            answers,
+        )  # function.finished, .cancelled
+        assert settled_at == ended.t, (op, answers)  # no retry left to pull the clock on
