@@ -307,6 +307,9 @@ class Simulator:
         self._registry = await self._sync(
             endpoint, replayable=injector is None or not injector.could_hit("api")
         )
+        if injector is not None:
+            # Before any run: a rule for a function that is not served would never apply.
+            injector.check_functions([spec.id for spec in self._registry])
         listeners: list[RunListener] = []
         if self.backend.supports_body_probe:
             faults = StepFaults(injector) if injector else None

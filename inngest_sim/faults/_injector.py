@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from inngest_sim.faults._applies import check_functions_served
 from inngest_sim.trace import FaultApplied
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from inngest_sim.faults._context import FaultContext
     from inngest_sim.faults._plan import FaultPlan, FaultRule
     from inngest_sim.trace._recorder import Recorder
@@ -47,3 +50,8 @@ class FaultInjector:
     def could_hit(self, layer: str) -> bool:
         """Whether any rule of the plan acts at ``layer`` (saves work when none does)."""
         return any(rule.layer == layer for rule in self.plan.rules)
+
+    def check_functions(self, function_ids: Sequence[str]) -> None:
+        """Refuse (``InvalidArgument``) rules whose ``function=`` matches none of the
+        served ``function_ids``: they would never apply."""
+        check_functions_served(self.plan.rules, function_ids)

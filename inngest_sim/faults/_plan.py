@@ -64,6 +64,9 @@ class FaultRule:
     probability: float = 1.0
     _plan: FaultPlan | None = dataclasses.field(default=None, repr=False)
     _queue: list[Any] | None = dataclasses.field(default=None, repr=False)
+    # The command-line string the rule was parsed from (``parse_fault_rules``), if any:
+    # errors about the rule quote what the user wrote.
+    _source: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def layer(self) -> Layer:
@@ -124,11 +127,20 @@ class FaultRule:
         """The rule in one line: its name and the builder call that makes it."""
         return f"{self.name}: {self.code(named=False).text.removeprefix('plan.')}"
 
+    def quoted(self) -> str:
+        """The rule as an error names it: ``describe()``, and the string it was parsed from."""
+        text = self.describe()
+        return text if self._source is None else f"{text} (from {self._source!r})"
+
+    def names_function(self, function_id: str) -> bool:
+        """Whether ``function=`` matches ``function_id`` (the full id, or without its app)."""
+        return _fn_matches(self.function, function_id)
+
     def matches(self, ctx: FaultContext, rng: random.Random) -> bool:
         """Whether the rule applies at ``ctx`` (its probability drawn from ``rng``)."""
         if ctx.layer != self.layer:
             return False
-        if ctx.function_id is not None and not _fn_matches(self.function, ctx.function_id):
+        if ctx.function_id is not None and not self.names_function(ctx.function_id):
             return False
         if self.step != "*" and (ctx.step is None or not fnmatch.fnmatchcase(ctx.step, self.step)):
             return False

@@ -163,9 +163,12 @@ def parse_fault_rules(rules: Iterable[str], *, seed: int = 0) -> FaultPlan:
         if kind not in TEXT_KINDS:
             raise _unknown(kind, text)
         own, build = TEXT_KINDS[kind]
+        built = len(plan.rules)
         try:
             _check_options(kind, own, options)
             build(plan, target, options)
         except InvalidArgument as exc:
             raise InvalidArgument(f"fault rule {text!r}: {exc}") from exc
+        for rule in plan.rules[built:]:
+            rule._source = text
     return plan

@@ -110,6 +110,10 @@ def test_run_with_a_fault_rule_retries(
         (["run", "{mod}:greet", "--report", "."], "is a directory"),
         (["run", "{mod}:greet", "--trace", "afile/t.json"], "a parent of it is a file"),
         (["run", "{mod}:greet", "--fault", "transient:x:frist=1"], "did you mean first=?"),
+        (
+            ["run", "{mod}:greet", "--fault", "transient:name:function=nope"],
+            "(from 'transient:name:function=nope'): function='nope' matches no served function",
+        ),
     ],
 )
 def test_user_mistakes_print_one_line_and_exit_two(
