@@ -148,7 +148,9 @@ class RuntimeHost:
             events = [self._arriving(event) for event in events]
         if self._at_once:
             return loop.scheduler.call_blocking(lambda: ingest.receive(loop, events, source))
-        prepared = [ingest.normalise(loop, e) for e in events]
+        # Stamped on the loop's thread (at once when called there): the seeded id source is
+        # not drawn from two threads at a time when a sync function's worker thread sends.
+        prepared = loop.scheduler.call_blocking(lambda: [ingest.normalise(loop, e) for e in events])
         loop.scheduler.call_soon_threadsafe(
             lambda: _discard(ingest.receive(loop, prepared, source))
         )

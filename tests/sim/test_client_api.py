@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 
 import httpx
 import inngest
+import pytest
 from inngest.experimental import realtime
 
 from inngest_sim import RealClock, Simulator
+from inngest_sim._ids import IdSource
 from inngest_sim.trace import ApiCalled, Published
 
 
@@ -132,3 +136,33 @@ async def test_a_retried_send_with_the_same_seed_header_gets_the_same_ids() -> N
     assert first == again
     assert set(first).isdisjoint(other)
     assert all(i.startswith("01Q3DCBD00") for i in first)  # the header's milliseconds
+
+
+async def test_events_sent_from_another_thread_get_their_ids_on_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The seeded id source is the loop's: a sync function's worker thread that sends an
+    # event with no id (an SDK without the event-id seed header, or any raw POST) must not
+    # draw from it while the loop draws too (the draws would interleave by thread timing).
+    drawn_on: list[str] = []
+    ulid = IdSource.ulid
+
+    def watched(self: IdSource, now: float) -> str:
+        drawn_on.append(threading.current_thread().name)
+        return ulid(self, now)
+
+    client, on_ping = _pair()
+    async with Simulator(client, [on_ping]) as sim:
+        assert sim.api is not None
+        monkeypatch.setattr(IdSource, "ulid", watched)
+        request = httpx.Request(
+            "POST", "http://inngest.test/e/key", json=[{"name": "c/ping", "data": {"n": 3}}]
+        )
+        response = await asyncio.to_thread(sim.api.handle, request)
+        await sim.settle()
+
+    assert response.status_code == 200, response.text
+    (event_id,) = response.json()["ids"]
+    assert [run.status for run in sim.runs_for(event_id)] == ["Completed"]
+    assert drawn_on
+    assert set(drawn_on) == {threading.current_thread().name}
