@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from inngest_sim._engine.ports import RunOps
     from inngest_sim._engine.run import RunState
     from inngest_sim._flow import FlowControl
+    from inngest_sim._runtime.ingest import RunScheduler
     from inngest_sim._server.registry import FunctionSpec
 
 __all__ = ["HeldRun", "HeldRuns"]
@@ -36,16 +37,20 @@ class HeldRun:
 class HeldRuns:
     """Flow control for ingest, holding runs while ``hold`` is on."""
 
-    def __init__(self, flow: FlowControl, *, hold: bool) -> None:
+    def __init__(
+        self, flow: FlowControl, *, hold: bool, runs_to: RunScheduler | None = None
+    ) -> None:
         self.flow = flow
         self.hold = hold
+        # Where runs go while not held: flow control, or a fan-out that slices them.
+        self.runs_to: RunScheduler = flow if runs_to is None else runs_to
         self.queue: list[HeldRun] = []
 
     def schedule(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> object:
         if self.hold:
             self.queue.append(HeldRun(spec, event))
             return None
-        return self.flow.schedule(ops, spec, event)
+        return self.runs_to.schedule(ops, spec, event)
 
     def drain(self, ops: RunOps) -> list[RunState]:
         """Start every held run now (in the order their events came); returns those that

@@ -19,6 +19,7 @@ import httpx
 from inngest_sim._clock import RealClock, VirtualClock
 from inngest_sim._dev.apps import Apps
 from inngest_sim._dev.endpoint import RoutedEndpoint
+from inngest_sim._dev.fanout import FanOut
 from inngest_sim._dev.held import HeldRuns
 from inngest_sim._dev.intake import AdmittingHost, Intake
 from inngest_sim._dev.retention import Retention
@@ -63,6 +64,7 @@ class DevServer:
         self._exit = contextlib.AsyncExitStack()
         self._runtime: Runtime | None = None
         self._held: HeldRuns | None = None
+        self.fanout: FanOut | None = None
         self._driver: asyncio.Task[None] | None = None
         self._time: TimeControl | None = None
         self._lifespans: list[contextlib.AbstractAsyncContextManager[Any]] = []
@@ -109,7 +111,10 @@ class DevServer:
         )
 
         def held_runs(flow: FlowControl) -> HeldRuns:
-            self._held = HeldRuns(flow, hold=not options.auto_run)
+            # One send's fan-out is created in slices, other requests served between them.
+            self.fanout = fanout = FanOut(flow, scheduler)
+            self.intake.queued = lambda: len(fanout.pending)
+            self._held = HeldRuns(flow, hold=not options.auto_run, runs_to=self.fanout)
             return self._held
 
         self._runtime = assemble(

@@ -107,3 +107,29 @@ def test_a_send_beyond_the_running_bound_is_a_429_with_retry_after(gate: Gate) -
             gate.passes.release()
         finally:
             app.stop()
+
+
+def test_the_running_bound_counts_the_runs_a_send_would_start(gate: Gate) -> None:
+    with dev_server(port=0, set_env=False, args=["--max-running", "3"]) as dev:
+        app = held_app(dev, "hard", gate)
+        try:
+            many = [{"name": "hard/go", "data": {}}] * 4
+            alone = httpx.post(f"{dev.url}/e/key", json=many)
+            assert alone.status_code == 429, alone.text
+            assert alone.headers["retry-after"] == "1"
+            assert "this send alone would start 4 runs" in alone.json()["error"]
+            assert httpx.post(f"{dev.url}/e/key", json=many[:2]).status_code == 200
+            gate.wait_inside(2)
+            past = httpx.post(f"{dev.url}/e/key", json=many[:2])  # 2 running + 2 > 3
+            assert past.status_code == 429, past.text
+            assert "would start 2 more" in past.json()["error"]
+            assert "--max-running 3" in past.json()["error"]
+            assert len(dev.events("hard/go")) == 2  # nothing of the refused sends was taken
+            assert httpx.post(f"{dev.url}/e/key", json=many[:1]).status_code == 200
+            gate.wait_inside(3)
+            for _ in range(3):
+                gate.passes.release()
+            for run in dev.runs():
+                assert dev.wait_for_run(run["id"], timeout=20)["status"] == "COMPLETED"
+        finally:
+            app.stop()
