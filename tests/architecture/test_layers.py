@@ -3,17 +3,26 @@ floor allows, all of them below it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, cast
+
 import pytest
 
-from inngest_sim._engine import OPCODES
+from inngest_sim._clock import VirtualClock
+from inngest_sim._engine import EngineConfig, Scheduler
+from inngest_sim._limits import Limits
 from inngest_sim._protocol import KNOWN_OPCODES
-from inngest_sim._runtime.ai import AiGateway
-from inngest_sim._runtime.fetch import FetchGateway
-from inngest_sim._runtime.pauses import Pauses
-from inngest_sim._runtime.signals import Signals
+from inngest_sim._retry import Backoff
+from inngest_sim._runtime.assemble import assemble
 from inngest_sim._server.registry import Registry
+from inngest_sim.trace import Trace
+from inngest_sim.trace._recorder import Recorder
 
 from ._imports import cycles, graph, imports_of, modules
+
+if TYPE_CHECKING:
+    from inngest_sim._engine.ports import ServeEndpoint
 
 # Every room and the rooms below it that it may import, floor by floor (a room is a
 # top-level module or folder of inngest_sim). It is an allow-list: an import that is
@@ -221,13 +230,18 @@ def test_only_the_sdk_room_knows_the_sdks_internals() -> None:
     assert outside == []
 
 
-def test_one_opcode_table_covers_every_opcode_the_sdk_can_send() -> None:
-    registry = Registry("app", [])
-    table = {
-        **OPCODES,
-        **Pauses(registry).opcodes,
-        **AiGateway(None, timeout=1).opcodes,
-        **FetchGateway(None, timeout=1).opcodes,
-        **Signals().opcodes,
-    }
-    assert set(table) == set(KNOWN_OPCODES)
+async def test_the_assembled_loop_has_one_opcode_table_covering_every_opcode_the_sdk_sends() -> (
+    None
+):
+    # The table both front doors run with: the one assemble() builds.
+    clock = VirtualClock(0)
+    async with contextlib.AsyncExitStack() as exit_stack:
+        runtime = assemble(
+            exit_stack,
+            registry=Registry("app", []),
+            endpoint=cast("ServeEndpoint", None),  # never called: no run starts
+            scheduler=Scheduler(clock, asyncio.get_running_loop()),
+            recorder=Recorder(Trace(), clock),
+            config=EngineConfig(limits=Limits(), backoff=Backoff()),
+        )
+        assert set(runtime.loop.opcodes) == set(KNOWN_OPCODES)
