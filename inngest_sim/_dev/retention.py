@@ -3,7 +3,8 @@ finished runs, so a long CI job does not keep every run it ever made.
 
 When the finished runs pass N by a tenth (pruning in batches keeps its cost per run
 constant), the oldest are forgotten: their records, the records of no run (events, API
-calls) written before the oldest run kept, and the engine's state of them. Runs still
+calls) written before the oldest run kept, the lifecycle events the forgotten runs emitted,
+and the engine's and flow control's state of them. Runs still
 running are never touched. A forgotten run is a 404, as one never seen.
 """
 
@@ -51,6 +52,12 @@ class Retention:
             run_id = getattr(record, "run_id", None)
             if isinstance(run_id, str):
                 return run_id in gone
+            if isinstance(record, EventReceived) and record.source == "lifecycle":
+                # A forgotten run's function.finished (written when it ended, often after
+                # the cutoff) goes with it; its data holds the whole run's events.
+                data = record.event.get("data")
+                if isinstance(data, dict) and data.get("run_id") in gone:
+                    return True
             return record.seq < cutoff
 
         self.trace.forget(drop)

@@ -145,7 +145,13 @@ class DevServer:
         keep = self.options.keep_runs
         if keep is None:
             return []
-        return [Retention(keep, self.trace, lambda run_id: self.engine.runs.pop(run_id, None))]
+        return [Retention(keep, self.trace, self._forget_run)]
+
+    def _forget_run(self, run_id: str) -> None:
+        """A finished run ``--keep-runs`` drops: out of the run loop and flow control."""
+        run = self.engine.runs.pop(run_id, None)
+        if run is not None and self._runtime is not None:
+            self._runtime.flow.forget(run)
 
     async def sync_apps(self) -> None:
         """Sync the ``-u`` URLs (an app that does not answer is logged, not fatal)."""

@@ -379,6 +379,15 @@ class FlowControl:
             message = f"timeouts.start: the run did not start within {seconds:g}s"
             self._cancel_after(ops, run, seconds, message, unless_started=True)
 
+    def forget(self, run: RunState) -> None:
+        """A finished run the dev server forgets (``--keep-runs``): its events' ids stay
+        seen for their window (a repeat is still skipped), but no longer keep the run."""
+        for event in run.events:
+            key = (run.spec.id, str(event.get("id")))
+            seen = self._seen.get(key)
+            if seen is not None and seen[1] is run:
+                self._seen[key] = (seen[0], None)
+
     def run_ended(self, ops: RunOps, run: RunState) -> None:
         self.gate.forget(run.run_id)
         policy = self.policy(run.spec)

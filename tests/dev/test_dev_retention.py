@@ -3,6 +3,8 @@ rest (their records, and the events and API calls before the oldest run kept).""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import inngest
 
@@ -11,19 +13,26 @@ from inngest_sim.trace import EventReceived, RunQueued, Trace
 from tests.dev.test_dev_server import App
 
 
+def quick_app(dev: Any, app_id: str) -> App:
+    """An app served and synced, whose ``quick`` function returns its event's ``n``
+    (triggered by ``{app_id}/go``)."""
+    app = App(dev, app_id)
+
+    @app.client.create_function(
+        fn_id="quick", retries=0, trigger=inngest.TriggerEvent(event=f"{app_id}/go")
+    )
+    async def quick(ctx: inngest.Context) -> int:
+        return int(ctx.event.data["n"])
+
+    app.functions = [quick]
+    app.serve()
+    app.sync()
+    return app
+
+
 def test_only_the_newest_finished_runs_are_kept() -> None:
     with dev_server(port=0, set_env=False, args=["--keep-runs", "5"]) as dev:
-        app = App(dev, "keep")
-
-        @app.client.create_function(
-            fn_id="quick", retries=0, trigger=inngest.TriggerEvent(event="keep/go")
-        )
-        async def quick(ctx: inngest.Context) -> int:
-            return int(ctx.event.data["n"])
-
-        app.functions = [quick]
-        app.serve()
-        app.sync()
+        app = quick_app(dev, "keep")
         try:
             run_ids = []
             for n in range(30):
