@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from inngest_sim.faults._context import FaultContext
-from inngest_sim.faults._effects import TransportEffect
 
 if TYPE_CHECKING:
     import httpx
@@ -23,9 +22,4 @@ class ApiFaults:
 
     def __call__(self, request: httpx.Request, endpoint: str) -> httpx.Response | None:
         ctx = FaultContext("api", None, endpoint, None, path=request.url.path)
-        found = self.injector.hit(ctx)
-        if found is None:
-            return None
-        rule = found[0]
-        assert isinstance(rule.effect, TransportEffect)
-        return rule.effect.apply(request, rule.name)
+        return self.injector.answer(ctx, request)

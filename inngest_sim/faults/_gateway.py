@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from inngest_sim.faults._context import FaultContext
-from inngest_sim.faults._effects import TransportEffect
 
 if TYPE_CHECKING:
     import httpx
@@ -27,9 +26,4 @@ class GatewayFaults:
         ctx = FaultContext(
             "gateway", function_id, step, attempt, run_id=run_id, path=str(request.url)
         )
-        found = self.injector.hit(ctx)
-        if found is None:
-            return None
-        rule = found[0]
-        assert isinstance(rule.effect, TransportEffect)
-        return rule.effect.apply(request, rule.name)
+        return self.injector.answer(ctx, request)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from inngest_sim.faults._applies import check_functions_served
+from inngest_sim.faults._effects import TransportEffect
 from inngest_sim.trace import FaultApplied
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    import httpx
 
     from inngest_sim.faults._context import FaultContext
     from inngest_sim.faults._plan import FaultPlan, FaultRule
@@ -46,6 +49,16 @@ class FaultInjector:
         )
         self.plan.applied.append(record)
         return found
+
+    def answer(self, ctx: FaultContext, request: httpx.Request) -> httpx.Response | None:
+        """A hit of a transport effect, applied to ``request``: the response it gives
+        instead (or the exception it raises), or None when no rule matches."""
+        found = self.hit(ctx)
+        if found is None:
+            return None
+        rule = found[0]
+        assert isinstance(rule.effect, TransportEffect)
+        return rule.effect.apply(request, rule.name)
 
     def could_hit(self, layer: str) -> bool:
         """Whether any rule of the plan acts at ``layer`` (saves work when none does)."""
