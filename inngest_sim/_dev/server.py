@@ -197,10 +197,15 @@ class DevServer:
 
     # ----------------------------------------------------------- accessors
     @property
-    def engine(self) -> RunLoop:
+    def runtime(self) -> Runtime:
+        """The assembled rooms (``start`` builds them)."""
         if self._runtime is None:
             raise RuntimeError("the dev server is not started")
-        return self._runtime.loop
+        return self._runtime
+
+    @property
+    def engine(self) -> RunLoop:
+        return self.runtime.loop
 
     @property
     def time(self) -> TimeControl:
@@ -210,15 +215,11 @@ class DevServer:
 
     @property
     def ingest(self) -> Ingest:
-        if self._runtime is None:
-            raise RuntimeError("the dev server is not started")
-        return self._runtime.ingest
+        return self.runtime.ingest
 
     @property
     def signals(self) -> Signals:
-        if self._runtime is None:
-            raise RuntimeError("the dev server is not started")
-        return self._runtime.signals
+        return self.runtime.signals
 
     @property
     def held(self) -> HeldRuns:
