@@ -2,7 +2,8 @@
 
 The queue sits between ingest and flow control: an event is stored, offered to waits
 and cancellations as usual, and the run it would start is held. Draining hands every
-held (function, event) pair to flow control, which starts the runs as it would have.
+held (function, event) pair to flow control, which starts the runs as it would have,
+through the fan-out (``fanout.py``): in slices, other requests served between them.
 Runs started otherwise (``step.invoke``) are not held: their parent waits for them.
 """
 
@@ -11,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from inngest_sim._engine.run import RunState
+
 if TYPE_CHECKING:
+    from inngest_sim._dev.fanout import FanOut
     from inngest_sim._engine.ports import RunOps
-    from inngest_sim._engine.run import RunState
-    from inngest_sim._flow import FlowControl
-    from inngest_sim._runtime.ingest import RunScheduler
     from inngest_sim._server.registry import FunctionSpec
 
 __all__ = ["HeldRun", "HeldRuns"]
@@ -37,13 +38,10 @@ class HeldRun:
 class HeldRuns:
     """Flow control for ingest, holding runs while ``hold`` is on."""
 
-    def __init__(
-        self, flow: FlowControl, *, hold: bool, runs_to: RunScheduler | None = None
-    ) -> None:
-        self.flow = flow
+    def __init__(self, runs_to: FanOut, *, hold: bool) -> None:
         self.hold = hold
-        # Where runs go while not held: flow control, or a fan-out that slices them.
-        self.runs_to: RunScheduler = flow if runs_to is None else runs_to
+        # Where runs go, held or not: a fan-out that hands them to flow control in slices.
+        self.runs_to = runs_to
         self.queue: list[HeldRun] = []
 
     def schedule(self, ops: RunOps, spec: FunctionSpec, event: dict[str, Any]) -> object:
@@ -52,12 +50,13 @@ class HeldRuns:
             return None
         return self.runs_to.schedule(ops, spec, event)
 
-    def drain(self, ops: RunOps) -> list[RunState]:
-        """Start every held run now (in the order their events came); returns those that
-        started (flow control may still skip, delay or batch some)."""
+    async def drain(self, ops: RunOps) -> list[RunState]:
+        """Start every held run (in the order their events came), a slice per turn of the
+        loop; returns those that started once the last was created (flow control may still
+        skip, delay or batch some)."""
         held, self.queue = self.queue, []
-        runs = [self.flow.schedule(ops, h.spec, h.event) for h in held]
-        return [run for run in runs if run is not None]
+        answers = await self.runs_to.schedule_all(ops, [(h.spec, h.event) for h in held])
+        return [run for run in answers if isinstance(run, RunState)]
 
     def clear(self) -> int:
         """Drop every held run; returns how many there were."""

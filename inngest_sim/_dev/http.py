@@ -217,7 +217,7 @@ def build_app(server: DevServer) -> Any:
             timeout = _seconds(request, "timeout", 30.0)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        started = server.drain()
+        started = await server.drain()
         if wait:
             await server.wait_for(started, timeout)
         still = [r.run_id for r in started if r.running]

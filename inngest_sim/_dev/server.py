@@ -114,7 +114,7 @@ class DevServer:
             # One send's fan-out is created in slices, other requests served between them.
             self.fanout = fanout = FanOut(flow, scheduler)
             self.intake.queued = lambda: len(fanout.pending)
-            self._held = HeldRuns(flow, hold=not options.auto_run, runs_to=self.fanout)
+            self._held = HeldRuns(fanout, hold=not options.auto_run)
             return self._held
 
         self._runtime = assemble(
@@ -227,9 +227,9 @@ class DevServer:
         return self._held
 
     # ---------------------------------------------------------------- queue
-    def drain(self) -> list[RunState]:
-        """Start every held run (call on the server's loop)."""
-        return self.held.drain(self.engine)
+    async def drain(self) -> list[RunState]:
+        """Start every held run, in slices (call on the server's loop)."""
+        return await self.held.drain(self.engine)
 
     async def wait_for(self, runs: list[RunState], timeout: float) -> None:
         """Until every one of ``runs`` has ended, or ``timeout`` real seconds."""
