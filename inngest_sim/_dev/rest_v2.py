@@ -25,7 +25,8 @@ from starlette.routing import Route
 from inngest_sim._dev.bodies import Problem, read_object
 from inngest_sim._dev.views import NotFound, Views
 from inngest_sim._errors import UnknownFunctionError
-from inngest_sim._server.events import INVOKED_EVENT, make_event
+from inngest_sim._server.door import out_of_range
+from inngest_sim._server.events import INVOKED_EVENT, check_inbound, make_event
 from inngest_sim.trace import RunQueued, StepAttempt, StepSaved, Waiting
 
 if TYPE_CHECKING:
@@ -344,6 +345,14 @@ class _Api:
         data = body.get("data") or {}
         if not isinstance(data, dict):
             raise _V2Error(400, "invalid_field_format", "data must be a JSON object")
+        beyond = out_of_range(data)
+        if beyond is not None:
+            raise _V2Error(
+                400,
+                "invalid_field_format",
+                f"data: the number {beyond} is beyond a 64-bit float, as the Inngest server "
+                "reads it; send a larger number as a string",
+            )
         engine = self.server.engine
         payload = {**data, "_inngest": {"fn_id": spec.id}}
         event = make_event(INVOKED_EVENT, payload, engine.ids, engine.clock.now())
@@ -364,6 +373,10 @@ class _Api:
         ):
             raise _V2Error(400, "invalid_field_format", "ts must be Unix time in milliseconds")
         event = {k: body[k] for k in ("name", "data", "user", "id", "ts") if body.get(k)}
+        # The Event API's own checks (reserved names, size, numbers), one for every door.
+        problem = check_inbound(event, 0, self.server.options.limits)
+        if problem:
+            raise _V2Error(400, "invalid_request", problem)
         (event_id,) = self.server.host.receive_events([event], "event-api")
         return {"eventId": event_id}
 

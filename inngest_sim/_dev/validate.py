@@ -8,6 +8,8 @@ too, with every place that is wrong named (pydantic reads the shape), instead of
 or, worse, a function taken that breaks every later send (a trigger whose event is a
 number made every Event API call fail).
 
+A number past a 64-bit integer anywhere in the functions is refused as Go refuses it.
+
 Stricter than Go: an empty function id and a negative ``retries.attempts`` are refused
 (Go takes them; neither is something an SDK sends).
 """
@@ -75,6 +77,9 @@ _SHAPE = TypeAdapter(_Registration)
 
 def registration_problem(payload: dict[str, Any]) -> str | None:
     """What is wrong with the shape of a ``POST /fn/register`` body, or None."""
+    beyond = _beyond_int64(payload.get("functions"), "functions")
+    if beyond is not None:
+        return beyond
     try:
         _SHAPE.validate_python(payload)
     except ValidationError as exc:
@@ -88,6 +93,32 @@ def registration_problem(payload: dict[str, Any]) -> str | None:
                     f"functions[{position}].triggers[{index}]: a trigger has an event name "
                     "or a cron schedule, exactly one of them"
                 )
+    return None
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _beyond_int64(value: Any, where: str) -> str | None:
+    """Go reads a registration's numbers into Go ints (``retries.attempts``, a
+    concurrency ``limit``, a rate limit's: pkg/sdk/function.go), so one past 64 bits refuses
+    the whole sync: seen on the Go server, ``Invalid request: json: cannot unmarshal number
+    1000000000000000000000000000000 into Go struct field
+    StepRetries.functions.steps.retries.attempts of type int``, a 400."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        item, place = stack.pop()
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not _INT64[0] <= item <= _INT64[1]:
+                return (
+                    f"Invalid request: json: cannot unmarshal number {item} into a Go int "
+                    f"at {place}: the Inngest server refuses a number beyond a 64-bit "
+                    "integer in a registration; use a smaller one"
+                )
+        elif isinstance(item, dict):
+            stack.extend((v, f"{place}.{k}") for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((v, f"{place}[{i}]") for i, v in reversed(list(enumerate(item))))
     return None
 
 

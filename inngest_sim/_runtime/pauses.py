@@ -24,6 +24,7 @@ from inngest_sim._protocol import (
 )
 from inngest_sim._runtime.lifecycle import lifecycle_events
 from inngest_sim._server.cel import Expression
+from inngest_sim._server.door import out_of_range
 from inngest_sim._server.events import INVOKED_EVENT, make_event
 from inngest_sim._server.sessions import SessionError, resolve_sessions
 
@@ -175,6 +176,16 @@ class Pauses:
     # -------------------------------------------------------------- invoke
     def invoke(self, ops: RunOps, answer: Answer, op: Op) -> None:
         run, opts = answer.item.run, op.opts or {}
+        beyond = out_of_range(opts)
+        if beyond is not None:
+            # Go reads the opcode's opts as float64 numbers (state.GeneratorOpcode) and fails
+            # the run on one it cannot hold, before any child starts (seen on the Go server).
+            message = (
+                "error reading generator opcode response: json: cannot unmarshal number "
+                f"{beyond} into Go struct field GeneratorOpcode.opts of type float64"
+            )
+            ops.fail(run, {"name": "Error", "message": message})
+            return
         fn_id = str(opts.get("function_id", ""))
         try:
             spec = self.registry.get(fn_id)

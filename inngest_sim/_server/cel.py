@@ -103,8 +103,8 @@ def json_numbers(value: Any) -> Any:
         try:
             return float(value)
         except OverflowError:
-            # Past float64: strconv.ParseFloat's answer is a signed infinity (Go's Event API
-            # then refuses the event; here the expression still gets a value, not a raise).
+            # Past float64: no event carries one (every door refuses it, ``door.out_of_range``,
+            # as Go's Event API does); kept so that an expression never raises.
             return math.inf if value > 0 else -math.inf
     if isinstance(value, dict):
         items = {k: json_numbers(v) for k, v in value.items()}

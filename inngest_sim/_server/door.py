@@ -7,9 +7,14 @@ more than 4,300 digits and deep nesting. Any of them taken into an event poisons
 later read of it (``GET /v1/events`` answering 500 for everyone). ``read_json`` refuses
 each with a ``BadBody`` naming what is wrong and where, so a route answers 400.
 
-The bounds follow the Go server, which decodes JSON numbers into 64-bit floats (an
-integer beyond about 1.8e308 cannot be read there) and strings as UTF-8; the nesting bound
-is far below what Python's recursive JSON writer needs to write the value back.
+The bounds follow the Go server, which decodes JSON numbers into 64-bit floats and strings
+as UTF-8; the nesting bound is far below what Python's recursive JSON writer needs to write
+the value back. A number a 64-bit float cannot hold (``1e400``, a 400-digit integer: Go's
+``strconv.ParseFloat`` answers "value out of range") is one check, ``out_of_range``, that
+every door an event or a registration comes through asks (the Event API, ``sim.send``, REST
+v2, ``step.invoke``'s data, ``POST /fn/register``). Where Go reads each event of a send on
+its own, the Event API keeps such a number as ``OutOfRange`` (``keep_out_of_range``) so the
+events before it are still taken, as Go takes them.
 """
 
 from __future__ import annotations
@@ -18,12 +23,10 @@ import json
 import math
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "MAX_INTEGER_DIGITS", "BadBody", "read_json"]
+__all__ = ["MAX_DEPTH", "BadBody", "OutOfRange", "out_of_range", "read_json"]
 
 #: Arrays and objects may nest this deep; deeper is refused.
 MAX_DEPTH = 128
-#: The most digits an integer may have: a 64-bit float (Go's JSON number) ends near 1.8e308.
-MAX_INTEGER_DIGITS = 308
 
 
 class BadBody(ValueError):
@@ -40,27 +43,82 @@ def _constant(name: str) -> Any:
     )
 
 
-def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Refused(f"the number {text[:40]} is beyond a 64-bit float; send a finite number")
-    return value
+class OutOfRange(str):
+    """A JSON number a 64-bit float cannot hold, kept as its text (``keep_out_of_range``)
+    for the check of the event it is in; never taken into an event."""
+
+    __slots__ = ()
 
 
-def _int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > MAX_INTEGER_DIGITS:
-        raise _Refused(
-            f"an integer of {digits} digits is beyond a 64-bit float (at most "
-            f"{MAX_INTEGER_DIGITS} digits); send it as a string"
-        )
-    return int(text)
+def _beyond_float(text: str) -> bool:
+    # float() rounds as Go's ParseFloat does: 1.7976931348623157e308 fits, ...59e308 and
+    # 10**309 do not (both seen refused by the Go server; 10**308 and 2**64 taken).
+    return not math.isfinite(float(text))
 
 
-def read_json(body: bytes, what: str, *, empty: Any = None) -> Any:
+def _refuse(text: str) -> Any:
+    raise _Refused(
+        f"the number {_shown(text)} is beyond a 64-bit float; a JSON number must fit one, as "
+        "the Inngest server reads it: send a larger number as a string"
+    )
+
+
+def _shown(text: str) -> str:
+    """``text``, shortened when long (Go echoes the whole literal; 5,000 digits help no one)."""
+    if len(text) <= 40:
+        return text
+    digits = sum(c.isdigit() for c in text)
+    return f"{text[:20]}... ({digits} digits)"
+
+
+def _reader(keep: bool) -> tuple[Any, Any]:
+    def number(text: str, convert: Any) -> Any:
+        if _beyond_float(text):
+            return OutOfRange(text) if keep else _refuse(text)
+        return convert(text)
+
+    return (lambda text: number(text, float)), (lambda text: number(text, int))
+
+
+def out_of_range(value: Any) -> str | None:
+    """The text (shortened) of the first number in ``value`` that a 64-bit float cannot hold (an
+    ``OutOfRange`` read at the door, a Python int past 1.8e308, a NaN or infinity), or None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, OutOfRange):
+            return _shown(str(item))
+        if isinstance(item, bool) or item is None or isinstance(item, str):
+            continue
+        if isinstance(item, int):
+            try:
+                float(item)
+            except OverflowError:
+                return _shown(_int_text(item))
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return repr(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+    return None
+
+
+def _int_text(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # past Python's 4,300-digit str() bound
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return f"{'-' if value < 0 else ''}<an integer of about {digits} digits>"
+
+
+def read_json(body: bytes, what: str, *, empty: Any = None, keep_out_of_range: bool = False) -> Any:
     """``body`` read as JSON (``empty`` when there is none); ``BadBody`` when refused.
 
-    ``what`` names the body in messages (``"the event payload"``).
+    ``what`` names the body in messages (``"the event payload"``). A number beyond a 64-bit
+    float is refused, or with ``keep_out_of_range`` kept as an ``OutOfRange`` for the caller
+    to refuse the one part it is in (``out_of_range`` finds it).
     """
     if not body.strip():
         return empty
@@ -72,7 +130,10 @@ def read_json(body: bytes, what: str, *, empty: Any = None) -> Any:
             "send JSON encoded as UTF-8"
         ) from None
     try:
-        value = json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        parse_float, parse_int = _reader(keep_out_of_range)
+        value = json.loads(
+            text, parse_constant=_constant, parse_float=parse_float, parse_int=parse_int
+        )
     except _Refused as exc:
         raise BadBody(f"{what}: {exc}") from None
     except json.JSONDecodeError as exc:

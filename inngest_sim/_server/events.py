@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._protocol import json_size
+from inngest_sim._server.door import out_of_range
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,6 +82,9 @@ def check_event(event: Any, position: int, limits: Limits) -> str | None:
     name = event.get("name")
     if not isinstance(name, str) or not name:
         return f"event #{position} has no name; every event needs a 'name' string"
+    beyond = _number_problem(event)
+    if beyond:
+        return beyond
     size = json_size(event)
     if size > limits.max_event_bytes:
         return (
@@ -91,6 +95,24 @@ def check_event(event: Any, position: int, limits: Limits) -> str | None:
     if data is not None and not isinstance(data, dict):
         return f"event {name!r}: data must be an object, got {type(data).__name__}"
     return _envelope_problem(event, name)
+
+
+# Go's Event API reads each event of a send into its ``raw`` struct (pkg/api/api.go):
+# ``data`` and ``user`` maps of float64 numbers, ``ts`` an int64; a number those cannot
+# hold refuses that event (and the rest of the send) with encoding/json's own message.
+_NUMBER_FIELDS = (("data", "float64"), ("user", "float64"), ("ts", "int64"))
+
+
+def _number_problem(event: Mapping[str, Any]) -> str | None:
+    for field, go_type in _NUMBER_FIELDS:
+        text = out_of_range(event.get(field))
+        if text is not None:
+            return (
+                f"json: cannot unmarshal number {text} into Go struct field raw.{field} of "
+                f"type {go_type} (event {event['name']!r}: a JSON number must fit a 64-bit "
+                "float, as the Inngest server reads it; send a larger number as a string)"
+            )
+    return None
 
 
 # Go's event.Event (pkg/event/event.go): ``id`` and ``v`` are strings, ``user`` an

@@ -57,12 +57,17 @@ HOSTILE_EVENTS = {
     "NaN in data": (b'{"name": "e", "data": {"x": NaN}}', "NaN is not a JSON number"),
     "Infinity in data": (b'{"name": "e", "data": {"x": Infinity}}', "Infinity is not a JSON"),
     "-Infinity ts": (b'{"name": "e", "ts": -Infinity}', "-Infinity is not a JSON number"),
-    "1e999 ts": (b'{"name": "e", "ts": 1e999}', "1e999 is beyond a 64-bit float"),
+    # Seen on the Go server: "json: cannot unmarshal number 1e999 into Go struct field
+    # raw.ts of type int64" (pkg/api/api.go reads each event into its raw struct).
+    "1e999 ts": (b'{"name": "e", "ts": 1e999}', "number 1e999 into Go struct field raw.ts"),
     "lone surrogate": (b'{"name": "e", "data": {"s": "\\ud800"}}', "'data'.'s' has a lone"),
     "lone surrogate key": (b'{"name": "e", "data": {"\\udc00": 1}}', "a key in 'data' has"),
     "not UTF-8": (b'{"name": "e", "data": {"s": "\xff"}}', "is not UTF-8: byte 0xff"),
     "UTF-16": ('{"name": "e"}'.encode("utf-16"), "is not UTF-8"),
-    "5,000-digit integer": (b'{"name": "e", "data": {"n": ' + b"9" * 5000 + b"}}", "5000 digits"),
+    "5,000-digit integer": (
+        b'{"name": "e", "data": {"n": ' + b"9" * 5000 + b"}}",
+        "(5000 digits) into Go struct field raw.data of type float64",
+    ),
     "nested 1,000 deep": (
         b'{"name": "e", "data": {"x": ' + b"[" * 1000 + b"]" * 1000 + b"}}",
         f"deeper than {MAX_DEPTH}",
@@ -113,6 +118,19 @@ BAD_REGISTRATIONS = {
         "steps.step.retries.attempts: Input should be a valid integer",
     ),
     "retries negative": (shape(_retries(-5)), "greater than or equal to 0 (got -5)"),
+    # pkg/sdk/function.go reads these into Go ints. Seen: 400 "Invalid request: json: cannot
+    # unmarshal number 1000000000000000000000000000000 into Go struct field
+    # StepRetries.functions.steps.retries.attempts of type int" (and 2**63 the same).
+    "retries past int64": (
+        shape(_retries(2**63)),
+        "cannot unmarshal number 9223372036854775808 into a Go int at "
+        "functions[0].steps.step.retries.attempts",
+    ),
+    # Seen: "... into Go struct field SDKFunction.functions.concurrency.limit of type int".
+    "a concurrency limit past int64": (
+        shape(lambda fn: fn.update(concurrency=[{"limit": 10**30}])),
+        "at functions[0].concurrency[0].limit",
+    ),
     "a numeric event name": (
         shape(lambda fn: fn["triggers"][0].update(event=5)),
         "triggers[0].event: Input should be a valid string",
@@ -179,7 +197,9 @@ def test_read_json_takes_what_json_can_write_back() -> None:
     assert read_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH, "x") is not None
     with pytest.raises(BadBody, match=f"deeper than {MAX_DEPTH}"):
         read_json(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "x")
-    with pytest.raises(BadBody, match="integer of 309 digits"):
+    # The bound is the float64 range (Go's strconv.ParseFloat), not a digit count.
+    assert read_json(b"1" + b"0" * 308, "x") == 10**308
+    with pytest.raises(BadBody, match="beyond a 64-bit float"):
         read_json(b"9" * 309, "x")
 
 
