@@ -19,7 +19,7 @@ WORKDIR /src
 COPY pyproject.toml README.md LICENSE CHANGELOG.md MANIFEST.in ./
 COPY _inngest_sim_pytestplugin.py ./
 COPY inngest_sim ./inngest_sim
-RUN pip install --no-compile '.[dev,mcp]' && rm -rf /src
+RUN pip install --no-compile '.[dev,mcp,re2]' && rm -rf /src
 
 RUN useradd --create-home --uid 10001 inngest
 USER inngest

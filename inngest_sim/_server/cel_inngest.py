@@ -18,6 +18,8 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from inngest_sim._server.cel_regex import search
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -215,7 +217,7 @@ def _plain(name: str, args: list[Any]) -> Any:
         return ERROR
     try:
         return operation(*args)
-    except (_Failed, TypeError, ValueError, ZeroDivisionError, OverflowError, re.error):
+    except (_Failed, TypeError, ValueError, ZeroDivisionError, OverflowError):
         return ERROR
 
 
@@ -352,7 +354,7 @@ _OPERATIONS: dict[tuple[str, int], Callable[..., Any]] = {
     ("contains", 2): lambda a, b: _on_text(a, b, str.__contains__),
     ("startsWith", 2): lambda a, b: _on_text(a, b, str.startswith),
     ("endsWith", 2): lambda a, b: _on_text(a, b, str.endswith),
-    ("matches", 2): lambda a, b: _on_text(a, b, lambda x, y: re.search(y, x) is not None),
+    ("matches", 2): lambda a, b: _on_text(a, b, search),  # RE2, as Go's (cel_regex)
     ("lowerAscii", 1): lambda a: _on_text(a, "", lambda x, _: x.lower()),
     ("upperAscii", 1): lambda a: _on_text(a, "", lambda x, _: x.upper()),
     ("int", 1): _convert_int,

@@ -9,6 +9,8 @@ from inngest_sim._errors import InvalidArgument, UnknownFunctionError
 from inngest_sim._protocol import ProtocolError, parse_time_or_duration
 from inngest_sim._retry import DEFAULT_RETRIES, MAX_RETRIES
 from inngest_sim._server.cel import Expression
+from inngest_sim._server.cel_policy import restricted_problems
+from inngest_sim._server.cel_syntax import CelSyntaxError, parse
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -96,7 +98,7 @@ def _check_cancel(entry: Any, where: str) -> None:
         raise InvalidArgument(f"{where} cancel entry {entry!r}: needs an event name")
     where = f"{where} cancel on {entry['event']!r}"
     if entry.get("if"):
-        Expression(entry["if"], where=where)
+        _check_cancel_if(entry["if"], where)
     timeout = entry.get("timeout")
     if timeout:
         try:
@@ -107,6 +109,22 @@ def _check_cancel(entry: Any, where: str) -> None:
                 "('1h') or an RFC 3339 instant (strtimeout.ParseTimeout) and fails every "
                 "schedule of the function on anything else"
             ) from None
+
+
+def _check_cancel_if(source: str, where: str) -> None:
+    """Compiled, and within the server's restrictive policy (``.cel_policy``)."""
+    Expression(source, where=where)
+    try:
+        problems = restricted_problems(parse(source))
+    except (CelSyntaxError, RecursionError):
+        return  # CEL the project's reader does not know: cel-rust's word stands
+    if problems:
+        raise InvalidArgument(
+            f"{where}: the expression {source!r} is refused by the Inngest server at sync: "
+            f"Cancellation expression is invalid: validation failed: {'; '.join(problems)}. "
+            "A cancel `if` may only compare and combine (==, !=, <, <=, >, >=, in, &&, ||, !, "
+            "?:, [], int(), uint(), double()): compare fields directly instead"
+        )
 
 
 def _trigger(raw: Mapping[str, Any], where: str) -> Trigger:
