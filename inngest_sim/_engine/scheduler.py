@@ -25,6 +25,9 @@ __all__ = ["Scheduler", "Timer"]
 
 T = TypeVar("T")
 
+#: The heap is not rebuilt for fewer cancelled timers than this.
+_COMPACT_MIN = 64
+
 
 class Timer:
     """A pending callback; a cancelled timer neither fires nor keeps time moving.
@@ -35,23 +38,38 @@ class Timer:
     callbacks, alive.
     """
 
-    __slots__ = ("callback", "cancelled", "owner")
+    __slots__ = ("callback", "cancelled", "on_cancel", "owner")
 
-    def __init__(self, callback: Callable[[], None], owner: set[Timer] | None = None) -> None:
+    def __init__(
+        self,
+        callback: Callable[[], None],
+        owner: set[Timer] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
         self.callback = callback
         self.cancelled = False
         self.owner = owner
+        self.on_cancel = on_cancel  # the scheduler counting cancelled timers it still holds
         if owner is not None:
             owner.add(self)
 
     def cancel(self) -> None:
+        if self.cancelled:
+            return
         self.cancelled = True
+        # A cancelled timer may wait in the heap until its time (a year, for a cancelOn
+        # entry's expiry): it must not keep its callback, and the run that closes over.
+        self.callback = _fired
         self._leave()
+        on_cancel, self.on_cancel = self.on_cancel, None
+        if on_cancel is not None:
+            on_cancel()
 
     def fire(self) -> None:
         callback = self.callback
         self.cancelled = True  # fired: a later cancel() changes nothing
         self.callback = _fired
+        self.on_cancel = None
         self._leave()
         callback()
 
@@ -72,6 +90,10 @@ class Scheduler:
         self.clock = clock
         self.loop = loop
         self._timers: list[tuple[float, int, Timer]] = []
+        # Cancelled timers still in the heap: once they are most of it, it is rebuilt
+        # without them, so timers cancelled behind a later live one (every matched wait
+        # behind a year-long one) do not pile up.
+        self._cancelled = 0
         self._order = itertools.count()
         self._inflight: set[asyncio.Task[None]] = set()
         self._finished: list[asyncio.Task[None]] = []
@@ -88,7 +110,7 @@ class Scheduler:
         if not math.isfinite(when):
             # A NaN deadline would break the heap's order and spin the loop: a bug upstream.
             raise SimError(f"a timer at {when!r} is not a time; this is a bug in inngest-sim")
-        timer = Timer(callback, owner)
+        timer = Timer(callback, owner, self._timer_cancelled)
         heapq.heappush(self._timers, (when, next(self._order), timer))
         self._wake()
         return timer
@@ -161,15 +183,28 @@ class Scheduler:
             if waiter in self._waiters:  # left by a cancellation, not a wake
                 self._waiters.remove(waiter)
 
+    def _timer_cancelled(self) -> None:
+        self._cancelled += 1
+        if self._cancelled > _COMPACT_MIN and 2 * self._cancelled > len(self._timers):
+            self._timers = [entry for entry in self._timers if not entry[2].cancelled]
+            heapq.heapify(self._timers)
+            self._cancelled = 0
+
+    def _pop(self) -> Timer:
+        _, _, timer = heapq.heappop(self._timers)
+        if timer.cancelled:  # in the heap, only a cancel() (a fired timer left before)
+            self._cancelled = max(0, self._cancelled - 1)
+        return timer
+
     def next_due(self) -> float | None:
         while self._timers and self._timers[0][2].cancelled:
-            heapq.heappop(self._timers)  # a cancelled timer must not pull time forward
+            self._pop()  # a cancelled timer must not pull time forward
         return self._timers[0][0] if self._timers else None
 
     def _fire_due(self) -> None:
         now = self.clock.now()
         while self._timers and self._timers[0][0] <= now:
-            _, _, timer = heapq.heappop(self._timers)
+            timer = self._pop()
             if not timer.cancelled:
                 timer.fire()
 
@@ -239,3 +274,4 @@ class Scheduler:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._timers.clear()
+        self._cancelled = 0

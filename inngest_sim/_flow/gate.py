@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["FlowGate", "Gcra", "RunRules", "Throttled"]
 
 EPSILON = 1e-6  # virtual instants are floats; "due now" must survive rounding
+_SWEEP_MIN = 64  # a bucket's keys are not swept below this many
 
 
 class Gcra:
@@ -49,6 +50,7 @@ class Gcra:
         self.interval = period / limit
         self.tolerance = self.interval * max(capacity, 1)
         self._tat: dict[Hashable, float] = {}  # theoretical arrival time per key
+        self._sweep_at = _SWEEP_MIN  # keys held when expired ones are next looked for
 
     def take(self, key: Hashable, now: float) -> float | None:
         """Pass one now (None), or give the instant the next one may pass."""
@@ -57,7 +59,22 @@ class Gcra:
         if allow_at > now + EPSILON:
             return allow_at
         self._tat[key] = new_tat
+        if len(self._tat) >= self._sweep_at:
+            self._sweep(now)
         return None
+
+    def _sweep(self, now: float) -> None:
+        """Forget the keys whose arrival time has passed: a bucket at or before ``now``
+        passes the next one exactly as a key never seen (``max(tat, now)`` is ``now``), so
+        a key per event (a throttle or rate limit keyed by an id) does not stay for the
+        server's life. Sweeping when the keys have doubled keeps the cost per take constant.
+        """
+        self._tat = {key: tat for key, tat in self._tat.items() if tat > now}
+        self._sweep_at = max(_SWEEP_MIN, 2 * len(self._tat))
+
+    def __len__(self) -> int:
+        """Keys whose bucket is not yet empty, or not yet swept."""
+        return len(self._tat)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,7 +141,12 @@ class FlowGate:
         counters = self._admitted.pop(item, None)
         if not counters:
             return Admission(())
-        self._in_use.subtract(counters)
+        for counter in counters:
+            # A counter back at zero goes: a concurrency key per event must not leave one
+            # entry per key it ever had.
+            self._in_use[counter] -= 1
+            if self._in_use[counter] <= 0:
+                del self._in_use[counter]
         # The freed slot is handed out once the answer's own follow-up work has been queued
         # at this instant (the server enqueues a run's next item before the finished one
         # leaves the queue), so an older run's next step can claim it.
@@ -174,6 +196,7 @@ class FlowGate:
                 return allow_at
             queue.pop(0)
             self._enter(ops, head, self.rules.get(head.item.run.run_id, NO_RULES), go)
+        del self._throttled[key]  # nothing waits on this key: a key per event does not stay
         return None
 
     def _enter(self, ops: RunOps, held: _Held, rules: RunRules, go: list[WorkItem]) -> None:

@@ -70,11 +70,16 @@ class App:
         self.run_ids: list[str] = []
         self.functions: list[Any] = []
 
-    def serve(self) -> str:
+    def asgi(self) -> Any:
+        """The ASGI app served: the SDK's FastAPI app with ``functions``."""
         app = fastapi.FastAPI()
         inngest.fast_api.serve(app, self.client, self.functions)
+        return app
+
+    def serve(self) -> str:
         sock = bind_loopback()
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        config = uvicorn.Config(self.asgi(), log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
         )

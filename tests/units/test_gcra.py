@@ -96,3 +96,13 @@ def test_the_same_arrivals_get_the_same_answers() -> None:
         return [bucket.take(rng.choice("ab"), t * 0.7) for t in range(300)]
 
     assert answers() == answers()
+
+
+def test_keys_whose_bucket_has_emptied_are_forgotten() -> None:
+    """A key per event (a throttle keyed by an order id): once a key's bucket has emptied
+    it passes as a key never seen, and it is not kept; the keys still filling are."""
+    gcra = Gcra(limit=1, period=60.0, capacity=1)
+    for n in range(10_000):
+        assert gcra.take(f"order-{n}", now=float(n)) is None
+    assert len(gcra) <= 2 * 60 + 64  # about a minute of keys, not 10,000
+    assert gcra.take("order-9999", now=9999.0) is not None  # a key still filling is kept

@@ -8,8 +8,10 @@ held clock; a bug in spawned work surfaces from ``drive``. All on virtual time.
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import threading
+import weakref
 
 import pytest
 
@@ -251,3 +253,23 @@ async def test_the_same_timers_fire_in_the_same_order_every_time() -> None:
     first = await order()
     assert first == await order()
     assert sorted(first) == list(range(200))
+
+
+async def test_timers_cancelled_behind_a_later_live_one_keep_nothing_alive() -> None:
+    """A year-long live timer at the top of the heap, and 1,000 cancelled behind it (each
+    run's matched waits): their callbacks, and what those close over, are freed."""
+    scheduler, _ = _scheduler()
+    scheduler.call_at(START + 86400, lambda: None)
+
+    class Run:
+        pass
+
+    runs = [Run() for _ in range(1_000)]
+    alive = weakref.WeakSet(runs)
+    timers = [scheduler.call_at(START + 2 * 86400, lambda r=run: print(r)) for run in runs]
+    for timer in timers:
+        timer.cancel()
+    del runs, timers
+    gc.collect()
+    assert len(alive) == 0
+    assert scheduler.next_due() == START + 86400  # the live one is still due

@@ -1,0 +1,283 @@
+"""``--keep-runs N`` keeps memory flat: after rounds of N runs of functions using every
+feature a run or its events touch (debounce, batch, singleton, throttle, rate limit,
+concurrency keys, priority, idempotency, cancelOn, waitForEvent, signals, invoke, run
+metadata, realtime, lifecycle events), nothing reachable from the dev server grows with
+the number of rounds.
+
+The server is in this process, on held virtual time. After each round the objects
+reachable from the ``DevServer`` are counted by type; from the second round on the counts
+must not grow. Each round ends a day later, so that the windows still open legitimately
+(the 24 hours an event id is remembered, a small entry per event) have closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import gc
+import itertools
+import json
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import inngest
+import pytest
+
+from inngest_sim._dev.options import DevOptions
+from inngest_sim._engine.run import RunState
+from inngest_sim.dev import DevServerClient
+from tests.dev.test_dev_retention_memory import InProcess
+from tests.dev.test_dev_server import App
+
+KEEP = 5
+ROUNDS = 6
+APP = "bounds"
+WAIT_ID = "w"  # the scripted signal wait's op id
+
+
+class SignalApp(App):
+    """The app, with one function (``signal``) answered by a script: the Python SDK has no
+    ``waitForSignal``, so its first request answers a ``WaitForSignal`` op on the signal
+    ``sig-<k>``; once resumed (the op's memo sent back) the SDK's function returns."""
+
+    def asgi(self) -> Any:
+        sdk = super().asgi()
+
+        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            query = scope.get("query_string", b"").decode()
+            if scope["type"] != "http" or f"fnId={APP}-signal" not in query:
+                await sdk(scope, receive, send)
+                return
+            chunks = []
+            while True:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    break
+            body = b"".join(chunks)
+            sent = json.loads(body) if scope["method"] == "POST" else {}
+            if scope["method"] != "POST" or WAIT_ID in (sent.get("steps") or {}):
+
+                async def again() -> dict[str, Any]:
+                    return {"type": "http.request", "body": body, "more_body": False}
+
+                await sdk(scope, again, send)
+                return
+            signal = f"sig-{sent['event']['data']['k']}"
+            op = {"op": "WaitForSignal", "id": WAIT_ID, "name": WAIT_ID}
+            op["opts"] = {"signal": signal, "timeout": "30d"}
+            headers = [(b"content-type", b"application/json"), (b"x-inngest-sdk", b"inngest-py")]
+            await send({"type": "http.response.start", "status": 206, "headers": headers})
+            await send({"type": "http.response.body", "body": json.dumps([op]).encode()})
+
+        return app
+
+
+def feature_app(dev: InProcess) -> App:
+    app = SignalApp(dev, APP)  # type: ignore[arg-type]
+    fn = app.client.create_function
+    key = "event.data.k"
+
+    def on(name: str) -> inngest.TriggerEvent:
+        return inngest.TriggerEvent(event=f"{APP}/{name}")
+
+    async def step(ctx: inngest.Context) -> Any:
+        return await ctx.step.run("s", lambda: ctx.event.data.get("k"))
+
+    period = dt.timedelta(seconds=1)
+    minute = dt.timedelta(minutes=1)
+    functions = [
+        fn(fn_id="debounce", trigger=on("go"), debounce=inngest.Debounce(period=period, key=key)),
+        fn(
+            fn_id="batch",
+            trigger=on("go"),
+            batch_events=inngest.Batch(max_size=2, timeout=period, key=key),
+        ),
+        fn(fn_id="singleton", trigger=on("go"), singleton=inngest.Singleton(key=key, mode="skip")),
+        fn(
+            fn_id="throttle",
+            trigger=on("go"),
+            throttle=inngest.Throttle(limit=1, period=minute, key=key),
+        ),
+        fn(
+            fn_id="rate-limit",
+            trigger=on("go"),
+            rate_limit=inngest.RateLimit(limit=1, period=minute, key=key),
+        ),
+        fn(
+            fn_id="concurrency",
+            trigger=on("go"),
+            concurrency=[
+                inngest.Concurrency(limit=1, key=key),
+                inngest.Concurrency(limit=2, key=key, scope="env"),
+            ],
+        ),
+        fn(fn_id="priority", trigger=on("go"), priority=inngest.Priority(run="event.data.n")),
+        fn(fn_id="idempotency", trigger=on("go"), idempotency=key),
+        fn(fn_id="child", trigger=on("child")),
+    ]
+    functions = [f(step) for f in functions]
+
+    @fn(
+        fn_id="cancel-on",
+        trigger=on("go"),
+        cancel=[inngest.Cancel(event=f"{APP}/cancel", if_exp="async.data.k == event.data.k")],
+    )
+    async def cancel_on(ctx: inngest.Context) -> None:
+        await ctx.step.sleep("nap", dt.timedelta(minutes=1))
+
+    @fn(fn_id="wait", trigger=[on("go"), on("linger")])
+    async def wait(ctx: inngest.Context) -> Any:
+        answer = await ctx.step.wait_for_event(
+            "answer",
+            event=f"{APP}/answer",
+            if_exp="async.data.k == event.data.k",
+            timeout=dt.timedelta(days=30),
+        )
+        return None if answer is None else answer.data
+
+    @fn(fn_id="invoke", trigger=on("go"))
+    async def invoke(ctx: inngest.Context) -> Any:
+        child = functions[-1]
+        return await ctx.step.invoke("call", function=child, data={"k": ctx.event.data["k"]})
+
+    @fn(fn_id="signal", trigger=on("go"))
+    async def signal(ctx: inngest.Context) -> str:
+        return "signalled"
+
+    app.functions = [*functions, cancel_on, wait, invoke, signal]
+    app.serve()
+    app.sync()
+    return app
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[InProcess, DevServerClient]]:
+    # --max-in-flight 4: the HTTP client's pool (as many connections) is full in round one.
+    options = DevOptions(port=0, keep_runs=KEEP, clock="virtual", hold_time=True, max_in_flight=4)
+    dev = InProcess(options)
+    dev.start()
+    client = DevServerClient(dev.url)
+    yield dev, client
+    client.close()
+    dev.stop()
+
+
+def a_round(dev: InProcess, client: DevServerClient, http: httpx.Client, r: int) -> None:
+    """KEEP events for every function (each twice, to exercise batches, singletons and
+    ids seen again), every wait answered, then time moved past every window."""
+    keys = [f"r{r}-{i}" for i in range(KEEP)]
+    for i, k in enumerate(keys):
+        event = {"name": f"{APP}/go", "data": {"k": k, "n": i}, "id": f"{k}-id"}
+        for _ in range(2):
+            assert http.post(f"{dev.url}/e/key", json=event).status_code == 200
+        # An event that triggers nothing, and a realtime message: records of no run.
+        http.post(f"{dev.url}/e/key", json={"name": f"{APP}/noise", "data": {"k": k}})
+        publish = http.post(
+            f"{dev.url}/v1/realtime/publish",
+            params={"channel": f"ch-{k}", "topic": "t"},
+            json={"k": k},
+        )
+        assert publish.status_code == 200, publish.text
+    client.wait_idle()
+    for k in keys:
+        ended = http.post(f"{dev.url}/v1/signals", json={"signal": f"sig-{k}", "data": {}})
+        assert ended.status_code == 200, ended.text
+        run_id = ended.json()["data"]["run_id"]
+        metadata = {"target": {"run_id": run_id}, "metadata": [{"kind": "demo", "values": {}}]}
+        added = http.post(f"{dev.url}/v1/runs/{run_id}/metadata", json=metadata)
+        assert added.status_code == 200, added.text
+        http.post(f"{dev.url}/e/key", json={"name": f"{APP}/answer", "data": {"k": k}})
+    for k in keys[::2]:  # half the cancelOn runs are cancelled, half finish their sleep
+        http.post(f"{dev.url}/e/key", json={"name": f"{APP}/cancel", "data": {"k": k}})
+    client.wait_idle()
+    for seconds in (2, 70, 70):  # debounce and batch close; throttles, nap and limits pass
+        client.advance(seconds)
+        client.wait_idle()
+    # A day on: the 24 hours an event id is remembered (a repeat skipped) have passed. An
+    # entry per (function, event id) is what that window needs while it is open: a float,
+    # no run (tests/dev/test_dev_retention_memory.py counts them).
+    client.advance(dt.timedelta(days=1, hours=1))
+
+
+#: Not followed: the program (modules, classes, code; functions' globals are skipped too),
+#: and asyncio's event loop, whose own timer handles (cancelled ones included) last some
+#: real seconds, which a test on virtual time does not wait for.
+PROGRAM = (types.ModuleType, type, types.CodeType, asyncio.AbstractEventLoop)
+
+
+def reachable(root: object) -> collections.Counter[str]:
+    """Objects reachable from ``root``, counted by type."""
+    seen: set[int] = set()
+    counts: collections.Counter[str] = collections.Counter()
+    stack = [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, PROGRAM):
+            continue
+        seen.add(id(obj))
+        counts[type(obj).__qualname__] += 1
+        if isinstance(obj, types.FunctionType):
+            cells = obj.__closure__ or ()
+            stack.extend(c.cell_contents for c in cells if _filled(c))
+            stack.extend(obj.__defaults__ or ())
+        else:
+            stack.extend(gc.get_referents(obj))
+    return counts
+
+
+def _filled(cell: types.CellType) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+def on_loop(dev: InProcess, what: Any) -> Any:
+    """``what()`` on the server's loop (its structures change only there)."""
+
+    async def call() -> Any:
+        return what()
+
+    assert dev.loop is not None
+    return asyncio.run_coroutine_threadsafe(call(), dev.loop).result(timeout=60)
+
+
+def test_every_structure_stays_flat_over_rounds_of_keep_runs_runs(
+    served: tuple[InProcess, DevServerClient],
+) -> None:
+    dev, client = served
+    app = feature_app(dev)
+    try:
+        with httpx.Client(timeout=30) as http:
+            # A run that waits through every round: the timers cancelled behind its own
+            # (each matched wait's, each cancelOn entry's) are in the scheduler's heap.
+            linger = {"name": f"{APP}/linger", "data": {"k": "linger"}}
+            assert http.post(f"{dev.url}/e/key", json=linger).status_code == 200
+            counts = []
+            for r in range(ROUNDS):
+                a_round(dev, client, http, r)
+                counts.append(on_loop(dev, lambda: reachable(dev.server)))
+            listed = client.runs()
+            assert [r["status"] for r in listed].count("RUNNING") == 1  # the lingering one
+            finished = len(listed) - 1
+            assert KEEP <= finished <= KEEP + max(1, KEEP // 10)
+            # From the second round on, nothing grows (the first fills caches and pools):
+            # no type's count rises at every round (a leak of even one object per round
+            # does), nor ends far above where it was.
+            grew = {
+                kind: [count[kind] for count in counts[1:]]
+                for kind in counts[-1]
+                if all(a[kind] < b[kind] for a, b in itertools.pairwise(counts[1:]))
+                or counts[-1][kind] > counts[1][kind] * 1.5 + 50
+            }
+            assert not grew, f"grew from round 2 to round {ROUNDS}: {grew}"
+        gc.collect()
+        alive = [o for o in gc.get_objects() if isinstance(o, RunState)]
+        assert len(alive) <= KEEP + max(1, KEEP // 10) + 1  # the kept ones and the lingering one
+    finally:
+        app.stop()
