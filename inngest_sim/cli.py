@@ -119,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the newest N finished runs, forgetting older ones (default: keep all)",
     )
     dev.add_argument(
+        "--keep-events",
+        type=int,
+        default=None,
+        metavar="M",
+        help="keep at most the newest M events and other records of no run (API calls, "
+        "realtime messages, signals); default: 10 x --keep-runs, or all without it",
+    )
+    dev.add_argument(
         "--allow-host",
         action="append",
         default=[],
@@ -243,6 +251,7 @@ def _dev(args: argparse.Namespace) -> int:
         max_in_flight=args.max_in_flight,
         max_running=args.max_running,
         keep_runs=args.keep_runs,
+        keep_events=args.keep_events,
         allowed_hosts=tuple(args.allow_host),
         allow_remote_apps=args.allow_remote_apps,
         host=args.host,

@@ -39,6 +39,9 @@ class DevOptions:
         max_in_flight: at most this many requests to apps at once; more wait their turn.
         keep_runs: keep the newest this many finished runs (and forget older ones, with
             the events and API calls before them); None keeps all.
+        keep_events: keep at most the newest this many records of no run (events, API
+            calls, realtime messages, signals, skipped-run decisions); None: ten times
+            ``keep_runs`` with it, else all.
         max_running: while this many runs are running, the Event API answers 429 with
             ``Retry-After`` and takes nothing.
         limits: the platform limits (Inngest's by default).
@@ -63,6 +66,7 @@ class DevOptions:
     max_in_flight: int = 64
     max_running: int = 10_000
     keep_runs: int | None = None
+    keep_events: int | None = None
     limits: Limits = dataclasses.field(default_factory=Limits)
     allowed_hosts: tuple[str, ...] = ()
     host: str = "127.0.0.1"
@@ -120,6 +124,13 @@ class DevOptions:
             raise InvalidArgument(
                 f"keep_runs={self.keep_runs!r}: give a whole number of finished runs >= 1 "
                 "to keep (or leave it out to keep every run)"
+            )
+        if self.keep_events is not None and (
+            not isinstance(self.keep_events, int) or self.keep_events < 1
+        ):
+            raise InvalidArgument(
+                f"keep_events={self.keep_events!r}: give a whole number of events >= 1 to "
+                "keep (or leave it out: ten times keep_runs, or every event without it)"
             )
         if not isinstance(self.max_running, int) or self.max_running < 1:
             raise InvalidArgument(

@@ -141,11 +141,12 @@ class DevServer:
             await self._exit.enter_async_context(context)
 
     def _retention(self) -> list[Retention]:
-        """With ``--keep-runs``, the listener that forgets the oldest finished runs."""
-        keep = self.options.keep_runs
-        if keep is None:
+        """With ``--keep-runs`` or ``--keep-events``, the listener that forgets the oldest
+        finished runs and records of no run."""
+        keep, keep_events = self.options.keep_runs, self.options.keep_events
+        if keep is None and keep_events is None:
             return []
-        return [Retention(keep, self.trace, self._forget_run)]
+        return [Retention(keep, self.trace, self._forget_run, keep_events=keep_events)]
 
     def _forget_run(self, run_id: str) -> None:
         """A finished run ``--keep-runs`` drops: out of the run loop and flow control."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
+import math
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ class Gcra:
         self.tolerance = self.interval * max(capacity, 1)
         self._tat: dict[Hashable, float] = {}  # theoretical arrival time per key
         self._sweep_at = _SWEEP_MIN  # keys held when expired ones are next looked for
+        self._swept = -math.inf  # when they were last looked for
 
     def take(self, key: Hashable, now: float) -> float | None:
         """Pass one now (None), or give the instant the next one may pass."""
@@ -59,7 +61,7 @@ class Gcra:
         if allow_at > now + EPSILON:
             return allow_at
         self._tat[key] = new_tat
-        if len(self._tat) >= self._sweep_at:
+        if len(self._tat) >= self._sweep_at or now >= self._swept + self.tolerance:
             self._sweep(now)
         return None
 
@@ -67,10 +69,13 @@ class Gcra:
         """Forget the keys whose arrival time has passed: a bucket at or before ``now``
         passes the next one exactly as a key never seen (``max(tat, now)`` is ``now``), so
         a key per event (a throttle or rate limit keyed by an id) does not stay for the
-        server's life. Sweeping when the keys have doubled keeps the cost per take constant.
+        server's life. Sweeping when the keys have doubled, or once per ``tolerance`` of
+        time (by when every key taken before the last sweep has expired), keeps the cost
+        per take constant and the keys to those of about the last ``tolerance``.
         """
         self._tat = {key: tat for key, tat in self._tat.items() if tat > now}
         self._sweep_at = max(_SWEEP_MIN, 2 * len(self._tat))
+        self._swept = now
 
     def __len__(self) -> int:
         """Keys whose bucket is not yet empty, or not yet swept."""

@@ -7,9 +7,12 @@ from typing import Any
 
 import httpx
 import inngest
+import pytest
 
+from inngest_sim._dev.options import DevOptions
+from inngest_sim._errors import InvalidArgument
 from inngest_sim.dev import dev_server
-from inngest_sim.trace import EventReceived, RunQueued, Trace
+from inngest_sim.trace import ApiCalled, EventReceived, RunQueued, Trace
 from tests.dev.test_dev_server import App
 
 
@@ -70,3 +73,27 @@ def test_forget_drops_records_and_seqs_go_on() -> None:
     assert trace.next_seq == 4
     assert trace.forgotten == 2
     assert [r.seq for r in trace.since(3)] == [3]
+
+
+def test_events_of_no_run_are_bounded_by_keep_events_while_no_run_ends() -> None:
+    """A job that sends events nothing listens to: with ``--keep-events 20`` the server
+    keeps the newest 20 (to 22: pruned in batches of a tenth) of its records of no run
+    (the events and the Event API calls) and forgets the rest, though no run ever ends."""
+    with dev_server(port=0, set_env=False, args=["--keep-events", "20"]) as dev:
+        ids = []
+        for n in range(100):
+            sent = httpx.post(f"{dev.url}/e/key", json={"name": "nobody/listens", "data": {"n": n}})
+            ids.extend(sent.json()["ids"])
+        events = dev.events()
+        assert 0 < len(events) <= 22
+        assert [e["data"]["n"] for e in events] == list(range(100 - len(events), 100))
+        listed = httpx.get(f"{dev.url}/v1/events", params={"limit": 100}).json()["data"]
+        assert {e["id"] for e in listed} == set(ids[-len(events) :])
+        calls = dev.api_calls().of(ApiCalled)
+        assert len(events) + len(calls) <= 22  # every record of no run counts
+
+
+def test_keep_events_defaults_to_ten_per_kept_run_and_refuses_a_bad_count() -> None:
+    assert DevOptions(keep_runs=3).keep_events is None  # Retention reads it as 30
+    with pytest.raises(InvalidArgument, match=r"keep_events=0: give a whole number"):
+        DevOptions(keep_events=0)
