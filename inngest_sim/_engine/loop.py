@@ -36,6 +36,7 @@ from inngest_sim._protocol import (
     parse_reply,
 )
 from inngest_sim._retry import retry_after_delay
+from inngest_sim._server.door import out_of_range
 from inngest_sim.trace import (
     RequestSent,
     ResponseHandled,
@@ -427,6 +428,16 @@ class RunLoop:
             step_count=run.step_count,
             value=memo[kind] if kind in ("data", "error") else memo,
         )
+        beyond = out_of_range(memo)
+        if beyond is not None and run.running:
+            # driver.go MarshalV1 canonicalises every request (JCS), reading its numbers as
+            # float64: the next request cannot be made. Seen on the Go server, with retries
+            # too: the run failed at once with this error, and the SDK was not called again.
+            message = (
+                "error transforming request with JCS: strconv.ParseFloat: parsing "
+                f'"{beyond}": value out of range'
+            )
+            self.fail(run, {"name": "Error", "message": message})
 
     def complete_step(self, run: RunState, op: Op) -> None:
         run.pending.discard(op.id)

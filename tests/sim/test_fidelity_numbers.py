@@ -184,3 +184,31 @@ async def test_step_invoke_with_such_data_fails_the_run(client: inngest.Inngest)
     )
     assert message.endswith("into Go struct field GeneratorOpcode.opts of type float64")
     assert children == []
+
+
+async def test_a_step_output_past_a_float64_fails_the_run_at_once(client: inngest.Inngest) -> None:
+    calls: list[int] = []
+
+    @client.create_function(
+        fn_id="big-step", trigger=inngest.TriggerEvent(event="app/big-step"), retries=1
+    )
+    async def big_step(ctx: inngest.Context) -> str:
+        calls.append(ctx.attempt)
+        await ctx.step.run("s", lambda: {"n": BIG})
+        return "done"
+
+    async with Simulator(client, [big_step], start=START) as sim:
+        (run,) = await sim.trigger({"name": "app/big-step", "data": {}})
+
+    # pkg/execution/driver/driver.go: the next request is canonicalised (JCS) and cannot be.
+    # Seen with retries=1: the run Failed with {"name": "Error", "message": "error
+    # transforming request with JCS: strconv.ParseFloat: parsing \"1000...0\": value out of
+    # range"} and the function was called once only.
+    assert run.status == "Failed"
+    assert run.error is not None
+    assert run.error["name"] == "Error"
+    assert run.error["message"].startswith(
+        'error transforming request with JCS: strconv.ParseFloat: parsing "1000'
+    )
+    assert run.error["message"].endswith('": value out of range')
+    assert calls == [0]
