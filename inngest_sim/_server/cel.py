@@ -56,7 +56,7 @@ class Expression:
         self.source = source
         self._tree: Node | None = None
         try:
-            cel.compile(source)  # the sync check reads the expression as written
+            written = cel.compile(source)  # the sync check reads the expression as written
         except ValueError as exc:
             raise InvalidArgument(
                 f"{where}: the expression {source!r} does not parse as CEL: "
@@ -67,9 +67,10 @@ class Expression:
         if self._regex and (reason := unavailable_reason()) is not None:
             raise InvalidArgument(f"{where}: the expression {source!r} uses {reason}")
         runnable = _MATCHES.sub(_REGEX_FUNCTION, self._lifted) if self._regex else self._lifted
-        self._program: Program | None = None
-        with contextlib.suppress(ValueError):  # lifted, it does not compile (r""): no value
-            self._program = cel.compile(runnable)
+        self._program: Program | None = written if runnable == source else None
+        if self._program is None:
+            with contextlib.suppress(ValueError):  # lifted, it does not compile (r""): no value
+                self._program = cel.compile(runnable)
         self._check(where)
 
     def _check(self, where: str) -> None:
