@@ -132,9 +132,10 @@ class InngestApi:
         self.recorder = recorder
         self.host = host
         self.faults = faults
-        self.registrations: list[dict[str, Any]] = []
-        # The request of each accepted registration, beside its payload.
-        self.registration_requests: list[httpx.Request] = []
+        # The latest accepted registration and its request: only the latest is read, and a
+        # long-lived dev server whose apps sync again and again must not keep every one.
+        self.registration: dict[str, Any] | None = None
+        self.registration_request: httpx.Request | None = None
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -185,8 +186,7 @@ class InngestApi:
         if problem is not None:
             return _json(400, {"error": problem, "status": 400})
         with self._lock:
-            self.registrations.append(payload)
-            self.registration_requests.append(request)
+            self.registration, self.registration_request = payload, request
         return _json(200, {"ok": True, "modified": True})
 
     def _events(self, request: httpx.Request) -> httpx.Response:

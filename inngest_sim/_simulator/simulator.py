@@ -352,7 +352,8 @@ class Simulator:
             # No API fault applies and this API takes any registration it can read, as
             # it took this one before: the request registers again, as the SDK's would.
             self.api.handle(request)
-            return Registry.from_registration(self.api.registrations[-1])
+            assert self.api.registration is not None  # it was taken before
+            return Registry.from_registration(self.api.registration)
         try:
             response = await endpoint.sync()
         except httpx.HTTPError as exc:
@@ -366,7 +367,8 @@ class Simulator:
                 f"{DEFAULT_MAX_BYTES:,}-byte limit on a registration's answer; reading stopped "
                 "there. Is an SDK serving Inngest at that path?"
             ) from exc
-        if not self.api.registrations:
+        registration, request = self.api.registration, self.api.registration_request
+        if registration is None or request is None:
             raise SimError(
                 f"PUT {endpoint.url} answered {response.status_code} but the SDK never "
                 "registered its functions with the simulator; is the client in dev mode "
@@ -374,8 +376,8 @@ class Simulator:
                 f"to the simulator's API? Body: {response.text[:300]}"
             )
         if cache is not None:
-            registrations.put(*cache, self.api.registration_requests[-1])
-        return Registry.from_registration(self.api.registrations[-1])
+            registrations.put(*cache, request)
+        return Registry.from_registration(registration)
 
     def _run_of(self, run_id: str) -> RunState | None:
         return self._runtime.loop.runs.get(run_id) if self._runtime is not None else None

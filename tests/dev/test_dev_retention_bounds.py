@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 import inngest
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from inngest_sim._dev.options import DevOptions
 from inngest_sim._engine.run import RunState
@@ -51,13 +53,7 @@ class SignalApp(App):
             if scope["type"] != "http" or f"fnId={APP}-signal" not in query:
                 await sdk(scope, receive, send)
                 return
-            chunks = []
-            while True:
-                message = await receive()
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    break
-            body = b"".join(chunks)
+            body = await Request(scope, receive).body()
             sent = json.loads(body) if scope["method"] == "POST" else {}
             if scope["method"] != "POST" or WAIT_ID in (sent.get("steps") or {}):
 
@@ -69,9 +65,8 @@ class SignalApp(App):
             signal = f"sig-{sent['event']['data']['k']}"
             op = {"op": "WaitForSignal", "id": WAIT_ID, "name": WAIT_ID}
             op["opts"] = {"signal": signal, "timeout": "30d"}
-            headers = [(b"content-type", b"application/json"), (b"x-inngest-sdk", b"inngest-py")]
-            await send({"type": "http.response.start", "status": 206, "headers": headers})
-            await send({"type": "http.response.body", "body": json.dumps([op]).encode()})
+            headers = {"x-inngest-sdk": "inngest-py"}
+            await JSONResponse([op], status_code=206, headers=headers)(scope, receive, send)
 
         return app
 
@@ -174,9 +169,11 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[InProcess, DevServe
     dev.stop()
 
 
-def a_round(dev: InProcess, client: DevServerClient, http: httpx.Client, r: int) -> None:
-    """KEEP events for every function (each twice, to exercise batches, singletons and
-    ids seen again), every wait answered, then time moved past every window."""
+def a_round(dev: InProcess, client: DevServerClient, http: httpx.Client, r: int, app: App) -> None:
+    """The app synced again (as a suite's tests each do), KEEP events for every function
+    (each twice, to exercise batches, singletons and ids seen again), every wait answered,
+    then time moved past every window."""
+    app.sync()
     keys = [f"r{r}-{i}" for i in range(KEEP)]
     for i, k in enumerate(keys):
         event = {"name": f"{APP}/go", "data": {"k": k, "n": i}, "id": f"{k}-id"}
@@ -277,7 +274,7 @@ def test_every_structure_stays_flat_over_rounds_of_keep_runs_runs(
             drain(dev, client)
             counts = []
             for r in range(ROUNDS):
-                a_round(dev, client, http, r)
+                a_round(dev, client, http, r, app)
                 counts.append(on_loop(dev, lambda: reachable(dev.server)))
             listed = client.runs()
             assert [r["status"] for r in listed].count("RUNNING") == 1  # the lingering one
