@@ -19,11 +19,12 @@ events before it are still taken, as Go takes them.
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "BadBody", "OutOfRange", "out_of_range", "read_json"]
+__all__ = ["MAX_DEPTH", "BadBody", "OutOfRange", "as_float64", "out_of_range", "read_json"]
 
 #: Arrays and objects may nest this deep; deeper is refused.
 MAX_DEPTH = 128
@@ -103,6 +104,44 @@ def out_of_range(value: Any) -> str | None:
         elif isinstance(item, list | tuple):
             stack.extend(reversed(item))
     return None
+
+
+_EXACT = 2**53  # every int below it in magnitude is a float64 exactly
+
+
+def as_float64(value: Any) -> Any:
+    """``value`` with each number as the Go server gives it back: read as a float64 and
+    written in JCS's form (driver.go canonicalises every request), which the SDK reads again.
+    Seen: ``2**64`` arrived as ``18446744073709552000``, ``10**308`` as ``1e+308`` (a float),
+    ``1e-400`` as ``0``; so ``1.0`` is ``1`` and ``2**53 + 1`` is ``2**53``. ``value`` itself
+    when nothing in it changes; a number past a float64 is left (the doors refuse it)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        if -_EXACT < value < _EXACT:
+            return value
+        try:
+            return _jcs(float(value))
+        except OverflowError:
+            return value
+    if isinstance(value, float):
+        return _jcs(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        items = {k: as_float64(v) for k, v in value.items()}
+        return value if all(items[k] is value[k] for k in value) else items
+    if isinstance(value, list):
+        converted = [as_float64(v) for v in value]
+        same = all(a is b for a, b in zip(converted, value, strict=True))
+        return value if same else converted
+    return value
+
+
+def _jcs(number: float) -> int | float:
+    """A whole float64 as JCS writes it and JSON reads it back: digits (an int) below 1e21,
+    the shortest round-trip digits (``18446744073709552000``); a float from 1e21 on."""
+    if not math.isfinite(number) or abs(number) >= 1e21:
+        return number
+    return int(decimal.Decimal(repr(number)))
 
 
 def _int_text(value: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inngest_sim._protocol import json_size
-from inngest_sim._server.door import out_of_range
+from inngest_sim._server.door import as_float64, out_of_range
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,10 +52,12 @@ def make_event(
 
 
 def normalise_event(event: Mapping[str, Any], ids: IdSource, now: float) -> dict[str, Any]:
-    """An incoming event as the server stores it: ``data``, ``id``, ``ts`` and ``user`` filled."""
+    """An incoming event as the server stores it: ``data``, ``id``, ``ts`` and ``user`` filled,
+    their numbers float64s (``door.as_float64``)."""
     out = dict(event)
-    if out.get("data") is None:
-        out["data"] = {}
+    out["data"] = {} if out.get("data") is None else as_float64(out["data"])
+    if isinstance(out.get("user"), dict):
+        out["user"] = as_float64(out["user"])
     if not out.get("id"):
         out["id"] = ids.ulid(now)
     if not out.get("ts"):

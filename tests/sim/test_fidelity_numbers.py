@@ -212,3 +212,68 @@ async def test_a_step_output_past_a_float64_fails_the_run_at_once(client: innges
     )
     assert run.error["message"].endswith('": value out of range')
     assert calls == [0]
+
+
+async def test_client_send_through_the_api_host_is_refused_and_no_wait_sees_it(
+    client: inngest.Inngest,
+) -> None:
+    @client.create_function(fn_id="waiter", trigger=inngest.TriggerEvent(event="app/wait"))
+    async def waiter(ctx: inngest.Context) -> object:
+        got = await ctx.step.wait_for_event(
+            "w", event="app/reply", if_exp="async.data.n > 0", timeout=dt.timedelta(minutes=1)
+        )
+        return None if got is None else got.data["n"]
+
+    async with Simulator(client, [waiter], start=START) as sim:
+        with sim.hold_time():
+            (waiting,) = await sim.send({"name": "app/wait", "data": {}})
+            await sim.settle()
+            # The SDK's own send (POST /e/{key} on the simulator's API host) gets the 400.
+            with pytest.raises(Exception, match=GO_DATA) as caught:
+                await client.send(inngest.Event(name="app/reply", data={"n": BIG}))
+            assert type(caught.value).__name__ == "SendEventsError"  # the SDK's, not public
+            await client.send(inngest.Event(name="app/reply", data={"n": 10**308}))
+        await sim.settle()
+        (run,) = sim.runs_for(waiting)
+
+    assert run.output == 1e308  # only the event Go takes reached the wait
+
+
+SENT_NUMBERS = {
+    "n": 1.0,
+    "m": 2**53 + 1,
+    "k": 123456789012345678,
+    "z": -0.0,
+    "e": 1e21,
+    "f": 0.1,
+    "big": 2**64,
+}
+# Seen: the function got {"e": 1e+21, "f": 0.1, "k": 123456789012345680, "m": 9007199254740992,
+# "n": 1, "z": 0} (and 18446744073709552000 for 2**64): each number read as a float64 and
+# written as JCS writes it (pkg/execution/driver/driver.go), then read by the SDK.
+SEEN_NUMBERS = {
+    "n": 1,
+    "m": 9007199254740992,
+    "k": 123456789012345680,
+    "z": 0,
+    "e": 1e21,
+    "f": 0.1,
+    "big": 18446744073709552000,
+}
+
+
+@pytest.mark.parametrize("door", ["sim.send", "Event API"])
+async def test_a_function_sees_event_numbers_as_float64s(
+    client: inngest.Inngest, door: str
+) -> None:
+    async with Simulator(client, [_echo(client)], start=START) as sim:
+        event = {"name": "app/echo", "data": SENT_NUMBERS}
+        if door == "sim.send":
+            await sim.send(event)
+        else:
+            assert _post(sim, json.dumps(event)).status_code == 200
+        await sim.settle()
+        (run,) = sim.runs
+
+    assert run.output == SEEN_NUMBERS
+    assert [type(run.output[k]) for k in SEEN_NUMBERS] == [type(v) for v in SEEN_NUMBERS.values()]
