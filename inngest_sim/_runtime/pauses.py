@@ -24,7 +24,7 @@ from inngest_sim._protocol import (
 )
 from inngest_sim._runtime.lifecycle import lifecycle_events
 from inngest_sim._server.cel import Expression
-from inngest_sim._server.door import out_of_range
+from inngest_sim._server.door import as_float64, out_of_range
 from inngest_sim._server.events import INVOKED_EVENT, make_event
 from inngest_sim._server.sessions import SessionError, resolve_sessions
 
@@ -221,7 +221,7 @@ class Pauses:
         self, ops: RunOps, run: RunState, op: Op, spec: FunctionSpec, opts: Mapping[str, Any]
     ) -> dict[str, Any]:
         payload = opts.get("payload") or {}
-        data = dict(payload.get("data") or {})
+        data = dict(as_float64(payload.get("data") or {}))  # Go read the opts as float64s
         data["_inngest"] = {
             "fn_id": spec.id,
             "correlation_id": f"{run.run_id}.{op.id}",

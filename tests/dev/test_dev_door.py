@@ -143,6 +143,14 @@ BAD_REGISTRATIONS = {
         shape(lambda fn: fn.update(triggers=[{"cron": "not a cron"}])),
         "'not a cron' isn't a valid cron schedule",
     ),
+    # Seen: "Cancellation expression is invalid: validation failed: ... function calls are
+    # disallowed (uses 'matches')" (pkg/inngest/function.go, the restrictive policy).
+    "a cancel if calling matches": (
+        shape(
+            lambda fn: fn.update(cancel=[{"event": "door/stop", "if": 'async.data.s.matches("a")'}])
+        ),
+        "function calls are disallowed (uses 'matches')",
+    ),
     "a trigger with neither event nor cron": (
         shape(lambda fn: fn.update(triggers=[{"expression": "true"}])),
         "exactly one of them",
