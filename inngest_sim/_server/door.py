@@ -11,10 +11,12 @@ The bounds follow the Go server, which decodes JSON numbers into 64-bit floats a
 as UTF-8; the nesting bound is far below what Python's recursive JSON writer needs to write
 the value back. A number a 64-bit float cannot hold (``1e400``, a 400-digit integer: Go's
 ``strconv.ParseFloat`` answers "value out of range") is one check, ``out_of_range``, that
-every door an event or a registration comes through asks (the Event API, ``sim.send``, REST
-v2, ``step.invoke``'s data, ``POST /fn/register``). Where Go reads each event of a send on
-its own, the Event API keeps such a number as ``OutOfRange`` (``keep_out_of_range``) so the
-events before it are still taken, as Go takes them.
+every door an event comes through asks (the Event API and so ``step.send_event``, ``sim.send``,
+REST v2, ``step.invoke``'s data; and a step's output); any other body (a registration, a
+GraphQL query) refuses it as it is read. Where Go reads each event of a send on its own, the
+Event API keeps such a number as ``OutOfRange`` (``keep_out_of_range``) so the events before
+it are still taken, as Go takes them. ``as_float64`` gives an event's numbers as the server
+gives them back to a function.
 """
 
 from __future__ import annotations
