@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import statistics
 import subprocess
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 from inngest_sim._protocol import build_body, hash_step_id
@@ -49,16 +51,19 @@ class Figures:
     p50_ms: float
     p99_ms: float
     mib_per_1000: float | None
+    cpu_ms_per_run: float | None
     lost: int
     duplicated: int
     refused: int
 
     def line(self) -> str:
         memory = "-" if self.mib_per_1000 is None else f"{self.mib_per_1000:.1f}"
+        cpu = "-" if self.cpu_ms_per_run is None else f"{self.cpu_ms_per_run:.2f}"
+        accepted = "-" if math.isnan(self.accepted_per_s) else f"{self.accepted_per_s:,.0f}"
         return (
-            f"| {self.label} | {self.concurrency} | {self.sent} | {self.accepted_per_s:.0f} | "
-            f"{self.completed_per_s:.0f} | {self.p50_ms:.1f} | {self.p99_ms:.1f} | {memory} | "
-            f"{self.lost} | {self.duplicated} | {self.refused} |"
+            f"| {self.label} | {self.concurrency} | {self.sent:,} | {accepted} | "
+            f"{self.completed_per_s:,.0f} | {self.p50_ms:,.1f} | {self.p99_ms:,.1f} | {memory} | "
+            f"{cpu} | {self.lost} | {self.duplicated} | {self.refused} |"
         )
 
 
@@ -67,6 +72,17 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and its children, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        for child in children.read_text().split():
+            total += tree_cpu_seconds(int(child))
+    return total
 
 
 def tree_rss_mib(pid: int) -> float:
@@ -105,14 +121,21 @@ def start_app(port: int, server_url: str) -> subprocess.Popen[bytes]:
     return process
 
 
+def session(concurrency: int) -> aiohttp.ClientSession:
+    """The load's client: aiohttp, whose CPU a request is a tenth of httpx's with a pool of
+    64 (``benchmarks/dev_client_cost.py``). The senders share the machine's cores with the
+    server and the app, so a costly client would lower every figure, the ceiling's too."""
+    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=1.0)
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60))
+
+
 async def burst(server: str, app: str, count: int, concurrency: int, window: float) -> dict:
     sent_at: dict[str, float] = {}
     refused = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(count):
         queue.put_nowait(index)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60, trust_env=False) as http:
+    async with session(concurrency) as http:
 
         async def sender() -> None:
             nonlocal refused
@@ -121,13 +144,13 @@ async def burst(server: str, app: str, count: int, concurrency: int, window: flo
                 event = {"name": "bench/go", "data": {"i": index}}
                 while True:
                     started = time.time()
-                    response = await http.post(f"{server}/e/key", json=event)
-                    if response.status_code == 429:  # backpressure: wait as told, send again
-                        refused += 1
-                        await asyncio.sleep(float(response.headers.get("retry-after", "1")))
-                        continue
-                    response.raise_for_status()
-                    (event_id,) = response.json()["ids"]
+                    async with http.post(f"{server}/e/key", json=event) as response:
+                        if response.status == 429:  # backpressure: wait as told, send again
+                            refused += 1
+                            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+                            continue
+                        response.raise_for_status()
+                        (event_id,) = (await response.json(content_type=None))["ids"]
                     sent_at[event_id] = started
                     break
 
@@ -136,7 +159,8 @@ async def burst(server: str, app: str, count: int, concurrency: int, window: flo
         accepted = time.time()
         done: dict[str, list[float]] = {}
         while time.time() - accepted < window:
-            done = (await http.get(f"{app}/done")).json()
+            async with http.get(f"{app}/done") as response:
+                done = await response.json(content_type=None)
             if len(done) >= len(sent_at):
                 break
             await asyncio.sleep(0.25)
@@ -149,7 +173,9 @@ async def burst(server: str, app: str, count: int, concurrency: int, window: flo
     }
 
 
-def figures(label: str, concurrency: int, result: dict, memory: float | None) -> Figures:
+def figures(
+    label: str, concurrency: int, result: dict, memory: float | None, cpu: float | None
+) -> Figures:
     sent_at, done = result["sent_at"], result["done"]
     latencies = [(done[i][0] - t) * 1000 for i, t in sent_at.items() if i in done]
     last = max((times[0] for times in done.values()), default=result["accepted"])
@@ -163,6 +189,7 @@ def figures(label: str, concurrency: int, result: dict, memory: float | None) ->
         p50_ms=statistics.median(latencies) if latencies else float("nan"),
         p99_ms=percentile(latencies, 0.99),
         mib_per_1000=memory,
+        cpu_ms_per_run=cpu,
         lost=sum(1 for i in sent_at if i not in done),
         duplicated=sum(1 for i in sent_at if len(done.get(i, [])) > 1),
         refused=result["refused"],
@@ -178,8 +205,7 @@ async def ceiling(app: str, count: int, concurrency: int) -> Figures:
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(count):
         queue.put_nowait(index)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60, trust_env=False) as http:
+    async with session(concurrency) as http:
 
         async def one(steps: dict[str, Any], event: dict[str, Any], run_id: str) -> int:
             body = build_body(
@@ -193,13 +219,14 @@ async def ceiling(app: str, count: int, concurrency: int) -> Figures:
                 disable_immediate_execution=False,
                 use_api=False,
             )
-            response = await http.post(
+            async with http.post(
                 url,
                 params={"fnId": FN_ID, "stepId": "step"},
                 json=body,
                 headers={"x-inngest-server-kind": "dev"},
-            )
-            return response.status_code
+            ) as response:
+                await response.read()
+                return response.status
 
         async def runner() -> None:
             while not queue.empty():
@@ -219,7 +246,7 @@ async def ceiling(app: str, count: int, concurrency: int) -> Figures:
         first = time.time()
         await asyncio.gather(*(runner() for _ in range(concurrency)))
         elapsed = time.time() - first
-        await http.delete(f"{app}/done")
+        await (await http.delete(f"{app}/done")).release()
     return Figures(
         "app alone (ceiling)",
         concurrency,
@@ -228,6 +255,7 @@ async def ceiling(app: str, count: int, concurrency: int) -> Figures:
         count / elapsed,
         statistics.median(latencies),
         percentile(latencies, 0.99),
+        None,
         None,
         0,
         0,
@@ -238,11 +266,13 @@ async def ceiling(app: str, count: int, concurrency: int) -> Figures:
 def measure(
     label: str, server: str, pid: int, app: str, count: int, concurrency: int, window: float
 ) -> Figures:
-    before = tree_rss_mib(pid)
+    before, cpu = tree_rss_mib(pid), tree_cpu_seconds(pid)
     result = asyncio.run(burst(server, app, count, concurrency, window))
-    grown = tree_rss_mib(pid) - before
+    grown, cpu = tree_rss_mib(pid) - before, tree_cpu_seconds(pid) - cpu
     httpx.delete(f"{app}/done")
-    return figures(label, concurrency, result, grown / len(result["sent_at"]) * 1000)
+    runs = max(len(result["done"]), 1)
+    sent = len(result["sent_at"])
+    return figures(label, concurrency, result, grown / sent * 1000, cpu / runs * 1000)
 
 
 def run_sim(ports: list[int], args: argparse.Namespace, table: list[Figures]) -> None:
@@ -324,15 +354,20 @@ def main() -> int:
     parser.add_argument(
         "--no-ceiling", action="store_true", help="skip the app-alone runs (a memory run)"
     )
+    parser.add_argument(
+        "--no-sim", action="store_true", help="measure only the Go dev server (--go-binary)"
+    )
     args = parser.parse_args()
     ports = list(range(args.ports, args.ports + 10))
     table: list[Figures] = []
     print(
         "| server | concurrency | events | events/s accepted | runs/s completed | "
-        "p50 ms | p99 ms | MiB per 1,000 runs | lost | duplicated | 429s |"
+        "p50 ms | p99 ms | MiB per 1,000 runs | server CPU ms per run | lost | duplicated | "
+        "429s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    run_sim(ports, args, table)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    if not args.no_sim:
+        run_sim(ports, args, table)
     if args.go_binary:
         run_go(args.go_binary, ports, args, table)
     return 0

@@ -91,16 +91,13 @@ class DevServer:
         self.api = InngestApi(
             options.limits, recorder, host, on_register=self.apps.register, seed=options.seed
         )
-        # As many pooled connections as requests may be in flight: none waits in the pool.
-        bound = options.max_in_flight
-        http = httpx.AsyncClient(
-            timeout=None,
-            transport=nodelay_transport(
-                httpx.Limits(max_connections=bound, max_keepalive_connections=bound)
-            ),
-        )
+        # Syncs (a PUT to each app) are few; execution requests go through the endpoint's own
+        # client, made for volume.
+        http = httpx.AsyncClient(timeout=None, transport=nodelay_transport())
         self._exit.push_async_callback(http.aclose)
         self._sync_http = http
+        endpoint = RoutedEndpoint(self.registry)
+        self._exit.push_async_callback(endpoint.aclose)
         config = EngineConfig(
             limits=options.limits,
             backoff=options.backoff,
@@ -120,7 +117,7 @@ class DevServer:
         self._runtime = assemble(
             self._exit,
             registry=self.registry,
-            endpoint=RoutedEndpoint(http, self.registry),
+            endpoint=endpoint,
             scheduler=scheduler,
             recorder=recorder,
             config=config,

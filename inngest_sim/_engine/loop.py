@@ -304,11 +304,11 @@ class RunLoop:
         # Not asyncio.wait_for: it waits for the cancelled request to finish, and an app
         # that swallows the cancellation would hang the simulator past its timeout.
         try:
-            done, _ = await asyncio.wait({request}, timeout=timeout)
+            finished = await _settled_within(request, timeout)
         except asyncio.CancelledError:
             self._abandon(request)  # the simulator is closing: do not leave it running
             raise
-        if not done:
+        if not finished:
             self._abandon(request)
             return _failed(
                 f"{place}: no response within {timeout:g}s (raise "
@@ -542,3 +542,24 @@ def _too_many_requests(run: RunState, limit: int) -> dict[str, Any]:
             "(raise Simulator(max_requests_per_run=...) if this is expected)"
         ),
     }
+
+
+async def _settled_within(request: asyncio.Future[Any], timeout: float) -> bool:
+    """Whether ``request`` finished within ``timeout`` real seconds; it is left running
+    either way. ``asyncio.wait`` does the same with a set, a counter and a callback per
+    call: this is on every request's path, so it is one future and one timer."""
+    if request.done():
+        return True
+    loop = asyncio.get_running_loop()
+    settled: asyncio.Future[bool] = loop.create_future()
+
+    def finish(result: bool) -> None:
+        if not settled.done():
+            settled.set_result(result)
+
+    timer = loop.call_later(timeout, finish, False)
+    request.add_done_callback(lambda _: finish(True))
+    try:
+        return await settled
+    finally:
+        timer.cancel()

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "KEEP_ALIVE",
     "NODELAY",
     "LoopbackServer",
     "bind_loopback",
@@ -69,11 +70,25 @@ def nodelay_client(timeout: float | None) -> httpx.Client:
     return httpx.Client(transport=transport, timeout=timeout, trust_env=False)
 
 
+#: Seconds the project's servers keep an idle client connection open. uvicorn's default is
+#: 5 s, the same as httpx's idle expiry (the SDKs' client): a client could reuse a
+#: connection just as the server closes it, and the request on it fails (a send lost to
+#: timing). The Go servers set no idle timeout (``http.Server`` in pkg/api/api.go and
+#: pkg/coreapi/coreapi.go); here a long one, so the client's expiry always comes first.
+KEEP_ALIVE = 75
+
+
 def uvicorn_config(app: Any) -> Any:
     """How the project serves an ASGI app with uvicorn on a socket ``bind_loopback`` made."""
     import uvicorn
 
-    return uvicorn.Config(app, log_level="warning", lifespan="off", backlog=1024)
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        backlog=1024,
+        timeout_keep_alive=KEEP_ALIVE,
+    )
 
 
 class LoopbackServer:

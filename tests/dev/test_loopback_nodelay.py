@@ -14,10 +14,12 @@ from typing import Any
 import httpx
 
 from inngest_sim._server.loopback import (
+    KEEP_ALIVE,
     LoopbackServer,
     bind_loopback,
     nodelay_client,
     nodelay_transport,
+    uvicorn_config,
 )
 
 
@@ -78,3 +80,11 @@ async def test_the_clients_the_project_makes_connect_with_nodelay() -> None:
 
     finally:
         await server.stop()
+
+
+def test_the_servers_keep_an_idle_connection_longer_than_clients_keep_it() -> None:
+    # httpx (the Python SDK's client) drops an idle connection after 5 s and Node's undici
+    # after 4 s; a server that closes at the same 5 s races the client reusing it.
+    config = uvicorn_config(ok)
+    assert config.timeout_keep_alive == KEEP_ALIVE
+    assert httpx.Limits().keepalive_expiry * 10 < KEEP_ALIVE  # type: ignore[operator]
