@@ -88,6 +88,9 @@ def uvicorn_config(app: Any) -> Any:
         lifespan="off",
         backlog=1024,
         timeout_keep_alive=KEEP_ALIVE,
+        # As Go's net/http: no Server header; and no proxy in front to read X-Forwarded-For.
+        server_header=False,
+        proxy_headers=False,
     )
 
 
