@@ -7,12 +7,17 @@ own process), and reports:
 
 - events/s accepted (all sends answered), runs/s completed (first send to last completion),
   p50/p99 from a send to its run's completion, memory per 1,000 runs (the server's RSS
-  growth), and lost (accepted, not completed within ``--window`` s) and duplicated (an event
-  whose run finished twice) counts;
+  growth), the server's CPU time per run completed, and lost (accepted, not completed within
+  ``--window`` s) and duplicated (an event whose run finished twice) counts;
 - the ceiling: the same app answering the same two requests per run sent straight to it
   at the same concurrency (the most any server can get from it);
 - with ``--go-binary``, the real Inngest dev server (built beside, never committed)
   measured the same way.
+
+Senders send as fast as their events are taken, so p50/p99 are mostly the wait behind the
+runs before; ``--rate R`` paces them (R events/s in all) to read the latency of a rate the
+server keeps up with. The load is driven with aiohttp: the senders share the machine's cores
+with the server and the app, and a costlier client would lower every figure.
 
 Ports come from ``--ports`` (a free range of 10).
 """
@@ -129,7 +134,9 @@ def session(concurrency: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60))
 
 
-async def burst(server: str, app: str, count: int, concurrency: int, window: float) -> dict:
+async def burst(
+    server: str, app: str, count: int, concurrency: int, window: float, rate: float | None
+) -> dict:
     sent_at: dict[str, float] = {}
     refused = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -142,6 +149,8 @@ async def burst(server: str, app: str, count: int, concurrency: int, window: flo
             while not queue.empty():
                 index = queue.get_nowait()
                 event = {"name": "bench/go", "data": {"i": index}}
+                if rate is not None:  # paced: event i leaves at i / rate seconds
+                    await asyncio.sleep(max(0.0, first + index / rate - time.time()))
                 while True:
                     started = time.time()
                     async with http.post(f"{server}/e/key", json=event) as response:
@@ -264,10 +273,18 @@ async def ceiling(app: str, count: int, concurrency: int) -> Figures:
 
 
 def measure(
-    label: str, server: str, pid: int, app: str, count: int, concurrency: int, window: float
+    label: str,
+    server: str,
+    pid: int,
+    app: str,
+    count: int,
+    concurrency: int,
+    args: argparse.Namespace,
 ) -> Figures:
+    if args.rate is not None:
+        label = f"{label}, paced {args.rate:,.0f}/s"
     before, cpu = tree_rss_mib(pid), tree_cpu_seconds(pid)
-    result = asyncio.run(burst(server, app, count, concurrency, window))
+    result = asyncio.run(burst(server, app, count, concurrency, args.window, args.rate))
     grown, cpu = tree_rss_mib(pid) - before, tree_cpu_seconds(pid) - cpu
     httpx.delete(f"{app}/done")
     runs = max(len(result["done"]), 1)
@@ -289,9 +306,7 @@ def run_sim(ports: list[int], args: argparse.Namespace, table: list[Figures]) ->
             if not args.no_ceiling:
                 table.append(asyncio.run(ceiling(app, count, concurrency)))
                 print(table[-1].line(), flush=True)
-            table.append(
-                measure("inngest-sim dev", server, dev.pid, app, count, concurrency, args.window)
-            )
+            table.append(measure("inngest-sim dev", server, dev.pid, app, count, concurrency, args))
             print(table[-1].line(), flush=True)
     finally:
         for process in (app_process, dev):
@@ -329,9 +344,7 @@ def run_go(binary: str, ports: list[int], args: argparse.Namespace, table: list[
             time.sleep(0.2)
         for concurrency, count in zip(args.concurrency, args.go_events, strict=True):
             table.append(
-                measure(
-                    "Inngest dev server (Go)", server, go.pid, app, count, concurrency, args.window
-                )
+                measure("Inngest dev server (Go)", server, go.pid, app, count, concurrency, args)
             )
             print(table[-1].line(), flush=True)
     finally:
@@ -346,6 +359,11 @@ def main() -> int:
     parser.add_argument("--events", type=int, nargs="+", default=[300, 1000, 1000])
     parser.add_argument("--go-events", type=int, nargs="+", default=[100, 300, 300])
     parser.add_argument("--window", type=float, default=120.0)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="send at this many events/s in all (paced) instead of as fast as they are taken",
+    )
     parser.add_argument("--ports", type=int, default=9250, help="first of 10 free ports")
     parser.add_argument("--go-binary", help="the real Inngest CLI, built from source")
     parser.add_argument(
