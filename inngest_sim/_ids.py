@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import random
 
 __all__ = ["IdSource", "SeededEventIds"]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: Event-id seed headers remembered (each a few dozen bytes): a retried send finds its own.
+REMEMBERED_SENDS = 10_000
 
 
 def _encode(value: int, length: int) -> str:
@@ -39,9 +42,13 @@ class SeededEventIds:
     from ``secrets``, and ids taken from it would differ on every run of a test.
     """
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, remember: int = REMEMBERED_SENDS) -> None:
         self._rng = random.Random(f"event-ids-{seed}")
-        self._bases: dict[str, int] = {}
+        # The newest ``remember`` headers, oldest first: a send is retried within the
+        # SDK's few attempts, long before that many sends have come after it; a
+        # long-lived dev server must not keep every header it ever saw.
+        self._bases: collections.OrderedDict[str, int] = collections.OrderedDict()
+        self._remember = remember
 
     def id_for(self, header: str, index: int) -> str | None:
         """The ``index``-th event's id; None when the header is not in that form."""
@@ -55,5 +62,7 @@ class SeededEventIds:
         base = self._bases.get(header)
         if base is None:
             base = self._bases[header] = self._rng.getrandbits(80)
+            if len(self._bases) > self._remember:
+                self._bases.popitem(last=False)
         random_part = (base + index) % (1 << 80)
         return _encode(int(millis) % (1 << 48), 10) + _encode(random_part, 16)

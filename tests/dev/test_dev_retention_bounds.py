@@ -30,7 +30,11 @@ from starlette.responses import JSONResponse
 
 from inngest_sim._dev.options import DevOptions
 from inngest_sim._engine.run import RunState
+from inngest_sim._ids import SeededEventIds
 from inngest_sim.dev import DevServerClient
+from inngest_sim.trace import MetadataAdded, Record, RunEnded, RunQueued, SignalSent
+from tests.dev._capture_app import start_app
+from tests.dev.conftest import require_ts_app
 from tests.dev.test_dev_retention_memory import InProcess
 from tests.dev.test_dev_server import App
 
@@ -122,7 +126,9 @@ def feature_app(dev: InProcess) -> App:
         cancel=[inngest.Cancel(event=f"{APP}/cancel", if_exp="async.data.k == event.data.k")],
     )
     async def cancel_on(ctx: inngest.Context) -> None:
-        await ctx.step.sleep("nap", dt.timedelta(minutes=1))
+        # A minute's wait for nothing (the Python SDK's step.sleep is until a wall-clock
+        # instant, which the server's virtual clock has left behind after a round's day).
+        await ctx.step.wait_for_event("nap", event=f"{APP}/never", timeout=minute)
 
     @fn(fn_id="wait", trigger=[on("go"), on("linger")])
     async def wait(ctx: inngest.Context) -> Any:
@@ -169,7 +175,9 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[InProcess, DevServe
     dev.stop()
 
 
-def a_round(dev: InProcess, client: DevServerClient, http: httpx.Client, r: int, app: App) -> None:
+def a_round(
+    dev: InProcess, client: DevServerClient, http: httpx.Client, r: int, app: App, seen: Seen
+) -> None:
     """The app synced again (as a suite's tests each do), KEEP events for every function
     (each twice, to exercise batches, singletons and ids seen again), every wait answered,
     then time moved past every window."""
@@ -190,14 +198,15 @@ def a_round(dev: InProcess, client: DevServerClient, http: httpx.Client, r: int,
     drain(dev, client)
     client.wait_idle()
     for k in keys:
-        ended = http.post(f"{dev.url}/v1/signals", json={"signal": f"sig-{k}", "data": {}})
-        assert ended.status_code == 200, ended.text
-        run_id = ended.json()["data"]["run_id"]
+        run_id = seen.queued[(f"{APP}-signal", k)]
         metadata = {"target": {"run_id": run_id}, "metadata": [{"kind": "demo", "values": {}}]}
         added = http.post(f"{dev.url}/v1/runs/{run_id}/metadata", json=metadata)
         assert added.status_code == 200, added.text
+        ended = http.post(f"{dev.url}/v1/signals", json={"signal": f"sig-{k}", "data": {}})
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["data"]["run_id"] == run_id
         http.post(f"{dev.url}/e/key", json={"name": f"{APP}/answer", "data": {"k": k}})
-    for k in keys[::2]:  # half the cancelOn runs are cancelled, half finish their sleep
+    for k in keys[::2]:  # half the cancelOn runs are cancelled, half finish their wait
         http.post(f"{dev.url}/e/key", json={"name": f"{APP}/cancel", "data": {"k": k}})
     client.wait_idle()
     for seconds in (2, 70, 70):  # debounce and batch close; throttles, nap and limits pass
@@ -209,10 +218,12 @@ def a_round(dev: InProcess, client: DevServerClient, http: httpx.Client, r: int,
     client.advance(dt.timedelta(days=1, hours=1))
 
 
-#: Not followed: the program (modules, classes, code; functions' globals are skipped too),
-#: and asyncio's event loop, whose own timer handles (cancelled ones included) last some
-#: real seconds, which a test on virtual time does not wait for.
-PROGRAM = (types.ModuleType, type, types.CodeType, asyncio.AbstractEventLoop)
+#: Not followed: the program (modules, classes, code; functions' globals are skipped too);
+#: asyncio's event loop, whose own timer handles (cancelled ones included) last some real
+#: seconds, which a test on virtual time does not wait for; and the event-id seeds of SDK
+#: sends, a bound of their own (the newest REMEMBERED_SENDS, tests/units/test_ids.py), far
+#: above what these rounds send.
+PROGRAM = (types.ModuleType, type, types.CodeType, asyncio.AbstractEventLoop, SeededEventIds)
 
 
 def drain(dev: InProcess, client: DevServerClient) -> None:
@@ -229,7 +240,7 @@ def reachable(root: object) -> collections.Counter[str]:
     stack = [root]
     while stack:
         obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, PROGRAM):
+        if id(obj) in seen or isinstance(obj, (*PROGRAM, Seen)):  # Seen: this test's own
             continue
         seen.add(id(obj))
         counts[type(obj).__qualname__] += 1
@@ -260,6 +271,43 @@ def on_loop(dev: InProcess, what: Any) -> Any:
     return asyncio.run_coroutine_threadsafe(call(), dev.loop).result(timeout=60)
 
 
+class Seen:
+    """What the rounds did, read as records are written (the trace forgets them): each run's
+    end by function and status, with the outputs, and the signals that resumed a run."""
+
+    def __init__(self, dev: InProcess) -> None:
+        self.ended: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.outputs: dict[str, list[Any]] = collections.defaultdict(list)
+        self.resumed = self.metadata = 0
+        self.queued: dict[tuple[str, str], str] = {}  # (function id, event's k): run id
+        on_loop(dev, lambda: dev.server.trace.subscribe(self._record))
+
+    def _record(self, record: Record) -> None:
+        if isinstance(record, RunQueued):
+            key = record.event.get("data", {}).get("k")
+            self.queued[(record.function_id, str(key))] = record.run_id
+        elif isinstance(record, RunEnded):
+            self.ended[(record.function_id, record.status)] += 1
+            self.outputs[record.function_id].append(record.output)
+        elif isinstance(record, SignalSent) and record.run_id is not None:
+            self.resumed += 1
+        elif isinstance(record, MetadataAdded):
+            self.metadata += 1
+
+
+def assert_flat(counts: list[collections.Counter[str]]) -> None:
+    """From the second round on, nothing grows (the first fills caches and pools): no
+    type's count rises at every round (a leak of even one object per round does), nor ends
+    far above where it was."""
+    grew = {
+        kind: [count[kind] for count in counts[1:]]
+        for kind in counts[-1]
+        if all(a[kind] < b[kind] for a, b in itertools.pairwise(counts[1:]))
+        or counts[-1][kind] > counts[1][kind] * 1.5 + 50
+    }
+    assert not grew, f"grew from round 2 to round {len(counts)}: {grew}"
+
+
 def test_every_structure_stays_flat_over_rounds_of_keep_runs_runs(
     served: tuple[InProcess, DevServerClient],
 ) -> None:
@@ -272,26 +320,100 @@ def test_every_structure_stays_flat_over_rounds_of_keep_runs_runs(
             linger = {"name": f"{APP}/linger", "data": {"k": "linger"}}
             assert http.post(f"{dev.url}/e/key", json=linger).status_code == 200
             drain(dev, client)
+            seen = Seen(dev)
             counts = []
             for r in range(ROUNDS):
-                a_round(dev, client, http, r, app)
+                a_round(dev, client, http, r, app, seen)
                 counts.append(on_loop(dev, lambda: reachable(dev.server)))
+            # Each round did what it says: every run of every feature ended as it should.
+            runs = ROUNDS * KEEP
+            for fn_id in ("singleton", "throttle", "rate-limit", "concurrency", "priority"):
+                assert seen.ended[(f"{APP}-{fn_id}", "Completed")] == runs, fn_id
+            assert seen.ended[(f"{APP}-idempotency", "Completed")] == runs
+            assert seen.ended[(f"{APP}-debounce", "Completed")] == runs
+            assert seen.ended[(f"{APP}-batch", "Completed")] == runs  # each key's two events
+            cancelled = ROUNDS * len(range(0, KEEP, 2))  # every other key's run is cancelled
+            assert seen.ended[(f"{APP}-cancel-on", "Cancelled")] == cancelled
+            assert seen.ended[(f"{APP}-cancel-on", "Completed")] == runs - cancelled
+            assert seen.outputs[f"{APP}-wait"] == [
+                {"k": f"r{r}-{i}"} for r in range(ROUNDS) for i in range(KEEP)
+            ]
+            assert seen.ended[(f"{APP}-invoke", "Completed")] == runs
+            assert seen.ended[(f"{APP}-signal", "Completed")] == seen.resumed == runs
+            assert seen.metadata == runs
             listed = client.runs()
             assert [r["status"] for r in listed].count("RUNNING") == 1  # the lingering one
             finished = len(listed) - 1
             assert KEEP <= finished <= KEEP + max(1, KEEP // 10)
-            # From the second round on, nothing grows (the first fills caches and pools):
-            # no type's count rises at every round (a leak of even one object per round
-            # does), nor ends far above where it was.
-            grew = {
-                kind: [count[kind] for count in counts[1:]]
-                for kind in counts[-1]
-                if all(a[kind] < b[kind] for a, b in itertools.pairwise(counts[1:]))
-                or counts[-1][kind] > counts[1][kind] * 1.5 + 50
-            }
-            assert not grew, f"grew from round 2 to round {ROUNDS}: {grew}"
+            assert_flat(counts)
         gc.collect()
         alive = [o for o in gc.get_objects() if isinstance(o, RunState) and o.spec.app_id == APP]
-        assert len(alive) <= KEEP + max(1, KEEP // 10) + 1  # the kept ones and the lingering one
+        assert 0 < len(alive) <= KEEP + max(1, KEEP // 10) + 1  # kept ones, the lingering one
     finally:
         app.stop()
+
+
+def ts_round(dev: InProcess, client: DevServerClient, http: httpx.Client, r: int, url: str) -> None:
+    """The TypeScript app (checkpointing) synced again, then KEEP runs of each of its
+    functions that use what the Python SDK cannot: step.waitForSignal resumed by another
+    run's step.sendSignal, step and run metadata, defer(), sessions carried to sent and
+    invoked runs, step.fetch; then time moved past every window."""
+    client.sync(url)
+    keys = [f"r{r}-{i}" for i in range(KEEP)]
+
+    def send(name: str, data: dict[str, Any], **extra: Any) -> None:
+        sent = http.post(f"{dev.url}/e/key", json={"name": name, "data": data, **extra})
+        assert sent.status_code == 200, sent.text
+
+    for i, k in enumerate(keys):
+        send("ts/signal.wait", {"signal": f"sig-{k}", "timeout": "30d"})
+        send("ts/metadata", {})
+        send("ts/defer", {"n": i})
+        send("ts/session", {}, meta={"sessions": {"user": k, "drop": "d"}})
+        send("ts/fetch", {"url": f"{dev.url}/sim/seq"})
+    client.wait_idle()
+    for k in keys:
+        send("ts/signal.send", {"signal": f"sig-{k}", "data": {"k": k}})
+    client.wait_idle()
+    client.advance(70)
+    client.wait_idle()
+    client.advance(dt.timedelta(days=1, hours=1))
+    client.wait_idle()
+
+
+def test_typescript_features_stay_flat_over_rounds_of_keep_runs_runs() -> None:
+    require_ts_app()
+    options = DevOptions(port=0, keep_runs=KEEP, clock="virtual", hold_time=True, max_in_flight=4)
+    dev = InProcess(options)
+    dev.start()
+    client = DevServerClient(dev.url)
+    app = start_app(dev.url, checkpointing=True)
+    try:
+        with httpx.Client(timeout=30) as http:
+            seen = Seen(dev)
+            counts = []
+            for r in range(ROUNDS):
+                ts_round(dev, client, http, r, app.serve_url)
+                counts.append(on_loop(dev, lambda: reachable(dev.server)))
+            ended = [run["status"] for run in client.runs()]
+            assert "RUNNING" not in ended
+            assert KEEP <= len(ended) <= KEEP + max(1, KEEP // 10)
+        # Each round did what it says: every wait resumed by its signal (none waited out its
+        # 30 days), metadata three ways, each defer and session run, each fetch answered.
+        runs = ROUNDS * KEEP
+        statuses = {status for _, status in seen.ended}
+        assert statuses == {"Completed"}, seen.ended
+        waits = seen.outputs["ts-app-wait-for-signal"]
+        assert len(waits) == seen.resumed == runs
+        assert all(w["got"]["data"]["k"].startswith("r") for w in waits)
+        assert seen.metadata >= 3 * runs
+        assert (
+            seen.ended[("ts-app-deferred-report", "Completed")] == 2 * runs
+        )  # with-defer's, session-parent's
+        assert seen.ended[("ts-app-session-child", "Completed")] == 2 * runs  # sent and invoked
+        assert [f["status"] for f in seen.outputs["ts-app-fetch-url"]] == [200] * runs
+        assert_flat(counts)
+    finally:
+        app.stop()
+        client.close()
+        dev.stop()

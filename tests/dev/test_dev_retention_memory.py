@@ -86,7 +86,8 @@ def test_after_many_runs_only_about_keep_runs_are_held(dev: InProcess) -> None:
         lifecycle = [r for r in server.trace.of(EventReceived) if r.source == "lifecycle"]
         assert len(lifecycle) <= bound
         gc.collect()
-        alive = [o for o in gc.get_objects() if isinstance(o, RunState)]
-        assert len(alive) <= bound
+        # This server's runs only: other tests in the process may hold runs of their own.
+        alive = [o for o in gc.get_objects() if isinstance(o, RunState) and o.spec.app_id == "flat"]
+        assert 0 < len(alive) <= bound
     finally:
         app.stop()

@@ -85,3 +85,13 @@ def test_two_headers_get_ids_of_their_own() -> None:
 )
 def test_a_header_in_another_form_gives_no_id(header: str) -> None:
     assert SeededEventIds(seed=1).id_for(header, 0) is None
+
+
+def test_only_the_newest_headers_are_remembered() -> None:
+    """A long-lived dev server sees a header per SDK send: it keeps the newest ones (a
+    retry comes within a few attempts), not every one."""
+    ids = SeededEventIds(seed=1, remember=3)
+    headers = [_header(5, bytes([n]) * 10) for n in range(5)]
+    first = [ids.id_for(header, 0) for header in headers]
+    assert [ids.id_for(header, 0) for header in headers[2:]] == first[2:]  # still known
+    assert ids.id_for(headers[0], 0) != first[0]  # forgotten: a new base was drawn
