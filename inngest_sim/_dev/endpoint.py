@@ -88,6 +88,10 @@ class RoutedEndpoint:
         registered = self.registry.get(fn_id).url
         base = self._bases.get(registered)
         if base is None:
+            if len(self._bases) >= len(self.registry):
+                # Some are of functions no longer served (apps sync other ones in over a
+                # long-lived server's life): start again rather than keep every URL seen.
+                self._bases.clear()
             base = str(httpx.URL(registered).copy_with(query=None))
             self._bases[registered] = base
         return base

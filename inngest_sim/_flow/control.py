@@ -76,6 +76,7 @@ class FlowControl:
         # The spec each policy was read from: a function synced again (inngest-sim dev)
         # gets its new options.
         self._read_from = {spec.id: spec for spec in registry}
+        self._registry = registry
         self.gate = FlowGate(on_start=self._first_request)
         self.cron = CronSchedules(registry, seed=seed, schedule=self._schedule_cron)
         self._buckets: dict[tuple[str, str], Gcra] = {}  # (function id, option)
@@ -90,9 +91,21 @@ class FlowControl:
 
     def policy(self, spec: FunctionSpec) -> Policy:
         if self._read_from.get(spec.id) is not spec:
+            if len(self._read_from) > len(self._registry):
+                self._forget_policies()  # some are of functions no longer served
             self.policies[spec.id] = parse_policy(spec)
             self._read_from[spec.id] = spec
         return self.policies[spec.id]
+
+    def _forget_policies(self) -> None:
+        """Drop the policies of functions no longer served (apps of a long-lived dev server
+        sync other functions in): they are read again from a run's spec if one still
+        needs them. Once per sync that took functions away: after it, every policy kept is
+        of a served function, so no more are dropped until functions leave again."""
+        served = {spec.id for spec in self._registry}
+        for fn_id in [fn_id for fn_id in self._read_from if fn_id not in served]:
+            del self._read_from[fn_id]
+            self.policies.pop(fn_id, None)
 
     def _gcra(self, fn_id: str, rate: RatePolicy, capacity: int) -> Gcra:
         """The function's GCRA buckets for ``rate``, made on first use."""

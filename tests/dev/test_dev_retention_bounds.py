@@ -42,6 +42,8 @@ KEEP = 5
 ROUNDS = 6
 APP = "bounds"
 WAIT_ID = "w"  # the scripted signal wait's op id
+EXTRA = "extra"  # an app whose one function has another id each round
+SDK = {"x-inngest-sdk": "inngest-py"}
 
 
 class SignalApp(App):
@@ -54,6 +56,9 @@ class SignalApp(App):
 
         async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             query = scope.get("query_string", b"").decode()
+            if f"fnId={EXTRA}-" in query:  # a function of the app synced anew each round
+                await JSONResponse(None, headers=SDK)(scope, receive, send)
+                return
             if scope["type"] != "http" or f"fnId={APP}-signal" not in query:
                 await sdk(scope, receive, send)
                 return
@@ -69,8 +74,7 @@ class SignalApp(App):
             signal = f"sig-{sent['event']['data']['k']}"
             op = {"op": "WaitForSignal", "id": WAIT_ID, "name": WAIT_ID}
             op["opts"] = {"signal": signal, "timeout": "30d"}
-            headers = {"x-inngest-sdk": "inngest-py"}
-            await JSONResponse([op], status_code=206, headers=headers)(scope, receive, send)
+            await JSONResponse([op], status_code=206, headers=SDK)(scope, receive, send)
 
         return app
 
@@ -180,14 +184,25 @@ def a_round(
 ) -> None:
     """The app synced again (as a suite's tests each do), KEEP events for every function
     (each twice, to exercise batches, singletons and ids seen again), every wait answered,
-    then time moved past every window."""
+    then time moved past every window. Another app syncs a function of a new id (the
+    round's), which the round's events that trigger nothing else start."""
     app.sync()
+    fn_id = f"{EXTRA}-r{r}"
+    step = {"id": "step", "runtime": {"type": "http", "url": f"{app.url}?fnId={fn_id}&stepId=step"}}
+    function = {"id": fn_id, "name": fn_id, "triggers": [{"event": f"{APP}/noise"}]}
+    registration = {
+        "appname": EXTRA,
+        "url": app.url,
+        "functions": [{**function, "steps": {"step": step}}],
+    }
+    synced = http.post(f"{dev.url}/fn/register", json=registration)
+    assert synced.status_code == 200, synced.text
     keys = [f"r{r}-{i}" for i in range(KEEP)]
     for i, k in enumerate(keys):
         event = {"name": f"{APP}/go", "data": {"k": k, "n": i}, "id": f"{k}-id"}
         for _ in range(2):
             assert http.post(f"{dev.url}/e/key", json=event).status_code == 200
-        # An event that triggers nothing, and a realtime message: records of no run.
+        # An event only the extra app's function takes, and a realtime message.
         http.post(f"{dev.url}/e/key", json={"name": f"{APP}/noise", "data": {"k": k}})
         publish = http.post(
             f"{dev.url}/v1/realtime/publish",
@@ -341,6 +356,7 @@ def test_every_structure_stays_flat_over_rounds_of_keep_runs_runs(
             assert seen.ended[(f"{APP}-invoke", "Completed")] == runs
             assert seen.ended[(f"{APP}-signal", "Completed")] == seen.resumed == runs
             assert seen.metadata == runs
+            assert all(seen.ended[(f"{EXTRA}-r{r}", "Completed")] == KEEP for r in range(ROUNDS))
             listed = client.runs()
             assert [r["status"] for r in listed].count("RUNNING") == 1  # the lingering one
             finished = len(listed) - 1
