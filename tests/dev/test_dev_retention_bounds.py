@@ -162,7 +162,7 @@ def feature_app(dev: InProcess) -> App:
 @pytest.fixture(params=["auto-run", "no-auto-run"])
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[InProcess, DevServerClient]]:
     """The server; with ``--no-auto-run`` every round's runs are held, then drained."""
-    # --max-in-flight 4: the HTTP client's pool (as many connections) is full in round one.
+    # --max-in-flight 4: at most four connections to the app, all of them open in round one.
     options = DevOptions(
         port=0,
         keep_runs=KEEP,
