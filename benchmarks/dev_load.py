@@ -135,12 +135,18 @@ def session(concurrency: int) -> aiohttp.ClientSession:
 
 
 async def burst(
-    server: str, app: str, count: int, concurrency: int, window: float, rate: float | None
+    server: str,
+    app: str,
+    count: int,
+    concurrency: int,
+    window: float,
+    rate: float | None,
+    per_post: int,
 ) -> dict:
     sent_at: dict[str, float] = {}
     refused = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(count):
+    for index in range(0, count, per_post):
         queue.put_nowait(index)
     async with session(concurrency) as http:
 
@@ -148,19 +154,23 @@ async def burst(
             nonlocal refused
             while not queue.empty():
                 index = queue.get_nowait()
-                event = {"name": "bench/go", "data": {"i": index}}
+                upto = min(index + per_post, count)
+                events = [{"name": "bench/go", "data": {"i": i}} for i in range(index, upto)]
                 if rate is not None:  # paced: event i leaves at i / rate seconds
                     await asyncio.sleep(max(0.0, first + index / rate - time.time()))
                 while True:
                     started = time.time()
-                    async with http.post(f"{server}/e/key", json=event) as response:
+                    body = events if per_post > 1 else events[0]
+                    async with http.post(f"{server}/e/key", json=body) as response:
                         if response.status == 429:  # backpressure: wait as told, send again
                             refused += 1
                             await asyncio.sleep(float(response.headers.get("retry-after", "1")))
                             continue
                         response.raise_for_status()
-                        (event_id,) = (await response.json(content_type=None))["ids"]
-                    sent_at[event_id] = started
+                        ids = (await response.json(content_type=None))["ids"]
+                    assert len(ids) == len(events), f"{len(events)} sent, {len(ids)} ids"
+                    for event_id in ids:
+                        sent_at[event_id] = started
                     break
 
         first = time.time()
@@ -284,7 +294,11 @@ def measure(
     if args.rate is not None:
         label = f"{label}, paced {args.rate:,.0f}/s"
     before, cpu = tree_rss_mib(pid), tree_cpu_seconds(pid)
-    result = asyncio.run(burst(server, app, count, concurrency, args.window, args.rate))
+    if args.per_post > 1:
+        label = f"{label}, {args.per_post} events a POST"
+    result = asyncio.run(
+        burst(server, app, count, concurrency, args.window, args.rate, args.per_post)
+    )
     grown, cpu = tree_rss_mib(pid) - before, tree_cpu_seconds(pid) - cpu
     httpx.delete(f"{app}/done")
     runs = max(len(result["done"]), 1)
@@ -359,6 +373,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, nargs="+", default=[300, 1000, 1000])
     parser.add_argument("--go-events", type=int, nargs="+", default=[100, 300, 300])
     parser.add_argument("--window", type=float, default=120.0)
+    parser.add_argument("--per-post", type=int, default=1, help="events in each POST")
     parser.add_argument(
         "--rate",
         type=float,
