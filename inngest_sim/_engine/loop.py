@@ -23,6 +23,7 @@ from inngest_sim._engine.metadata import add_from_op
 from inngest_sim._engine.opcodes import OPCODES, handle_ops
 from inngest_sim._engine.ports import Admission, Answer, OpenGate, describe_request
 from inngest_sim._engine.run import RunState, WorkItem
+from inngest_sim._engine.slots import OrderedSlots
 from inngest_sim._errors import InvalidArgument
 from inngest_sim._protocol import (
     DISCOVERY_STEP,
@@ -95,7 +96,7 @@ class RunLoop:
         self._wakes: set[float] = set()
         self._abandoned: set[asyncio.Future[Any]] = set()
         bound = config.max_in_flight
-        self._slots = asyncio.Semaphore(bound) if bound is not None else None
+        self._slots = OrderedSlots(bound) if bound is not None else None
         # Requests waiting for their answer, by request id: a checkpoint names its request.
         self._in_flight: dict[str, tuple[WorkItem, RequestSent]] = {}
 
@@ -111,7 +112,8 @@ class RunLoop:
         parent_run_id: str | None = None,
         delay: float = 0.0,
     ) -> RunState:
-        run = RunState(run_id=self.ids.ulid(self.clock.now()), spec=spec, events=events)
+        now = self.clock.now()
+        run = RunState(run_id=self.ids.ulid(now), spec=spec, events=events, created_at=now)
         self.runs[run.run_id] = run
         self.recorder.record(
             RunQueued,
@@ -184,7 +186,10 @@ class RunLoop:
         """Send what the gate let through; ask it again when it said to."""
         for item in admission.go:
             item.run.started = True
-            self.scheduler.spawn(self._execute(item))
+            if self._slots is None:
+                self.scheduler.spawn(self._execute(item))
+            else:  # waits for one of --max-in-flight slots, older runs first
+                self._slots.enter(self.gate.score(self, item), self._starter(item))
         when = admission.wake_at
         if when is not None and when not in self._wakes:
             self._wakes.add(when)
@@ -197,14 +202,27 @@ class RunLoop:
     def _release(self, item: WorkItem) -> None:
         self._apply(self.gate.release(self, item))
 
-    async def _execute(self, item: WorkItem) -> None:
+    def _starter(self, item: WorkItem) -> Callable[[], None]:
+        return lambda: self.scheduler.spawn(self._execute(item, slotted=True))
+
+    async def _execute(self, item: WorkItem, *, slotted: bool = False) -> None:
         try:
             handled_later = await self._send(item)
         except BaseException:
             self._release(item)
+            self._leave_slot(slotted)
             raise
         if not handled_later:
             self._release(item)
+        self._leave_slot(slotted)
+
+    def _leave_slot(self, slotted: bool) -> None:
+        """Free the request's slot once the follow-up work its answer queued at this
+        instant has entered (a timer at the same instant fires after theirs): the server
+        enqueues a run's next item before the finished one leaves, so an older run's next
+        step can claim the slot before newer runs' first requests."""
+        if slotted and self._slots is not None:
+            self.scheduler.call_soon(self._slots.leave)
 
     # ------------------------------------------------------------------ send
     async def _send(self, item: WorkItem) -> bool:
@@ -249,7 +267,7 @@ class RunLoop:
         )
         self._in_flight[request_id] = (item, start)
         try:
-            reply, size = await self._call(item, request_id, body)
+            reply, size = await self._post(item, request_id, body)
         finally:
             del self._in_flight[request_id]
         wall = self.recorder.wall() - start.wall
@@ -279,14 +297,6 @@ class RunLoop:
                 "a latency callable must return finite seconds >= 0"
             )
         return float(value)
-
-    async def _call(
-        self, item: WorkItem, request_id: str, body: dict[str, Any]
-    ) -> tuple[Reply, int]:
-        if self._slots is None:
-            return await self._post(item, request_id, body)
-        async with self._slots:  # the wait for a slot is not part of the request's timeout
-            return await self._post(item, request_id, body)
 
     async def _post(
         self, item: WorkItem, request_id: str, body: dict[str, Any]

@@ -233,6 +233,11 @@ class Gate(Protocol):
         """A time the gate asked for (``wake_at``) has come."""
         ...
 
+    def score(self, ops: RunOps, item: WorkItem) -> float:
+        """``item``'s place in the queue, lowest first: its run's creation instant minus
+        the run's priority factor (``QueueItem.Score``)."""
+        ...
+
 
 class OpenGate:
     """Every request goes at once (no flow control)."""
@@ -245,6 +250,9 @@ class OpenGate:
 
     def wake(self, ops: RunOps) -> Admission:
         return Admission()
+
+    def score(self, ops: RunOps, item: WorkItem) -> float:
+        return item.run.created_at
 
 
 class RunListener(Protocol):

@@ -61,6 +61,8 @@ class RunState:
     # The run's pending timers (retries, sleeps, wait and cancel expiries): cancelled
     # when it ends, so they neither fire nor keep virtual time moving.
     timers: set[Timer] = dataclasses.field(default_factory=set)
+    # The instant the run was created (its work's place in the queue).
+    created_at: float = 0.0
 
     def __post_init__(self) -> None:
         self.state_bytes = sum(json_size(e) for e in self.events)

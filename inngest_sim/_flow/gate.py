@@ -133,8 +133,7 @@ class FlowGate:
     def admit(self, ops: RunOps, item: WorkItem) -> Admission:
         go: list[WorkItem] = []
         rules = self.rules.get(item.run.run_id, NO_RULES)
-        queued = ops.clock.now() if rules.created_at is None else rules.created_at
-        held = _Held(queued - rules.priority, next(self._order), item)
+        held = _Held(self.score(ops, item), next(self._order), item)
         wake_at = None
         if rules.throttle is not None and _is_start(item):
             wake_at = self._throttle(ops, held, rules.throttle, go)
@@ -162,6 +161,11 @@ class FlowGate:
         wakes = [self._pump_throttle(ops, key, go) for key in list(self._throttled)]
         self._pump(ops, go)
         return Admission(tuple(go), min((w for w in wakes if w is not None), default=None))
+
+    def score(self, ops: RunOps, item: WorkItem) -> float:
+        rules = self.rules.get(item.run.run_id, NO_RULES)
+        queued = item.run.created_at if rules.created_at is None else rules.created_at
+        return queued - rules.priority
 
     def forget(self, run_id: str) -> None:
         """The run ended: its rules go; requests still in flight keep their slots."""

@@ -133,3 +133,35 @@ def test_the_running_bound_counts_the_runs_a_send_would_start(gate: Gate) -> Non
                 assert dev.wait_for_run(run["id"], timeout=20)["status"] == "COMPLETED"
         finally:
             app.stop()
+
+
+def run_of(dev: DevServerClient, event_id: str) -> str:
+    """The id of the run an event started, once the server has created it."""
+    for _ in range(200):
+        runs = httpx.get(f"{dev.url}/v1/events/{event_id}/runs").json()["data"]
+        if runs:
+            return str(runs[0]["id"])
+        threading.Event().wait(0.05)
+    raise AssertionError(f"no run for event {event_id}")
+
+
+def test_a_freed_slot_goes_to_the_older_runs_next_step_before_newer_runs(gate: Gate) -> None:
+    # The Go queue scores a run's work by the run's creation (QueueItem.Score): an older
+    # run's next step passes the first requests of runs created after it.
+    with dev_server(port=0, set_env=False, args=["--max-in-flight", "1"]) as dev:
+        app = held_app(dev, "ordered", gate)
+        try:
+            (first,) = send(dev, "ordered/go").json()["ids"]
+            gate.wait_inside(1)  # the older run's step holds the only slot
+            later = [send(dev, "ordered/go").json()["ids"][0] for _ in range(2)]
+            older, newer = run_of(dev, first), [run_of(dev, i) for i in later]
+            gate.passes.release()
+            # Its next request (the function's end) takes the slot, not a newer run's start:
+            # the older run ends while the newer ones have not reached the app yet.
+            assert dev.wait_for_run(older, timeout=20)["status"] == "COMPLETED"
+            gate.wait_inside(1)
+            for run_id in newer:
+                gate.passes.release()
+                assert dev.wait_for_run(run_id, timeout=20)["status"] == "COMPLETED"
+        finally:
+            app.stop()
