@@ -76,7 +76,11 @@ async def main_async(url: str, count: int, senders: int) -> None:
 
             await measure(f"httpx, pool of {pool}", with_httpx, count, senders)
     for close in (False, True):
-        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=1.0, force_close=close)
+        connector = (
+            aiohttp.TCPConnector(limit=0, force_close=True)
+            if close
+            else aiohttp.TCPConnector(limit=0, keepalive_timeout=1.0)
+        )
         async with aiohttp.ClientSession(connector=connector) as session:
 
             async def with_aiohttp(session: aiohttp.ClientSession = session) -> None:

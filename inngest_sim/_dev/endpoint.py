@@ -3,7 +3,7 @@
 Execution requests go out through one aiohttp session, not httpx. Under a burst the dev
 server sends two requests a run, and httpx's connection pool rescans every pooled
 connection (a socket poll each) for every request it assigns and every response it
-closes: about 1.6 ms of CPU a request with 64 connections, against about 0.1 ms for
+closes: about 1.4 ms of CPU a request with 64 connections, against about 0.1 ms for
 aiohttp's (``benchmarks/dev_client_cost.py``). Registration syncs and everything else
 still go through httpx: they are few.
 
@@ -11,8 +11,8 @@ Idle connections are kept for ``KEEPALIVE`` seconds, below the idle timeout of t
 SDK apps run on (uvicorn 5 s, Node's http 5 s, gunicorn 2 s): a connection the app closes
 as it is being reused fails the request on it, an attempt lost to timing. The Go
 executor opens a connection a request (``exechttp.Transport``: ``DisableKeepAlives``);
-reuse is kept here because a new connection costs the app and the server about three
-times a reused one's CPU.
+reuse is kept here because a new connection costs the sender about three times a reused
+one's CPU.
 """
 
 from __future__ import annotations

@@ -21,9 +21,10 @@ __all__ = ["GC_THRESHOLDS", "READY", "serve"]
 #: 10). The server keeps every run's records, a heap that grows by tens of thousands of
 #: objects a second under a burst; with the default thresholds a collection of the middle
 #: generation comes every 7,000 allocations. Collecting young objects 70 times less often
-#: took about a sixth off the server's CPU a run (``benchmarks/dev_load.py``, 3,000-event
-#: bursts at concurrency 16 and 64). A full collection still comes every tenth middle one at
-#: most (the default), so what ``--keep-runs`` forgets is freed, and memory stays flat.
+#: took about an eighth off the server's CPU a run (1.12 to 0.99 ms, the mean of four
+#: 3,000-event bursts at concurrency 16 and 64, ``benchmarks/dev_load.py``). A full
+#: collection still comes every tenth middle one at most (the default), so what
+#: ``--keep-runs`` forgets is freed, and memory stays flat.
 GC_THRESHOLDS = (50_000, 20, 10)
 
 #: The line ``inngest-sim dev`` prints (stdout) once it answers HTTP and has synced its apps.
