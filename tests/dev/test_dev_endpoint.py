@@ -9,6 +9,7 @@ httpx error of a transport failure (a failed attempt with the same message as be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -53,6 +54,26 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     return head, await reader.readexactly(length)
 
 
+async def respond(writer: asyncio.StreamWriter, body: bytes, *headers: bytes) -> None:
+    """A 200 with ``body``, on a connection the app then closes (and says so)."""
+    head = b"".join(header + b"\r\n" for header in headers)
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n%sContent-Length: %d\r\n\r\n%s"
+        % (head, len(body), body)
+    )
+    await writer.drain()
+
+
+@contextlib.asynccontextmanager
+async def routed(url: str) -> AsyncIterator[RoutedEndpoint]:
+    """The endpoint of one function served at ``url``, closed after the test."""
+    endpoint = RoutedEndpoint(registry_at(url))
+    try:
+        yield endpoint
+    finally:
+        await endpoint.aclose()
+
+
 @pytest.fixture
 async def serve() -> AsyncIterator[Serve]:
     servers: list[asyncio.Server] = []
@@ -79,19 +100,11 @@ async def test_the_request_goes_to_the_registered_url_with_its_own_query(serve: 
 
     async def app(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         seen.append(await read_request(reader))
-        body = b'"done"'
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            b"X-Inngest-SDK: py:v0.5\r\nX-Inngest-Req-Version: 2\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-        )
-        await writer.drain()
+        sdk = (b"Content-Type: application/json", b"X-Inngest-SDK: py:v0.5")
+        await respond(writer, b'"done"', *sdk, b"X-Inngest-Req-Version: 2")
 
-    endpoint = RoutedEndpoint(registry_at(await serve(app)))
-    try:
+    async with routed(await serve(app)) as endpoint:
         answer = await endpoint.execute(call())
-    finally:
-        await endpoint.aclose()
     ((head, body),) = seen
     assert head.startswith(b"POST /api/inngest?fnId=app-fn&stepId=step HTTP/1.1\r\n")
     assert json.loads(body) == {"event": {}}
@@ -110,14 +123,9 @@ async def test_a_gzip_body_is_read_decoded_and_counted_decoded(serve: Serve) -> 
 
     async def app(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Encoding: gzip\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(packed), packed)
-        )
-        await writer.drain()
+        await respond(writer, packed, b"Content-Encoding: gzip")
 
-    endpoint = RoutedEndpoint(registry_at(await serve(app)))
-    try:
+    async with routed(await serve(app)) as endpoint:
         answer = await endpoint.execute(call())
         assert answer.content == raw
         # The answer no longer says it is encoded, nor its wire length.
@@ -125,8 +133,6 @@ async def test_a_gzip_body_is_read_decoded_and_counted_decoded(serve: Serve) -> 
         assert "content-length" not in answer.headers
         with pytest.raises(ResponseTooLarge):  # the limit is on what the SDK said, decoded
             await endpoint.execute(call(max_bytes=len(packed) + 10))
-    finally:
-        await endpoint.aclose()
 
 
 async def test_an_endless_body_stops_at_the_first_chunk_past_the_limit(serve: Serve) -> None:
@@ -141,12 +147,9 @@ async def test_an_endless_body_stops_at_the_first_chunk_past_the_limit(serve: Se
         except (ConnectionError, OSError):
             return
 
-    endpoint = RoutedEndpoint(registry_at(await serve(app)))
-    try:
+    async with routed(await serve(app)) as endpoint:
         with pytest.raises(ResponseTooLarge) as raised:
             await endpoint.execute(call(max_bytes=100_000))
-    finally:
-        await endpoint.aclose()
     assert 100_000 < raised.value.read <= 100_000 + 64 * 1024
 
 
@@ -155,12 +158,9 @@ async def test_an_app_that_hangs_up_is_a_remote_protocol_error(serve: Serve) -> 
         await read_request(reader)
         writer.close()
 
-    endpoint = RoutedEndpoint(registry_at(await serve(app)))
-    try:
+    async with routed(await serve(app)) as endpoint:
         with pytest.raises(httpx.RemoteProtocolError, match="Server disconnected"):
             await endpoint.execute(call())
-    finally:
-        await endpoint.aclose()
 
 
 async def test_a_body_cut_short_is_a_read_error(serve: Serve) -> None:
@@ -170,22 +170,16 @@ async def test_a_body_cut_short_is_a_read_error(serve: Serve) -> None:
         await writer.drain()
         writer.close()
 
-    endpoint = RoutedEndpoint(registry_at(await serve(app)))
-    try:
+    async with routed(await serve(app)) as endpoint:
         with pytest.raises(httpx.ReadError, match="cut short"):
             await endpoint.execute(call())
-    finally:
-        await endpoint.aclose()
 
 
 async def test_nothing_listening_is_a_connect_error_naming_the_url() -> None:
     url = f"http://127.0.0.1:{free_port()}/api/inngest"
-    endpoint = RoutedEndpoint(registry_at(url))
-    try:
+    async with routed(url) as endpoint:
         with pytest.raises(httpx.ConnectError, match=r"cannot connect to http://127\.0\.0\.1"):
             await endpoint.execute(call())
-    finally:
-        await endpoint.aclose()
 
 
 async def test_the_routed_endpoint_never_syncs() -> None:
