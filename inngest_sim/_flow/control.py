@@ -382,7 +382,6 @@ class FlowControl:
             priority=priority_factor(policy, event),
             slots=self._slots(run, policy, ignore_keys=batched),
             throttle=throttle,
-            created_at=ops.clock.now(),
         )
         slot = _singleton_slot(run.spec, policy.singleton, event)
         if slot is not None:

@@ -97,7 +97,6 @@ class RunRules:
     priority: int = 0
     slots: tuple[tuple[Hashable, int], ...] = ()  # (counter, limit)
     throttle: Throttled | None = None
-    created_at: float | None = None  # the run's creation: its held work's place in the queue
 
 
 NO_RULES = RunRules()
@@ -163,9 +162,8 @@ class FlowGate:
         return Admission(tuple(go), min((w for w in wakes if w is not None), default=None))
 
     def score(self, ops: RunOps, item: WorkItem) -> float:
-        rules = self.rules.get(item.run.run_id, NO_RULES)
-        queued = item.run.created_at if rules.created_at is None else rules.created_at
-        return queued - rules.priority
+        # The run's creation, moved by its priority factor (RunState.created_at: the run loop's).
+        return item.run.created_at - self.rules.get(item.run.run_id, NO_RULES).priority
 
     def forget(self, run_id: str) -> None:
         """The run ended: its rules go; requests still in flight keep their slots."""
