@@ -20,7 +20,7 @@ import httpx
 from inngest_sim._protocol import ResponseTooLarge
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+    from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, MutableMapping
 
     Message = MutableMapping[str, Any]
     Receive = Callable[[], Awaitable[Message]]
@@ -33,6 +33,8 @@ __all__ = [
     "Budget",
     "ResponseTooLarge",
     "bounded_asgi",
+    "decoded_headers",
+    "read_chunks",
     "read_iterable",
     "send_limited",
 ]
@@ -81,25 +83,31 @@ async def send_limited(
     try:
         response = await http.send(request, stream=True)
         try:
-            chunks = []
-            async for chunk in response.aiter_bytes():
-                if reading is not None:
-                    reading.take(chunk)
-                chunks.append(chunk)
+            content = await read_chunks(response.aiter_bytes(), reading)
         finally:
             await response.aclose()
         if budget is not None and budget.exceeded:
             raise ResponseTooLarge(budget.read)  # an in-process app was stopped there
     finally:
         CURRENT.reset(token)
-    kept = [
-        (k, v)
-        for k, v in response.headers.multi_items()
-        if k.lower() not in ("content-encoding", "content-length")
-    ]
-    return httpx.Response(
-        response.status_code, headers=kept, content=b"".join(chunks), request=request
-    )
+    kept = decoded_headers(response.headers.multi_items())
+    return httpx.Response(response.status_code, headers=kept, content=content, request=request)
+
+
+async def read_chunks(chunks: AsyncIterable[bytes], budget: Budget | None) -> bytes:
+    """A decoded body, read chunk by chunk with ``budget`` (it stops at the first past it)."""
+    read = []
+    async for chunk in chunks:
+        if budget is not None:
+            budget.take(chunk)
+        read.append(chunk)
+    return b"".join(read)
+
+
+def decoded_headers(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An answer's headers once its body is decoded: it no longer carries an encoding or
+    its wire length."""
+    return [(k, v) for k, v in items if k.lower() not in ("content-encoding", "content-length")]
 
 
 def read_iterable(body: Iterable[bytes], budget: Budget | None) -> bytes:

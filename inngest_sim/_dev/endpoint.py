@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import httpx
 
-from inngest_sim._bounded import Budget
+from inngest_sim._bounded import Budget, decoded_headers, read_chunks
 from inngest_sim._sdk.serve import execution_request
 
 if TYPE_CHECKING:
@@ -105,17 +105,9 @@ class RoutedEndpoint:
         budget = Budget(call.max_bytes) if call.max_bytes is not None else None
         try:
             async with self.session.post(url, data=built.raw, headers=built.headers) as reply:
-                chunks = []
-                async for chunk in reply.content.iter_chunked(CHUNK):
-                    if budget is not None:
-                        budget.take(chunk)
-                    chunks.append(chunk)
-                headers = {
-                    k.lower(): v
-                    for k, v in reply.headers.items()
-                    if k.lower() not in ("content-encoding", "content-length")
-                }
-                return Answer(reply.status, headers, b"".join(chunks))
+                content = await read_chunks(reply.content.iter_chunked(CHUNK), budget)
+                headers = {k.lower(): v for k, v in decoded_headers(reply.headers.items())}
+                return Answer(reply.status, headers, content)
         except aiohttp.ClientError as exc:
             raise _as_httpx(exc, url) from exc
 
